@@ -1,0 +1,3 @@
+from b24crm.cli import main
+
+main()

@@ -1,0 +1,128 @@
+"""``/_b24crm/`` JSON endpoints, guarded by the admin token printed at start.
+
+Read endpoints have no side effects; the write ones exist for what a test suite needs (a fresh portal with a
+webhook, a reset).
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from b24crm import __version__, errors
+from b24crm.auth.service import parse_scopes
+from b24crm.http.render import render, render_error
+from b24crm.runtime import Runtime
+from b24crm.store import tenancy
+
+ADMIN_HEADER = "x-b24crm-admin-token"
+
+
+def _authorised(request: Request, runtime: Runtime) -> bool:
+    header = request.headers.get("authorization", "")
+    token = header[7:] if header.lower().startswith("bearer ") else request.headers.get(ADMIN_HEADER, "")
+    token = token or request.query_params.get("token", "")
+    return bool(token) and hmac.compare_digest(token.encode(), runtime.admin_token.encode())
+
+
+def _user_view(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: row[k] for k in ("id", "name", "last_name", "email", "active", "is_admin", "time_zone")}
+
+
+def _webhook_view(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"], "user_id": row["user_id"], "title": row["title"], "active": row["active"],
+        "scopes": [s for s in row["scopes"].split(",") if s],
+    }
+
+
+def admin_endpoint(handler):  # type: ignore[no-untyped-def]
+    async def endpoint(request: Request) -> Response:
+        runtime: Runtime = request.app.state.runtime
+        if not _authorised(request, runtime):
+            return render_error(errors.NO_AUTH_FOUND())
+        try:
+            body = await request.json() if request.method in ("POST", "PUT") and await request.body() else {}
+            status, result = await run_in_threadpool(handler, runtime, request.path_params, body)
+        except errors.ApiError as exc:
+            return render_error(exc)
+        except (ValueError, TypeError, LookupError) as exc:
+            return render_error(errors.ApiError("INVALID_REQUEST", str(exc), 400))
+        return render({"result": result}, status)
+
+    return endpoint
+
+
+def _index(runtime: Runtime, _path: dict[str, Any], _body: dict[str, Any]) -> tuple[int, Any]:
+    return 200, {"version": __version__, "methods": len(runtime.registry), "database": runtime.db.dialect}
+
+
+def _portals(runtime: Runtime, _path: dict[str, Any], _body: dict[str, Any]) -> tuple[int, Any]:
+    with runtime.db.read() as conn:
+        return 200, tenancy.list_portals(conn)
+
+
+def _create_portal(runtime: Runtime, _path: dict[str, Any], body: dict[str, Any]) -> tuple[int, Any]:
+    """A portal with an admin user and a webhook, ready to call: what a test suite needs first."""
+    scopes = parse_scopes(body.get("scopes", "crm,user"))
+    service = runtime.tenancy
+    portal = service.create_portal(
+        domain=body.get("domain"), title=body.get("title", ""), time_zone=body.get("time_zone", "UTC")
+    )
+    admin = service.create_user(portal.id, name=body.get("admin_name", "Admin"), admin=True)
+    hook = service.create_webhook(portal.id, admin.id, scopes, title="admin api")
+    return 201, {
+        "portal": {"id": portal.id, "domain": portal.domain, "member_id": portal.member_id},
+        "user_id": admin.id,
+        "webhook": hook.url(runtime.settings.base_url),
+    }
+
+
+def _portal(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) -> tuple[int, Any]:
+    portal_id = int(path["portal_id"])
+    with runtime.db.read() as conn:
+        row = tenancy.portal_by_id(conn, portal_id)
+        if row is None:
+            raise errors.ApiError("NOT_FOUND", "Portal not found", 404)
+        return 200, {
+            **row,
+            "users": [_user_view(u) for u in tenancy.list_users(conn, portal_id)],
+            "webhooks": [_webhook_view(w) for w in tenancy.list_webhooks(conn, portal_id)],
+        }
+
+
+def _delete_portal(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) -> tuple[int, Any]:
+    if not runtime.tenancy.delete_portal(int(path["portal_id"])):
+        raise errors.ApiError("NOT_FOUND", "Portal not found", 404)
+    return 200, True
+
+
+def _users(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) -> tuple[int, Any]:
+    with runtime.db.read() as conn:
+        return 200, [_user_view(u) for u in tenancy.list_users(conn, int(path["portal_id"]))]
+
+
+def _webhooks(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) -> tuple[int, Any]:
+    with runtime.db.read() as conn:
+        return 200, [_webhook_view(w) for w in tenancy.list_webhooks(conn, int(path["portal_id"]))]
+
+
+def _methods(runtime: Runtime, _path: dict[str, Any], _body: dict[str, Any]) -> tuple[int, Any]:
+    return 200, [{"name": s.name, "scope": list(s.scopes), "summary": s.summary} for s in runtime.registry]
+
+
+routes = [
+    Route("/_b24crm/", admin_endpoint(_index), methods=["GET"]),
+    Route("/_b24crm/methods", admin_endpoint(_methods), methods=["GET"]),
+    Route("/_b24crm/portals", admin_endpoint(_portals), methods=["GET"]),
+    Route("/_b24crm/portals", admin_endpoint(_create_portal), methods=["POST"]),
+    Route("/_b24crm/portals/{portal_id:int}", admin_endpoint(_portal), methods=["GET"]),
+    Route("/_b24crm/portals/{portal_id:int}", admin_endpoint(_delete_portal), methods=["DELETE"]),
+    Route("/_b24crm/portals/{portal_id:int}/users", admin_endpoint(_users), methods=["GET"]),
+    Route("/_b24crm/portals/{portal_id:int}/webhooks", admin_endpoint(_webhooks), methods=["GET"]),
+]

@@ -1,0 +1,1 @@
+"""Portals, users and credentials; the CallContext a method runs with."""

@@ -1,0 +1,168 @@
+"""Portals, users and webhooks: creating them, and turning presented credentials into a Credential.
+
+Resolved credentials are cached for a moment, so the REST hot path answers a cached webhook without a
+database round trip; every change made through this service drops the cache at once, and other processes
+see a change within ``cache_ttl`` seconds.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+
+from b24crm import errors
+from b24crm.auth import secrets
+from b24crm.auth.models import Credential, Portal, User
+from b24crm.clock import Clock
+from b24crm.store import tenancy
+from b24crm.store.engine import Database
+
+SCOPE_RE = re.compile(r"^[a-z][a-z0-9_.]*$")
+
+
+@dataclass(frozen=True)
+class NewWebhook:
+    id: int
+    portal: Portal
+    user: User
+    code: str
+    scopes: tuple[str, ...]
+
+    def url(self, base_url: str) -> str:
+        return f"{base_url}/rest/{self.user.id}/{self.code}/"
+
+
+def parse_scopes(raw: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    items = raw.split(",") if isinstance(raw, str) else list(raw)
+    scopes = tuple(dict.fromkeys(s.strip().lower() for s in items if s.strip()))
+    for scope in scopes:
+        if not SCOPE_RE.match(scope):
+            raise ValueError(f"not a scope: {scope!r}")
+    return scopes
+
+
+class Tenancy:
+    def __init__(self, db: Database, clock: Clock, *, cache_ttl: float = 2.0) -> None:
+        self.db = db
+        self.clock = clock
+        self.cache_ttl = cache_ttl
+        self._cache: dict[str, tuple[Credential, float]] = {}
+        self._lock = threading.Lock()
+
+    # --- creation -------------------------------------------------------------------------------------
+
+    def create_portal(self, *, domain: str | None = None, title: str = "", time_zone: str = "UTC") -> Portal:
+        member_id = secrets.new_member_id()
+        with self.db.write() as conn:
+            portal_id = tenancy.insert_portal(
+                conn,
+                domain=domain or f"{member_id[:12]}.b24crm.local",
+                member_id=member_id,
+                title=title,
+                time_zone=time_zone,
+                now=self.clock.now(),
+            )
+            row = tenancy.portal_by_id(conn, portal_id)
+        assert row is not None
+        return Portal.from_row(row)
+
+    def create_user(
+        self,
+        portal_id: int,
+        *,
+        name: str = "",
+        last_name: str = "",
+        email: str = "",
+        admin: bool = False,
+        active: bool = True,
+        gender: str = "",
+        time_zone: str = "",
+    ) -> User:
+        with self.db.write() as conn:
+            if tenancy.portal_by_id(conn, portal_id) is None:
+                raise LookupError(f"no portal {portal_id}")
+            user_id = tenancy.insert_user(
+                conn, portal_id, self.clock.now(), name=name, last_name=last_name, email=email,
+                is_admin=admin, active=active, gender=gender, time_zone=time_zone,
+            )
+            row = tenancy.user_by_id(conn, portal_id, user_id)
+        self.invalidate()
+        assert row is not None
+        return User.from_row(row)
+
+    def create_webhook(
+        self, portal_id: int, user_id: int, scopes: str | list[str] | tuple[str, ...], *, title: str = ""
+    ) -> NewWebhook:
+        scope_list = parse_scopes(scopes)
+        code = secrets.new_code()
+        with self.db.write() as conn:
+            portal_row = tenancy.portal_by_id(conn, portal_id)
+            user_row = tenancy.user_by_id(conn, portal_id, user_id)
+            if portal_row is None or user_row is None:
+                raise LookupError(f"no user {user_id} on portal {portal_id}")
+            webhook_id = tenancy.insert_webhook(
+                conn, portal_id, user_id=user_id, code_digest=secrets.digest(code), scopes=",".join(scope_list),
+                title=title, now=self.clock.now(),
+            )
+        return NewWebhook(webhook_id, Portal.from_row(portal_row), User.from_row(user_row), code, scope_list)
+
+    def create_demo(self) -> NewWebhook:
+        """A portal with an admin and a crm webhook: what ``serve`` sets up on an empty database."""
+        portal = self.create_portal(domain="demo.b24crm.local", title="b24crm demo")
+        admin = self.create_user(portal.id, name="Demo", last_name="Admin", email="admin@demo.b24crm.local", admin=True)
+        return self.create_webhook(portal.id, admin.id, ("crm", "user", "placement"), title="demo")
+
+    def delete_webhook(self, portal_id: int, webhook_id: int) -> bool:
+        with self.db.write() as conn:
+            deleted = tenancy.delete_webhook(conn, portal_id, webhook_id)
+        self.invalidate()
+        return deleted
+
+    def delete_portal(self, portal_id: int) -> bool:
+        with self.db.write() as conn:
+            deleted = tenancy.delete_portal(conn, portal_id)
+        self.invalidate()
+        return deleted
+
+    # --- resolution -----------------------------------------------------------------------------------
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._cache.clear()
+
+    def cached_webhook(self, user_id: str, code: str) -> Credential | None:
+        """The credential when it is in the cache and still fresh; never touches the database."""
+        entry = self._cache.get(secrets.digest(code))
+        if entry is None or entry[1] < self.clock.now():
+            return None
+        credential = entry[0]
+        return credential if str(credential.user.id) == user_id else None
+
+    def resolve_webhook(self, user_id: str, code: str) -> Credential:
+        """The webhook's credential, or NO_AUTH_FOUND for a wrong code, owner, or an inactive owner."""
+        code_digest = secrets.digest(code)
+        with self.db.read() as conn:
+            hook = tenancy.webhook_by_digest(conn, code_digest)
+            if hook is None or not hook["active"] or str(hook["user_id"]) != user_id:
+                raise errors.NO_AUTH_FOUND()
+            portal_row = tenancy.portal_by_id(conn, hook["portal_id"])
+            user_row = tenancy.user_by_id(conn, hook["portal_id"], hook["user_id"])
+        # The lookup is by digest, so this comparison is the constant-time check of the presented code.
+        if portal_row is None or user_row is None or not secrets.same_digest(hook["code_digest"], code):
+            raise errors.NO_AUTH_FOUND()
+        user = User.from_row(user_row)
+        if not user.active:
+            raise errors.NO_AUTH_FOUND()
+        credential = Credential(
+            kind="webhook",
+            id=hook["id"],
+            portal=Portal.from_row(portal_row),
+            user=user,
+            scopes=frozenset(s for s in hook["scopes"].split(",") if s),
+        )
+        with self._lock:
+            if len(self._cache) > 10_000:
+                self._cache.clear()
+            self._cache[code_digest] = (credential, self.clock.now() + self.cache_ttl)
+        return credential

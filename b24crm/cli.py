@@ -1,0 +1,182 @@
+"""The ``b24crm`` command line: serve, db upgrade, portal/user/webhook create, methods."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from b24crm import errors
+from b24crm.auth.service import NewWebhook
+from b24crm.runtime import Runtime
+from b24crm.settings import Settings
+
+cli = typer.Typer(help="b24crm: a self-hostable Bitrix24 CRM REST server.", no_args_is_help=True)
+db_cli = typer.Typer(help="Database maintenance.")
+portal_cli = typer.Typer(help="Portals (tenants).")
+user_cli = typer.Typer(help="Users of a portal.")
+webhook_cli = typer.Typer(help="Incoming webhooks.")
+cli.add_typer(db_cli, name="db")
+cli.add_typer(portal_cli, name="portal")
+cli.add_typer(user_cli, name="user")
+cli.add_typer(webhook_cli, name="webhook")
+
+err = Console(stderr=True)
+
+DbOption = Annotated[str | None, typer.Option("--db", help=Settings.__dataclass_fields__["db"].metadata["help"])]
+DEMO_HOOK_FILE = "demo-webhook"
+
+
+def _runtime(db: str | None, **overrides: object) -> Runtime:
+    runtime = Runtime(Settings.from_env(db=db, **overrides))
+    runtime.migrate()
+    return runtime
+
+
+def _say(line: str) -> None:
+    """Lines a script may read (``Webhook: ...``): plain, on stdout, flushed at once."""
+    print(line, flush=True)
+
+
+def _demo_webhook(runtime: Runtime) -> str | None:
+    """The demo webhook URL: created on an empty database, otherwise read back from the data directory."""
+    store = runtime.settings.data_path / DEMO_HOOK_FILE
+    with runtime.db.read() as conn:
+        from b24crm.store.tenancy import count_portals
+
+        empty = count_portals(conn) == 0
+    if empty:
+        hook: NewWebhook = runtime.tenancy.create_demo()
+        store.parent.mkdir(parents=True, exist_ok=True)
+        store.write_text(f"{hook.user.id}/{hook.code}\n")
+        store.chmod(0o600)
+        return hook.url(runtime.settings.base_url)
+    if not store.exists():
+        return None
+    user_id, _, code = store.read_text().strip().partition("/")
+    try:
+        runtime.tenancy.resolve_webhook(user_id, code)
+    except errors.ApiError:
+        return None
+    return f"{runtime.settings.base_url}/rest/{user_id}/{code}/"
+
+
+@cli.command()
+def serve(
+    db: DbOption = None,
+    host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    data_dir: Annotated[str | None, typer.Option(help="Directory for files and TLS material.")] = None,
+    tls: Annotated[bool | None, typer.Option("--tls/--no-tls", help="Serve HTTPS with a local certificate.")] = None,
+    require_https: Annotated[
+        bool | None, typer.Option("--require-https/--allow-http", help="Refuse plain-HTTP REST calls.")
+    ] = None,
+    admin_token: Annotated[str | None, typer.Option(help="Token for /_b24crm/; generated when empty.")] = None,
+) -> None:
+    """Migrate the database, make sure a demo portal exists, and serve the REST API."""
+    import uvicorn
+
+    from b24crm.app import create_app
+
+    runtime = _runtime(
+        db, host=host, port=port, data_dir=data_dir, tls=tls, require_https=require_https, admin_token=admin_token
+    )
+    settings = runtime.settings
+    ssl: dict[str, str] = {}
+    if settings.tls:
+        from b24crm.http.tls import ensure_tls
+
+        files = ensure_tls(settings.data_path / "tls", extra_names=(settings.host,))
+        ssl = {"ssl_certfile": str(files.cert), "ssl_keyfile": str(files.key)}
+        _say(f"TLS: trust the local CA with REQUESTS_CA_BUNDLE={files.ca.resolve()} "
+             f"(Python) or NODE_EXTRA_CA_CERTS={files.ca.resolve()} (Node)")
+    if settings.demo:
+        url = _demo_webhook(runtime)
+        if url:
+            _say(f"Webhook: {url}")
+        else:
+            _say("Webhook: none known; create one with `b24crm webhook create --portal 1 --user 1 --scope crm`")
+    _say(f"Admin: {settings.base_url}/_b24crm/ (Authorization: Bearer {runtime.admin_token})")
+    _say(f"Serving on {settings.base_url} (database: {runtime.db.url.render_as_string(hide_password=True)})")
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    uvicorn.run(
+        create_app(runtime), host=settings.host, port=settings.port, log_level=settings.log_level,
+        access_log=False, **ssl,  # type: ignore[arg-type]
+    )
+
+
+@db_cli.command("upgrade")
+def db_upgrade(db: DbOption = None) -> None:
+    """Apply the migrations up to the newest schema."""
+    from b24crm.store.migrate import current_revision
+
+    runtime = _runtime(db)
+    _say(f"Database at revision {current_revision(runtime.db)}")
+
+
+@portal_cli.command("create")
+def portal_create(
+    db: DbOption = None,
+    domain: Annotated[str | None, typer.Option(help="Portal domain; generated when empty.")] = None,
+    title: Annotated[str, typer.Option(help="Portal title.")] = "",
+    time_zone: Annotated[str, typer.Option("--tz", help="Time zone dates are rendered in.")] = "UTC",
+) -> None:
+    """Create a portal."""
+    portal = _runtime(db).tenancy.create_portal(domain=domain, title=title, time_zone=time_zone)
+    _say(f"Portal: {portal.id} {portal.domain} member_id={portal.member_id}")
+
+
+@user_cli.command("create")
+def user_create(
+    portal: Annotated[int, typer.Option(help="Portal id.")],
+    db: DbOption = None,
+    name: Annotated[str, typer.Option(help="First name.")] = "",
+    last_name: Annotated[str, typer.Option(help="Last name.")] = "",
+    email: Annotated[str, typer.Option(help="E-mail.")] = "",
+    admin: Annotated[bool, typer.Option("--admin", help="Portal administrator.")] = False,
+) -> None:
+    """Create a user on a portal."""
+    try:
+        user = _runtime(db).tenancy.create_user(portal, name=name, last_name=last_name, email=email, admin=admin)
+    except LookupError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    _say(f"User: {user.id}")
+
+
+@webhook_cli.command("create")
+def webhook_create(
+    portal: Annotated[int, typer.Option(help="Portal id.")],
+    user: Annotated[int, typer.Option(help="Owner user id: calls run with this user's rights.")],
+    scope: Annotated[str, typer.Option(help="Comma-separated scopes, e.g. crm,user.")] = "crm",
+    db: DbOption = None,
+    title: Annotated[str, typer.Option(help="A name to recognise it by.")] = "",
+) -> None:
+    """Create an incoming webhook and print its URL (the secret is shown only once)."""
+    runtime = _runtime(db)
+    try:
+        hook = runtime.tenancy.create_webhook(portal, user, scope, title=title)
+    except (LookupError, ValueError) as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    _say(f"Webhook: {hook.url(runtime.settings.base_url)}")
+
+
+@cli.command()
+def methods() -> None:
+    """List the implemented REST methods, from the method registry."""
+    from b24crm.methods import load_methods
+
+    table = Table("method", "scope", "summary")
+    for spec in load_methods():
+        table.add_row(spec.name, ",".join(spec.scopes), spec.summary)
+    Console().print(table) if sys.stdout.isatty() else [_say(spec.name) for spec in load_methods()]
+
+
+def main() -> None:
+    cli()

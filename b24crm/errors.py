@@ -1,0 +1,91 @@
+"""The one error module: a typed exception carrying the vendor's code, text and HTTP status, and the
+vendor's system-error table.
+
+Everything raised towards a client is an :class:`ApiError`; one serializer (``http.render``) turns it into
+``{"error": ..., "error_description": ...}``. Method families declare their own vendor-worded errors with
+:class:`ErrorSpec` next to their handlers, the platform-wide ones live here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+class ApiError(Exception):
+    """An error answered to the client exactly as Bitrix24 words it."""
+
+    def __init__(self, code: str, description: str, status: int = 400, **extra: Any) -> None:
+        super().__init__(f"{code}: {description}")
+        self.code = code
+        self.description = description
+        self.status = status
+        self.extra = extra
+
+    def body(self) -> dict[str, Any]:
+        return {"error": self.code, "error_description": self.description, **self.extra}
+
+
+@dataclass(frozen=True)
+class ErrorSpec:
+    """One row of a vendor error table; calling it makes the exception to raise."""
+
+    code: str
+    description: str
+    status: int = 400
+
+    def __call__(self, description: str | None = None, **extra: Any) -> ApiError:
+        return ApiError(self.code, self.description if description is None else description, self.status, **extra)
+
+
+# The vendor's system errors, valid for any method (docs: _includes/system-errors.md).
+INTERNAL_SERVER_ERROR = ErrorSpec("INTERNAL_SERVER_ERROR", "Internal server error", 500)
+ERROR_UNEXPECTED_ANSWER = ErrorSpec("ERROR_UNEXPECTED_ANSWER", "Server returned an unexpected response", 500)
+QUERY_LIMIT_EXCEEDED = ErrorSpec("QUERY_LIMIT_EXCEEDED", "Too many requests", 503)
+ERROR_BATCH_METHOD_NOT_ALLOWED = ErrorSpec(
+    "ERROR_BATCH_METHOD_NOT_ALLOWED", "Method is not allowed for batch usage", 405
+)
+ERROR_BATCH_LENGTH_EXCEEDED = ErrorSpec("ERROR_BATCH_LENGTH_EXCEEDED", "Max batch length exceeded", 400)
+NO_AUTH_FOUND = ErrorSpec("NO_AUTH_FOUND", "Wrong authorization data", 401)
+INVALID_REQUEST = ErrorSpec("INVALID_REQUEST", "Https required", 400)
+OVERLOAD_LIMIT = ErrorSpec("OVERLOAD_LIMIT", "REST API is blocked due to overload", 503)
+ACCESS_DENIED_PLAN = ErrorSpec("ACCESS_DENIED", "REST API is available only on commercial plans", 403)
+INVALID_CREDENTIALS = ErrorSpec("INVALID_CREDENTIALS", "Invalid request credentials", 403)
+ERROR_MANIFEST_IS_NOT_AVAILABLE = ErrorSpec("ERROR_MANIFEST_IS_NOT_AVAILABLE", "Manifest is not available", 404)
+INSUFFICIENT_SCOPE = ErrorSpec(
+    "insufficient_scope", "The request requires higher privileges than provided by the webhook token", 403
+)
+EXPIRED_TOKEN = ErrorSpec("expired_token", "The access token provided has expired", 401)
+USER_ACCESS_ERROR = ErrorSpec("user_access_error", "The user does not have access to the application", 403)
+PORTAL_DELETED = ErrorSpec("PORTAL_DELETED", "Portal was deleted", 500)
+
+SYSTEM_ERRORS: tuple[ErrorSpec, ...] = (
+    INTERNAL_SERVER_ERROR,
+    ERROR_UNEXPECTED_ANSWER,
+    QUERY_LIMIT_EXCEEDED,
+    ERROR_BATCH_METHOD_NOT_ALLOWED,
+    ERROR_BATCH_LENGTH_EXCEEDED,
+    NO_AUTH_FOUND,
+    INVALID_REQUEST,
+    OVERLOAD_LIMIT,
+    ACCESS_DENIED_PLAN,
+    INVALID_CREDENTIALS,
+    ERROR_MANIFEST_IS_NOT_AVAILABLE,
+    INSUFFICIENT_SCOPE,
+    EXPIRED_TOKEN,
+    USER_ACCESS_ERROR,
+    PORTAL_DELETED,
+)
+
+# Platform-level errors outside that table (docs: error-codes.md, api-reference/rest-v3.md, the REST server).
+ERROR_METHOD_NOT_FOUND = ErrorSpec("ERROR_METHOD_NOT_FOUND", "Method not found!", 404)
+OPERATION_TIME_LIMIT = ErrorSpec("OPERATION_TIME_LIMIT", "Method is blocked due to operation time limit", 429)
+INVALID_TOKEN = ErrorSpec("invalid_token", "The access token provided is invalid", 401)
+WRONG_AUTH_TYPE = ErrorSpec(
+    "WRONG_AUTH_TYPE", "Current authorization type is denied for this method Application context required", 403
+)
+APP_CONTEXT_REQUIRED = ErrorSpec("ACCESS_DENIED", "Access denied! Application context required", 400)
+ACCESS_DENIED = ErrorSpec("ACCESS_DENIED", "Access denied!", 403)
+WRONG_ENCODING = ErrorSpec("WRONG_ENCODING", "Wrong request encoding", 400)
+ERROR_ARGUMENT = ErrorSpec("ERROR_ARGUMENT", "Argument is null or empty", 400)
+INVALID_ARG_VALUE = ErrorSpec("INVALID_ARG_VALUE", "Invalid argument value", 400)

@@ -1,0 +1,1 @@
+"""HTTP surface: routes, parameter decoding, rendering, TLS."""

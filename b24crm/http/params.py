@@ -1,0 +1,69 @@
+"""One parameter set from a request: query string, form, multipart or JSON body, merged as the vendor does.
+
+The vendor reads GET values, then replaces them key by key with the POST data (the JSON body for a JSON
+content type, the form fields otherwise, ``parse_str`` of the raw body as the last resort). Top-level names
+fold case, last one wins, and the SDKs' ``bx24_*`` telemetry parameters are dropped.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+
+from b24crm import errors
+from b24crm.http.phpquery import parse_pairs, parse_qs, php_to_json
+
+# The SDKs' telemetry (b24jssdk, b24phpsdk) rides along with every call.
+TELEMETRY_PREFIX = "bx24_"
+
+
+def fold_top_level(params: dict[str, Any]) -> dict[str, Any]:
+    """Lower-case the top-level names, dropping telemetry; a later name wins over an earlier one."""
+    folded: dict[str, Any] = {}
+    for key, value in params.items():
+        lower = key.lower()
+        if lower.startswith(TELEMETRY_PREFIX):
+            continue
+        folded.pop(lower, None)
+        folded[lower] = value
+    return folded
+
+
+def decode_query(query: bytes | str) -> dict[str, Any]:
+    text = query.decode("utf-8", "replace") if isinstance(query, bytes) else query
+    return parse_qs(text)
+
+
+async def decode_body(request: Request) -> dict[str, Any]:
+    content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if content_type == "multipart/form-data":
+        form = await request.form(max_files=10_000, max_fields=100_000)
+        return parse_pairs(form.multi_items())
+    body = await request.body()
+    if not body:
+        return {}
+    if content_type == "application/json" or content_type.endswith("+json"):
+        return decode_json_body(body)
+    return parse_qs(body.decode("utf-8", "replace"))
+
+
+def decode_json_body(body: bytes) -> dict[str, Any]:
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise errors.WRONG_ENCODING() from exc
+    if isinstance(data, list):
+        # A PHP array decoded from a JSON list has the keys 0..n-1.
+        return {str(i): v for i, v in enumerate(data)}
+    if not isinstance(data, dict):
+        raise errors.WRONG_ENCODING()
+    return data
+
+
+async def request_params(request: Request) -> dict[str, Any]:
+    """The merged, case-folded parameter set of a REST call, in the JSON shape handlers see."""
+    params = decode_query(request.scope.get("query_string", b""))
+    params.update(await decode_body(request))
+    return php_to_json(fold_top_level(params))

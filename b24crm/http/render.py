@@ -1,0 +1,88 @@
+"""Serialise answers as the vendor does: JSON by default, XML for the ``.xml`` suffix.
+
+JSON follows PHP's ``Json::encode`` flags: ``<``, ``>``, ``&`` and ``'`` come out hex-escaped, ``/`` as
+``\\/`` and Unicode raw. Those characters can only occur inside JSON strings, so replacing them in the
+encoded text is safe.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from xml.sax.saxutils import escape
+
+from starlette.responses import Response
+
+from b24crm.errors import ApiError
+
+JSON_TYPE = "application/json; charset=utf-8"
+XML_TYPE = "text/xml; charset=utf-8"
+
+# The vendor's REST server sends these on every answer.
+COMMON_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Headers": "origin, content-type, accept",
+    "X-Content-Type-Options": "nosniff",
+}
+
+_PHP_ESCAPES = (("/", "\\/"), ("<", "\\u003C"), (">", "\\u003E"), ("&", "\\u0026"), ("'", "\\u0027"))
+
+
+def encode_json(body: Any) -> bytes:
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=_default)
+    for char, escaped in _PHP_ESCAPES:
+        if char in text:
+            text = text.replace(char, escaped)
+    # Lone surrogates (from "\ud800" in a JSON request) cannot be UTF-8: PHP substitutes them too.
+    return text.encode("utf-8", "replace")
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def _xml_value(value: Any, out: list[str]) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _xml_element(key, item, out)
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            _xml_element(index, item, out)
+    elif value is True:
+        out.append("true")
+    elif value is False or value is None:
+        out.append("")
+    else:
+        out.append(escape(str(value)))
+
+
+def _xml_element(key: Any, value: Any, out: list[str]) -> None:
+    # XML names cannot start with a digit: numeric keys become <item> elements with their key kept.
+    name = str(key)
+    if not name or not (name[0].isalpha() or name[0] == "_") or not all(c.isalnum() or c in "_-." for c in name):
+        out.append(f'<item key="{escape(name, {chr(34): "&quot;"})}">')
+        _xml_value(value, out)
+        out.append("</item>")
+        return
+    out.append(f"<{name}>")
+    _xml_value(value, out)
+    out.append(f"</{name}>")
+
+
+def encode_xml(body: dict[str, Any]) -> bytes:
+    out = ['<?xml version="1.0" encoding="utf-8"?><response>']
+    _xml_value(body, out)
+    out.append("</response>")
+    return "".join(out).encode("utf-8", "replace")
+
+
+def render(body: dict[str, Any], status: int = 200, fmt: str = "json") -> Response:
+    if fmt == "xml":
+        return Response(encode_xml(body), status_code=status, headers=COMMON_HEADERS, media_type=XML_TYPE)
+    return Response(encode_json(body), status_code=status, headers=COMMON_HEADERS, media_type=JSON_TYPE)
+
+
+def render_error(error: ApiError, fmt: str = "json") -> Response:
+    return render(error.body(), error.status, fmt)

@@ -1,0 +1,15 @@
+"""One package per method family; importing a family registers its methods."""
+
+from __future__ import annotations
+
+import importlib
+
+from b24crm.rpc.registry import REGISTRY, Registry
+
+FAMILIES = ("b24crm.methods.system", "b24crm.methods.user")
+
+
+def load_methods() -> Registry:
+    for family in FAMILIES:
+        importlib.import_module(family)
+    return REGISTRY

@@ -1,0 +1,3 @@
+"""user.current and a minimal user.get."""
+
+from b24crm.methods.user import handlers  # noqa: F401  (importing registers the methods)

@@ -1,0 +1,1 @@
+"""The method registry, dispatch (auth → scope → validate → run → envelope) and batch."""

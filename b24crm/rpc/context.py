@@ -1,0 +1,38 @@
+"""The CallContext a handler runs with: who calls, on which portal, and the server's services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from b24crm.auth.models import Credential, Portal, User
+
+if TYPE_CHECKING:
+    from b24crm.clock import Clock
+    from b24crm.runtime import Runtime
+    from b24crm.store.engine import Database
+
+
+@dataclass(frozen=True)
+class CallContext:
+    runtime: Runtime
+    credential: Credential
+    method: str
+    https: bool = False
+    in_batch: bool = False
+
+    @property
+    def portal(self) -> Portal:
+        return self.credential.portal
+
+    @property
+    def user(self) -> User:
+        return self.credential.user
+
+    @property
+    def db(self) -> Database:
+        return self.runtime.db
+
+    @property
+    def clock(self) -> Clock:
+        return self.runtime.clock

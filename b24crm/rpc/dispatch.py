@@ -1,0 +1,79 @@
+"""Dispatch one call: find the method, check the scope, validate, run, account for its time.
+
+Used for top-level calls and for every command inside ``batch``, so a method behaves the same in both.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from starlette.concurrency import run_in_threadpool
+
+from b24crm import errors
+from b24crm.auth.models import Credential
+from b24crm.rpc.context import CallContext
+from b24crm.rpc.registry import MethodSpec
+from b24crm.rpc.results import Page
+
+if TYPE_CHECKING:
+    from b24crm.runtime import Runtime
+
+log = logging.getLogger("b24crm.rpc")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    result: Any
+    total: int | None
+    next: int | None
+    start: float
+    finish: float
+    processing: float
+    spec: MethodSpec
+
+
+class Dispatcher:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    def lookup(self, name: str, credential: Credential, *, in_batch: bool = False) -> MethodSpec:
+        spec = self.runtime.registry.get(name)
+        if spec is None:
+            raise errors.ERROR_METHOD_NOT_FOUND()
+        if in_batch and not spec.batchable:
+            raise errors.ERROR_BATCH_METHOD_NOT_ALLOWED()
+        if not spec.allowed_for(credential.scopes):
+            raise errors.INSUFFICIENT_SCOPE()
+        return spec
+
+    async def invoke(
+        self,
+        credential: Credential,
+        name: str,
+        params: dict[str, Any],
+        *,
+        https: bool = False,
+        in_batch: bool = False,
+    ) -> Outcome:
+        spec = self.lookup(name, credential, in_batch=in_batch)
+        clock = self.runtime.clock
+        start = clock.now()
+        began = time.perf_counter()
+        parsed = spec.parse(params)
+        ctx = CallContext(self.runtime, credential, spec.name, https=https, in_batch=in_batch)
+        if spec.is_async:
+            result = await spec.handler(ctx, parsed)
+        elif spec.blocking:
+            result = await run_in_threadpool(spec.handler, ctx, parsed)
+        else:
+            result = spec.handler(ctx, parsed)
+        processing = time.perf_counter() - began
+        finish = clock.now()
+        if spec.metered:
+            self.runtime.operating.record(credential.key, spec.key, start, processing)
+        if isinstance(result, Page):
+            return Outcome(result.items, result.total, result.next, start, finish, processing, spec)
+        return Outcome(result, None, None, start, finish, processing, spec)

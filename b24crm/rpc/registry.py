@@ -1,0 +1,123 @@
+"""The one declarative registry of REST methods.
+
+Each method is declared once, next to its handler::
+
+    @method("server.time", scope="basic", blocking=False)
+    def server_time(ctx: CallContext, p: NoParams) -> str: ...
+
+and that declaration drives dispatch, ``methods``, ``method.get``, ``scope``, ``b24crm methods``, the generated
+coverage list and the docs-coverage test. Names are looked up case-insensitively, as the vendor does.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from b24crm import errors
+
+BASIC = "basic"  # the vendor's global scope: granted to every credential
+
+
+class Params(BaseModel):
+    """Base of every parameter model: top-level names arrive lower-cased, unknown ones are ignored."""
+
+    model_config = ConfigDict(extra="allow", alias_generator=str.lower, populate_by_name=True)
+
+
+class NoParams(Params):
+    pass
+
+
+def default_invalid(exc: ValidationError) -> errors.ApiError:
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first.get("loc", ()))
+    return errors.INVALID_ARG_VALUE(f"Invalid value of parameter '{where}': {first.get('msg', '')}")
+
+
+@dataclass(frozen=True)
+class MethodSpec:
+    name: str
+    scopes: tuple[str, ...]
+    handler: Callable[..., Any]
+    params: type[BaseModel]
+    summary: str
+    doc: str | None = None
+    blocking: bool = True  # runs in the thread pool (it touches storage)
+    batchable: bool = True
+    metered: bool = True  # counted in the operating-time accounting
+    invalid: Callable[[ValidationError], errors.ApiError] = default_invalid
+    is_async: bool = field(default=False)
+
+    @property
+    def key(self) -> str:
+        return self.name.lower()
+
+    def allowed_for(self, scopes: frozenset[str]) -> bool:
+        return BASIC in self.scopes or any(s in scopes for s in self.scopes)
+
+    def parse(self, params: dict[str, Any]) -> BaseModel:
+        try:
+            return self.params.model_validate(params)
+        except ValidationError as exc:
+            raise self.invalid(exc) from exc
+
+
+class Registry:
+    def __init__(self) -> None:
+        self._methods: dict[str, MethodSpec] = {}
+
+    def method(
+        self,
+        name: str,
+        *,
+        scope: str | tuple[str, ...],
+        params: type[BaseModel] = NoParams,
+        doc: str | None = None,
+        blocking: bool = True,
+        batchable: bool = True,
+        metered: bool = True,
+        invalid: Callable[[ValidationError], errors.ApiError] = default_invalid,
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        def register(handler: Callable[..., Any]) -> Callable[..., Any]:
+            key = name.lower()
+            if key in self._methods:
+                raise ValueError(f"method {name} registered twice")
+            self._methods[key] = MethodSpec(
+                name=name,
+                scopes=(scope,) if isinstance(scope, str) else scope,
+                handler=handler,
+                params=params,
+                summary=(inspect.getdoc(handler) or "").split("\n", 1)[0],
+                doc=doc,
+                blocking=blocking,
+                batchable=batchable,
+                metered=metered,
+                invalid=invalid,
+                is_async=inspect.iscoroutinefunction(handler),
+            )
+            return handler
+
+        return register
+
+    def get(self, name: str) -> MethodSpec | None:
+        return self._methods.get(name.lower())
+
+    def __iter__(self) -> Iterator[MethodSpec]:
+        return iter(sorted(self._methods.values(), key=lambda s: s.key))
+
+    def __len__(self) -> int:
+        return len(self._methods)
+
+    def scopes(self) -> list[str]:
+        """Every scope some method belongs to, the global one first."""
+        found = {s for spec in self._methods.values() for s in spec.scopes}
+        return [BASIC, *sorted(found - {BASIC})]
+
+
+REGISTRY = Registry()
+method = REGISTRY.method

@@ -1,0 +1,37 @@
+"""What a handler may return besides a plain value."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list method: the envelope adds ``next`` (only when more rows follow) and ``total``."""
+
+    items: Any
+    total: int | None = None
+    next: int | None = None
+
+
+PAGE_SIZE = 50  # the vendor's fixed page size
+
+
+def page_window(start: Any) -> tuple[int, bool]:
+    """(offset, count_total) for a ``start`` parameter: floored to a multiple of 50; -1 skips the count."""
+    try:
+        value = int(str(start).strip()) if start not in (None, "") else 0
+    except ValueError:
+        value = 0
+    if value == -1:
+        return 0, False
+    value = max(value, 0)
+    return value - value % PAGE_SIZE, True
+
+
+def make_page(items: list[Any], offset: int, total: int | None) -> Page:
+    if total is None:
+        return Page(items)
+    following = offset + len(items)
+    return Page(items, total=total, next=following if following < total else None)

@@ -1,0 +1,39 @@
+"""The server's services, built once from the settings and shared by every request."""
+
+from __future__ import annotations
+
+import secrets
+
+from b24crm import errors
+from b24crm.auth.models import Credential
+from b24crm.auth.service import Tenancy
+from b24crm.clock import Clock, SystemClock
+from b24crm.methods import load_methods
+from b24crm.rpc.dispatch import Dispatcher
+from b24crm.rpc.operating import OperatingMeter
+from b24crm.rpc.registry import Registry
+from b24crm.settings import Settings
+from b24crm.store import migrate
+from b24crm.store.engine import Database
+
+
+class Runtime:
+    def __init__(self, settings: Settings, *, clock: Clock | None = None, db: Database | None = None) -> None:
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self.db = db or Database(settings.db)
+        self.registry: Registry = load_methods()
+        self.tenancy = Tenancy(self.db, self.clock)
+        self.operating = OperatingMeter()
+        self.dispatcher = Dispatcher(self)
+        self.admin_token = settings.admin_token or secrets.token_urlsafe(24)
+
+    def migrate(self) -> None:
+        migrate.upgrade(self.db)
+
+    def resolve_token(self, token: str) -> Credential:
+        """OAuth access tokens: none are issued until applications exist, so every token is unknown."""
+        raise errors.NO_AUTH_FOUND()
+
+    def close(self) -> None:
+        self.db.dispose()

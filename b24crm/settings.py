@@ -1,0 +1,72 @@
+"""Every server setting, declared once: name, default and help.
+
+The CLI builds its options from this table and the environment overrides any of them as ``B24CRM_<NAME>``,
+so a setting is documented, configurable and testable from the one place it is declared.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+
+def _setting(default: Any, help: str) -> Any:
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class Settings:
+    db: str = _setting("sqlite:///b24crm.db", "Database URL: sqlite:///path or postgresql://user@host/db.")
+    host: str = _setting("127.0.0.1", "Interface to listen on.")
+    port: int = _setting(8024, "Port to listen on.")
+    data_dir: str = _setting("b24crm-data", "Directory for files, TLS material and the demo webhook.")
+    tls: bool = _setting(False, "Serve HTTPS with a locally generated certificate (SAN localhost, 127.0.0.1).")
+    require_https: bool = _setting(False, "Refuse plain-HTTP REST calls with INVALID_REQUEST, as the cloud does.")
+    admin_token: str = _setting("", "Token for the /_b24crm/ admin namespace; generated at start when empty.")
+    public_url: str = _setting("", "Base URL printed in webhook URLs; derived from host, port and TLS when empty.")
+    demo: bool = _setting(True, "Create a demo portal, admin and crm webhook when the database has no portal.")
+    log_level: str = _setting("info", "Log level of the server.")
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get(f"B24CRM_{f.name.upper()}")
+            if raw is not None:
+                values[f.name] = _coerce(raw, type(f.default))
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def with_(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.data_dir)
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.tls else "http"
+
+    @property
+    def base_url(self) -> str:
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
+        return f"{self.scheme}://{host}:{self.port}"
+
+
+def _coerce(raw: str, kind: type) -> Any:
+    if kind is bool:
+        return raw.strip().lower() in ("1", "true", "yes", "y", "on")
+    if kind is int:
+        return int(raw)
+    return raw
+
+
+def describe() -> list[tuple[str, Any, str]]:
+    """(name, default, help) of every setting, for the README and the docs-coverage test."""
+    return [(f.name, f.default, f.metadata["help"]) for f in fields(Settings)]

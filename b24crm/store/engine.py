@@ -1,0 +1,93 @@
+"""The database handle: one writer and concurrent readers on SQLite (WAL), a connection pool on PostgreSQL.
+
+This module (with ``sql.py``) is the only place that knows which dialect it talks to. Services open
+``db.read()`` or ``db.write()`` around a unit of work; both yield a SQLAlchemy Core connection inside a
+transaction that commits on success and rolls back on any exception.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+
+
+def normalise_url(raw: str) -> URL:
+    """Accept the URLs people type (``postgresql://``, ``postgres://``) and pin the psycopg 3 driver."""
+    url = make_url(raw.replace("postgres://", "postgresql://", 1) if raw.startswith("postgres://") else raw)
+    if url.get_backend_name() == "postgresql" and url.get_driver_name() in ("", "psycopg2", "postgresql"):
+        url = url.set(drivername="postgresql+psycopg")
+    return url
+
+
+class Database:
+    def __init__(self, url: str, *, reader_pool_size: int = 8) -> None:
+        self.url = normalise_url(url)
+        self.dialect = self.url.get_backend_name()
+        if self.dialect == "sqlite":
+            if not self.url.database or self.url.database == ":memory:":
+                raise ValueError("SQLite needs a file path: several connections must share one database")
+            Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
+            # One connection for writes: SQLite admits one writer at a time, so queueing here instead of
+            # in SQLite's busy handler keeps writers fair and never raises "database is locked".
+            self._writer = self._sqlite_engine(pool_size=1, immediate=True)
+            self._reader = self._sqlite_engine(pool_size=reader_pool_size, immediate=False)
+        elif self.dialect == "postgresql":
+            engine = sa.create_engine(self.url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+            self._writer = self._reader = engine
+        else:
+            raise ValueError(f"unsupported database: {self.dialect} (use sqlite:/// or postgresql://)")
+
+    def _sqlite_engine(self, *, pool_size: int, immediate: bool) -> Engine:
+        engine = sa.create_engine(
+            self.url,
+            poolclass=sa.QueuePool,
+            pool_size=pool_size,
+            max_overflow=0,
+            pool_timeout=60,
+            connect_args={"check_same_thread": False, "timeout": 60},
+        )
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+            # Take transaction control from the driver so that BEGIN is ours to emit.
+            dbapi_conn.isolation_level = None
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=60000")
+            cursor.close()
+
+        begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Connection) -> None:
+            conn.exec_driver_sql(begin)
+
+        return engine
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        with self._writer.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self._reader.begin() as conn:
+            yield conn
+
+    @property
+    def engine(self) -> Engine:
+        """The writer engine, for migrations and maintenance."""
+        return self._writer
+
+    def dispose(self) -> None:
+        self._writer.dispose()
+        if self._reader is not self._writer:
+            self._reader.dispose()

@@ -1,0 +1,103 @@
+"""Shared fixtures: a store per backend (SQLite always, PostgreSQL when reachable), a runtime, an
+in-process HTTP client, and a fresh portal per test (tenancy keeps tests apart without any cleanup).
+
+PostgreSQL: ``B24CRM_TEST_PG`` names the server (default ``postgresql://postgres@127.0.0.1:5432/postgres``);
+the suite creates its own database there and drops it afterwards. When the server cannot be reached the
+PostgreSQL variants are skipped with the reason, unless ``B24CRM_REQUIRE_PG=1`` (CI), where that is an error.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+
+import pytest
+from starlette.testclient import TestClient
+
+from b24crm.app import create_app
+from b24crm.clock import ManualClock
+from b24crm.runtime import Runtime
+from b24crm.settings import Settings
+from b24crm.store import migrate
+from b24crm.store.engine import Database
+from tests.client import PortalClient
+
+PG_URL = os.environ.get("B24CRM_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+REQUIRE_PG = os.environ.get("B24CRM_REQUIRE_PG") == "1"
+
+
+def _pg_admin_connect():  # type: ignore[no-untyped-def]
+    import psycopg
+
+    from b24crm.store.engine import normalise_url
+
+    url = normalise_url(PG_URL)
+    return psycopg.connect(
+        host=url.host, port=url.port or 5432, user=url.username, password=url.password,
+        dbname=url.database or "postgres", autocommit=True, connect_timeout=3,
+    ), url
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[Database]:
+    try:
+        admin, url = _pg_admin_connect()
+    except Exception as exc:  # the server is not there
+        message = f"PostgreSQL tests skipped: cannot connect to {PG_URL} ({exc.__class__.__name__}: {exc})"
+        if REQUIRE_PG:
+            pytest.fail(message.replace("skipped", "required (B24CRM_REQUIRE_PG=1)"))
+        pytest.skip(message)
+    name = f"b24crm_test_{os.getpid()}_{secrets.token_hex(3)}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    db = Database(url.set(database=name).render_as_string(hide_password=False))
+    migrate.upgrade(db)
+    try:
+        yield db
+    finally:
+        db.dispose()
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.fixture(scope="session")
+def sqlite_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    path = tmp_path_factory.mktemp("sqlite") / "b24crm.db"
+    db = Database(f"sqlite:///{path}")
+    migrate.upgrade(db)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database(request: pytest.FixtureRequest) -> Database:
+    """The store under test; every storage-touching test runs once per backend."""
+    return request.getfixturevalue(f"{'pg' if request.param == 'postgres' else 'sqlite'}_database")
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:  # type: ignore[no-untyped-def]
+    return Settings(db="sqlite:///unused.db", data_dir=str(tmp_path / "data"), admin_token="admin-secret")
+
+
+@pytest.fixture
+def runtime(settings: Settings, database: Database) -> Iterator[Runtime]:
+    rt = Runtime(settings, db=database)
+    yield rt
+
+
+@pytest.fixture
+def http(runtime: Runtime) -> Iterator[TestClient]:
+    with TestClient(create_app(runtime), base_url="http://testserver") as client:
+        yield client
+
+
+@pytest.fixture
+def portal(runtime: Runtime, http: TestClient) -> PortalClient:
+    """A fresh portal with an admin user and a webhook holding the crm and user scopes."""
+    return PortalClient.create(runtime, http, scopes=("crm", "user"))

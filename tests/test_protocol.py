@@ -1,0 +1,268 @@
+"""The HTTP protocol of the REST layer: URLs, input forms, envelopes, time block, auth failures."""
+
+from __future__ import annotations
+
+import re
+import dataclasses
+from datetime import datetime
+
+import pytest
+
+from b24crm.runtime import Runtime
+from b24crm.settings import Settings
+from tests.client import FORMS, PortalClient
+
+ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$")
+
+
+# --- URLs ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "suffix",
+    ["server.time", "server.time.json", "server.time/", "SERVER.TIME", "Server.Time.JSON", "server.time.json/"],
+)
+def test_method_names_fold_case_and_take_an_optional_json_suffix(portal: PortalClient, suffix: str) -> None:
+    response = portal.http.post(f"{portal.base}/{suffix}")
+    assert response.status_code == 200
+    assert ISO.match(response.json()["result"])
+
+
+def test_double_slashes_are_tolerated(portal: PortalClient) -> None:
+    response = portal.http.get(f"/rest//{portal.hook.user.id}//{portal.hook.code}//server.time")
+    assert response.status_code == 200
+
+
+def test_xml_suffix_answers_in_xml(portal: PortalClient) -> None:
+    response = portal.http.get(f"{portal.base}/method.get.xml?name=server.time")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/xml")
+    assert response.text.startswith('<?xml version="1.0" encoding="utf-8"?><response><result>')
+    assert "<isExisting>true</isExisting>" in response.text
+
+
+def test_unknown_method_is_404(portal: PortalClient) -> None:
+    status, body = portal.error("crm.nothing.here")
+    assert status == 404
+    assert body == {"error": "ERROR_METHOD_NOT_FOUND", "error_description": "Method not found!"}
+
+
+def test_json_content_type_and_cors_headers(portal: PortalClient) -> None:
+    response = portal.raw("server.time")
+    assert response.headers["content-type"] == "application/json; charset=utf-8"
+    assert response.headers["access-control-allow-origin"] == "*"
+
+
+def test_json_escapes_like_php(portal: PortalClient) -> None:
+    response = portal.raw("method.get", {"name": "<a href='x'>&</a>"})
+    assert response.status_code == 200
+    # The raw bytes are PHP's Json::encode form; they parse to the same values.
+    assert b"\\u003C" not in response.content  # the name is not echoed by method.get ...
+    body = portal.raw("methods", {"scope": "<x>/&'"}).content
+    assert body.startswith(b'{"result":[]')
+
+
+# --- input forms -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_every_input_form_reaches_the_method(portal: PortalClient, form: str) -> None:
+    assert portal.result("method.get", {"name": "server.time"}, form=form) == {
+        "isExisting": True,
+        "isAvailable": True,
+    }
+    assert portal.result("method.get", {"name": "no.such"}, form=form) == {
+        "isExisting": False,
+        "isAvailable": False,
+    }
+
+
+def test_query_and_body_merge_with_the_body_winning(portal: PortalClient) -> None:
+    response = portal.http.post(
+        f"{portal.base}/method.get?name=no.such", json={"name": "server.time"}
+    )
+    assert response.json()["result"]["isExisting"] is True
+    response = portal.http.post(f"{portal.base}/method.get?name=server.time", json={})
+    assert response.json()["result"]["isExisting"] is True
+
+
+def test_top_level_names_fold_case_last_wins(portal: PortalClient) -> None:
+    response = portal.http.post(
+        f"{portal.base}/method.get",
+        content='{"name": "no.such", "NAME": "server.time"}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.json()["result"]["isExisting"] is True
+    assert portal.result("method.get", {"Name": "server.time"}, form="get")["isExisting"] is True
+
+
+def test_telemetry_parameters_are_ignored(portal: PortalClient) -> None:
+    response = portal.http.post(
+        f"{portal.base}/method.get?bx24_request_id=abc&bx24_sdk_ver=2.2.0&bx24_sdk_type=js",
+        json={"name": "server.time"},
+    )
+    assert response.status_code == 200
+
+
+def test_malformed_json_body_is_a_vendor_error(portal: PortalClient) -> None:
+    response = portal.http.post(
+        f"{portal.base}/server.time", content=b"{not json", headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert response.json() == {"error": "WRONG_ENCODING", "error_description": "Wrong request encoding"}
+
+
+# --- envelope and time block -----------------------------------------------------------------------------
+
+
+def test_time_block_has_every_field(portal: PortalClient) -> None:
+    body = portal.call("server.time")
+    assert list(body) == ["result", "time"]
+    timing = body["time"]
+    assert list(timing) == [
+        "start", "finish", "duration", "processing", "date_start", "date_finish", "operating", "operating_reset_at",
+    ]
+    assert timing["finish"] >= timing["start"]
+    assert timing["duration"] == pytest.approx(timing["finish"] - timing["start"])
+    assert timing["processing"] >= 0
+    assert ISO.match(timing["date_start"]) and ISO.match(timing["date_finish"])
+    assert timing["operating"] >= 0
+    assert isinstance(timing["operating_reset_at"], int) and timing["operating_reset_at"] > timing["start"]
+
+
+def test_dates_use_the_portal_time_zone(runtime: Runtime, http) -> None:  # type: ignore[no-untyped-def]
+    moscow = PortalClient.create(runtime, http, time_zone="Europe/Moscow")
+    body = moscow.call("server.time")
+    assert body["result"].endswith("+03:00")
+    assert body["time"]["date_start"].endswith("+03:00")
+    parsed = datetime.fromisoformat(body["result"])
+    assert abs(parsed.timestamp() - body["time"]["start"]) < 5
+
+
+def test_operating_accumulates_per_method_and_credential(portal: PortalClient) -> None:
+    first = portal.call("profile")["time"]
+    second = portal.call("profile")["time"]
+    assert second["operating"] > first["operating"] > 0
+    assert second["operating"] == pytest.approx(first["operating"] + second["processing"])
+    assert second["operating_reset_at"] == first["operating_reset_at"]
+    other_method = portal.call("scope")["time"]
+    assert other_method["operating"] == pytest.approx(other_method["processing"])
+    other_hook = portal.with_webhook(portal.hook.user.id, ("crm",)).call("profile")["time"]
+    assert other_hook["operating"] == pytest.approx(other_hook["processing"])
+
+
+def test_errors_carry_no_time_block(portal: PortalClient) -> None:
+    _, body = portal.error("no.such.method")
+    assert set(body) == {"error", "error_description"}
+
+
+# --- auth ------------------------------------------------------------------------------------------------
+
+
+def test_wrong_webhook_code_is_401(portal: PortalClient) -> None:
+    response = portal.http.get(f"/rest/{portal.hook.user.id}/{'x' * 16}/server.time")
+    assert response.status_code == 401
+    assert response.json() == {"error": "NO_AUTH_FOUND", "error_description": "Wrong authorization data"}
+
+
+def test_webhook_code_with_another_user_id_is_401(portal: PortalClient) -> None:
+    response = portal.http.get(f"/rest/{portal.hook.user.id + 1}/{portal.hook.code}/server.time")
+    assert response.status_code == 401
+    assert response.json()["error"] == "NO_AUTH_FOUND"
+
+
+def test_no_credentials_at_all_is_401(portal: PortalClient) -> None:
+    for path in ("/rest/server.time", "/rest/server.time.json", "/rest/"):
+        response = portal.http.get(path)
+        assert response.status_code == 401, path
+        assert response.json()["error"] == "NO_AUTH_FOUND"
+
+
+def test_unknown_oauth_token_is_401(portal: PortalClient) -> None:
+    for response in (
+        portal.http.get("/rest/server.time?auth=not-a-token"),
+        portal.http.post("/rest/server.time", json={"auth": "not-a-token"}),
+        portal.http.post("/rest/server.time", data={"auth": "not-a-token"}),
+    ):
+        assert response.status_code == 401
+        assert response.json()["error"] == "NO_AUTH_FOUND"
+
+
+def test_deleted_webhook_stops_working_at_once(portal: PortalClient) -> None:
+    assert portal.raw("server.time").status_code == 200
+    portal.runtime.tenancy.delete_webhook(portal.hook.portal.id, portal.hook.id)
+    assert portal.raw("server.time").status_code == 401
+
+
+def test_inactive_user_webhook_is_401(runtime: Runtime, http) -> None:  # type: ignore[no-untyped-def]
+    tenancy = runtime.tenancy
+    portal = tenancy.create_portal()
+    user = tenancy.create_user(portal.id, name="Gone", active=False)
+    hook = tenancy.create_webhook(portal.id, user.id, "crm")
+    assert http.get(f"/rest/{user.id}/{hook.code}/server.time").status_code == 401
+
+
+def test_missing_scope_is_insufficient_scope(portal: PortalClient) -> None:
+    crm_only = portal.with_webhook(portal.hook.user.id, ("crm",))
+    status, body = crm_only.error("user.get")
+    assert status == 403
+    assert body == {
+        "error": "insufficient_scope",
+        "error_description": "The request requires higher privileges than provided by the webhook token",
+    }
+
+
+def test_basic_methods_need_no_scope(portal: PortalClient) -> None:
+    bare = portal.with_webhook(portal.hook.user.id, ("crm",))
+    for name in ("server.time", "methods", "method.get", "scope", "profile", "batch"):
+        assert bare.raw(name, {"cmd": {"a": "server.time"}}).status_code == 200, name
+
+
+def test_app_info_needs_application_context(portal: PortalClient) -> None:
+    status, body = portal.error("app.info")
+    assert status == 400
+    assert body == {"error": "ACCESS_DENIED", "error_description": "Access denied! Application context required"}
+
+
+def test_portals_are_isolated(runtime: Runtime, http) -> None:  # type: ignore[no-untyped-def]
+    one = PortalClient.create(runtime, http)
+    two = PortalClient.create(runtime, http)
+    assert one.hook.user.id == two.hook.user.id == 1  # IDs are per portal
+    assert one.result("profile")["ID"] == two.result("profile")["ID"] == "1"
+    assert one.hook.portal.id != two.hook.portal.id
+
+
+# --- https -----------------------------------------------------------------------------------------------
+
+
+def test_require_https_refuses_plain_http(database, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from starlette.testclient import TestClient
+
+    from b24crm.app import create_app
+
+    runtime = Runtime(Settings(data_dir=str(tmp_path), require_https=True), db=database)
+    with TestClient(create_app(runtime)) as http:
+        portal = PortalClient.create(runtime, http)
+        status, body = portal.error("server.time")
+        assert status == 400
+        assert body == {"error": "INVALID_REQUEST", "error_description": "Https required"}
+    with TestClient(create_app(runtime), base_url="https://testserver") as https:
+        assert PortalClient(runtime, https, portal.hook).raw("server.time").status_code == 200
+
+
+# --- crashes ---------------------------------------------------------------------------------------------
+
+
+def test_a_crash_is_a_500_without_traceback(portal: PortalClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = portal.runtime.registry.get("profile")
+    assert spec is not None
+
+    def boom(*_args: object) -> None:
+        raise RuntimeError("secret internals")
+
+    broken = dataclasses.replace(spec, handler=boom)
+    monkeypatch.setitem(portal.runtime.registry._methods, "profile", broken)
+    status, body = portal.error("profile")
+    assert status == 500
+    assert body == {"error": "INTERNAL_SERVER_ERROR", "error_description": "Internal server error"}
+    assert "secret" not in str(body)
