@@ -9,15 +9,16 @@ from b24crm.rpc.context import CallContext
 from b24crm.rpc.results import Page, make_page, page_window
 from b24crm.rpc.timeblock import iso
 from b24crm.store import tenancy
+from b24crm.store.filters import Field, conditions, split_key, to_flag, to_int
 from b24crm.store.tables import users
 
-# Filter keys of user.get and the columns they compare; values compare as text, like the vendor's.
-FILTER_COLUMNS = {
-    "ID": users.c.id,
-    "NAME": users.c.name,
-    "LAST_NAME": users.c.last_name,
-    "EMAIL": users.c.email,
-    "ACTIVE": users.c.active,
+# Filter fields of user.get, with the vendor's operator prefixes (">ID" is how SDKs page through users).
+FILTER_FIELDS = {
+    "ID": Field(users.c.id, to_int),
+    "NAME": Field(users.c.name, text=True),
+    "LAST_NAME": Field(users.c.last_name, text=True),
+    "EMAIL": Field(users.c.email, text=True),
+    "ACTIVE": Field(users.c.active, to_flag),
 }
 SORT_COLUMNS = {"ID": users.c.id, "NAME": users.c.name, "LAST_NAME": users.c.last_name, "EMAIL": users.c.email}
 
@@ -49,35 +50,17 @@ def current(ctx: CallContext) -> dict[str, Any]:
     return view(ctx.user, ctx)
 
 
-def _conditions(filter_: dict[str, Any]) -> list[Any]:
-    where = []
-    for raw_key, value in filter_.items():
-        key = str(raw_key).upper()
-        column = FILTER_COLUMNS.get(key)
-        if column is None:
-            continue  # the vendor ignores filter keys it does not know
-        values = value if isinstance(value, list) else [value]
-        if key == "ACTIVE":
-            where.append(column.in_([str(v).upper() in ("Y", "1", "TRUE") for v in values]))
-        elif key == "ID":
-            ids = [int(v) for v in values if str(v).strip().lstrip("-").isdigit()]
-            where.append(column.in_(ids))
-        else:
-            where.append(column.in_([str(v) for v in values]))
-    return where
-
-
 def find(
     ctx: CallContext, filter_: Any, extra: dict[str, Any], *, sort: Any, order: Any, start: Any
 ) -> Page:
     # Old clients put filter keys at the top level (user.get?ID=1): the vendor reads both.
-    criteria = {k.upper(): v for k, v in extra.items() if k.upper() in FILTER_COLUMNS}
+    criteria = {k.upper(): v for k, v in extra.items() if split_key(k.upper())[1] in FILTER_FIELDS}
     if isinstance(filter_, dict):
         criteria.update(filter_)
     column = SORT_COLUMNS.get(str(sort or "ID").upper(), users.c.id)
     ordering = column.desc() if str(order or "ASC").upper() == "DESC" else column.asc()
     offset, count = page_window(start)
-    where = _conditions(criteria)
+    where = conditions(FILTER_FIELDS, criteria)
     with ctx.db.read() as conn:
         rows = tenancy.list_users(conn, ctx.portal.id, where=where, order=[ordering], offset=offset, limit=50)
         total = tenancy.count_users(conn, ctx.portal.id, where=where) if count else None
