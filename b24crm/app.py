@@ -6,7 +6,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from b24crm.admin.routes import routes as admin_routes
-from b24crm.http.rest import rest_endpoint
+from b24crm.http.rest import RestApp
 from b24crm.runtime import Runtime
 
 REST_VERBS = ["GET", "POST"]
@@ -15,8 +15,9 @@ REST_VERBS = ["GET", "POST"]
 def create_app(runtime: Runtime) -> Starlette:
     app = Starlette(
         routes=[
-            Route("/rest/{path:path}", rest_endpoint, methods=REST_VERBS),
-            Route("/rest", rest_endpoint, methods=REST_VERBS),
+            # A plain ASGI app as endpoint: Starlette passes the scope through untouched.
+            Route("/rest/{path:path}", RestApp(), methods=REST_VERBS),
+            Route("/rest", RestApp(), methods=REST_VERBS),
             *admin_routes,
         ]
     )

@@ -65,7 +65,7 @@ class Credential:
     app: Any = None
     expires_at: float | None = field(default=None, compare=False)
 
-    @property
+    @cached_property
     def key(self) -> str:
         """Identifies the credential for per-credential accounting (operating time, limits)."""
         return f"{self.portal.id}:{self.kind}:{self.id}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -30,13 +31,38 @@ def presented(webhook: tuple[str, str] | None, params: dict[str, Any]) -> Presen
     return Presented(token=token if isinstance(token, str) and token else None)
 
 
+# Lookups under way, so that concurrent calls with the same uncached webhook share one database query
+# instead of all missing the cache at once when an entry expires.
+_pending: dict[tuple[str, str], asyncio.Future[Credential]] = {}
+
+
+async def _resolve_webhook_once(runtime: Runtime, user_id: str, code: str) -> Credential:
+    key = (user_id, code)
+    pending = _pending.get(key)
+    if pending is not None:
+        return await asyncio.shield(pending)
+    future: asyncio.Future[Credential] = asyncio.get_running_loop().create_future()
+    _pending[key] = future
+    try:
+        credential = await run_in_threadpool(runtime.tenancy.resolve_webhook, user_id, code)
+    except BaseException as exc:
+        future.set_exception(exc)
+        future.exception()  # mark it retrieved: nobody else may be waiting
+        raise
+    else:
+        future.set_result(credential)
+        return credential
+    finally:
+        del _pending[key]
+
+
 async def authenticate(runtime: Runtime, creds: Presented) -> Credential:
     tenancy = runtime.tenancy
     if creds.webhook_code is not None and creds.webhook_user is not None:
         cached = tenancy.cached_webhook(creds.webhook_user, creds.webhook_code)
         if cached is not None:
             return cached
-        return await run_in_threadpool(tenancy.resolve_webhook, creds.webhook_user, creds.webhook_code)
+        return await _resolve_webhook_once(runtime, creds.webhook_user, creds.webhook_code)
     if creds.token is not None:
         return await run_in_threadpool(runtime.resolve_token, creds.token)
     raise errors.NO_AUTH_FOUND()

@@ -43,11 +43,12 @@ def parse_scopes(raw: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
 
 
 class Tenancy:
-    def __init__(self, db: Database, clock: Clock, *, cache_ttl: float = 2.0) -> None:
+    def __init__(self, db: Database, clock: Clock, *, cache_ttl: float = 10.0) -> None:
         self.db = db
         self.clock = clock
         self.cache_ttl = cache_ttl
-        self._cache: dict[str, tuple[Credential, float]] = {}
+        # (user id, code) -> (credential, fresh until); the raw pair avoids hashing on every call.
+        self._cache: dict[tuple[str, str], tuple[Credential, float]] = {}
         self._lock = threading.Lock()
 
     # --- creation -------------------------------------------------------------------------------------
@@ -133,11 +134,10 @@ class Tenancy:
 
     def cached_webhook(self, user_id: str, code: str) -> Credential | None:
         """The credential when it is in the cache and still fresh; never touches the database."""
-        entry = self._cache.get(secrets.digest(code))
+        entry = self._cache.get((user_id, code))
         if entry is None or entry[1] < self.clock.now():
             return None
-        credential = entry[0]
-        return credential if str(credential.user.id) == user_id else None
+        return entry[0]
 
     def resolve_webhook(self, user_id: str, code: str) -> Credential:
         """The webhook's credential, or NO_AUTH_FOUND for a wrong code, owner, or an inactive owner."""
@@ -164,5 +164,5 @@ class Tenancy:
         with self._lock:
             if len(self._cache) > 10_000:
                 self._cache.clear()
-            self._cache[code_digest] = (credential, self.clock.now() + self.cache_ttl)
+            self._cache[(user_id, code)] = (credential, self.clock.now() + self.cache_ttl)
         return credential

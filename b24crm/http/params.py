@@ -31,22 +31,21 @@ def fold_top_level(params: dict[str, Any]) -> dict[str, Any]:
     return folded
 
 
+def finish_params(params: dict[str, Any]) -> dict[str, Any]:
+    """Merged raw parameters -> what handlers see: names folded, PHP arrays in their JSON shape."""
+    return php_to_json(fold_top_level(params)) if params else {}
+
+
 def decode_query(query: bytes | str) -> dict[str, Any]:
+    if not query:
+        return {}
     text = query.decode("utf-8", "replace") if isinstance(query, bytes) else query
     return parse_qs(text)
 
 
-async def decode_body(request: Request) -> dict[str, Any]:
-    content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    if content_type == "multipart/form-data":
-        form = await request.form(max_files=10_000, max_fields=100_000)
-        return parse_pairs(form.multi_items())
-    body = await request.body()
-    if not body:
-        return {}
-    if content_type == "application/json" or content_type.endswith("+json"):
-        return decode_json_body(body)
-    return parse_qs(body.decode("utf-8", "replace"))
+async def decode_form(request: Request) -> dict[str, Any]:
+    form = await request.form(max_files=10_000, max_fields=100_000)
+    return parse_pairs(form.multi_items())
 
 
 def decode_json_body(body: bytes) -> dict[str, Any]:
@@ -60,10 +59,3 @@ def decode_json_body(body: bytes) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise errors.WRONG_ENCODING()
     return data
-
-
-async def request_params(request: Request) -> dict[str, Any]:
-    """The merged, case-folded parameter set of a REST call, in the JSON shape handlers see."""
-    params = decode_query(request.scope.get("query_string", b""))
-    params.update(await decode_body(request))
-    return php_to_json(fold_top_level(params))

@@ -26,21 +26,27 @@ COMMON_HEADERS = {
 }
 
 _PHP_ESCAPES = (("/", "\\/"), ("<", "\\u003C"), (">", "\\u003E"), ("&", "\\u0026"), ("'", "\\u0027"))
-
-
-def encode_json(body: Any) -> bytes:
-    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=_default)
-    for char, escaped in _PHP_ESCAPES:
-        if char in text:
-            text = text.replace(char, escaped)
-    # Lone surrogates (from "\ud800" in a JSON request) cannot be UTF-8: PHP substitutes them too.
-    return text.encode("utf-8", "replace")
+_COMMON_RAW = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in COMMON_HEADERS.items()]
+_TYPE_RAW = {JSON_TYPE: JSON_TYPE.encode(), XML_TYPE: XML_TYPE.encode()}
 
 
 def _default(value: Any) -> Any:
     if isinstance(value, (set, frozenset, tuple)):
         return list(value)
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+# Built once: constructing an encoder per answer is measurable on the hot path.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_default)
+
+
+def encode_json(body: Any) -> bytes:
+    text = _ENCODER.encode(body)
+    for char, escaped in _PHP_ESCAPES:
+        if char in text:
+            text = text.replace(char, escaped)
+    # Lone surrogates (from "\ud800" in a JSON request) cannot be UTF-8: PHP substitutes them too.
+    return text.encode("utf-8", "replace")
 
 
 def _xml_value(value: Any, out: list[str]) -> None:
@@ -78,10 +84,24 @@ def encode_xml(body: dict[str, Any]) -> bytes:
     return "".join(out).encode("utf-8", "replace")
 
 
-def render(body: dict[str, Any], status: int = 200, fmt: str = "json") -> Response:
+def encode_body(body: dict[str, Any], fmt: str) -> tuple[bytes, str]:
     if fmt == "xml":
-        return Response(encode_xml(body), status_code=status, headers=COMMON_HEADERS, media_type=XML_TYPE)
-    return Response(encode_json(body), status_code=status, headers=COMMON_HEADERS, media_type=JSON_TYPE)
+        return encode_xml(body), XML_TYPE
+    return encode_json(body), JSON_TYPE
+
+
+def raw_headers(content_type: str, length: int) -> list[tuple[bytes, bytes]]:
+    """ASGI headers of an answer, the constant ones encoded once."""
+    return [
+        (b"content-type", _TYPE_RAW[content_type]),
+        (b"content-length", str(length).encode()),
+        *_COMMON_RAW,
+    ]
+
+
+def render(body: dict[str, Any], status: int = 200, fmt: str = "json") -> Response:
+    content, content_type = encode_body(body, fmt)
+    return Response(content, status_code=status, headers=COMMON_HEADERS, media_type=content_type)
 
 
 def render_error(error: ApiError, fmt: str = "json") -> Response:

@@ -14,33 +14,46 @@ WINDOW = 600.0
 BUCKET = 60.0
 
 
+class _Account:
+    __slots__ = ("buckets", "total")
+
+    def __init__(self) -> None:
+        self.buckets: deque[list[float]] = deque()  # [minute, opened_at, seconds], oldest first
+        self.total = 0.0
+
+    def expire(self, now: float) -> None:
+        buckets = self.buckets
+        while buckets and buckets[0][1] + WINDOW <= now:
+            self.total -= buckets.popleft()[2]
+        if not buckets:
+            self.total = 0.0  # no float drift left behind
+
+
 class OperatingMeter:
     def __init__(self) -> None:
-        # key -> deque of [minute, opened_at, seconds], oldest first
-        self._buckets: dict[tuple[str, str], deque[list[float]]] = {}
+        self._accounts: dict[tuple[str, str], _Account] = {}
         self._lock = threading.Lock()
 
     def record(self, credential: str, method: str, at: float, seconds: float) -> None:
         minute = at // BUCKET
         with self._lock:
-            buckets = self._buckets.setdefault((credential, method), deque())
-            self._expire(buckets, at)
+            account = self._accounts.get((credential, method))
+            if account is None:
+                account = self._accounts[(credential, method)] = _Account()
+            account.expire(at)
+            buckets = account.buckets
             if buckets and buckets[-1][0] == minute:
                 buckets[-1][2] += seconds
             else:
                 buckets.append([minute, at, seconds])
+            account.total += seconds
 
     def read(self, credential: str, method: str, now: float) -> tuple[float, int]:
         """(operating seconds, operating_reset_at) for the pair at ``now``."""
         with self._lock:
-            buckets = self._buckets.get((credential, method))
-            if buckets:
-                self._expire(buckets, now)
-            if not buckets:
+            account = self._accounts.get((credential, method))
+            if account is not None:
+                account.expire(now)
+            if account is None or not account.buckets:
                 return 0.0, int(now + WINDOW)
-            return sum(b[2] for b in buckets), int(buckets[0][1] + WINDOW)
-
-    @staticmethod
-    def _expire(buckets: deque[list[float]], now: float) -> None:
-        while buckets and buckets[0][1] + WINDOW <= now:
-            buckets.popleft()
+            return account.total, int(account.buckets[0][1] + WINDOW)
