@@ -168,14 +168,24 @@ def webhook_create(
 
 
 @cli.command()
-def methods() -> None:
+def methods(
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print docs/methods.md.")] = False,
+) -> None:
     """List the implemented REST methods, from the method registry."""
     from b24crm.methods import load_methods
+    from b24crm.rpc.coverage import methods_markdown
 
-    table = Table("method", "scope", "summary")
-    for spec in load_methods():
-        table.add_row(spec.name, ",".join(spec.scopes), spec.summary)
-    Console().print(table) if sys.stdout.isatty() else [_say(spec.name) for spec in load_methods()]
+    registry = load_methods()
+    if markdown:
+        print(methods_markdown(registry), end="")
+    elif sys.stdout.isatty():
+        table = Table("method", "scope", "summary")
+        for spec in registry:
+            table.add_row(spec.name, ",".join(spec.scopes), spec.summary)
+        Console().print(table)
+    else:
+        for spec in registry:
+            _say(spec.name)
 
 
 def main() -> None:

@@ -112,7 +112,7 @@ class Tenancy:
         """A portal with an admin and a crm webhook: what ``serve`` sets up on an empty database."""
         portal = self.create_portal(domain="demo.b24crm.local", title="b24crm demo")
         admin = self.create_user(portal.id, name="Demo", last_name="Admin", email="admin@demo.b24crm.local", admin=True)
-        return self.create_webhook(portal.id, admin.id, ("crm", "user", "placement"), title="demo")
+        return self.create_webhook(portal.id, admin.id, ("crm", "user"), title="demo")
 
     def delete_webhook(self, portal_id: int, webhook_id: int) -> bool:
         with self.db.write() as conn:

@@ -1,0 +1,58 @@
+"""The /_b24crm/ admin namespace."""
+
+from __future__ import annotations
+
+from starlette.testclient import TestClient
+
+from b24crm.runtime import Runtime
+from tests.client import PortalClient
+
+ADMIN = {"Authorization": "Bearer admin-secret"}
+
+
+def test_admin_needs_the_token(http: TestClient) -> None:
+    assert http.get("/_b24crm/portals").status_code == 401
+    assert http.get("/_b24crm/portals", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    assert http.get("/_b24crm/portals", headers=ADMIN).status_code == 200
+    assert http.get("/_b24crm/portals?token=admin-secret").status_code == 200
+
+
+def test_inspect_portals_users_and_webhooks(portal: PortalClient) -> None:
+    http = portal.http
+    portal_id = portal.hook.portal.id
+    listed = http.get("/_b24crm/portals", headers=ADMIN).json()["result"]
+    assert portal_id in [p["id"] for p in listed]
+    detail = http.get(f"/_b24crm/portals/{portal_id}", headers=ADMIN).json()["result"]
+    assert detail["domain"] == portal.hook.portal.domain
+    assert detail["users"] == [
+        {"id": 1, "name": "Test", "last_name": "Admin", "email": "admin@example.com", "active": True,
+         "is_admin": True, "time_zone": ""}
+    ]
+    assert detail["webhooks"] == [{"id": 1, "user_id": 1, "title": "", "active": True, "scopes": ["crm", "user"]}]
+    # Secrets never leave the server, not even their digests.
+    assert portal.hook.code not in http.get(f"/_b24crm/portals/{portal_id}", headers=ADMIN).text
+    assert "digest" not in http.get(f"/_b24crm/portals/{portal_id}/webhooks", headers=ADMIN).text
+    assert http.get(f"/_b24crm/portals/{portal_id}/users", headers=ADMIN).json()["result"][0]["id"] == 1
+
+
+def test_create_a_portal_and_call_its_webhook(runtime: Runtime, http: TestClient) -> None:
+    created = http.post("/_b24crm/portals", headers=ADMIN, json={"scopes": "crm", "time_zone": "Asia/Tokyo"})
+    assert created.status_code == 201
+    body = created.json()["result"]
+    path = body["webhook"].split("://", 1)[1].split("/", 1)[1]
+    answer = http.get(f"/{path}server.time").json()
+    assert answer["result"].endswith("+09:00")
+
+
+def test_delete_a_portal_revokes_its_webhooks(portal: PortalClient) -> None:
+    http = portal.http
+    assert portal.raw("server.time").status_code == 200
+    assert http.delete(f"/_b24crm/portals/{portal.hook.portal.id}", headers=ADMIN).status_code == 200
+    assert portal.raw("server.time").status_code == 401
+    assert http.get(f"/_b24crm/portals/{portal.hook.portal.id}", headers=ADMIN).status_code == 404
+
+
+def test_bad_admin_input_is_a_400(http: TestClient) -> None:
+    response = http.post("/_b24crm/portals", headers=ADMIN, json={"scopes": "crm,Bad Scope!"})
+    assert response.status_code == 400
+    assert response.json()["error"] == "INVALID_REQUEST"

@@ -1,0 +1,114 @@
+"""The b24crm command line, including `serve` as a real process."""
+
+from __future__ import annotations
+
+import re
+import socket
+import ssl
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from b24crm.cli import cli
+from b24crm.methods import load_methods
+from b24crm.store.engine import Database
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def serving(db_url: str, data_dir: Path, *extra: str) -> Iterator[dict[str, str]]:
+    """Run ``b24crm serve`` and yield the labelled lines it printed before serving."""
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "b24crm", "serve", "--db", db_url, "--port", str(port), "--data-dir", str(data_dir),
+         *extra],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    lines: dict[str, str] = {"port": str(port)}
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            label, _, rest = line.rstrip("\n").partition(": ")
+            lines[label] = rest
+            if line.startswith("Serving on"):
+                break
+        else:
+            raise AssertionError(f"serve stopped early: {proc.stderr.read() if proc.stderr else ''}")
+        for _ in range(100):
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.05)
+        yield lines
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@pytest.fixture
+def db_url(database: Database) -> str:
+    return database.url.render_as_string(hide_password=False)
+
+
+def test_serve_on_an_empty_database_prints_a_working_webhook(tmp_path: Path) -> None:
+    db_url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    with serving(db_url, tmp_path / "data") as lines:
+        webhook = lines["Webhook"]
+        assert re.fullmatch(rf"http://127\.0\.0\.1:{lines['port']}/rest/1/[a-z0-9]{{16}}/", webhook)
+        answer = httpx.get(f"{webhook}server.time").json()
+        assert answer["result"].startswith("20")
+        assert httpx.get(f"{webhook}user.current").json()["result"]["NAME"] == "Demo"
+        token = re.search(r"Bearer (\S+)\)", lines["Admin"])
+        assert token
+        portals = httpx.get(
+            f"http://127.0.0.1:{lines['port']}/_b24crm/portals", headers={"Authorization": f"Bearer {token.group(1)}"}
+        ).json()["result"]
+        assert [p["domain"] for p in portals] == ["demo.b24crm.local"]
+    # A restart on the same database prints the same webhook and creates no second portal.
+    with serving(db_url, tmp_path / "data") as again:
+        assert again["Webhook"].split("/rest/")[1] == webhook.split("/rest/")[1]
+        assert httpx.get(f"{again['Webhook']}server.time").status_code == 200
+
+
+def test_serve_with_tls_prints_how_to_trust_it(tmp_path: Path) -> None:
+    with serving(f"sqlite:///{tmp_path / 'tls.db'}", tmp_path / "data", "--tls") as lines:
+        assert lines["Webhook"].startswith("https://127.0.0.1:")
+        ca = re.search(r"REQUESTS_CA_BUNDLE=(\S+)", lines["TLS"])
+        assert ca and Path(ca.group(1)).exists()
+        answer = httpx.get(f"{lines['Webhook']}server.time", verify=ssl.create_default_context(cafile=ca.group(1)))
+        assert answer.status_code == 200
+
+
+def test_db_upgrade_portal_user_webhook_create(db_url: str) -> None:
+    runner = CliRunner()
+    upgraded = runner.invoke(cli, ["db", "upgrade", "--db", db_url])
+    assert upgraded.exit_code == 0 and "revision 0001" in upgraded.output
+    portal = runner.invoke(cli, ["portal", "create", "--db", db_url, "--tz", "Europe/Berlin"])
+    assert portal.exit_code == 0, portal.output
+    portal_id = re.search(r"Portal: (\d+)", portal.output).group(1)  # type: ignore[union-attr]
+    user = runner.invoke(cli, ["user", "create", "--db", db_url, "--portal", portal_id, "--name", "Ann", "--admin"])
+    assert user.output.strip() == "User: 1"
+    hook = runner.invoke(
+        cli, ["webhook", "create", "--db", db_url, "--portal", portal_id, "--user", "1", "--scope", "crm,user"]
+    )
+    assert re.fullmatch(r"Webhook: http://127\.0\.0\.1:8024/rest/1/[a-z0-9]{16}/\n", hook.output)
+    missing = runner.invoke(cli, ["webhook", "create", "--db", db_url, "--portal", portal_id, "--user", "99"])
+    assert missing.exit_code == 1
+
+
+def test_methods_lists_the_registry() -> None:
+    output = CliRunner().invoke(cli, ["methods"]).output.split()
+    assert output == [spec.name for spec in load_methods()]
+    assert "server.time" in output and "batch" in output
