@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -28,11 +27,13 @@ cli.add_typer(webhook_cli, name="webhook")
 
 err = Console(stderr=True)
 
-DbOption = Annotated[str | None, typer.Option("--db", help=Settings.__dataclass_fields__["db"].metadata["help"])]
+DbOption = Annotated[
+    str | None, typer.Option("--db", help=Settings.__dataclass_fields__["db"].metadata["help"])
+]
 DEMO_HOOK_FILE = "demo-webhook"
 
 
-def _runtime(db: str | None, **overrides: object) -> Runtime:
+def _runtime(db: str | None, **overrides: Any) -> Runtime:
     runtime = Runtime(Settings.from_env(db=db, **overrides))
     runtime.migrate()
     return runtime
@@ -72,11 +73,15 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
     data_dir: Annotated[str | None, typer.Option(help="Directory for files and TLS material.")] = None,
-    tls: Annotated[bool | None, typer.Option("--tls/--no-tls", help="Serve HTTPS with a local certificate.")] = None,
+    tls: Annotated[
+        bool | None, typer.Option("--tls/--no-tls", help="Serve HTTPS with a local certificate.")
+    ] = None,
     require_https: Annotated[
         bool | None, typer.Option("--require-https/--allow-http", help="Refuse plain-HTTP REST calls.")
     ] = None,
-    admin_token: Annotated[str | None, typer.Option(help="Token for /_b24crm/; generated when empty.")] = None,
+    admin_token: Annotated[
+        str | None, typer.Option(help="Token for /_b24crm/; generated when empty.")
+    ] = None,
 ) -> None:
     """Migrate the database, make sure a demo portal exists, and serve the REST API."""
     import uvicorn
@@ -84,7 +89,13 @@ def serve(
     from b24crm.app import create_app
 
     runtime = _runtime(
-        db, host=host, port=port, data_dir=data_dir, tls=tls, require_https=require_https, admin_token=admin_token
+        db,
+        host=host,
+        port=port,
+        data_dir=data_dir,
+        tls=tls,
+        require_https=require_https,
+        admin_token=admin_token,
     )
     settings = runtime.settings
     ssl: dict[str, str] = {}
@@ -93,20 +104,30 @@ def serve(
 
         files = ensure_tls(settings.data_path / "tls", extra_names=(settings.host,))
         ssl = {"ssl_certfile": str(files.cert), "ssl_keyfile": str(files.key)}
-        _say(f"TLS: trust the local CA with REQUESTS_CA_BUNDLE={files.ca.resolve()} "
-             f"(Python) or NODE_EXTRA_CA_CERTS={files.ca.resolve()} (Node)")
+        _say(
+            f"TLS: trust the local CA with REQUESTS_CA_BUNDLE={files.ca.resolve()} "
+            f"(Python) or NODE_EXTRA_CA_CERTS={files.ca.resolve()} (Node)"
+        )
     if settings.demo:
         url = _demo_webhook(runtime)
         if url:
             _say(f"Webhook: {url}")
         else:
-            _say("Webhook: none known; create one with `b24crm webhook create --portal 1 --user 1 --scope crm`")
+            _say(
+                "Webhook: none known; create one with `b24crm webhook create --portal 1 --user 1 --scope crm`"
+            )
     _say(f"Admin: {settings.base_url}/_b24crm/ (Authorization: Bearer {runtime.admin_token})")
     _say(f"Serving on {settings.base_url} (database: {runtime.db.url.render_as_string(hide_password=True)})")
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     uvicorn.run(
-        create_app(runtime), host=settings.host, port=settings.port, log_level=settings.log_level,
-        access_log=False, **ssl,  # type: ignore[arg-type]
+        create_app(runtime),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        access_log=False,
+        **ssl,  # type: ignore[arg-type]
     )
 
 
@@ -142,7 +163,9 @@ def user_create(
 ) -> None:
     """Create a user on a portal."""
     try:
-        user = _runtime(db).tenancy.create_user(portal, name=name, last_name=last_name, email=email, admin=admin)
+        user = _runtime(db).tenancy.create_user(
+            portal, name=name, last_name=last_name, email=email, admin=admin
+        )
     except LookupError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from exc

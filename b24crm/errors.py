@@ -35,7 +35,9 @@ class ErrorSpec:
     status: int = 400
 
     def __call__(self, description: str | None = None, **extra: Any) -> ApiError:
-        return ApiError(self.code, self.description if description is None else description, self.status, **extra)
+        return ApiError(
+            self.code, self.description if description is None else description, self.status, **extra
+        )
 
 
 # The vendor's system errors, valid for any method (docs: _includes/system-errors.md).
@@ -51,7 +53,9 @@ INVALID_REQUEST = ErrorSpec("INVALID_REQUEST", "Https required", 400)
 OVERLOAD_LIMIT = ErrorSpec("OVERLOAD_LIMIT", "REST API is blocked due to overload", 503)
 ACCESS_DENIED_PLAN = ErrorSpec("ACCESS_DENIED", "REST API is available only on commercial plans", 403)
 INVALID_CREDENTIALS = ErrorSpec("INVALID_CREDENTIALS", "Invalid request credentials", 403)
-ERROR_MANIFEST_IS_NOT_AVAILABLE = ErrorSpec("ERROR_MANIFEST_IS_NOT_AVAILABLE", "Manifest is not available", 404)
+ERROR_MANIFEST_IS_NOT_AVAILABLE = ErrorSpec(
+    "ERROR_MANIFEST_IS_NOT_AVAILABLE", "Manifest is not available", 404
+)
 INSUFFICIENT_SCOPE = ErrorSpec(
     "insufficient_scope", "The request requires higher privileges than provided by the webhook token", 403
 )
@@ -82,7 +86,9 @@ ERROR_METHOD_NOT_FOUND = ErrorSpec("ERROR_METHOD_NOT_FOUND", "Method not found!"
 OPERATION_TIME_LIMIT = ErrorSpec("OPERATION_TIME_LIMIT", "Method is blocked due to operation time limit", 429)
 INVALID_TOKEN = ErrorSpec("invalid_token", "The access token provided is invalid", 401)
 WRONG_AUTH_TYPE = ErrorSpec(
-    "WRONG_AUTH_TYPE", "Current authorization type is denied for this method Application context required", 403
+    "WRONG_AUTH_TYPE",
+    "Current authorization type is denied for this method Application context required",
+    403,
 )
 APP_CONTEXT_REQUIRED = ErrorSpec("ACCESS_DENIED", "Access denied! Application context required", 400)
 ACCESS_DENIED = ErrorSpec("ACCESS_DENIED", "Access denied!", 403)

@@ -7,6 +7,7 @@ so a setting is documented, configurable and testable from the one place it is d
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -22,19 +23,27 @@ class Settings:
     host: str = _setting("127.0.0.1", "Interface to listen on.")
     port: int = _setting(8024, "Port to listen on.")
     data_dir: str = _setting("b24crm-data", "Directory for files, TLS material and the demo webhook.")
-    tls: bool = _setting(False, "Serve HTTPS with a locally generated certificate (SAN localhost, 127.0.0.1).")
-    require_https: bool = _setting(False, "Refuse plain-HTTP REST calls with INVALID_REQUEST, as the cloud does.")
+    tls: bool = _setting(
+        False, "Serve HTTPS with a locally generated certificate (SAN localhost, 127.0.0.1)."
+    )
+    require_https: bool = _setting(
+        False, "Refuse plain-HTTP REST calls with INVALID_REQUEST, as the cloud does."
+    )
     admin_token: str = _setting("", "Token for the /_b24crm/ admin namespace; generated at start when empty.")
-    public_url: str = _setting("", "Base URL printed in webhook URLs; derived from host, port and TLS when empty.")
-    demo: bool = _setting(True, "Create a demo portal, admin and crm webhook when the database has no portal.")
+    public_url: str = _setting(
+        "", "Base URL printed in webhook URLs; derived from host, port and TLS when empty."
+    )
+    demo: bool = _setting(
+        True, "Create a demo portal, admin and crm webhook when the database has no portal."
+    )
     log_level: str = _setting("info", "Log level of the server.")
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
-        env = os.environ if env is None else env
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        source: Mapping[str, str] = os.environ if env is None else env
         values: dict[str, Any] = {}
         for f in fields(cls):
-            raw = env.get(f"B24CRM_{f.name.upper()}")
+            raw = source.get(f"B24CRM_{f.name.upper()}")
             if raw is not None:
                 values[f.name] = _coerce(raw, type(f.default))
         values.update({k: v for k, v in overrides.items() if v is not None})

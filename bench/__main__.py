@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import tempfile
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -25,29 +26,46 @@ def _table(rows: list[Figures], baseline: Figures) -> Table:
     table = Table("endpoint", "req/s", "× bare", "p50 ms", "p99 ms", "requests", "failures")
     for row in rows:
         table.add_row(
-            row.name, f"{row.rps:,.0f}", f"{row.rps / baseline.rps:.2f}", f"{row.p50_ms:.2f}", f"{row.p99_ms:.2f}",
-            str(row.requests), str(row.failures),
+            row.name,
+            f"{row.rps:,.0f}",
+            f"{row.rps / baseline.rps:.2f}",
+            f"{row.p50_ms:.2f}",
+            f"{row.p99_ms:.2f}",
+            str(row.requests),
+            str(row.failures),
         )
     return table
 
 
 @app.command()
 def main(
-    seconds: int = typer.Option(10, help="Duration of each load run."),
-    connections: int = typer.Option(16, help="Concurrent connections."),
-    db: str = typer.Option("", help="Database URL for b24crm (default: a fresh SQLite file)."),
-    output: Path = typer.Option(None, help="Also write the figures as JSON here."),
+    seconds: Annotated[int, typer.Option(help="Duration of each load run.")] = 10,
+    connections: Annotated[int, typer.Option(help="Concurrent connections.")] = 16,
+    db: Annotated[str, typer.Option(help="Database URL for b24crm (default: a fresh SQLite file).")] = "",
+    output: Annotated[Path | None, typer.Option(help="Also write the figures as JSON here.")] = None,
 ) -> None:
-    console.print(f"load generator: {'wrk' if have_wrk() else 'python threads (install wrk for sound figures)'}")
+    console.print(
+        f"load generator: {'wrk' if have_wrk() else 'python threads (install wrk for sound figures)'}"
+    )
     batch_body = json.dumps({"halt": 0, "cmd": {f"c{i}": "server.time" for i in range(50)}})
     with tempfile.TemporaryDirectory() as tmp:
         db_url = db or f"sqlite:///{tmp}/bench.db"
         with bare_server() as bare_base:
-            bare = drive("bare starlette", f"{bare_base}/rest/server.time", seconds=seconds, connections=connections)
+            bare = drive(
+                "bare starlette", f"{bare_base}/rest/server.time", seconds=seconds, connections=connections
+            )
         with b24crm_server(db_url, Path(tmp) / "data") as (_, webhook):
             rows = [
-                drive("b24crm server.time", f"{webhook}server.time", seconds=seconds, connections=connections),
-                drive("b24crm batch ×50", f"{webhook}batch", body=batch_body, seconds=seconds, connections=connections),
+                drive(
+                    "b24crm server.time", f"{webhook}server.time", seconds=seconds, connections=connections
+                ),
+                drive(
+                    "b24crm batch ×50",
+                    f"{webhook}batch",
+                    body=batch_body,
+                    seconds=seconds,
+                    connections=connections,
+                ),
             ]
     all_rows = [bare, *rows]
     console.print(_table(all_rows, bare))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -13,14 +13,20 @@ from starlette.routing import Route
 
 async def endpoint(request: Request) -> JSONResponse:
     start = time.time()
-    now = datetime.fromtimestamp(start, timezone.utc).isoformat(timespec="seconds")
+    now = datetime.fromtimestamp(start, UTC).isoformat(timespec="seconds")
     finish = time.time()
     return JSONResponse(
         {
             "result": now,
             "time": {
-                "start": start, "finish": finish, "duration": finish - start, "processing": finish - start,
-                "date_start": now, "date_finish": now, "operating": 0, "operating_reset_at": int(start) + 600,
+                "start": start,
+                "finish": finish,
+                "duration": finish - start,
+                "processing": finish - start,
+                "date_start": now,
+                "date_finish": now,
+                "operating": 0,
+                "operating_reset_at": int(start) + 600,
             },
         }
     )

@@ -38,7 +38,9 @@ def have_wrk() -> bool:
     return shutil.which("wrk") is not None
 
 
-def run_wrk(name: str, url: str, *, body: str | None = None, seconds: int = 10, connections: int = 16) -> Figures:
+def run_wrk(
+    name: str, url: str, *, body: str | None = None, seconds: int = 10, connections: int = 16
+) -> Figures:
     method = "POST" if body is not None else "GET"
     script = LUA.format(method=method, body=json.dumps(body) if body is not None else "nil")
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
@@ -47,7 +49,9 @@ def run_wrk(name: str, url: str, *, body: str | None = None, seconds: int = 10, 
     try:
         out = subprocess.run(
             ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", str(lua), url],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
     finally:
         lua.unlink()
@@ -65,7 +69,9 @@ def run_wrk(name: str, url: str, *, body: str | None = None, seconds: int = 10, 
     )
 
 
-def run_python(name: str, url: str, *, body: str | None = None, seconds: int = 10, connections: int = 16) -> Figures:
+def run_python(
+    name: str, url: str, *, body: str | None = None, seconds: int = 10, connections: int = 16
+) -> Figures:
     """Fallback without wrk: an httpx client in threads. Weaker: it competes with the server for the CPU."""
     import threading
     import time
@@ -101,6 +107,8 @@ def run_python(name: str, url: str, *, body: str | None = None, seconds: int = 1
     return Figures(name, len(latencies) / seconds, pick(0.5), pick(0.99), len(latencies), failures)
 
 
-def drive(name: str, url: str, *, body: str | None = None, seconds: int = 10, connections: int = 16) -> Figures:
+def drive(
+    name: str, url: str, *, body: str | None = None, seconds: int = 10, connections: int = 16
+) -> Figures:
     runner = run_wrk if have_wrk() else run_python
     return runner(name, url, body=body, seconds=seconds, connections=connections)

@@ -45,12 +45,19 @@ class PortalClient:
 
     @classmethod
     def create(
-        cls, runtime: Runtime, http: TestClient, *, scopes: tuple[str, ...] = ("crm",), admin: bool = True,
+        cls,
+        runtime: Runtime,
+        http: TestClient,
+        *,
+        scopes: tuple[str, ...] = ("crm",),
+        admin: bool = True,
         time_zone: str = "UTC",
     ) -> PortalClient:
         tenancy = runtime.tenancy
         portal = tenancy.create_portal(time_zone=time_zone)
-        user = tenancy.create_user(portal.id, name="Test", last_name="Admin", email="admin@example.com", admin=admin)
+        user = tenancy.create_user(
+            portal.id, name="Test", last_name="Admin", email="admin@example.com", admin=admin
+        )
         return cls(runtime, http, tenancy.create_webhook(portal.id, user.id, scopes))
 
     @property
@@ -61,12 +68,21 @@ class PortalClient:
         hook = self.runtime.tenancy.create_webhook(self.hook.portal.id, user_id, scopes)
         return PortalClient(self.runtime, self.http, hook)
 
-    def raw(self, method: str, params: dict[str, Any] | None = None, *, form: str = "json", path: str | None = None):  # type: ignore[no-untyped-def]
+    def raw(
+        self,
+        method: str,
+        params: dict[str, Any] | None = None,
+        *,
+        form: str = "json",
+        path: str | None = None,
+    ):  # type: ignore[no-untyped-def]
         """The httpx response of ``method`` called with ``params`` sent as ``form``."""
         url = f"{path if path is not None else self.base}/{method}"
         params = params or {}
         if form == "json":
-            return self.http.post(url, content=json.dumps(params), headers={"Content-Type": "application/json"})
+            return self.http.post(
+                url, content=json.dumps(params), headers={"Content-Type": "application/json"}
+            )
         if form == "form":
             return self.http.post(
                 url, content=php_query(params), headers={"Content-Type": "application/x-www-form-urlencoded"}
@@ -79,7 +95,9 @@ class PortalClient:
             return self.http.post(url, files=parts)
         raise ValueError(form)
 
-    def call(self, method: str, params: dict[str, Any] | None = None, *, form: str = "json") -> dict[str, Any]:
+    def call(
+        self, method: str, params: dict[str, Any] | None = None, *, form: str = "json"
+    ) -> dict[str, Any]:
         """The decoded body of a successful call; fails the test on an HTTP error."""
         response = self.raw(method, params, form=form)
         assert response.status_code == 200, response.text
@@ -88,7 +106,9 @@ class PortalClient:
     def result(self, method: str, params: dict[str, Any] | None = None, *, form: str = "json") -> Any:
         return self.call(method, params, form=form)["result"]
 
-    def error(self, method: str, params: dict[str, Any] | None = None, *, form: str = "json") -> tuple[int, dict[str, Any]]:
+    def error(
+        self, method: str, params: dict[str, Any] | None = None, *, form: str = "json"
+    ) -> tuple[int, dict[str, Any]]:
         response = self.raw(method, params, form=form)
         assert response.status_code != 200, response.text
         return response.status_code, response.json()

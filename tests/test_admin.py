@@ -25,10 +25,19 @@ def test_inspect_portals_users_and_webhooks(portal: PortalClient) -> None:
     detail = http.get(f"/_b24crm/portals/{portal_id}", headers=ADMIN).json()["result"]
     assert detail["domain"] == portal.hook.portal.domain
     assert detail["users"] == [
-        {"id": 1, "name": "Test", "last_name": "Admin", "email": "admin@example.com", "active": True,
-         "is_admin": True, "time_zone": ""}
+        {
+            "id": 1,
+            "name": "Test",
+            "last_name": "Admin",
+            "email": "admin@example.com",
+            "active": True,
+            "is_admin": True,
+            "time_zone": "",
+        }
     ]
-    assert detail["webhooks"] == [{"id": 1, "user_id": 1, "title": "", "active": True, "scopes": ["crm", "user"]}]
+    assert detail["webhooks"] == [
+        {"id": 1, "user_id": 1, "title": "", "active": True, "scopes": ["crm", "user"]}
+    ]
     # Secrets never leave the server, not even their digests.
     assert portal.hook.code not in http.get(f"/_b24crm/portals/{portal_id}", headers=ADMIN).text
     assert "digest" not in http.get(f"/_b24crm/portals/{portal_id}/webhooks", headers=ADMIN).text

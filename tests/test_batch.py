@@ -38,7 +38,9 @@ def test_a_failing_command_without_halt_lets_the_others_run(portal: PortalClient
 
 @pytest.mark.parametrize("halt", [True, 1, "1", "true", "Y"])
 def test_halt_stops_at_the_first_error(portal: PortalClient, halt: object) -> None:
-    result = portal.result("batch", {"halt": halt, "cmd": {"a": "server.time", "b": "no.such", "c": "profile"}})
+    result = portal.result(
+        "batch", {"halt": halt, "cmd": {"a": "server.time", "b": "no.such", "c": "profile"}}
+    )
     assert list(result["result"]) == ["a"]
     assert list(result["result_error"]) == ["b"]
     assert list(result["result_time"]) == ["a"]
@@ -68,7 +70,10 @@ def test_sub_call_errors_keep_their_codes(portal: PortalClient) -> None:
 def test_nested_batch_is_not_allowed(portal: PortalClient) -> None:
     result = portal.result("batch", {"cmd": {"inner": "batch?cmd[x]=server.time"}})
     assert result["result_error"] == {
-        "inner": {"error": "ERROR_BATCH_METHOD_NOT_ALLOWED", "error_description": "Method is not allowed for batch usage"}
+        "inner": {
+            "error": "ERROR_BATCH_METHOD_NOT_ALLOWED",
+            "error_description": "Method is not allowed for batch usage",
+        }
     }
 
 
@@ -127,7 +132,9 @@ def test_references_to_the_fiftieth_row_page_through_a_list(portal: PortalClient
 
 
 def test_percent_encoded_references_are_substituted(portal: PortalClient) -> None:
-    result = portal.result("batch", {"cmd": {"me": "profile", "g": "method.get?name=%24result%5Bme%5D%5BNAME%5D"}})
+    result = portal.result(
+        "batch", {"cmd": {"me": "profile", "g": "method.get?name=%24result%5Bme%5D%5BNAME%5D"}}
+    )
     assert result["result"]["g"] == {"isExisting": False, "isAvailable": False}
     assert result["result_error"] == []
 
@@ -147,7 +154,9 @@ def test_auth_inside_a_command_is_ignored(portal: PortalClient) -> None:
 
 
 def test_fast_bitrix24_order_parameter_is_ignored(portal: PortalClient) -> None:
-    result = portal.result("batch", {"halt": 0, "cmd": {"order0000000000": "profile?__order=order0000000000"}})
+    result = portal.result(
+        "batch", {"halt": 0, "cmd": {"order0000000000": "profile?__order=order0000000000"}}
+    )
     assert result["result"]["order0000000000"]["ID"] == str(portal.hook.user.id)
 
 
@@ -155,7 +164,11 @@ def test_empty_or_missing_cmd(portal: PortalClient) -> None:
     for params in ({}, {"cmd": {}}, {"cmd": "nonsense"}):
         result = portal.result("batch", params)
         assert result == {
-            "result": [], "result_error": [], "result_total": [], "result_next": [], "result_time": []
+            "result": [],
+            "result_error": [],
+            "result_total": [],
+            "result_next": [],
+            "result_time": [],
         }
 
 

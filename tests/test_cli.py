@@ -32,9 +32,22 @@ def serving(db_url: str, data_dir: Path, *extra: str) -> Iterator[dict[str, str]
     """Run ``b24crm serve`` and yield the labelled lines it printed before serving."""
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "b24crm", "serve", "--db", db_url, "--port", str(port), "--data-dir", str(data_dir),
-         *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "b24crm",
+            "serve",
+            "--db",
+            db_url,
+            "--port",
+            str(port),
+            "--data-dir",
+            str(data_dir),
+            *extra,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     lines: dict[str, str] = {"port": str(port)}
     try:
@@ -73,7 +86,8 @@ def test_serve_on_an_empty_database_prints_a_working_webhook(tmp_path: Path) -> 
         token = re.search(r"Bearer (\S+)\)", lines["Admin"])
         assert token
         portals = httpx.get(
-            f"http://127.0.0.1:{lines['port']}/_b24crm/portals", headers={"Authorization": f"Bearer {token.group(1)}"}
+            f"http://127.0.0.1:{lines['port']}/_b24crm/portals",
+            headers={"Authorization": f"Bearer {token.group(1)}"},
         ).json()["result"]
         assert [p["domain"] for p in portals] == ["demo.b24crm.local"]
     # A restart on the same database prints the same webhook and creates no second portal.
@@ -87,7 +101,9 @@ def test_serve_with_tls_prints_how_to_trust_it(tmp_path: Path) -> None:
         assert lines["Webhook"].startswith("https://127.0.0.1:")
         ca = re.search(r"REQUESTS_CA_BUNDLE=(\S+)", lines["TLS"])
         assert ca and Path(ca.group(1)).exists()
-        answer = httpx.get(f"{lines['Webhook']}server.time", verify=ssl.create_default_context(cafile=ca.group(1)))
+        answer = httpx.get(
+            f"{lines['Webhook']}server.time", verify=ssl.create_default_context(cafile=ca.group(1))
+        )
         assert answer.status_code == 200
 
 
@@ -98,10 +114,13 @@ def test_db_upgrade_portal_user_webhook_create(db_url: str) -> None:
     portal = runner.invoke(cli, ["portal", "create", "--db", db_url, "--tz", "Europe/Berlin"])
     assert portal.exit_code == 0, portal.output
     portal_id = re.search(r"Portal: (\d+)", portal.output).group(1)  # type: ignore[union-attr]
-    user = runner.invoke(cli, ["user", "create", "--db", db_url, "--portal", portal_id, "--name", "Ann", "--admin"])
+    user = runner.invoke(
+        cli, ["user", "create", "--db", db_url, "--portal", portal_id, "--name", "Ann", "--admin"]
+    )
     assert user.output.strip() == "User: 1"
     hook = runner.invoke(
-        cli, ["webhook", "create", "--db", db_url, "--portal", portal_id, "--user", "1", "--scope", "crm,user"]
+        cli,
+        ["webhook", "create", "--db", db_url, "--portal", portal_id, "--user", "1", "--scope", "crm,user"],
     )
     assert re.fullmatch(r"Webhook: http://127\.0\.0\.1:8024/rest/1/[a-z0-9]{16}/\n", hook.output)
     missing = runner.invoke(cli, ["webhook", "create", "--db", db_url, "--portal", portal_id, "--user", "99"])

@@ -16,7 +16,10 @@ def decoded(query: str) -> object:
 
 
 def test_nested_brackets_build_arrays_and_lists() -> None:
-    query = "fields[COMMUNICATIONS][0][VALUE]=%2B7&fields[COMMUNICATIONS][0][TYPE]=PHONE&select[]=ID&select[]=SUBJECT"
+    query = (
+        "fields[COMMUNICATIONS][0][VALUE]=%2B7&fields[COMMUNICATIONS][0][TYPE]=PHONE"
+        "&select[]=ID&select[]=SUBJECT"
+    )
     assert decoded(query) == {
         "fields": {"COMMUNICATIONS": [{"VALUE": "+7", "TYPE": "PHONE"}]},
         "select": ["ID", "SUBJECT"],
@@ -61,8 +64,9 @@ keys = st.text(alphabet="abcXYZ_>=<%!@ 09", min_size=1, max_size=6).filter(lambd
 leaf = st.text(st.characters(exclude_categories=("Cs",)), max_size=8)
 tree = st.recursive(
     leaf,
-    lambda children: st.dictionaries(keys, children, min_size=1, max_size=3)
-    | st.lists(children, min_size=1, max_size=3),
+    lambda children: (
+        st.dictionaries(keys, children, min_size=1, max_size=3) | st.lists(children, min_size=1, max_size=3)
+    ),
     max_leaves=12,
 )
 

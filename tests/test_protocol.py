@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import re
 import dataclasses
+import re
 from datetime import datetime
 
 import pytest
@@ -20,7 +20,14 @@ ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$")
 
 @pytest.mark.parametrize(
     "suffix",
-    ["server.time", "server.time.json", "server.time/", "SERVER.TIME", "Server.Time.JSON", "server.time.json/"],
+    [
+        "server.time",
+        "server.time.json",
+        "server.time/",
+        "SERVER.TIME",
+        "Server.Time.JSON",
+        "server.time.json/",
+    ],
 )
 def test_method_names_fold_case_and_take_an_optional_json_suffix(portal: PortalClient, suffix: str) -> None:
     response = portal.http.post(f"{portal.base}/{suffix}")
@@ -78,9 +85,7 @@ def test_every_input_form_reaches_the_method(portal: PortalClient, form: str) ->
 
 
 def test_query_and_body_merge_with_the_body_winning(portal: PortalClient) -> None:
-    response = portal.http.post(
-        f"{portal.base}/method.get?name=no.such", json={"name": "server.time"}
-    )
+    response = portal.http.post(f"{portal.base}/method.get?name=no.such", json={"name": "server.time"})
     assert response.json()["result"]["isExisting"] is True
     response = portal.http.post(f"{portal.base}/method.get?name=server.time", json={})
     assert response.json()["result"]["isExisting"] is True
@@ -120,7 +125,14 @@ def test_time_block_has_every_field(portal: PortalClient) -> None:
     assert list(body) == ["result", "time"]
     timing = body["time"]
     assert list(timing) == [
-        "start", "finish", "duration", "processing", "date_start", "date_finish", "operating", "operating_reset_at",
+        "start",
+        "finish",
+        "duration",
+        "processing",
+        "date_start",
+        "date_finish",
+        "operating",
+        "operating_reset_at",
     ]
     assert timing["finish"] >= timing["start"]
     assert timing["duration"] == pytest.approx(timing["finish"] - timing["start"])
@@ -221,7 +233,10 @@ def test_basic_methods_need_no_scope(portal: PortalClient) -> None:
 def test_app_info_needs_application_context(portal: PortalClient) -> None:
     status, body = portal.error("app.info")
     assert status == 400
-    assert body == {"error": "ACCESS_DENIED", "error_description": "Access denied! Application context required"}
+    assert body == {
+        "error": "ACCESS_DENIED",
+        "error_description": "Access denied! Application context required",
+    }
 
 
 def test_portals_are_isolated(runtime: Runtime, http) -> None:  # type: ignore[no-untyped-def]

@@ -36,7 +36,10 @@ def _user_view(row: dict[str, Any]) -> dict[str, Any]:
 
 def _webhook_view(row: dict[str, Any]) -> dict[str, Any]:
     return {
-        "id": row["id"], "user_id": row["user_id"], "title": row["title"], "active": row["active"],
+        "id": row["id"],
+        "user_id": row["user_id"],
+        "title": row["title"],
+        "active": row["active"],
         "scopes": [s for s in row["scopes"].split(",") if s],
     }
 

@@ -45,8 +45,16 @@ class User:
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> User:
         return cls(
-            row["portal_id"], row["id"], row["name"], row["last_name"], row["email"], bool(row["active"]),
-            bool(row["is_admin"]), row["gender"], row["time_zone"], row["created_at"],
+            row["portal_id"],
+            row["id"],
+            row["name"],
+            row["last_name"],
+            row["email"],
+            bool(row["active"]),
+            bool(row["is_admin"]),
+            row["gender"],
+            row["time_zone"],
+            row["created_at"],
         )
 
 

@@ -84,8 +84,16 @@ class Tenancy:
             if tenancy.portal_by_id(conn, portal_id) is None:
                 raise LookupError(f"no portal {portal_id}")
             user_id = tenancy.insert_user(
-                conn, portal_id, self.clock.now(), name=name, last_name=last_name, email=email,
-                is_admin=admin, active=active, gender=gender, time_zone=time_zone,
+                conn,
+                portal_id,
+                self.clock.now(),
+                name=name,
+                last_name=last_name,
+                email=email,
+                is_admin=admin,
+                active=active,
+                gender=gender,
+                time_zone=time_zone,
             )
             row = tenancy.user_by_id(conn, portal_id, user_id)
         self.invalidate()
@@ -103,15 +111,22 @@ class Tenancy:
             if portal_row is None or user_row is None:
                 raise LookupError(f"no user {user_id} on portal {portal_id}")
             webhook_id = tenancy.insert_webhook(
-                conn, portal_id, user_id=user_id, code_digest=secrets.digest(code), scopes=",".join(scope_list),
-                title=title, now=self.clock.now(),
+                conn,
+                portal_id,
+                user_id=user_id,
+                code_digest=secrets.digest(code),
+                scopes=",".join(scope_list),
+                title=title,
+                now=self.clock.now(),
             )
         return NewWebhook(webhook_id, Portal.from_row(portal_row), User.from_row(user_row), code, scope_list)
 
     def create_demo(self) -> NewWebhook:
         """A portal with an admin and a crm webhook: what ``serve`` sets up on an empty database."""
         portal = self.create_portal(domain="demo.b24crm.local", title="b24crm demo")
-        admin = self.create_user(portal.id, name="Demo", last_name="Admin", email="admin@demo.b24crm.local", admin=True)
+        admin = self.create_user(
+            portal.id, name="Demo", last_name="Admin", email="admin@demo.b24crm.local", admin=True
+        )
         return self.create_webhook(portal.id, admin.id, ("crm", "user"), title="demo")
 
     def delete_webhook(self, portal_id: int, webhook_id: int) -> bool:

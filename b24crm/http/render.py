@@ -67,7 +67,11 @@ def _xml_value(value: Any, out: list[str]) -> None:
 def _xml_element(key: Any, value: Any, out: list[str]) -> None:
     # XML names cannot start with a digit: numeric keys become <item> elements with their key kept.
     name = str(key)
-    if not name or not (name[0].isalpha() or name[0] == "_") or not all(c.isalnum() or c in "_-." for c in name):
+    if (
+        not name
+        or not (name[0].isalpha() or name[0] == "_")
+        or not all(c.isalnum() or c in "_-." for c in name)
+    ):
         out.append(f'<item key="{escape(name, {chr(34): "&quot;"})}">')
         _xml_value(value, out)
         out.append("</item>")

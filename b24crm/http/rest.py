@@ -93,7 +93,9 @@ async def read_params(scope: Scope, receive: Receive) -> dict[str, Any]:
 
 async def _respond(send: Send, body: dict[str, Any], status: int, fmt: str) -> None:
     content, content_type = encode_body(body, fmt)
-    await send({"type": "http.response.start", "status": status, "headers": raw_headers(content_type, len(content))})
+    await send(
+        {"type": "http.response.start", "status": status, "headers": raw_headers(content_type, len(content))}
+    )
     await send({"type": "http.response.body", "body": content})
 
 
@@ -121,8 +123,8 @@ async def handle_rest(scope: Scope, receive: Receive, send: Send) -> None:
         return
     except Exception:
         log.exception("internal error in %s", route.method)
-        exc = errors.INTERNAL_SERVER_ERROR()
-        await _respond(send, exc.body(), exc.status, route.fmt)
+        crash = errors.INTERNAL_SERVER_ERROR()
+        await _respond(send, crash.body(), crash.status, route.fmt)
         return
     body: dict[str, Any] = {"result": outcome.result}
     if outcome.next is not None:

@@ -28,9 +28,9 @@ def ensure_tls(directory: Path, extra_names: tuple[str, ...] = ()) -> TlsFiles:
     names_file = directory / "names"
     names = tuple(dict.fromkeys((*NAMES, *extra_names)))
     wanted = "\n".join(names)
-    if all(p.exists() for p in (files.ca, files.cert, files.key)) and names_file.exists():
-        if names_file.read_text() == wanted:
-            return files
+    made = all(p.exists() for p in (files.ca, files.cert, files.key, names_file))
+    if made and names_file.read_text() == wanted:
+        return files
     ca = trustme.CA(organization_name="b24crm local CA")
     leaf = ca.issue_cert(*names, organization_name="b24crm")
     ca.cert_pem.write_to_path(str(files.ca))

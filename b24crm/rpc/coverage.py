@@ -11,8 +11,8 @@ def methods_markdown(registry: Registry) -> str:
     lines = [
         "# Implemented methods",
         "",
-        "Generated from the method registry by `b24crm methods --markdown`; `tests/test_docs.py` fails when it",
-        "is out of date.",
+        "Generated from the method registry by `b24crm methods --markdown`;",
+        "`tests/test_docs.py` fails when it is out of date.",
         "",
         "| method | scope | what it does | vendor page |",
         "| --- | --- | --- | --- |",

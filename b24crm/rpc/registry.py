@@ -5,8 +5,9 @@ Each method is declared once, next to its handler::
     @method("server.time", scope="basic", blocking=False)
     def server_time(ctx: CallContext, p: NoParams) -> str: ...
 
-and that declaration drives dispatch, ``methods``, ``method.get``, ``scope``, ``b24crm methods``, the generated
-coverage list and the docs-coverage test. Names are looked up case-insensitively, as the vendor does.
+and that declaration drives dispatch, ``methods``, ``method.get``, ``scope``, ``b24crm methods``, the
+generated coverage list and the docs-coverage test. Names are looked up case-insensitively, as the vendor
+does.
 """
 
 from __future__ import annotations

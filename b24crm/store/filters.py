@@ -51,10 +51,8 @@ def condition(field: Field, op: str, value: Any) -> sa.ColumnElement[bool] | Non
             op = "!" if op.startswith("!") else "="
         else:
             texts = [str(v) for v in values]
-            if op in ("%", "!%"):
-                patterns = [f"%{_escape_like(t)}%" for t in texts]
-            else:
-                patterns = texts  # explicit % wildcards are the caller's
+            # "%" and "!%" look for a substring; with "=%"/"%=" the caller writes the wildcards.
+            patterns = [f"%{_escape_like(t)}%" for t in texts] if op in ("%", "!%") else texts
             like = sa.or_(*[column.like(p, escape="\\") for p in patterns])
             return sa.not_(like) if op.startswith("!") else like
     if not cast:

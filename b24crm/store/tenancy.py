@@ -12,13 +12,17 @@ from b24crm.store.sql import next_id
 from b24crm.store.tables import portals, sequences, users, webhooks
 
 
-def insert_portal(conn: Connection, *, domain: str, member_id: str, title: str, time_zone: str, now: float) -> int:
+def insert_portal(
+    conn: Connection, *, domain: str, member_id: str, title: str, time_zone: str, now: float
+) -> int:
     result = conn.execute(
         portals.insert().values(
             domain=domain, member_id=member_id, title=title, time_zone=time_zone, created_at=now
         )
     )
-    return int(result.inserted_primary_key[0])
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
 
 
 def portal_by_id(conn: Connection, portal_id: int) -> dict[str, Any] | None:
@@ -63,7 +67,12 @@ def user_by_id(conn: Connection, portal_id: int, user_id: int) -> dict[str, Any]
 
 
 def list_users(
-    conn: Connection, portal_id: int, *, where: Iterable[Any] = (), order: Iterable[Any] = (), offset: int = 0,
+    conn: Connection,
+    portal_id: int,
+    *,
+    where: Iterable[Any] = (),
+    order: Iterable[Any] = (),
+    offset: int = 0,
     limit: int | None = None,
 ) -> list[dict[str, Any]]:
     stmt = sa.select(users).where(users.c.portal_id == portal_id, *where).order_by(*order, users.c.id)
@@ -82,8 +91,13 @@ def insert_webhook(
     webhook_id = next_id(conn, portal_id, "webhook")
     conn.execute(
         webhooks.insert().values(
-            portal_id=portal_id, id=webhook_id, user_id=user_id, code_digest=code_digest, scopes=scopes,
-            title=title, created_at=now,
+            portal_id=portal_id,
+            id=webhook_id,
+            user_id=user_id,
+            code_digest=code_digest,
+            scopes=scopes,
+            title=title,
+            created_at=now,
         )
     )
     return webhook_id

@@ -91,7 +91,14 @@ def _section(values: dict[str, Any], as_list: bool) -> Any:
     return php_to_json(values) if as_list else values
 
 
-@method("batch", scope=BASIC, params=BatchParams, batchable=False, metered=False, doc="settings/how-to-call-rest-api/batch.md")
+@method(
+    "batch",
+    scope=BASIC,
+    params=BatchParams,
+    batchable=False,
+    metered=False,
+    doc="settings/how-to-call-rest-api/batch.md",
+)
 async def batch(ctx: CallContext, p: BatchParams) -> dict[str, Any]:
     """Run up to 50 calls in sequence, each able to reference the answers of those before it."""
     commands, as_list = _commands(p.cmd)

@@ -30,7 +30,9 @@ def server_time(ctx: CallContext, p: NoParams) -> str:
     return iso(ctx.clock.now(), ctx.portal.tz)
 
 
-@method("methods", scope=BASIC, params=MethodsParams, blocking=False, doc="api-reference/common/system/methods.md")
+@method(
+    "methods", scope=BASIC, params=MethodsParams, blocking=False, doc="api-reference/common/system/methods.md"
+)
 def methods(ctx: CallContext, p: MethodsParams) -> list[str]:
     """Names of the methods the credential may call, or all (``full``), or those of one ``scope``."""
     registry = ctx.runtime.registry
@@ -43,7 +45,11 @@ def methods(ctx: CallContext, p: MethodsParams) -> list[str]:
 
 
 @method(
-    "method.get", scope=BASIC, params=MethodGetParams, blocking=False, doc="api-reference/common/system/method-get.md"
+    "method.get",
+    scope=BASIC,
+    params=MethodGetParams,
+    blocking=False,
+    doc="api-reference/common/system/method-get.md",
 )
 def method_get(ctx: CallContext, p: MethodGetParams) -> dict[str, bool]:
     """Whether a method exists and whether the credential's scopes allow it."""

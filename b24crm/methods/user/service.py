@@ -20,7 +20,12 @@ FILTER_FIELDS = {
     "EMAIL": Field(users.c.email, text=True),
     "ACTIVE": Field(users.c.active, to_flag),
 }
-SORT_COLUMNS = {"ID": users.c.id, "NAME": users.c.name, "LAST_NAME": users.c.last_name, "EMAIL": users.c.email}
+SORT_COLUMNS = {
+    "ID": users.c.id,
+    "NAME": users.c.name,
+    "LAST_NAME": users.c.last_name,
+    "EMAIL": users.c.email,
+}
 
 
 def view(user: User, ctx: CallContext) -> dict[str, Any]:
@@ -50,9 +55,7 @@ def current(ctx: CallContext) -> dict[str, Any]:
     return view(ctx.user, ctx)
 
 
-def find(
-    ctx: CallContext, filter_: Any, extra: dict[str, Any], *, sort: Any, order: Any, start: Any
-) -> Page:
+def find(ctx: CallContext, filter_: Any, extra: dict[str, Any], *, sort: Any, order: Any, start: Any) -> Page:
     # Old clients put filter keys at the top level (user.get?ID=1): the vendor reads both.
     criteria = {k.upper(): v for k, v in extra.items() if split_key(k.upper())[1] in FILTER_FIELDS}
     if isinstance(filter_, dict):

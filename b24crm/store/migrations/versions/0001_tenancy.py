@@ -49,7 +49,9 @@ def upgrade() -> None:
         sa.Column("time_zone", sa.String(64), nullable=False, server_default=""),
         sa.Column("created_at", sa.Float, nullable=False),
         sa.PrimaryKeyConstraint("portal_id", "id", name="pk_users"),
-        sa.ForeignKeyConstraint(["portal_id"], ["portals.id"], ondelete="CASCADE", name="fk_users_portal_id_portals"),
+        sa.ForeignKeyConstraint(
+            ["portal_id"], ["portals.id"], ondelete="CASCADE", name="fk_users_portal_id_portals"
+        ),
     )
     op.create_table(
         "webhooks",
