@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.load import Figures, drive, have_wrk
-from bench.servers import b24crm_server, bare_server
+from bench.servers import b24crm_server, bare_server, scratch_database
 
 app = typer.Typer(add_completion=False)
 console = Console()
@@ -48,8 +48,7 @@ def main(
         f"load generator: {'wrk' if have_wrk() else 'python threads (install wrk for sound figures)'}"
     )
     batch_body = json.dumps({"halt": 0, "cmd": {f"c{i}": "server.time" for i in range(50)}})
-    with tempfile.TemporaryDirectory() as tmp:
-        db_url = db or f"sqlite:///{tmp}/bench.db"
+    with tempfile.TemporaryDirectory() as tmp, scratch_database(db, Path(tmp)) as db_url:
         with bare_server() as bare_base:
             bare = drive(
                 "bare starlette", f"{bare_base}/rest/server.time", seconds=seconds, connections=connections

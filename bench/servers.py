@@ -32,6 +32,39 @@ def wait_for_port(port: int, proc: subprocess.Popen[str], timeout: float = 60) -
 
 
 @contextmanager
+def scratch_database(db: str, directory: Path) -> Iterator[str]:
+    """A database of its own for one run: a SQLite file, or a PostgreSQL database made and dropped here."""
+    if not db:
+        yield f"sqlite:///{directory}/bench.db"
+        return
+    if not db.startswith(("postgresql", "postgres:")):
+        yield db
+        return
+    import secrets
+
+    import psycopg
+
+    from b24crm.store.engine import normalise_url
+
+    url = normalise_url(db)
+    name = f"b24crm_bench_{secrets.token_hex(4)}"
+    admin = psycopg.connect(
+        host=url.host,
+        port=url.port or 5432,
+        user=url.username,
+        password=url.password,
+        dbname=url.database or "postgres",
+        autocommit=True,
+    )
+    admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@contextmanager
 def bare_server() -> Iterator[str]:
     port = free_port()
     proc = subprocess.Popen(
