@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from b24crm.store.sql import next_id
-from b24crm.store.tables import portals, sequences, users, webhooks
+from b24crm.store.tables import metadata, portals, users, webhooks
 
 
 def insert_portal(
@@ -44,10 +44,10 @@ def count_portals(conn: Connection) -> int:
 
 
 def delete_portal(conn: Connection, portal_id: int) -> bool:
-    # Children first: foreign keys cascade on PostgreSQL, but SQLite only cascades with the pragma set.
-    for table in (webhooks, users):
-        conn.execute(table.delete().where(table.c.portal_id == portal_id))
-    conn.execute(sequences.delete().where(sequences.c.portal_id == portal_id))
+    """Delete a portal and every row any table keeps for it (children first, whatever the dialect)."""
+    for table in reversed(metadata.sorted_tables):
+        if "portal_id" in table.c:
+            conn.execute(table.delete().where(table.c.portal_id == portal_id))
     return conn.execute(portals.delete().where(portals.c.id == portal_id)).rowcount > 0
 
 
