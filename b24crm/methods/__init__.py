@@ -6,7 +6,7 @@ import importlib
 
 from b24crm.rpc.registry import REGISTRY, Registry
 
-FAMILIES = ("b24crm.methods.system", "b24crm.methods.user")
+FAMILIES = ("b24crm.methods.system", "b24crm.methods.user", "b24crm.methods.crm_enum")
 
 
 def load_methods() -> Registry:

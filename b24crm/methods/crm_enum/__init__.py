@@ -1,0 +1,3 @@
+"""crm.enum.*: the CRM enumerations."""
+
+from b24crm.methods.crm_enum import handlers  # noqa: F401  (importing registers the methods)
