@@ -20,10 +20,12 @@ db_cli = typer.Typer(help="Database maintenance.")
 portal_cli = typer.Typer(help="Portals (tenants).")
 user_cli = typer.Typer(help="Users of a portal.")
 webhook_cli = typer.Typer(help="Incoming webhooks.")
+role_cli = typer.Typer(help="CRM roles: what users may read, add, edit and delete.")
 cli.add_typer(db_cli, name="db")
 cli.add_typer(portal_cli, name="portal")
 cli.add_typer(user_cli, name="user")
 cli.add_typer(webhook_cli, name="webhook")
+cli.add_typer(role_cli, name="role")
 
 err = Console(stderr=True)
 
@@ -160,16 +162,65 @@ def user_create(
     last_name: Annotated[str, typer.Option(help="Last name.")] = "",
     email: Annotated[str, typer.Option(help="E-mail.")] = "",
     admin: Annotated[bool, typer.Option("--admin", help="Portal administrator.")] = False,
+    role: Annotated[list[int] | None, typer.Option(help="CRM role id to assign (repeatable).")] = None,
 ) -> None:
     """Create a user on a portal."""
+    runtime = _runtime(db)
     try:
-        user = _runtime(db).tenancy.create_user(
-            portal, name=name, last_name=last_name, email=email, admin=admin
-        )
+        user = runtime.tenancy.create_user(portal, name=name, last_name=last_name, email=email, admin=admin)
     except LookupError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from exc
+    for role_id in role or ():
+        _assign_role(runtime, portal, user.id, role_id)
     _say(f"User: {user.id}")
+
+
+def _assign_role(runtime: Runtime, portal: int, user_id: int, role_id: int) -> None:
+    from b24crm.store import crm_roles
+
+    with runtime.db.write() as conn:
+        if role_id not in {r["id"] for r in crm_roles.list_roles(conn, portal)}:
+            err.print(f"[red]no role {role_id} on portal {portal}[/red]")
+            raise typer.Exit(1)
+        crm_roles.assign(conn, portal, user_id, role_id)
+
+
+@role_cli.command("create")
+def role_create(
+    portal: Annotated[int, typer.Option(help="Portal id.")],
+    name: Annotated[str, typer.Option(help="Role name.")],
+    grant: Annotated[
+        list[str],
+        typer.Option(help='Per entity type: "2:read=all,add=own,edit=own,delete=none"; "*" for every type.'),
+    ],
+    default: Annotated[bool, typer.Option("--default", help="Users without a role get this one.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Create a CRM role."""
+    from b24crm.crm.permissions import create_role, parse_grant
+
+    try:
+        permissions = dict(parse_grant(g) for g in grant)
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    runtime = _runtime(db)
+    with runtime.db.write() as conn:
+        role_id = create_role(conn, portal, name=name, permissions=permissions, default=default)
+    _say(f"Role: {role_id}")
+
+
+@role_cli.command("assign")
+def role_assign(
+    portal: Annotated[int, typer.Option(help="Portal id.")],
+    user: Annotated[int, typer.Option(help="User id.")],
+    role: Annotated[int, typer.Option(help="Role id.")],
+    db: DbOption = None,
+) -> None:
+    """Give a user a CRM role."""
+    _assign_role(_runtime(db), portal, user, role)
+    _say(f"User {user}: role {role}")
 
 
 @webhook_cli.command("create")
