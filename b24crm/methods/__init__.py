@@ -6,7 +6,12 @@ import importlib
 
 from b24crm.rpc.registry import REGISTRY, Registry
 
-FAMILIES = ("b24crm.methods.system", "b24crm.methods.user", "b24crm.methods.crm_enum")
+FAMILIES = (
+    "b24crm.methods.system",
+    "b24crm.methods.user",
+    "b24crm.methods.crm_enum",
+    "b24crm.methods.crm_item",
+)
 
 
 def load_methods() -> Registry:

@@ -37,7 +37,7 @@ class NoParams(Params):
 NO_PARAMS = NoParams()
 
 
-def default_invalid(exc: ValidationError) -> errors.ApiError:
+def default_invalid(exc: ValidationError, model: type[BaseModel]) -> errors.ApiError:
     first = exc.errors()[0]
     where = ".".join(str(p) for p in first.get("loc", ()))
     return errors.INVALID_ARG_VALUE(f"Invalid value of parameter '{where}': {first.get('msg', '')}")
@@ -54,7 +54,7 @@ class MethodSpec:
     blocking: bool = True  # runs in the thread pool (it touches storage)
     batchable: bool = True
     metered: bool = True  # counted in the operating-time accounting
-    invalid: Callable[[ValidationError], errors.ApiError] = default_invalid
+    invalid: Callable[[ValidationError, type[BaseModel]], errors.ApiError] = default_invalid
     is_async: bool = field(default=False)
 
     @property
@@ -70,7 +70,7 @@ class MethodSpec:
         try:
             return self.params.model_validate(params)
         except ValidationError as exc:
-            raise self.invalid(exc) from exc
+            raise self.invalid(exc, self.params) from exc
 
 
 class Registry:
@@ -87,7 +87,7 @@ class Registry:
         blocking: bool = True,
         batchable: bool = True,
         metered: bool = True,
-        invalid: Callable[[ValidationError], errors.ApiError] = default_invalid,
+        invalid: Callable[[ValidationError, type[BaseModel]], errors.ApiError] = default_invalid,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         def register(handler: Callable[..., Any]) -> Callable[..., Any]:
             key = name.lower()

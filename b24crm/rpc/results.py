@@ -30,8 +30,9 @@ def page_window(start: Any) -> tuple[int, bool]:
     return value - value % PAGE_SIZE, True
 
 
-def make_page(items: list[Any], offset: int, total: int | None) -> Page:
+def make_page(result: Any, offset: int, total: int | None, rows: int) -> Page:
+    """A page of ``rows`` rows read at ``offset``; ``total`` None when the count was skipped (start=-1)."""
     if total is None:
-        return Page(items)
-    following = offset + len(items)
-    return Page(items, total=total, next=following if following < total else None)
+        return Page(result)
+    following = offset + rows
+    return Page(result, total=total, next=following if following < total else None)

@@ -67,4 +67,4 @@ def find(ctx: CallContext, filter_: Any, extra: dict[str, Any], *, sort: Any, or
     with ctx.db.read() as conn:
         rows = tenancy.list_users(conn, ctx.portal.id, where=where, order=[ordering], offset=offset, limit=50)
         total = tenancy.count_users(conn, ctx.portal.id, where=where) if count else None
-    return make_page([view(User.from_row(r), ctx) for r in rows], offset, total)
+    return make_page([view(User.from_row(r), ctx) for r in rows], offset, total, len(rows))

@@ -1,0 +1,471 @@
+"""CRM items: the rules behind crm.item.* (and, through UPPER_CASE names, the classic crm.deal.* family).
+
+Docs: api-reference/crm/universal/crm-item-*.md. Every operation resolves the type (a fixed type or one of
+the portal's smart processes), checks the caller's CRM permissions, and works through the field catalogue.
+Other CRM parts register in ``ITEM_DELETED`` to react when an item goes (activities re-own or go with it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from b24crm import errors
+from b24crm.crm import entity_types as et
+from b24crm.crm.fields import ID_TYPES, ItemField, catalogue
+from b24crm.crm.permissions import Grants, grants_for
+from b24crm.crm.values import InvalidValue, parse_datetime, to_bool, value_in, value_out
+from b24crm.rpc.context import CallContext
+from b24crm.rpc.results import Page, make_page, page_window
+from b24crm.store import crm_items, crm_types
+from b24crm.store.filters import Field, condition, split_key
+from b24crm.store.tables import crm_items as items_table
+
+NOT_FOUND_TYPE = errors.ErrorSpec("NOT_FOUND", "SPA not found")
+NOT_FOUND_ITEM = errors.ErrorSpec("NOT_FOUND", "Item not found")
+ACCESS_DENIED = errors.ErrorSpec("ACCESS_DENIED", "Access denied")
+ACCESS_DENIED_READ = errors.ErrorSpec("ACCESS_DENIED", "You do not have permission to view this item")
+INVALID_FILTER_FIELD = "Invalid filter: field '{}' is not allowed in filter"
+INVALID_FILTER_VALUE = "Invalid filter: field '{}' has invalid value"
+INVALID_ORDER_FIELD = "Invalid order: field '{}' is not allowed in order"
+INVALID_ORDER_DIRECTION = "Invalid order: allowed sort directions are ASC, DESC. But got '{}' for field '{}'"
+
+# Called inside the deleting transaction with (connection, ctx, entity_type_id, item_id).
+ITEM_DELETED: list[Callable[[Connection, CallContext, int, int], None]] = []
+
+MULTIFIELD_TYPES = ("PHONE", "EMAIL", "WEB", "IM", "LINK")
+
+
+@dataclass(frozen=True)
+class ItemType:
+    entity_type_id: int
+    title: str
+    dynamic: bool
+
+    @property
+    def fields(self) -> dict[str, ItemField]:
+        return catalogue(self.entity_type_id)
+
+
+FIXED_TITLES = {t.id: t.name for t in et.FIXED_OWNER_TYPES}
+
+
+def resolve_type(conn: Connection, portal_id: int, entity_type_id: Any) -> ItemType:
+    try:
+        type_id = int(str(entity_type_id).strip())
+    except ValueError:
+        raise NOT_FOUND_TYPE() from None
+    if type_id in et.ITEM_TYPES:
+        return ItemType(type_id, FIXED_TITLES[type_id], False)
+    row = crm_types.type_by_entity_type(conn, portal_id, type_id) if et.is_dynamic_range(type_id) else None
+    if row is None:
+        raise NOT_FOUND_TYPE()
+    return ItemType(type_id, row["title"], True)
+
+
+# --- storage mapping ------------------------------------------------------------------------------------
+
+
+def column_expression(f: ItemField) -> Any:
+    """The SQL expression of a field: its column, or its key in ``data`` read as the field's type."""
+    if f.column:
+        return items_table.c[f.column]
+    element = items_table.c.data[f.name]
+    if f.type in ID_TYPES:
+        return element.as_integer()
+    if f.type in ("double", "date", "datetime"):
+        return element.as_float()
+    if f.type == "boolean":
+        return element.as_boolean()
+    return element.as_string()
+
+
+def _split(item_type: ItemType, stored: dict[str, Any]) -> dict[str, Any]:
+    """Stored values -> the ``crm_items`` row values (columns, and ``data`` for the rest)."""
+    row: dict[str, Any] = {}
+    data: dict[str, Any] = {}
+    for name, value in stored.items():
+        f = item_type.fields.get(name)
+        if f is None or name in ("id", "fm"):
+            continue
+        if f.column:
+            row[f.column] = value
+        else:
+            data[name] = value
+    row["data"] = data
+    return row
+
+
+def _stored(item_type: ItemType, row: dict[str, Any]) -> dict[str, Any]:
+    """A ``crm_items`` row -> stored values by field name."""
+    data = row["data"] or {}
+    stored: dict[str, Any] = {}
+    for f in item_type.fields.values():
+        stored[f.name] = row[f.column] if f.column else data.get(f.name)
+    return stored
+
+
+def render(
+    item_type: ItemType,
+    stored: dict[str, Any],
+    ctx: CallContext,
+    fm: list[dict[str, Any]] | None,
+    select: set[str] | None = None,
+) -> dict[str, Any]:
+    tz = ctx.portal.tz
+    out: dict[str, Any] = {}
+    for f in item_type.fields.values():
+        if select is not None and f.name not in select and f.name != "id":
+            continue
+        if f.name == "fm":
+            out["fm"] = fm or []
+        else:
+            out[f.name] = value_out(f, stored.get(f.name), tz)
+    return out
+
+
+# --- rules ----------------------------------------------------------------------------------------------
+
+
+def _defaults(item_type: ItemType, stored: dict[str, Any], ctx: CallContext, now: float) -> None:
+    user_id = ctx.user.id
+    stored.setdefault("assignedById", user_id)
+    if stored.get("assignedById") is None:
+        stored["assignedById"] = user_id
+    stored.update(createdBy=user_id, updatedBy=user_id, createdTime=now, updatedTime=now)
+    if stored.get("opened") is None:
+        stored["opened"] = True
+    fields = item_type.fields
+    if "stageId" in fields:
+        category = stored.get("categoryId") or 0
+        if "categoryId" in fields:
+            stored["categoryId"] = category
+        if not stored.get("stageId"):
+            stored["stageId"] = _first_stage(item_type, category)
+        if "stageSemanticId" in fields:
+            stored["stageSemanticId"] = "P"
+        if "movedBy" in fields:
+            stored.update(movedBy=user_id, movedTime=now)
+    if "currencyId" in fields and not stored.get("currencyId"):
+        stored["currencyId"] = "USD"
+    if "opportunity" in fields and stored.get("opportunity") is None:
+        stored["opportunity"] = 0.0
+    for flag in ("isManualOpportunity", "closed", "isRecurring", "isReturnCustomer", "isRepeatedApproach"):
+        if flag in fields and stored.get(flag) is None:
+            stored[flag] = False
+    if "isNew" in fields:
+        stored["isNew"] = True
+    if item_type.entity_type_id == et.DEAL and not stored.get("typeId"):
+        stored["typeId"] = "SALE"
+
+
+def _first_stage(item_type: ItemType, category: int) -> str:
+    if item_type.entity_type_id == et.DEAL:
+        return "NEW" if not category else f"C{category}:NEW"
+    if item_type.entity_type_id == et.LEAD:
+        return "NEW"
+    if item_type.entity_type_id == et.QUOTE:
+        return "DRAFT"
+    if item_type.entity_type_id == et.SMART_INVOICE:
+        return "DT31_1:N"
+    return f"DT{item_type.entity_type_id}_{category or 1}:NEW"
+
+
+def _accept(item_type: ItemType, fields_in: Any, ctx: CallContext, *, creating: bool) -> dict[str, Any]:
+    """Input fields -> stored values: unknown and read-only fields are ignored, as the vendor does."""
+    if not isinstance(fields_in, dict):
+        fields_in = {}
+    stored: dict[str, Any] = {}
+    tz = ctx.portal.tz
+    catalogue_ = item_type.fields
+    for name, value in fields_in.items():
+        f = catalogue_.get(name)
+        if f is None or f.read_only or f.name in ("id", "fm"):
+            continue
+        if f.immutable and not creating:
+            continue
+        stored[name] = value_in(f, value, tz)
+    return stored
+
+
+def _multifields_in(fields_in: Any) -> list[dict[str, str]] | None:
+    if not isinstance(fields_in, dict) or "fm" not in fields_in:
+        return None
+    raw = fields_in["fm"]
+    rows = raw.values() if isinstance(raw, dict) else raw if isinstance(raw, list) else []
+    accepted = []
+    for entry in rows:
+        if not isinstance(entry, dict):
+            continue
+        type_id = str(entry.get("typeId", "")).upper()
+        value = str(entry.get("value", "")).strip()
+        if type_id in MULTIFIELD_TYPES and value:
+            accepted.append(
+                {
+                    "typeId": type_id,
+                    "valueType": str(entry.get("valueType") or "WORK").upper(),
+                    "value": value,
+                }
+            )
+    return accepted
+
+
+def _grants(conn: Connection, ctx: CallContext) -> Grants:
+    return grants_for(conn, ctx.portal.id, ctx.user)
+
+
+def _title_default(item_type: ItemType, item_id: int) -> str | None:
+    if item_type.entity_type_id == et.DEAL:
+        return f"Deal #{item_id}"
+    if item_type.entity_type_id == et.LEAD:
+        return f"Lead #{item_id}"
+    if item_type.entity_type_id in (et.QUOTE, et.SMART_INVOICE) or item_type.dynamic:
+        return f"{item_type.title} #{item_id}"
+    return None
+
+
+def add(ctx: CallContext, entity_type_id: Any, fields_in: Any) -> dict[str, Any]:
+    now = ctx.clock.now()
+    with ctx.db.write() as conn:
+        item_type = resolve_type(conn, ctx.portal.id, entity_type_id)
+        grants = _grants(conn, ctx)
+        stored = _accept(item_type, fields_in, ctx, creating=True)
+        _defaults(item_type, stored, ctx, now)
+        if not grants.allows(item_type.entity_type_id, "add", stored.get("assignedById")):
+            raise ACCESS_DENIED()
+        _check_required(item_type, stored)
+        item_id = crm_items.insert_item(
+            conn, ctx.portal.id, item_type.entity_type_id, _split(item_type, stored)
+        )
+        title_field = item_type.fields.get("title")
+        if title_field is not None and not stored.get("title"):
+            default_title = _title_default(item_type, item_id)
+            if default_title:
+                stored["title"] = default_title
+                crm_items.update_item(
+                    conn, ctx.portal.id, item_type.entity_type_id, item_id, {"title": default_title}
+                )
+        fm = _multifields_in(fields_in)
+        if fm is not None and "fm" in item_type.fields:
+            crm_items.replace_multifields(conn, ctx.portal.id, item_type.entity_type_id, item_id, fm)
+        return _load(conn, ctx, item_type, item_id)
+
+
+def _check_required(item_type: ItemType, stored: dict[str, Any]) -> None:
+    for f in item_type.fields.values():
+        if f.required and stored.get(f.name) in (None, "", []):
+            raise errors.ApiError("CRM_FIELD_ERROR_REQUIRED", f'Field "{f.title}" is required')
+
+
+def _load(conn: Connection, ctx: CallContext, item_type: ItemType, item_id: int) -> dict[str, Any]:
+    row = crm_items.get_item(conn, ctx.portal.id, item_type.entity_type_id, item_id)
+    if row is None:
+        raise NOT_FOUND_ITEM()
+    fm = None
+    if "fm" in item_type.fields:
+        fm = crm_items.multifields_of(conn, ctx.portal.id, item_type.entity_type_id, [item_id])[item_id]
+    return render(item_type, _stored(item_type, row), ctx, fm)
+
+
+def _existing(conn: Connection, ctx: CallContext, item_type: ItemType, item_id: Any) -> dict[str, Any]:
+    try:
+        wanted = int(str(item_id).strip())
+    except ValueError:
+        raise NOT_FOUND_ITEM() from None
+    row = crm_items.get_item(conn, ctx.portal.id, item_type.entity_type_id, wanted)
+    if row is None:
+        raise NOT_FOUND_ITEM()
+    return row
+
+
+def get(ctx: CallContext, entity_type_id: Any, item_id: Any) -> dict[str, Any]:
+    with ctx.db.read() as conn:
+        item_type = resolve_type(conn, ctx.portal.id, entity_type_id)
+        row = _existing(conn, ctx, item_type, item_id)
+        if not _grants(conn, ctx).allows(item_type.entity_type_id, "read", row["assigned_by_id"]):
+            raise ACCESS_DENIED_READ()
+        return _load(conn, ctx, item_type, row["id"])
+
+
+def update(ctx: CallContext, entity_type_id: Any, item_id: Any, fields_in: Any) -> dict[str, Any]:
+    now = ctx.clock.now()
+    with ctx.db.write() as conn:
+        item_type = resolve_type(conn, ctx.portal.id, entity_type_id)
+        row = _existing(conn, ctx, item_type, item_id)
+        grants = _grants(conn, ctx)
+        if not grants.allows(item_type.entity_type_id, "edit", row["assigned_by_id"]):
+            raise ACCESS_DENIED()
+        stored = _stored(item_type, row)
+        changes = _accept(item_type, fields_in, ctx, creating=False)
+        fm = _multifields_in(fields_in)
+        changed = {k: v for k, v in changes.items() if stored.get(k) != v}
+        if changed or fm is not None:
+            if "stageId" in changed and "movedBy" in item_type.fields:
+                changed.update(movedBy=ctx.user.id, movedTime=now)
+                if "previousStageId" in item_type.fields:
+                    changed["previousStageId"] = stored.get("stageId")
+            stored.update(changed, updatedBy=ctx.user.id, updatedTime=now)
+            _check_required(item_type, stored)
+            crm_items.update_item(
+                conn, ctx.portal.id, item_type.entity_type_id, row["id"], _split(item_type, stored)
+            )
+            if fm is not None and "fm" in item_type.fields:
+                crm_items.replace_multifields(conn, ctx.portal.id, item_type.entity_type_id, row["id"], fm)
+        return _load(conn, ctx, item_type, row["id"])
+
+
+def delete(ctx: CallContext, entity_type_id: Any, item_id: Any) -> None:
+    with ctx.db.write() as conn:
+        item_type = resolve_type(conn, ctx.portal.id, entity_type_id)
+        row = _existing(conn, ctx, item_type, item_id)
+        if not _grants(conn, ctx).allows(item_type.entity_type_id, "delete", row["assigned_by_id"]):
+            raise ACCESS_DENIED()
+        for hook in ITEM_DELETED:
+            hook(conn, ctx, item_type.entity_type_id, row["id"])
+        crm_items.delete_item(conn, ctx.portal.id, item_type.entity_type_id, row["id"])
+
+
+def describe_fields(ctx: CallContext, entity_type_id: Any) -> dict[str, Any]:
+    with ctx.db.read() as conn:
+        item_type = resolve_type(conn, ctx.portal.id, entity_type_id)
+        if not _grants(conn, ctx).may_at_all(item_type.entity_type_id, "read"):
+            raise ACCESS_DENIED_READ()
+    return {name: f.describe() for name, f in item_type.fields.items()}
+
+
+# --- lists ----------------------------------------------------------------------------------------------
+
+
+def _cast_for(f: ItemField, tz: Any) -> Callable[[Any], Any]:
+    if f.type in ID_TYPES:
+        return lambda v: int(str(v).strip())
+    if f.type == "double":
+        return lambda v: float(str(v).strip())
+    if f.type == "boolean":
+        return lambda v: (
+            to_bool(v) if str(v).strip().upper() in ("Y", "N", "1", "0", "TRUE", "FALSE") else _bad(v)
+        )
+    if f.type in ("date", "datetime"):
+        return lambda v: parse_datetime(v, tz)
+    return str
+
+
+def _bad(value: Any) -> Any:
+    raise InvalidValue(value)
+
+
+def _filter_clause(item_type: ItemType, filter_: dict[str, Any], tz: Any) -> sa.ColumnElement[bool]:
+    """A filter with the vendor's prefixes and nested ``logic`` groups; unknown fields are an error."""
+    logic = str(filter_.get("logic", "AND")).upper()
+    clauses: list[sa.ColumnElement[bool]] = []
+    for raw_key, value in filter_.items():
+        key = str(raw_key)
+        if key.lower() == "logic":
+            continue
+        if key.isdigit() and isinstance(value, dict):
+            clauses.append(_filter_clause(item_type, value, tz))
+            continue
+        op, name = split_key(key)
+        f = item_type.fields.get(name)
+        if f is None or f.multiple or f.type in ("file", "crm_multifield"):
+            raise errors.INVALID_ARG_VALUE(INVALID_FILTER_FIELD.format(name))
+        spec = Field(column_expression(f), _cast_for(f, tz), text=f.type in ("string", "text", "crm_status"))
+        values = value if isinstance(value, list) else [value]
+        try:
+            for v in values:
+                if v is not None and not isinstance(v, (dict, list)):
+                    spec.cast(v)
+        except (InvalidValue, ValueError):
+            raise errors.INVALID_ARG_VALUE(INVALID_FILTER_VALUE.format(name)) from None
+        if any(isinstance(v, (dict, list)) for v in values) or (value is None and op not in ("=", "!", "!=")):
+            raise errors.INVALID_ARG_VALUE(INVALID_FILTER_VALUE.format(name))
+        if value is None:
+            column = spec.column
+            clauses.append(column.is_(None) if op == "=" else column.is_not(None))
+            continue
+        clause = condition(spec, op, value)
+        if clause is not None:
+            clauses.append(clause)
+    if not clauses:
+        return sa.true()
+    return sa.or_(*clauses) if logic == "OR" else sa.and_(*clauses)
+
+
+def _order(item_type: ItemType, order: Any) -> list[Any]:
+    if not isinstance(order, dict) or not order:
+        return [items_table.c.id.asc()]
+    ordering = []
+    for name, direction in order.items():
+        f = item_type.fields.get(str(name))
+        if f is None or f.multiple or f.type in ("file", "crm_multifield"):
+            raise errors.INVALID_ARG_VALUE(INVALID_ORDER_FIELD.format(name))
+        text = str(direction).upper()
+        if text not in ("ASC", "DESC"):
+            raise errors.INVALID_ARG_VALUE(INVALID_ORDER_DIRECTION.format(direction, name))
+        column = column_expression(f)
+        ordering.append(column.asc() if text == "ASC" else column.desc())
+    if not any(str(n) == "id" for n in order):
+        ordering.append(items_table.c.id.asc())  # a stable page order
+    return ordering
+
+
+def _selection(item_type: ItemType, select: Any) -> set[str] | None:
+    if select in (None, "", [], {}):
+        return None
+    names = (
+        list(select.values())
+        if isinstance(select, dict)
+        else select
+        if isinstance(select, list)
+        else [select]
+    )
+    names = [str(n) for n in names]
+    if "*" in names:
+        return None
+    return {n for n in names if n in item_type.fields and n != "fm"}
+
+
+def list_items(
+    ctx: CallContext, entity_type_id: Any, *, select: Any, filter_: Any, order: Any, start: Any
+) -> Page:
+    with ctx.db.read() as conn:
+        item_type = resolve_type(conn, ctx.portal.id, entity_type_id)
+        grants = _grants(conn, ctx)
+        if not grants.may_at_all(item_type.entity_type_id, "read"):
+            raise ACCESS_DENIED_READ()
+        where = (
+            [_filter_clause(item_type, filter_, ctx.portal.tz)]
+            if isinstance(filter_, dict) and filter_
+            else []
+        )
+        readable = grants.read_condition(item_type.entity_type_id, items_table.c.assigned_by_id)
+        if readable is not None:
+            where.append(readable)
+        ordering = _order(item_type, order)
+        selection = _selection(item_type, select)
+        offset, count = page_window(start)
+        rows = crm_items.list_items(
+            conn,
+            ctx.portal.id,
+            item_type.entity_type_id,
+            where=where,
+            order=ordering,
+            offset=offset,
+            limit=50,
+        )
+        total = (
+            crm_items.count_items(conn, ctx.portal.id, item_type.entity_type_id, where=where)
+            if count
+            else None
+        )
+        fms: dict[int, list[dict[str, Any]]] = {}
+        if "fm" in item_type.fields and selection is None:
+            fms = crm_items.multifields_of(
+                conn, ctx.portal.id, item_type.entity_type_id, [r["id"] for r in rows]
+            )
+    items = [render(item_type, _stored(item_type, r), ctx, fms.get(r["id"]), selection) for r in rows]
+    return make_page({"items": items}, offset, total, len(items))

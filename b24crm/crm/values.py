@@ -1,0 +1,139 @@
+"""Field values between the wire and storage.
+
+Stored: IDs as int, booleans as bool, dates and datetimes as Unix seconds, money as float, text as str,
+multiple fields as lists. On the wire (crm.item.*): IDs and numbers native, booleans ``"Y"``/``"N"``, dates
+ISO 8601 in the portal's time zone.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, tzinfo
+from typing import Any
+
+from b24crm import errors
+from b24crm.crm.fields import ID_TYPES, ItemField
+from b24crm.rpc.timeblock import iso
+
+_TRUE = {"Y", "1", "TRUE", "ON", "YES"}
+
+
+class InvalidValue(ValueError):
+    pass
+
+
+def parse_datetime(value: Any, tz: tzinfo) -> float:
+    """ISO 8601 with or without an offset (none = the portal's zone); ``2026-08-19 15:00:00`` too."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    text = str(value).strip()
+    if not text:
+        raise InvalidValue(text)
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            parsed = datetime.combine(date.fromisoformat(text[:10]), time())
+        except ValueError as exc:
+            for pattern in ("%d.%m.%Y %H:%M:%S", "%d.%m.%Y"):
+                try:
+                    parsed = datetime.strptime(text, pattern)
+                    break
+                except ValueError:
+                    continue
+            else:
+                raise InvalidValue(text) from exc
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=tz)
+    return parsed.timestamp()
+
+
+def _to_int(value: Any) -> int | None:
+    if value is None or value == "" or value is False:
+        return None
+    if value is True:
+        return 1
+    try:
+        return int(float(str(value).strip()))
+    except ValueError as exc:
+        raise InvalidValue(value) from exc
+
+
+def _to_float(value: Any) -> float | None:
+    if value is None or value == "":
+        return None
+    try:
+        return float(str(value).strip().replace(",", "."))
+    except ValueError as exc:
+        raise InvalidValue(value) from exc
+
+
+def to_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().upper() in _TRUE
+
+
+def _scalar_in(f: ItemField, value: Any, tz: tzinfo) -> Any:
+    if f.type in ID_TYPES:
+        return _to_int(value)
+    if f.type == "double":
+        return _to_float(value)
+    if f.type == "boolean":
+        return to_bool(value)
+    if f.type in ("date", "datetime"):
+        return None if value in (None, "") else parse_datetime(value, tz)
+    if isinstance(value, (dict, list)):
+        raise InvalidValue(value)
+    return None if value is None else str(value)
+
+
+def value_in(f: ItemField, value: Any, tz: tzinfo) -> Any:
+    """A wire value of ``f`` as stored; raises the vendor's field errors."""
+    try:
+        if f.multiple:
+            if value in (None, "", False):
+                return []
+            if isinstance(value, dict):
+                value = list(value.values())
+            if not isinstance(value, list):
+                raise errors.ApiError(
+                    "100",
+                    f"Expected iterable value for multiple field, but got {_php_type(value)} instead",
+                )
+            return [v for v in (_scalar_in(f, item, tz) for item in value) if v is not None]
+        return _scalar_in(f, value, tz)
+    except InvalidValue as exc:
+        raise errors.ApiError(
+            "CRM_FIELD_ERROR_VALUE_NOT_VALID", f'Invalid value for field "{f.title}"'
+        ) from exc
+
+
+def _php_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "double"
+    return "string"
+
+
+def _scalar_out(f: ItemField, value: Any, tz: tzinfo) -> Any:
+    if value is None:
+        return None
+    if f.type == "boolean":
+        return "Y" if value else "N"
+    if f.type in ("date", "datetime"):
+        return iso(float(value), tz)
+    if f.type in ID_TYPES:
+        return int(value)
+    if f.type == "double":
+        return float(value)
+    return value
+
+
+def value_out(f: ItemField, value: Any, tz: tzinfo) -> Any:
+    """A stored value of ``f`` as crm.item.* shows it."""
+    if f.multiple:
+        return [_scalar_out(f, v, tz) for v in (value or [])]
+    return _scalar_out(f, value, tz)

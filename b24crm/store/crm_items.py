@@ -1,0 +1,127 @@
+"""Repository for CRM items and their multifields."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from b24crm.store.sql import next_id
+from b24crm.store.tables import crm_items, crm_multifields
+
+
+def _key(portal_id: int, entity_type_id: int) -> list[sa.ColumnElement[bool]]:
+    return [crm_items.c.portal_id == portal_id, crm_items.c.entity_type_id == entity_type_id]
+
+
+def insert_item(conn: Connection, portal_id: int, entity_type_id: int, values: dict[str, Any]) -> int:
+    item_id = next_id(conn, portal_id, f"crm_item_{entity_type_id}")
+    conn.execute(
+        crm_items.insert().values(portal_id=portal_id, entity_type_id=entity_type_id, id=item_id, **values)
+    )
+    return item_id
+
+
+def get_item(conn: Connection, portal_id: int, entity_type_id: int, item_id: int) -> dict[str, Any] | None:
+    stmt = sa.select(crm_items).where(*_key(portal_id, entity_type_id), crm_items.c.id == item_id)
+    row = conn.execute(stmt).mappings().first()
+    return dict(row) if row else None
+
+
+def update_item(
+    conn: Connection, portal_id: int, entity_type_id: int, item_id: int, values: dict[str, Any]
+) -> None:
+    conn.execute(
+        crm_items.update().where(*_key(portal_id, entity_type_id), crm_items.c.id == item_id).values(**values)
+    )
+
+
+def delete_item(conn: Connection, portal_id: int, entity_type_id: int, item_id: int) -> bool:
+    conn.execute(
+        crm_multifields.delete().where(
+            crm_multifields.c.portal_id == portal_id,
+            crm_multifields.c.entity_type_id == entity_type_id,
+            crm_multifields.c.item_id == item_id,
+        )
+    )
+    stmt = crm_items.delete().where(*_key(portal_id, entity_type_id), crm_items.c.id == item_id)
+    return conn.execute(stmt).rowcount > 0
+
+
+def list_items(
+    conn: Connection,
+    portal_id: int,
+    entity_type_id: int,
+    *,
+    where: Iterable[sa.ColumnElement[bool]],
+    order: Sequence[Any],
+    offset: int,
+    limit: int,
+) -> list[dict[str, Any]]:
+    stmt = (
+        sa.select(crm_items)
+        .where(*_key(portal_id, entity_type_id), *where)
+        .order_by(*order)
+        .offset(offset)
+        .limit(limit)
+    )
+    return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def count_items(
+    conn: Connection, portal_id: int, entity_type_id: int, *, where: Iterable[sa.ColumnElement[bool]]
+) -> int:
+    stmt = sa.select(sa.func.count()).select_from(crm_items).where(*_key(portal_id, entity_type_id), *where)
+    return int(conn.execute(stmt).scalar_one())
+
+
+def count_all(conn: Connection, portal_id: int, entity_type_id: int) -> int:
+    return count_items(conn, portal_id, entity_type_id, where=())
+
+
+def replace_multifields(
+    conn: Connection, portal_id: int, entity_type_id: int, item_id: int, rows: Iterable[dict[str, str]]
+) -> None:
+    conn.execute(
+        crm_multifields.delete().where(
+            crm_multifields.c.portal_id == portal_id,
+            crm_multifields.c.entity_type_id == entity_type_id,
+            crm_multifields.c.item_id == item_id,
+        )
+    )
+    for row in rows:
+        conn.execute(
+            crm_multifields.insert().values(
+                portal_id=portal_id,
+                id=row.get("id") or next_id(conn, portal_id, "crm_multifield"),
+                entity_type_id=entity_type_id,
+                item_id=item_id,
+                type_id=row["typeId"],
+                value_type=row["valueType"],
+                value=row["value"],
+            )
+        )
+
+
+def multifields_of(
+    conn: Connection, portal_id: int, entity_type_id: int, item_ids: Sequence[int]
+) -> dict[int, list[dict[str, Any]]]:
+    found: dict[int, list[dict[str, Any]]] = {i: [] for i in item_ids}
+    if not item_ids:
+        return found
+    stmt = (
+        sa.select(crm_multifields)
+        .where(
+            crm_multifields.c.portal_id == portal_id,
+            crm_multifields.c.entity_type_id == entity_type_id,
+            crm_multifields.c.item_id.in_(list(item_ids)),
+        )
+        .order_by(crm_multifields.c.id)
+    )
+    for row in conn.execute(stmt).mappings():
+        found[row["item_id"]].append(
+            {"id": row["id"], "typeId": row["type_id"], "valueType": row["value_type"], "value": row["value"]}
+        )
+    return found
