@@ -358,6 +358,13 @@ def _bad(value: Any) -> Any:
     raise InvalidValue(value)
 
 
+def _as_php_array(value: Any) -> dict[str, Any]:
+    """A filter arrives as a dict, or as a list when its keys were 0..n-1 (nested groups only)."""
+    if isinstance(value, list):
+        return {str(i): v for i, v in enumerate(value)}
+    return value if isinstance(value, dict) else {}
+
+
 def _filter_clause(item_type: ItemType, filter_: dict[str, Any], tz: Any) -> sa.ColumnElement[bool]:
     """A filter with the vendor's prefixes and nested ``logic`` groups; unknown fields are an error."""
     logic = str(filter_.get("logic", "AND")).upper()
@@ -366,8 +373,8 @@ def _filter_clause(item_type: ItemType, filter_: dict[str, Any], tz: Any) -> sa.
         key = str(raw_key)
         if key.lower() == "logic":
             continue
-        if key.isdigit() and isinstance(value, dict):
-            clauses.append(_filter_clause(item_type, value, tz))
+        if key.isdigit() and isinstance(value, (dict, list)):
+            clauses.append(_filter_clause(item_type, _as_php_array(value), tz))
             continue
         op, name = split_key(key)
         f = item_type.fields.get(name)
@@ -437,11 +444,8 @@ def list_items(
         grants = _grants(conn, ctx)
         if not grants.may_at_all(item_type.entity_type_id, "read"):
             raise ACCESS_DENIED_READ()
-        where = (
-            [_filter_clause(item_type, filter_, ctx.portal.tz)]
-            if isinstance(filter_, dict) and filter_
-            else []
-        )
+        conditions = _as_php_array(filter_)
+        where = [_filter_clause(item_type, conditions, ctx.portal.tz)] if conditions else []
         readable = grants.read_condition(item_type.entity_type_id, items_table.c.assigned_by_id)
         if readable is not None:
             where.append(readable)
