@@ -202,7 +202,7 @@ def test_restricted_role_reads_own_and_is_denied_the_rest(portal: PortalClient) 
     )
     assert as_seller.error("crm.item.list", {"entityTypeId": CONTACT})[1]["error"] == "ACCESS_DENIED"
     # Adding an item assigned to someone else needs more than "own".
-    status, body = as_seller.error("crm.item.add", {"entityTypeId": DEAL, "fields": {"assignedById": 1}})
+    _, body = as_seller.error("crm.item.add", {"entityTypeId": DEAL, "fields": {"assignedById": 1}})
     assert body["error"] == "ACCESS_DENIED"
     assert (
         as_seller.result("crm.item.add", {"entityTypeId": DEAL, "fields": {}})["item"]["assignedById"]
