@@ -1,13 +1,205 @@
-"""Smart processes as other CRM services see them."""
+"""Smart processes (crm.type.*): user-defined CRM item types.
+
+Docs: api-reference/crm/universal/user-defined-object-types/crm-type-*.md. Only CRM administrators create,
+change or delete them; a type with items cannot be deleted.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+from b24crm import errors
+from b24crm.crm import entity_types as et
 from b24crm.crm.entity_types import OwnerType, dynamic_owner_type
+from b24crm.crm.values import to_bool
 from b24crm.rpc.context import CallContext
-from b24crm.store import crm_types
+from b24crm.rpc.results import make_page, page_window
+from b24crm.rpc.timeblock import iso
+from b24crm.store import crm_items, crm_types
+
+NOT_FOUND = errors.ErrorSpec("NOT_FOUND", "Smart process not found")
+ACCESS_DENIED = errors.ErrorSpec("ACCESS_DENIED", "Access denied")
+OUT_OF_RANGE = errors.ErrorSpec("INVALID_ARG_VALUE", "entityTypeId is out of allowed range")
+HAS_ITEMS = errors.ErrorSpec("BX_ERROR", "You cannot delete an entity type that has elements")
+
+# The type's switches, in the order the vendor answers them; isSetOpenPermissions defaults to on.
+FLAGS = (
+    "isCategoriesEnabled",
+    "isStagesEnabled",
+    "isBeginCloseDatesEnabled",
+    "isClientEnabled",
+    "isUseInUserfieldEnabled",
+    "isLinkWithProductsEnabled",
+    "isMycompanyEnabled",
+    "isDocumentsEnabled",
+    "isSourceEnabled",
+    "isObserversEnabled",
+    "isRecyclebinEnabled",
+    "isAutomationEnabled",
+    "isBizProcEnabled",
+    "isSetOpenPermissions",
+    "isPaymentsEnabled",
+    "isCountersEnabled",
+)
+DEFAULT_ON = {"isSetOpenPermissions"}
 
 
 def dynamic_owner_types(ctx: CallContext) -> list[OwnerType]:
     with ctx.db.read() as conn:
         rows = crm_types.list_types(conn, ctx.portal.id)
     return [dynamic_owner_type(r["entity_type_id"], r["title"]) for r in rows]
+
+
+def view(row: dict[str, Any], ctx: CallContext) -> dict[str, Any]:
+    settings = row["settings"] or {}
+    tz = ctx.portal.tz
+    out: dict[str, Any] = {
+        "id": row["id"],
+        "title": row["title"],
+        "code": row["code"],
+        "createdBy": row["created_by"],
+        "entityTypeId": row["entity_type_id"],
+        "customSectionId": settings.get("customSectionId"),
+    }
+    for flag in FLAGS:
+        out[flag] = "Y" if settings.get(flag, flag in DEFAULT_ON) else "N"
+    out.update(
+        createdTime=iso(row["created_time"], tz),
+        updatedTime=iso(row["updated_time"], tz),
+        updatedBy=row["updated_by"],
+        relations=settings.get("relations", {"parent": [], "child": []}),
+        linkedUserFields=settings.get("linkedUserFields", {}),
+    )
+    return out
+
+
+def _require_admin(ctx: CallContext) -> None:
+    # "Any user with administrative access to the CRM section": here, the portal's administrators.
+    if not ctx.user.is_admin:
+        raise ACCESS_DENIED()
+
+
+def _settings(fields: dict[str, Any], current: dict[str, Any] | None = None) -> dict[str, Any]:
+    settings = dict(current or {})
+    for flag in FLAGS:
+        if flag in fields:
+            settings[flag] = to_bool(fields[flag])
+    for key in ("relations", "linkedUserFields"):
+        if isinstance(fields.get(key), dict):
+            settings[key] = fields[key]
+    if "customSectionId" in fields:
+        settings["customSectionId"] = fields["customSectionId"]
+    return settings
+
+
+def _free_entity_type_id(used: set[int]) -> int:
+    for candidate in range(128, 193):
+        if candidate not in used:
+            return candidate
+    candidate = 1030
+    while candidate in used:
+        candidate += 2
+    return candidate
+
+
+def add(ctx: CallContext, fields: Any) -> dict[str, Any]:
+    fields = fields if isinstance(fields, dict) else {}
+    now = ctx.clock.now()
+    with ctx.db.write() as conn:
+        _require_admin(ctx)
+        used = crm_types.used_entity_type_ids(conn, ctx.portal.id)
+        wanted = fields.get("entityTypeId")
+        if wanted not in (None, "", 0, "0"):
+            try:
+                entity_type_id = int(str(wanted))
+            except ValueError:
+                raise OUT_OF_RANGE() from None
+            if not et.is_dynamic_range(entity_type_id):
+                raise OUT_OF_RANGE()
+            if entity_type_id in used:
+                raise errors.ApiError(
+                    "INVALID_ARG_VALUE", f"Smart process with entityTypeId {entity_type_id} already exists"
+                )
+        else:
+            entity_type_id = _free_entity_type_id(used)
+        title = str(fields.get("title") or "").strip()
+        if not title:
+            raise errors.ApiError("CRM_FIELD_ERROR_REQUIRED", 'Field "Title" is required')
+        type_id = crm_types.insert_type(
+            conn,
+            ctx.portal.id,
+            {
+                "entity_type_id": entity_type_id,
+                "title": title,
+                "code": str(fields.get("code") or ""),
+                "settings": _settings(fields),
+                "created_by": ctx.user.id,
+                "updated_by": ctx.user.id,
+                "created_time": now,
+                "updated_time": now,
+            },
+        )
+        row = crm_types.type_by_id(conn, ctx.portal.id, type_id)
+    assert row is not None
+    return view(row, ctx)
+
+
+def _find(conn: Any, ctx: CallContext, type_id: Any) -> dict[str, Any]:
+    try:
+        row = crm_types.type_by_id(conn, ctx.portal.id, int(str(type_id)))
+    except ValueError:
+        row = None
+    if row is None:
+        raise NOT_FOUND()
+    return row
+
+
+def get(ctx: CallContext, type_id: Any) -> dict[str, Any]:
+    with ctx.db.read() as conn:
+        return view(_find(conn, ctx, type_id), ctx)
+
+
+def get_by_entity_type(ctx: CallContext, entity_type_id: Any) -> dict[str, Any]:
+    with ctx.db.read() as conn:
+        try:
+            row = crm_types.type_by_entity_type(conn, ctx.portal.id, int(str(entity_type_id)))
+        except ValueError:
+            row = None
+        if row is None:
+            raise NOT_FOUND()
+        return view(row, ctx)
+
+
+def update(ctx: CallContext, type_id: Any, fields: Any) -> dict[str, Any]:
+    fields = fields if isinstance(fields, dict) else {}
+    with ctx.db.write() as conn:
+        _require_admin(ctx)
+        row = _find(conn, ctx, type_id)
+        values: dict[str, Any] = {
+            "settings": _settings(fields, row["settings"]),
+            "updated_by": ctx.user.id,
+            "updated_time": ctx.clock.now(),
+        }
+        if str(fields.get("title") or "").strip():
+            values["title"] = str(fields["title"]).strip()
+        crm_types.update_type(conn, ctx.portal.id, row["id"], values)
+        updated = crm_types.type_by_id(conn, ctx.portal.id, row["id"])
+    assert updated is not None
+    return view(updated, ctx)
+
+
+def delete(ctx: CallContext, type_id: Any) -> None:
+    with ctx.db.write() as conn:
+        _require_admin(ctx)
+        row = _find(conn, ctx, type_id)
+        if crm_items.count_all(conn, ctx.portal.id, row["entity_type_id"]):
+            raise HAS_ITEMS()
+        crm_types.delete_type(conn, ctx.portal.id, row["id"])
+
+
+def list_types(ctx: CallContext, start: Any) -> Any:
+    offset, count = page_window(start)
+    with ctx.db.read() as conn:
+        rows = crm_types.list_types(conn, ctx.portal.id)
+    page = rows[offset : offset + 50]
+    return make_page({"types": [view(r, ctx) for r in page]}, offset, len(rows) if count else None, len(page))

@@ -11,6 +11,7 @@ FAMILIES = (
     "b24crm.methods.user",
     "b24crm.methods.crm_enum",
     "b24crm.methods.crm_item",
+    "b24crm.methods.crm_type",
 )
 
 
