@@ -262,5 +262,33 @@ def methods(
             _say(spec.name)
 
 
+@cli.command()
+def seed(
+    portal: Annotated[int, typer.Option(help="Portal id.")],
+    deals: Annotated[int, typer.Option(help="Deals to add.")] = 10_000,
+    users: Annotated[
+        int, typer.Option(help="Sellers the deals are spread over (created when missing).")
+    ] = 20,
+    db: DbOption = None,
+) -> None:
+    """Fill a portal with realistic CRM data (bulk, with a progress bar)."""
+    from rich.progress import Progress
+
+    from b24crm.seed import seed_deals
+
+    runtime = _runtime(db)
+    with Progress(console=err) as bar:
+        task = bar.add_task("deals", total=deals)
+        first, last = seed_deals(
+            runtime.db,
+            portal,
+            deals,
+            users=users,
+            now=runtime.clock.now(),
+            progress=lambda n: bar.advance(task, n),
+        )
+    _say(f"Deals: {first}..{last}")
+
+
 def main() -> None:
     cli()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,7 +19,7 @@ from b24crm import errors
 from b24crm.crm import entity_types as et
 from b24crm.crm.fields import ID_TYPES, ItemField, catalogue
 from b24crm.crm.permissions import Grants, grants_for
-from b24crm.crm.values import InvalidValue, parse_datetime, to_bool, value_in, value_out
+from b24crm.crm.values import InvalidValue, out_converter, parse_datetime, to_bool, value_in
 from b24crm.rpc.context import CallContext
 from b24crm.rpc.results import Page, make_page, page_window
 from b24crm.store import crm_items, crm_types
@@ -109,6 +110,11 @@ def _stored(item_type: ItemType, row: dict[str, Any]) -> dict[str, Any]:
     return stored
 
 
+@cache
+def _renderer(entity_type_id: int) -> tuple[tuple[str, Callable[[Any, Any], Any]], ...]:
+    return tuple((f.name, out_converter(f)) for f in catalogue(entity_type_id).values())
+
+
 def render(
     item_type: ItemType,
     stored: dict[str, Any],
@@ -118,13 +124,10 @@ def render(
 ) -> dict[str, Any]:
     tz = ctx.portal.tz
     out: dict[str, Any] = {}
-    for f in item_type.fields.values():
-        if select is not None and f.name not in select and f.name != "id":
+    for name, convert in _renderer(item_type.entity_type_id):
+        if select is not None and name not in select and name != "id":
             continue
-        if f.name == "fm":
-            out["fm"] = fm or []
-        else:
-            out[f.name] = value_out(f, stored.get(f.name), tz)
+        out[name] = (fm or []) if name == "fm" else convert(stored.get(name), tz)
     return out
 
 

@@ -23,3 +23,22 @@ def next_id(conn: Connection, portal_id: int, name: str) -> int:
         set_={"value": sequences.c.value + 1},
     ).returning(sequences.c.value)
     return int(conn.execute(stmt).scalar_one())
+
+
+def set_sequence(conn: Connection, portal_id: int, name: str, value: int) -> None:
+    """Move a counter forward to ``value`` (after a bulk load); never backwards."""
+    stmt = _insert(conn, sequences).values(portal_id=portal_id, name=name, value=value)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[sequences.c.portal_id, sequences.c.name],
+        set_={
+            "value": sa.func.max(sequences.c.value, value)
+            if conn.dialect.name == "sqlite"
+            else sa.func.greatest(sequences.c.value, value)
+        },
+    )
+    conn.execute(stmt)
+
+
+def current_value(conn: Connection, portal_id: int, name: str) -> int:
+    stmt = sa.select(sequences.c.value).where(sequences.c.portal_id == portal_id, sequences.c.name == name)
+    return int(conn.execute(stmt).scalar() or 0)
