@@ -119,20 +119,6 @@ def _php_type(value: Any) -> str:
     return "string"
 
 
-def _scalar_out(f: ItemField, value: Any, tz: tzinfo) -> Any:
-    if value is None:
-        return None
-    if f.type == "boolean":
-        return "Y" if value else "N"
-    if f.type in ("date", "datetime"):
-        return iso(float(value), tz)
-    if f.type in ID_TYPES:
-        return int(value)
-    if f.type == "double":
-        return float(value)
-    return value
-
-
 def out_converter(f: ItemField) -> Callable[[Any, tzinfo], Any]:
     """The stored-to-wire conversion of ``f``, chosen once per field instead of once per value."""
 
@@ -164,10 +150,3 @@ def out_converter(f: ItemField) -> Callable[[Any, tzinfo], Any]:
     if f.multiple:
         return lambda v, tz: [scalar(x, tz) for x in (v or [])]
     return scalar
-
-
-def value_out(f: ItemField, value: Any, tz: tzinfo) -> Any:
-    """A stored value of ``f`` as crm.item.* shows it."""
-    if f.multiple:
-        return [_scalar_out(f, v, tz) for v in (value or [])]
-    return _scalar_out(f, value, tz)

@@ -50,8 +50,7 @@ def delete_item(conn: Connection, portal_id: int, entity_type_id: int, item_id: 
     return conn.execute(stmt).rowcount > 0
 
 
-def list_items(
-    conn: Connection,
+def list_statement(
     portal_id: int,
     entity_type_id: int,
     *,
@@ -59,14 +58,17 @@ def list_items(
     order: Sequence[Any],
     offset: int,
     limit: int,
-) -> list[dict[str, Any]]:
-    stmt = (
+) -> sa.Select[Any]:
+    return (
         sa.select(crm_items)
         .where(*_key(portal_id, entity_type_id), *where)
         .order_by(*order)
         .offset(offset)
         .limit(limit)
     )
+
+
+def list_items(conn: Connection, stmt: sa.Select[Any]) -> list[dict[str, Any]]:
     return [dict(r) for r in conn.execute(stmt).mappings()]
 
 

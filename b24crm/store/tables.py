@@ -111,10 +111,10 @@ crm_items = sa.Table(
     sa.Column("data", sa.JSON, nullable=False),
     sa.Index("ix_crm_items_assigned", "portal_id", "entity_type_id", "assigned_by_id", "id"),
     sa.Index("ix_crm_items_stage", "portal_id", "entity_type_id", "stage_id", "id"),
-    sa.Index("ix_crm_items_created", "portal_id", "entity_type_id", "created_time"),
-    sa.Index("ix_crm_items_updated", "portal_id", "entity_type_id", "updated_time"),
-    sa.Index("ix_crm_items_company", "portal_id", "entity_type_id", "company_id"),
-    sa.Index("ix_crm_items_contact", "portal_id", "entity_type_id", "contact_id"),
+    sa.Index("ix_crm_items_created", "portal_id", "entity_type_id", "created_time", "id"),
+    sa.Index("ix_crm_items_updated", "portal_id", "entity_type_id", "updated_time", "id"),
+    sa.Index("ix_crm_items_company", "portal_id", "entity_type_id", "company_id", "id"),
+    sa.Index("ix_crm_items_contact", "portal_id", "entity_type_id", "contact_id", "id"),
 )
 
 # Phones, e-mails, web sites and messengers of leads, contacts and companies (the "fm" field).

@@ -61,10 +61,10 @@ def upgrade() -> None:
     for name, columns in (
         ("ix_crm_items_assigned", ["portal_id", "entity_type_id", "assigned_by_id", "id"]),
         ("ix_crm_items_stage", ["portal_id", "entity_type_id", "stage_id", "id"]),
-        ("ix_crm_items_created", ["portal_id", "entity_type_id", "created_time"]),
-        ("ix_crm_items_updated", ["portal_id", "entity_type_id", "updated_time"]),
-        ("ix_crm_items_company", ["portal_id", "entity_type_id", "company_id"]),
-        ("ix_crm_items_contact", ["portal_id", "entity_type_id", "contact_id"]),
+        ("ix_crm_items_created", ["portal_id", "entity_type_id", "created_time", "id"]),
+        ("ix_crm_items_updated", ["portal_id", "entity_type_id", "updated_time", "id"]),
+        ("ix_crm_items_company", ["portal_id", "entity_type_id", "company_id", "id"]),
+        ("ix_crm_items_contact", ["portal_id", "entity_type_id", "contact_id", "id"]),
     ):
         op.create_index(name, "crm_items", columns)
     op.create_table(
