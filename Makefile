@@ -24,7 +24,7 @@ check: $(STAMP)
 	$(BIN)/mypy b24crm
 
 bench: $(STAMP)
-	$(BIN)/python -m bench $(ARGS)
+	$(BIN)/python -m bench core $(ARGS)
 
 clean:
 	rm -rf $(VENV) b24crm.db b24crm.db-wal b24crm.db-shm b24crm-data .pytest_cache

@@ -38,7 +38,7 @@ def _table(rows: list[Figures], baseline: Figures) -> Table:
 
 
 @app.command()
-def main(
+def core(
     seconds: Annotated[int, typer.Option(help="Duration of each load run.")] = 10,
     connections: Annotated[int, typer.Option(help="Concurrent connections.")] = 16,
     db: Annotated[str, typer.Option(help="Database URL for b24crm (default: a fresh SQLite file).")] = "",
@@ -72,6 +72,25 @@ def main(
     console.print(f"server.time / bare = {ratio:.2f} (target ≥ 0.70)")
     if output:
         output.write_text(json.dumps([f.__dict__ for f in all_rows], indent=2))
+
+
+@app.command()
+def items(
+    rows: Annotated[int, typer.Option(help="Deals to seed.")] = 1_000_000,
+    seconds: Annotated[int, typer.Option(help="Duration of each load run.")] = 10,
+    connections: Annotated[int, typer.Option(help="Concurrent connections.")] = 16,
+    db: Annotated[str, typer.Option(help="Database URL (default: a fresh SQLite file).")] = "",
+    output: Annotated[Path | None, typer.Option(help="Also write the figures as JSON here.")] = None,
+) -> None:
+    """crm.item.list pages (one filter, one order) over a portal of ROWS deals, beside the bare endpoint."""
+    from bench import items as scenario
+
+    with tempfile.TemporaryDirectory() as tmp, scratch_database(db, Path(tmp)) as db_url:
+        console.print(f"seeding {rows:,} deals into {db_url.split('@')[-1]}")
+        figures = scenario.run(db_url, Path(tmp) / "data", rows, seconds, connections, console)
+    console.print(_table(figures, figures[0]))
+    if output:
+        output.write_text(json.dumps([f.__dict__ for f in figures], indent=2))
 
 
 if __name__ == "__main__":

@@ -92,8 +92,9 @@ def bare_server() -> Iterator[str]:
 
 
 @contextmanager
-def b24crm_server(db_url: str, data_dir: Path) -> Iterator[tuple[str, str]]:
-    """Yields (base URL, webhook URL) of a b24crm server on ``db_url`` with a demo portal."""
+def b24crm_server(db_url: str, data_dir: Path, webhook_path: str | None = None) -> Iterator[tuple[str, str]]:
+    """Yields (base URL, webhook URL) of a b24crm server on ``db_url``: the demo portal's webhook, or the
+    one given as ``webhook_path`` (``user_id/code``)."""
     port = free_port()
     env = {**os.environ, "B24CRM_LOG_LEVEL": "warning"}
     proc = subprocess.Popen(
@@ -123,6 +124,8 @@ def b24crm_server(db_url: str, data_dir: Path) -> Iterator[tuple[str, str]]:
                 webhook = found.group(1)
             if line.startswith("Serving on"):
                 break
+        if webhook_path is not None:
+            webhook = f"http://127.0.0.1:{port}/rest/{webhook_path}/"
         if webhook is None:
             raise RuntimeError("the server printed no webhook")
         wait_for_port(port, proc)
