@@ -90,4 +90,5 @@ def seed_deals(
             conn.execute(crm_items.insert(), chunk)
         done += len(chunk)
         progress(len(chunk))
+    db.maintain("crm_items")
     return first, first + count - 1

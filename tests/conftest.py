@@ -9,7 +9,6 @@ PostgreSQL variants are skipped with the reason, unless ``B24CRM_REQUIRE_PG=1`` 
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Iterator
 
 import pytest
@@ -17,6 +16,7 @@ from starlette.testclient import TestClient
 
 from b24crm.app import create_app
 from b24crm.clock import ManualClock
+from b24crm.devtools import scratch_postgres
 from b24crm.runtime import Runtime
 from b24crm.settings import Settings
 from b24crm.store import migrate
@@ -27,42 +27,23 @@ PG_URL = os.environ.get("B24CRM_TEST_PG", "postgresql://postgres@127.0.0.1:5432/
 REQUIRE_PG = os.environ.get("B24CRM_REQUIRE_PG") == "1"
 
 
-def _pg_admin_connect():  # type: ignore[no-untyped-def]
-    import psycopg
-
-    from b24crm.store.engine import normalise_url
-
-    url = normalise_url(PG_URL)
-    return psycopg.connect(
-        host=url.host,
-        port=url.port or 5432,
-        user=url.username,
-        password=url.password,
-        dbname=url.database or "postgres",
-        autocommit=True,
-        connect_timeout=3,
-    ), url
-
-
 @pytest.fixture(scope="session")
 def pg_database() -> Iterator[Database]:
     try:
-        admin, url = _pg_admin_connect()
+        scratch = scratch_postgres(PG_URL, "b24crm_test")
+        url = scratch.__enter__()
     except Exception as exc:  # the server is not there
         message = f"PostgreSQL tests skipped: cannot connect to {PG_URL} ({exc.__class__.__name__}: {exc})"
         if REQUIRE_PG:
             pytest.fail(message.replace("skipped", "required (B24CRM_REQUIRE_PG=1)"))
         pytest.skip(message)
-    name = f"b24crm_test_{os.getpid()}_{secrets.token_hex(3)}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    db = Database(url.set(database=name).render_as_string(hide_password=False))
+    db = Database(url)
     migrate.upgrade(db)
     try:
         yield db
     finally:
         db.dispose()
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+        scratch.__exit__(None, None, None)
 
 
 @pytest.fixture(scope="session")

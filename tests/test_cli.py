@@ -3,13 +3,7 @@
 from __future__ import annotations
 
 import re
-import socket
 import ssl
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -18,58 +12,12 @@ from alembic.script import ScriptDirectory
 from typer.testing import CliRunner
 
 from b24crm.cli import cli
+from b24crm.devtools import serve_process
 from b24crm.methods import load_methods
 from b24crm.store.engine import Database
 from b24crm.store.migrate import MIGRATIONS
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def serving(db_url: str, data_dir: Path, *extra: str) -> Iterator[dict[str, str]]:
-    """Run ``b24crm serve`` and yield the labelled lines it printed before serving."""
-    port = _free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "b24crm",
-            "serve",
-            "--db",
-            db_url,
-            "--port",
-            str(port),
-            "--data-dir",
-            str(data_dir),
-            *extra,
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    lines: dict[str, str] = {"port": str(port)}
-    try:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            label, _, rest = line.rstrip("\n").partition(": ")
-            lines[label] = rest
-            if line.startswith("Serving on"):
-                break
-        else:
-            raise AssertionError(f"serve stopped early: {proc.stderr.read() if proc.stderr else ''}")
-        for _ in range(100):
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.05)
-        yield lines
-    finally:
-        proc.terminate()
-        proc.wait(10)
+serving = serve_process
 
 
 @pytest.fixture

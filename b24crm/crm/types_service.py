@@ -144,14 +144,22 @@ def add(ctx: CallContext, fields: Any) -> dict[str, Any]:
     return view(row, ctx)
 
 
-def _find(conn: Any, ctx: CallContext, type_id: Any) -> dict[str, Any]:
+def _as_int(value: Any) -> int | None:
     try:
-        row = crm_types.type_by_id(conn, ctx.portal.id, int(str(type_id)))
+        return int(str(value).strip())
     except ValueError:
-        row = None
+        return None
+
+
+def _found(row: dict[str, Any] | None) -> dict[str, Any]:
     if row is None:
         raise NOT_FOUND()
     return row
+
+
+def _find(conn: Any, ctx: CallContext, type_id: Any) -> dict[str, Any]:
+    wanted = _as_int(type_id)
+    return _found(None if wanted is None else crm_types.type_by_id(conn, ctx.portal.id, wanted))
 
 
 def get(ctx: CallContext, type_id: Any) -> dict[str, Any]:
@@ -160,14 +168,10 @@ def get(ctx: CallContext, type_id: Any) -> dict[str, Any]:
 
 
 def get_by_entity_type(ctx: CallContext, entity_type_id: Any) -> dict[str, Any]:
+    wanted = _as_int(entity_type_id)
     with ctx.db.read() as conn:
-        try:
-            row = crm_types.type_by_entity_type(conn, ctx.portal.id, int(str(entity_type_id)))
-        except ValueError:
-            row = None
-        if row is None:
-            raise NOT_FOUND()
-        return view(row, ctx)
+        row = None if wanted is None else crm_types.type_by_entity_type(conn, ctx.portal.id, wanted)
+        return view(_found(row), ctx)
 
 
 def update(ctx: CallContext, type_id: Any, fields: Any) -> dict[str, Any]:

@@ -6,10 +6,12 @@ parameter names; native JSON types in answers.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ValidationError
 
 from b24crm import errors
-from b24crm.rpc.registry import default_invalid
+from b24crm.rpc.registry import Params, default_invalid, method
 
 
 def missing_parameter(exc: ValidationError, model: type[BaseModel]) -> errors.ApiError:
@@ -19,3 +21,8 @@ def missing_parameter(exc: ValidationError, model: type[BaseModel]) -> errors.Ap
             alias = str(error["loc"][0]) if error.get("loc") else ""
             return errors.ApiError("100", f"Could not find value for parameter {{{names.get(alias, alias)}}}")
     return default_invalid(exc, model)
+
+
+def d7_method(name: str, params: type[Params], doc: str, *, scope: str = "crm") -> Any:
+    """Declare a D7-style method: a missing argument answers error 100."""
+    return method(name, scope=scope, params=params, invalid=missing_parameter, doc=doc)

@@ -82,6 +82,19 @@ class Database:
         with self._reader.begin() as conn:
             yield conn
 
+    def maintain(self, *tables: str) -> None:
+        """Refresh planner statistics (and, on PostgreSQL, the visibility map) after a bulk load, as
+        autovacuum would do eventually; index-only counts depend on it."""
+        if self.dialect == "postgresql":
+            with self._writer.connect() as conn:
+                conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+                for table in tables:
+                    conn.exec_driver_sql(f"VACUUM ANALYZE {table}")
+        else:
+            with self.write() as conn:
+                for table in tables:
+                    conn.exec_driver_sql(f"ANALYZE {table}")
+
     @property
     def engine(self) -> Engine:
         """The writer engine, for migrations and maintenance."""

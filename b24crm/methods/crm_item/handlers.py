@@ -8,8 +8,8 @@ from pydantic import Field
 
 from b24crm.crm import items
 from b24crm.rpc.context import CallContext
-from b24crm.rpc.d7 import missing_parameter
-from b24crm.rpc.registry import Params, method
+from b24crm.rpc.d7 import d7_method
+from b24crm.rpc.registry import Params
 from b24crm.rpc.results import Page
 
 DOCS = "api-reference/crm/universal/"
@@ -40,7 +40,7 @@ class ListParams(TypeParams):
 
 
 def _d7(name: str, params: type[Params], doc: str) -> Any:
-    return method(name, scope="crm", params=params, invalid=missing_parameter, doc=DOCS + doc)
+    return d7_method(name, params, DOCS + doc)
 
 
 @_d7("crm.item.add", AddParams, "crm-item-add.md")

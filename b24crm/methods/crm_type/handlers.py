@@ -9,8 +9,8 @@ from typing import Any
 
 from b24crm.crm import types_service
 from b24crm.rpc.context import CallContext
-from b24crm.rpc.d7 import missing_parameter
-from b24crm.rpc.registry import Params, method
+from b24crm.rpc.d7 import d7_method
+from b24crm.rpc.registry import Params
 from b24crm.rpc.results import Page
 
 DOCS = "api-reference/crm/universal/user-defined-object-types/"
@@ -39,7 +39,7 @@ class ListParams(Params):
 
 
 def _d7(name: str, params: type[Params], doc: str) -> Any:
-    return method(name, scope="crm", params=params, invalid=missing_parameter, doc=DOCS + doc)
+    return d7_method(name, params, DOCS + doc)
 
 
 @_d7("crm.type.add", AddParams, "crm-type-add.md")
