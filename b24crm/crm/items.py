@@ -23,7 +23,7 @@ from b24crm.crm.values import InvalidValue, out_converter, parse_datetime, to_bo
 from b24crm.rpc.context import CallContext
 from b24crm.rpc.results import Page, make_page, page_window
 from b24crm.store import crm_items, crm_types
-from b24crm.store.filters import Field, condition, split_key
+from b24crm.store.filters import Field, condition, split_key, to_finite, to_int
 from b24crm.store.tables import crm_items as items_table
 
 NOT_FOUND_TYPE = errors.ErrorSpec("NOT_FOUND", "SPA not found")
@@ -57,7 +57,7 @@ FIXED_TITLES = {t.id: t.name for t in et.FIXED_OWNER_TYPES}
 
 def resolve_type(conn: Connection, portal_id: int, entity_type_id: Any) -> ItemType:
     try:
-        type_id = int(str(entity_type_id).strip())
+        type_id = to_int(entity_type_id)
     except ValueError:
         raise NOT_FOUND_TYPE() from None
     if type_id in et.ITEM_TYPES:
@@ -286,7 +286,7 @@ def _load(conn: Connection, ctx: CallContext, item_type: ItemType, item_id: int)
 
 def _existing(conn: Connection, ctx: CallContext, item_type: ItemType, item_id: Any) -> dict[str, Any]:
     try:
-        wanted = int(str(item_id).strip())
+        wanted = to_int(item_id)
     except ValueError:
         raise NOT_FOUND_ITEM() from None
     row = crm_items.get_item(conn, ctx.portal.id, item_type.entity_type_id, wanted)
@@ -355,9 +355,9 @@ def describe_fields(ctx: CallContext, entity_type_id: Any) -> dict[str, Any]:
 
 def _cast_for(f: ItemField, tz: Any) -> Callable[[Any], Any]:
     if f.type in ID_TYPES:
-        return lambda v: int(str(v).strip())
+        return to_int
     if f.type == "double":
-        return lambda v: float(str(v).strip())
+        return to_finite
     if f.type == "boolean":
         return lambda v: (
             to_bool(v) if str(v).strip().upper() in ("Y", "N", "1", "0", "TRUE", "FALSE") else _bad(v)

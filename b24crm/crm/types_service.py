@@ -16,6 +16,7 @@ from b24crm.rpc.context import CallContext
 from b24crm.rpc.results import make_page, page_window
 from b24crm.rpc.timeblock import iso
 from b24crm.store import crm_items, crm_types
+from b24crm.store.filters import to_int
 
 NOT_FOUND = errors.ErrorSpec("NOT_FOUND", "Smart process not found")
 ACCESS_DENIED = errors.ErrorSpec("ACCESS_DENIED", "Access denied")
@@ -110,10 +111,7 @@ def add(ctx: CallContext, fields: Any) -> dict[str, Any]:
         used = crm_types.used_entity_type_ids(conn, ctx.portal.id)
         wanted = fields.get("entityTypeId")
         if wanted not in (None, "", 0, "0"):
-            try:
-                entity_type_id = int(str(wanted))
-            except ValueError:
-                raise OUT_OF_RANGE() from None
+            entity_type_id = _as_int(wanted) or 0
             if not et.is_dynamic_range(entity_type_id):
                 raise OUT_OF_RANGE()
             if entity_type_id in used:
@@ -146,7 +144,7 @@ def add(ctx: CallContext, fields: Any) -> dict[str, Any]:
 
 def _as_int(value: Any) -> int | None:
     try:
-        return int(str(value).strip())
+        return to_int(value)
     except ValueError:
         return None
 

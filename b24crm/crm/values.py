@@ -14,6 +14,7 @@ from typing import Any
 from b24crm import errors
 from b24crm.crm.fields import ID_TYPES, ItemField
 from b24crm.rpc.timeblock import iso
+from b24crm.store.filters import to_finite, to_int
 
 _TRUE = {"Y", "1", "TRUE", "ON", "YES"}
 
@@ -54,8 +55,8 @@ def _to_int(value: Any) -> int | None:
     if value is True:
         return 1
     try:
-        return int(float(str(value).strip()))
-    except ValueError as exc:
+        return to_int(int(to_finite(value)))
+    except (ValueError, OverflowError) as exc:
         raise InvalidValue(value) from exc
 
 
@@ -63,7 +64,7 @@ def _to_float(value: Any) -> float | None:
     if value is None or value == "":
         return None
     try:
-        return float(str(value).strip().replace(",", "."))
+        return to_finite(value)
     except ValueError as exc:
         raise InvalidValue(value) from exc
 

@@ -48,9 +48,14 @@ async def decode_form(request: Request) -> dict[str, Any]:
     return parse_pairs(form.multi_items())
 
 
+def _reject_constant(name: str) -> Any:
+    # NaN and Infinity are not JSON; PHP's decoder refuses them too.
+    raise ValueError(name)
+
+
 def decode_json_body(body: bytes) -> dict[str, Any]:
     try:
-        data = json.loads(body)
+        data = json.loads(body, parse_constant=_reject_constant)
     except (ValueError, UnicodeDecodeError) as exc:
         raise errors.WRONG_ENCODING() from exc
     if isinstance(data, list):

@@ -26,7 +26,7 @@ def page_window(start: Any) -> tuple[int, bool]:
         value = 0
     if value == -1:
         return 0, False
-    value = max(value, 0)
+    value = min(max(value, 0), 2**31 - 1)  # beyond any table, and within what SQL OFFSET takes
     return value - value % PAGE_SIZE, True
 
 

@@ -79,10 +79,25 @@ def conditions(fields: dict[str, Field], filter_: dict[str, Any]) -> list[sa.Col
     return where
 
 
+# IDs and integer fields are 32-bit columns (PostgreSQL INTEGER); larger numbers can match nothing.
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+
+
 def to_int(value: Any) -> int:
+    """An integer a column can hold; ValueError otherwise (text, bools, out-of-range numbers)."""
     if isinstance(value, bool):
         raise ValueError("bool")
-    return int(str(value).strip())
+    number = int(str(value).strip())
+    if not INT_MIN <= number <= INT_MAX:
+        raise ValueError("out of range")
+    return number
+
+
+def to_finite(value: Any) -> float:
+    number = float(str(value).strip().replace(",", "."))
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ValueError("not finite")
+    return number
 
 
 def to_flag(value: Any) -> bool:
