@@ -205,7 +205,8 @@ def _accept(item_type: ItemType, fields_in: Any, ctx: CallContext, *, creating: 
     return stored
 
 
-def _multifields_in(fields_in: Any) -> list[dict[str, str]] | None:
+def _multifields_in(fields_in: Any, current_ids: frozenset[int] = frozenset()) -> list[dict[str, Any]] | None:
+    """The item's new multifields from ``fm``; an entry keeps its ``id`` only if the item already has it."""
     if not isinstance(fields_in, dict) or "fm" not in fields_in:
         return None
     raw = fields_in["fm"]
@@ -217,13 +218,14 @@ def _multifields_in(fields_in: Any) -> list[dict[str, str]] | None:
         type_id = str(entry.get("typeId", "")).upper()
         value = str(entry.get("value", "")).strip()
         if type_id in MULTIFIELD_TYPES and value:
-            accepted.append(
-                {
-                    "typeId": type_id,
-                    "valueType": str(entry.get("valueType") or "WORK").upper(),
-                    "value": value,
-                }
-            )
+            row: dict[str, Any] = {
+                "typeId": type_id,
+                "valueType": str(entry.get("valueType") or "WORK").upper(),
+                "value": value,
+            }
+            if entry.get("id") in current_ids:
+                row["id"] = entry["id"]
+            accepted.append(row)
     return accepted
 
 
@@ -314,7 +316,10 @@ def update(ctx: CallContext, entity_type_id: Any, item_id: Any, fields_in: Any) 
             raise ACCESS_DENIED()
         stored = _stored(item_type, row)
         changes = _accept(item_type, fields_in, ctx, creating=False)
-        fm = _multifields_in(fields_in)
+        current = crm_items.multifields_of(conn, ctx.portal.id, item_type.entity_type_id, [row["id"]])[
+            row["id"]
+        ]
+        fm = _multifields_in(fields_in, frozenset(m["id"] for m in current))
         changed = {k: v for k, v in changes.items() if stored.get(k) != v}
         if changed or fm is not None:
             if "stageId" in changed and "movedBy" in item_type.fields:

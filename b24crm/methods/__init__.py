@@ -12,6 +12,7 @@ FAMILIES = (
     "b24crm.methods.crm_enum",
     "b24crm.methods.crm_item",
     "b24crm.methods.crm_type",
+    "b24crm.methods.crm_classic",
 )
 
 

@@ -84,7 +84,7 @@ def count_all(conn: Connection, portal_id: int, entity_type_id: int) -> int:
 
 
 def replace_multifields(
-    conn: Connection, portal_id: int, entity_type_id: int, item_id: int, rows: Iterable[dict[str, str]]
+    conn: Connection, portal_id: int, entity_type_id: int, item_id: int, rows: Iterable[dict[str, Any]]
 ) -> None:
     conn.execute(
         crm_multifields.delete().where(

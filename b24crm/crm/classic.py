@@ -1,0 +1,338 @@
+"""The classic crm.lead/deal/contact/company.* methods, as a translation over the items service.
+
+The same stored items, seen through the older API: UPPER_CASE field names (a few of them historical:
+``DATE_CREATE``, ``MODIFY_BY_ID``, a lead's ``STATUS_ID``), every scalar a string, multifields as ``PHONE``/
+``EMAIL``/``WEB``/``IM`` lists, and errors with an empty code (docs: api-reference/crm/deals/crm-deal-*.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+from b24crm import errors
+from b24crm.crm import entity_types as et
+from b24crm.crm import items
+from b24crm.crm.fields import ID_TYPES, ItemField, catalogue
+from b24crm.rpc.context import CallContext
+from b24crm.rpc.results import Page, make_page
+from b24crm.rpc.timeblock import iso
+from b24crm.store import crm_items
+from b24crm.store.filters import split_key, to_int
+
+ENTITIES = {"lead": et.LEAD, "deal": et.DEAL, "contact": et.CONTACT, "company": et.COMPANY}
+MULTIFIELD_NAMES = ("PHONE", "EMAIL", "WEB", "IM")
+
+# Legacy errors: an empty code, HTTP 400.
+ID_INVALID = errors.ErrorSpec("", "ID is not defined or invalid.")
+NOT_FOUND = errors.ErrorSpec("", "Not found")
+ACCESS_DENIED = errors.ErrorSpec("", "Access denied.")
+FIELDS_NOT_ARRAY = errors.ErrorSpec("", "Parameter 'fields' must be array.")
+
+# Where the classic name is not simply the camelCase name in upper case.
+LEGACY_NAMES = {
+    "createdBy": "CREATED_BY_ID",
+    "updatedBy": "MODIFY_BY_ID",
+    "createdTime": "DATE_CREATE",
+    "updatedTime": "DATE_MODIFY",
+    "movedBy": "MOVED_BY_ID",
+}
+LEAD_NAMES = {"stageId": "STATUS_ID", "stageSemanticId": "STATUS_SEMANTIC_ID"}
+
+
+@cache
+def legacy_fields(entity_type_id: int) -> dict[str, ItemField]:
+    """Classic name -> field, in the catalogue's order (multifields excluded: they are PHONE, EMAIL, ...)."""
+    renames = {**LEGACY_NAMES, **(LEAD_NAMES if entity_type_id == et.LEAD else {})}
+    return {
+        renames.get(f.name, f.upper): f
+        for f in catalogue(entity_type_id).values()
+        if f.type != "crm_multifield"
+    }
+
+
+def _legacy_type(f: ItemField) -> str:
+    return "char" if f.type == "boolean" else f.type
+
+
+def describe(entity_type_id: int) -> dict[str, Any]:
+    described: dict[str, Any] = {}
+    for name, f in legacy_fields(entity_type_id).items():
+        entry = {
+            "type": _legacy_type(f),
+            "isRequired": f.required,
+            "isReadOnly": f.read_only,
+            "isImmutable": f.immutable,
+            "isMultiple": f.multiple,
+            "isDynamic": False,
+            "title": f.title,
+        }
+        if f.status_type:
+            entry["statusType"] = f.status_type
+        described[name] = entry
+    if "fm" in catalogue(entity_type_id):
+        for name, title in zip(MULTIFIELD_NAMES, ("Phone", "E-mail", "Website", "Messenger"), strict=True):
+            described[name] = {
+                "type": "crm_multifield",
+                "isRequired": False,
+                "isReadOnly": False,
+                "isImmutable": False,
+                "isMultiple": True,
+                "isDynamic": False,
+                "title": title,
+            }
+    return described
+
+
+# --- values ---------------------------------------------------------------------------------------------
+
+
+def _string_out(f: ItemField) -> Callable[[Any, Any], Any]:
+    """Stored value -> the classic form: every scalar a string (money with two decimals), dates ISO."""
+
+    def scalar(v: Any, tz: Any) -> Any:
+        if v is None:
+            return None
+        if f.type == "boolean":
+            return "Y" if v else "N"
+        if f.type in ("date", "datetime"):
+            return iso(float(v), tz)
+        if f.type in ID_TYPES:
+            return str(int(v))
+        if f.type == "double":
+            return f"{float(v):.2f}"
+        return str(v)
+
+    if f.multiple:
+        return lambda v, tz: [scalar(x, tz) for x in (v or [])]
+    return scalar
+
+
+@cache
+def _renderer(entity_type_id: int) -> tuple[tuple[str, ItemField, Callable[[Any, Any], Any]], ...]:
+    return tuple((name, f, _string_out(f)) for name, f in legacy_fields(entity_type_id).items())
+
+
+def _multifields_out(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, str]]]:
+    grouped: dict[str, list[dict[str, str]]] = {}
+    for row in rows:
+        grouped.setdefault(row["typeId"], []).append(
+            {
+                "ID": str(row["id"]),
+                "VALUE_TYPE": row["valueType"],
+                "VALUE": row["value"],
+                "TYPE_ID": row["typeId"],
+            }
+        )
+    return grouped
+
+
+def render(
+    entity_type_id: int,
+    row: dict[str, Any],
+    ctx: CallContext,
+    fm: list[dict[str, Any]] | None,
+    select: set[str] | None = None,
+) -> dict[str, Any]:
+    tz = ctx.portal.tz
+    data = row["data"] or {}
+    out: dict[str, Any] = {}
+    for name, f, convert in _renderer(entity_type_id):
+        if select is not None and name not in select and name != "ID":
+            continue
+        out[name] = convert(row[f.column] if f.column else data.get(f.name), tz)
+    if fm is not None:
+        grouped = _multifields_out(fm)
+        for name in ("HAS_PHONE", "HAS_EMAIL", "HAS_IMOL"):
+            if select is None or name in select:
+                kind = {"HAS_PHONE": "PHONE", "HAS_EMAIL": "EMAIL", "HAS_IMOL": "IM"}[name]
+                out[name] = "Y" if grouped.get(kind) else "N"
+        for name in MULTIFIELD_NAMES:
+            if grouped.get(name) and (select is None or name in select):
+                out[name] = grouped[name]
+    return out
+
+
+def _to_camel(entity_type_id: int, fields: dict[str, Any]) -> dict[str, Any]:
+    by_name = legacy_fields(entity_type_id)
+    camel: dict[str, Any] = {}
+    for key, value in fields.items():
+        f = by_name.get(str(key).upper())
+        if f is not None:
+            camel[f.name] = value
+    return camel
+
+
+def _multifield_changes(fields: dict[str, Any], current: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+    """PHONE/EMAIL/... entries: with ``ID`` they change (or with ``DELETE: Y`` remove) that value, without it
+    they add one; the other values stay."""
+    given = {name: fields[name] for name in MULTIFIELD_NAMES if name in fields}
+    if not given:
+        return None
+    rows = {row["id"]: dict(row) for row in current}
+    added = []
+    for type_id, entries in given.items():
+        for entry in (
+            entries.values() if isinstance(entries, dict) else entries if isinstance(entries, list) else []
+        ):
+            if not isinstance(entry, dict):
+                continue
+            entry = {str(k).upper(): v for k, v in entry.items()}
+            try:
+                existing = to_int(entry["ID"]) if entry.get("ID") not in (None, "") else None
+            except ValueError:
+                existing = None
+            value = str(entry.get("VALUE", "")).strip()
+            value_type = str(entry.get("VALUE_TYPE") or "WORK").upper()
+            if existing in rows:
+                if str(entry.get("DELETE", "")).upper() == "Y" or not value:
+                    del rows[existing]
+                else:
+                    rows[existing].update(value=value, valueType=value_type)
+            elif value:
+                added.append({"typeId": type_id, "valueType": value_type, "value": value})
+    return [*rows.values(), *added]
+
+
+# --- operations -----------------------------------------------------------------------------------------
+
+
+def _legacy_errors(call: Callable[[], Any]) -> Any:
+    """Run an items operation, answering its errors in the classic form."""
+    try:
+        return call()
+    except errors.ApiError as exc:
+        if exc.code == "ACCESS_DENIED":
+            raise ACCESS_DENIED() from exc
+        if exc.code == "NOT_FOUND":
+            raise NOT_FOUND() from exc
+        raise errors.ApiError("", exc.description) from exc
+
+
+def _id(value: Any) -> int:
+    try:
+        item_id = to_int(value)
+    except ValueError:
+        raise ID_INVALID() from None
+    if item_id <= 0:
+        raise ID_INVALID()
+    return item_id
+
+
+def _fields(value: Any) -> dict[str, Any]:
+    if isinstance(value, list) and not value:
+        return {}
+    if not isinstance(value, dict):
+        raise FIELDS_NOT_ARRAY()
+    return value
+
+
+def add(ctx: CallContext, entity_type_id: int, fields: Any) -> int:
+    fields = _fields(fields)
+    camel = _to_camel(entity_type_id, fields)
+    fm = _multifield_changes(fields, [])
+    if fm is not None:
+        camel["fm"] = fm
+    item = _legacy_errors(lambda: items.add(ctx, entity_type_id, camel))
+    return int(item["id"])
+
+
+def get(ctx: CallContext, entity_type_id: int, item_id: Any) -> dict[str, Any]:
+    wanted = _id(item_id)
+    item = _legacy_errors(lambda: items.get(ctx, entity_type_id, wanted))
+    return _reload(ctx, entity_type_id, int(item["id"]))
+
+
+def _reload(ctx: CallContext, entity_type_id: int, item_id: int) -> dict[str, Any]:
+    with ctx.db.read() as conn:
+        row = crm_items.get_item(conn, ctx.portal.id, entity_type_id, item_id)
+        if row is None:
+            raise NOT_FOUND()
+        fm = None
+        if "fm" in catalogue(entity_type_id):
+            fm = crm_items.multifields_of(conn, ctx.portal.id, entity_type_id, [item_id])[item_id]
+    return render(entity_type_id, row, ctx, fm)
+
+
+def update(ctx: CallContext, entity_type_id: int, item_id: Any, fields: Any) -> bool:
+    wanted = _id(item_id)
+    fields = _fields(fields)
+    camel = _to_camel(entity_type_id, fields)
+    if any(name in fields for name in MULTIFIELD_NAMES) and "fm" in catalogue(entity_type_id):
+        with ctx.db.read() as conn:
+            current = crm_items.multifields_of(conn, ctx.portal.id, entity_type_id, [wanted])[wanted]
+        camel["fm"] = _multifield_changes(fields, current)
+    _legacy_errors(lambda: items.update(ctx, entity_type_id, wanted, camel))
+    return True
+
+
+def delete(ctx: CallContext, entity_type_id: int, item_id: Any) -> bool:
+    wanted = _id(item_id)
+    _legacy_errors(lambda: items.delete(ctx, entity_type_id, wanted))
+    return True
+
+
+def _camel_filter(entity_type_id: int, filter_: Any) -> dict[str, Any]:
+    """Classic filter -> item filter; unknown fields are dropped, as the classic methods do."""
+    by_name = legacy_fields(entity_type_id)
+    camel: dict[str, Any] = {}
+    for key, value in filter_.items() if isinstance(filter_, dict) else ():
+        op, name = split_key(str(key))
+        f = by_name.get(name.upper())
+        if f is not None and not f.multiple and f.type != "file":
+            camel[f"{'' if op == '=' and not str(key).startswith('=') else op}{f.name}"] = value
+    return camel
+
+
+def _camel_order(entity_type_id: int, order: Any) -> dict[str, str]:
+    by_name = legacy_fields(entity_type_id)
+    camel: dict[str, str] = {}
+    for key, direction in order.items() if isinstance(order, dict) else ():
+        f = by_name.get(str(key).upper())
+        text = str(direction).upper()
+        if f is not None and not f.multiple and f.type != "file" and text in ("ASC", "DESC"):
+            camel[f.name] = text
+    return camel
+
+
+def _selection(entity_type_id: int, select: Any) -> set[str] | None:
+    names = list(select.values()) if isinstance(select, dict) else select if isinstance(select, list) else []
+    wanted = {str(n).upper() for n in names}
+    if not wanted or "*" in wanted:
+        return None if not wanted or wanted <= {"*", "UF_*"} else wanted | set(legacy_fields(entity_type_id))
+    return wanted
+
+
+def list_items(
+    ctx: CallContext, entity_type_id: int, *, select: Any, filter_: Any, order: Any, start: Any
+) -> Page:
+    camel_filter = _camel_filter(entity_type_id, filter_)
+    camel_order = _camel_order(entity_type_id, order)
+    selection = _selection(entity_type_id, select)
+
+    def run() -> tuple[list[dict[str, Any]], int | None, int, dict[int, list[dict[str, Any]]]]:
+        with ctx.db.read() as conn:
+            plan = items.plan_list(
+                conn, ctx, entity_type_id, filter_=camel_filter, order=camel_order, start=start
+            )
+            rows = crm_items.list_items(conn, plan.statement)
+            total = (
+                crm_items.count_items(conn, ctx.portal.id, entity_type_id, where=plan.where)
+                if plan.count
+                else None
+            )
+            fms: dict[int, list[dict[str, Any]]] = {}
+            wants_fm = selection is None or bool(
+                selection & {*MULTIFIELD_NAMES, "HAS_PHONE", "HAS_EMAIL", "HAS_IMOL"}
+            )
+            if "fm" in catalogue(entity_type_id) and wants_fm:
+                fms = crm_items.multifields_of(conn, ctx.portal.id, entity_type_id, [r["id"] for r in rows])
+            return rows, total, plan.offset, fms
+
+    rows, total, offset, fms = _legacy_errors(run)
+    # The classic lists leave multifields out unless asked for by name.
+    result = [
+        render(entity_type_id, r, ctx, fms.get(r["id"]) if selection else None, selection) for r in rows
+    ]
+    return make_page(result, offset, total, len(result))

@@ -1,0 +1,156 @@
+"""crm.lead/deal/contact/company.*: the classic methods over the same items as crm.item.*."""
+
+from __future__ import annotations
+
+import pytest
+
+from b24crm.crm.permissions import create_role, parse_grant
+from b24crm.store import crm_roles
+from tests.client import FORMS, PortalClient
+
+ENTITIES = ("lead", "deal", "contact", "company")
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_deal_lifecycle(portal: PortalClient, form: str) -> None:
+    deal_id = portal.result(
+        "crm.deal.add", {"fields": {"OPPORTUNITY": "1500.5", "STAGE_ID": "PREPARATION"}}, form=form
+    )
+    assert deal_id == 1
+    deal = portal.result("crm.deal.get", {"id": deal_id}, form=form)
+    assert deal["ID"] == "1" and deal["TITLE"] == "Deal #1"
+    assert deal["OPPORTUNITY"] == "1500.50" and deal["CURRENCY_ID"] == "USD"
+    assert deal["STAGE_ID"] == "PREPARATION" and deal["CATEGORY_ID"] == "0" and deal["TYPE_ID"] == "SALE"
+    assert deal["ASSIGNED_BY_ID"] == deal["CREATED_BY_ID"] == deal["MODIFY_BY_ID"] == str(portal.hook.user.id)
+    assert deal["OPENED"] == "Y" and deal["CLOSED"] == "N"
+    assert deal["DATE_CREATE"].endswith("+00:00")
+    assert portal.result("crm.deal.update", {"id": 1, "fields": {"TITLE": "Renamed"}}, form=form) is True
+    assert portal.result("crm.deal.get", {"ID": 1}, form=form)["TITLE"] == "Renamed"
+    assert portal.result("crm.deal.delete", {"id": 1}, form=form) is True
+    assert portal.error("crm.deal.get", {"id": 1}, form=form) == (
+        400,
+        {"error": "", "error_description": "Not found"},
+    )
+
+
+def test_one_store_two_apis(portal: PortalClient) -> None:
+    via_item = portal.result(
+        "crm.item.add", {"entityTypeId": 2, "fields": {"title": "From item", "opportunity": 7}}
+    )
+    assert portal.result("crm.deal.get", {"id": via_item["item"]["id"]})["TITLE"] == "From item"
+    classic_id = portal.result("crm.deal.add", {"fields": {"TITLE": "From classic"}})
+    assert (
+        portal.result("crm.item.get", {"entityTypeId": 2, "id": classic_id})["item"]["title"]
+        == "From classic"
+    )
+
+
+def test_lead_uses_status_id(portal: PortalClient) -> None:
+    lead_id = portal.result("crm.lead.add", {"fields": {"TITLE": "Inbound", "STATUS_ID": "IN_PROCESS"}})
+    lead = portal.result("crm.lead.get", {"id": lead_id})
+    assert lead["STATUS_ID"] == "IN_PROCESS" and "STAGE_ID" not in lead
+    assert (
+        portal.result("crm.item.get", {"entityTypeId": 1, "id": lead_id})["item"]["stageId"] == "IN_PROCESS"
+    )
+
+
+def test_contact_multifields_add_change_delete(portal: PortalClient) -> None:
+    contact_id = portal.result(
+        "crm.contact.add",
+        {
+            "fields": {
+                "NAME": "Ann",
+                "PHONE": [{"VALUE": "+1 555", "VALUE_TYPE": "WORK"}],
+                "EMAIL": [{"VALUE": "a@x.io"}],
+            }
+        },
+    )
+    contact = portal.result("crm.contact.get", {"id": contact_id})
+    assert contact["HAS_PHONE"] == "Y" and contact["HAS_EMAIL"] == "Y"
+    phone_id = contact["PHONE"][0]["ID"]
+    assert contact["PHONE"] == [{"ID": phone_id, "VALUE_TYPE": "WORK", "VALUE": "+1 555", "TYPE_ID": "PHONE"}]
+    portal.result(
+        "crm.contact.update",
+        {
+            "id": contact_id,
+            "fields": {
+                "PHONE": [{"ID": phone_id, "VALUE": "+1 777"}, {"VALUE": "+1 888", "VALUE_TYPE": "MOBILE"}]
+            },
+        },
+    )
+    phones = portal.result("crm.contact.get", {"id": contact_id})["PHONE"]
+    assert [(p["ID"] == phone_id, p["VALUE"], p["VALUE_TYPE"]) for p in phones] == [
+        (True, "+1 777", "WORK"),
+        (False, "+1 888", "MOBILE"),
+    ]
+    portal.result(
+        "crm.contact.update", {"id": contact_id, "fields": {"PHONE": [{"ID": phone_id, "DELETE": "Y"}]}}
+    )
+    after = portal.result("crm.contact.get", {"id": contact_id})
+    assert [p["VALUE"] for p in after["PHONE"]] == ["+1 888"]
+    assert after["EMAIL"][0]["VALUE"] == "a@x.io"  # untouched types stay
+
+
+@pytest.mark.parametrize("entity", ENTITIES)
+def test_list_select_filter_order(portal: PortalClient, entity: str) -> None:
+    title_field = "NAME" if entity == "contact" else "TITLE"
+    for i in range(55):
+        portal.result(f"crm.{entity}.add", {"fields": {title_field: f"N{i:02}"}})
+    page = portal.call(
+        f"crm.{entity}.list", {"order": {"ID": "DESC"}, "select": ["ID", title_field], "filter": {"NOPE": 1}}
+    )
+    assert page["total"] == 55 and page["next"] == 50
+    assert page["result"][0] == {"ID": "55", title_field: "N54"}
+    tail = portal.call(f"crm.{entity}.list", {"order": {"ID": "DESC"}, "start": 50, "select": ["ID"]})
+    assert [r["ID"] for r in tail["result"]] == ["5", "4", "3", "2", "1"] and "next" not in tail
+    found = portal.result(f"crm.{entity}.list", {"filter": {f"%{title_field}": "N1"}, "select": ["ID"]})
+    assert len(found) == 10
+    fast = portal.call(f"crm.{entity}.list", {"filter": {">ID": 53}, "order": {"ID": "ASC"}, "start": -1})
+    assert [r["ID"] for r in fast["result"]] == ["54", "55"] and "total" not in fast
+
+
+@pytest.mark.parametrize("entity", ENTITIES)
+def test_fields_are_upper_case_and_typed(portal: PortalClient, entity: str) -> None:
+    fields = portal.result(f"crm.{entity}.fields")
+    assert fields["ID"]["type"] == "integer" and fields["ID"]["isReadOnly"] is True
+    assert fields["OPENED"]["type"] == "char"
+    assert fields["DATE_CREATE"]["type"] == "datetime" and fields["CREATED_BY_ID"]["type"] == "user"
+    assert ("PHONE" in fields) == (entity != "deal")
+
+
+@pytest.mark.parametrize(
+    ("method", "params", "message"),
+    [
+        ("crm.deal.get", {}, "ID is not defined or invalid."),
+        ("crm.deal.get", {"id": "abc"}, "ID is not defined or invalid."),
+        ("crm.deal.update", {"id": 0, "fields": {}}, "ID is not defined or invalid."),
+        ("crm.deal.delete", {"id": 42}, "Not found"),
+        ("crm.deal.add", {"fields": "title"}, "Parameter 'fields' must be array."),
+        ("crm.company.add", {"fields": {"COMMENTS": "no title"}}, 'Field "Company name" is required'),
+    ],
+)
+def test_legacy_errors(portal: PortalClient, method: str, params: dict, message: str) -> None:  # type: ignore[type-arg]
+    assert portal.error(method, params) == (400, {"error": "", "error_description": message})
+
+
+def test_permissions_in_the_classic_form(portal: PortalClient) -> None:
+    runtime = portal.runtime
+    portal_id = portal.hook.portal.id
+    reader = runtime.tenancy.create_user(portal_id, name="Reader")
+    with runtime.db.write() as conn:
+        role = create_role(conn, portal_id, name="Read deals", permissions=dict([parse_grant("2:read=all")]))
+        crm_roles.assign(conn, portal_id, reader.id, role)
+    deal_id = portal.result("crm.deal.add", {"fields": {"TITLE": "Locked"}})
+    as_reader = portal.with_webhook(reader.id, ("crm",))
+    assert as_reader.result("crm.deal.get", {"id": deal_id})["TITLE"] == "Locked"
+    for method, params in (
+        ("crm.deal.update", {"id": deal_id, "fields": {"TITLE": "x"}}),
+        ("crm.deal.delete", {"id": deal_id}),
+        ("crm.deal.add", {"fields": {"TITLE": "x"}}),
+        ("crm.contact.list", {}),
+    ):
+        assert as_reader.error(method, params) == (
+            400,
+            {"error": "", "error_description": "Access denied."},
+        ), method
+    assert portal.result("crm.deal.get", {"id": deal_id})["TITLE"] == "Locked"
