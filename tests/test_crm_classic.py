@@ -154,3 +154,65 @@ def test_permissions_in_the_classic_form(portal: PortalClient) -> None:
             {"error": "", "error_description": "Access denied."},
         ), method
     assert portal.result("crm.deal.get", {"id": deal_id})["TITLE"] == "Locked"
+
+
+@pytest.mark.parametrize(
+    ("add", "update", "get", "list_", "delete", "fields", "name_field"),
+    [
+        (
+            "crm.lead.add",
+            "crm.lead.update",
+            "crm.lead.get",
+            "crm.lead.list",
+            "crm.lead.delete",
+            "crm.lead.fields",
+            "TITLE",
+        ),
+        (
+            "crm.deal.add",
+            "crm.deal.update",
+            "crm.deal.get",
+            "crm.deal.list",
+            "crm.deal.delete",
+            "crm.deal.fields",
+            "TITLE",
+        ),
+        (
+            "crm.contact.add",
+            "crm.contact.update",
+            "crm.contact.get",
+            "crm.contact.list",
+            "crm.contact.delete",
+            "crm.contact.fields",
+            "NAME",
+        ),
+        (
+            "crm.company.add",
+            "crm.company.update",
+            "crm.company.get",
+            "crm.company.list",
+            "crm.company.delete",
+            "crm.company.fields",
+            "TITLE",
+        ),
+    ],
+)
+def test_each_entity_round_trip(
+    portal: PortalClient,
+    add: str,
+    update: str,
+    get: str,
+    list_: str,
+    delete: str,
+    fields: str,
+    name_field: str,
+) -> None:
+    assert name_field in portal.result(fields)
+    item_id = portal.result(add, {"fields": {name_field: "First"}})
+    assert portal.result(update, {"id": item_id, "fields": {name_field: "Second", "COMMENTS": "c"}}) is True
+    got = portal.result(get, {"id": item_id})
+    assert (got[name_field], got["COMMENTS"]) == ("Second", "c")
+    assert [r["ID"] for r in portal.result(list_, {"select": ["ID"]})] == [str(item_id)]
+    assert portal.result(delete, {"id": item_id}) is True
+    assert portal.result(list_) == []
+    assert portal.error(get, {"id": item_id}) == (400, {"error": "", "error_description": "Not found"})
