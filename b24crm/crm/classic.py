@@ -110,8 +110,11 @@ def _string_out(f: ItemField) -> Callable[[Any, Any], Any]:
 
 
 @cache
-def _renderer(entity_type_id: int) -> tuple[tuple[str, ItemField, Callable[[Any, Any], Any]], ...]:
-    return tuple((name, f, _string_out(f)) for name, f in legacy_fields(entity_type_id).items())
+def _steps(entity_type_id: int) -> tuple[items.RenderStep, ...]:
+    return tuple(
+        (name, f.column, f.name, _string_out(f), [] if f.multiple else None)
+        for name, f in legacy_fields(entity_type_id).items()
+    )
 
 
 def _multifields_out(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, str]]]:
@@ -135,13 +138,7 @@ def render(
     fm: list[dict[str, Any]] | None,
     select: set[str] | None = None,
 ) -> dict[str, Any]:
-    tz = ctx.portal.tz
-    data = row["data"] or {}
-    out: dict[str, Any] = {}
-    for name, f, convert in _renderer(entity_type_id):
-        if select is not None and name not in select and name != "ID":
-            continue
-        out[name] = convert(row[f.column] if f.column else data.get(f.name), tz)
+    out = items.render_fields(_steps(entity_type_id), row, ctx.portal.tz, select, "ID")
     if fm is not None:
         grouped = _multifields_out(fm)
         for name in ("HAS_PHONE", "HAS_EMAIL", "HAS_IMOL"):

@@ -110,12 +110,31 @@ def _stored(item_type: ItemType, row: dict[str, Any]) -> dict[str, Any]:
     return stored
 
 
+# One step of rendering a row: (name on the wire, column or None for ``data``, field name in ``data``,
+# converter, value when empty). Both the item API and the classic API render through these.
+RenderStep = tuple[str, str | None, str, Callable[[Any, Any], Any], Any]
+
+
+def render_fields(
+    steps: tuple[RenderStep, ...], row: dict[str, Any], tz: Any, select: set[str] | None, always: str
+) -> dict[str, Any]:
+    """A ``crm_items`` row through ``steps`` (the hot loop of every list: one pass, no lookups)."""
+    data = row["data"] or {}
+    out: dict[str, Any] = {}
+    for name, column, key, convert, empty in steps:
+        if select is not None and name not in select and name != always:
+            continue
+        value = row[column] if column else data.get(key)
+        out[name] = empty if value is None else convert(value, tz)
+    return out
+
+
 @cache
-def _renderer(entity_type_id: int) -> tuple[tuple[str, str | None, Callable[[Any, Any], Any], Any], ...]:
-    """Per field: (name, column or None for ``data``, converter, value when empty), decided once per type."""
+def _steps(entity_type_id: int) -> tuple[RenderStep, ...]:
     return tuple(
-        (f.name, f.column, out_converter(f), [] if f.multiple else None)
+        (f.name, f.column, f.name, out_converter(f), [] if f.multiple else None)
         for f in catalogue(entity_type_id).values()
+        if f.name != "fm"
     )
 
 
@@ -126,18 +145,10 @@ def render_row(
     fm: list[dict[str, Any]] | None,
     select: set[str] | None = None,
 ) -> dict[str, Any]:
-    """A ``crm_items`` row as crm.item.* shows it (the hot loop of every list: one pass, no lookups)."""
-    tz = ctx.portal.tz
-    data = row["data"] or {}
-    out: dict[str, Any] = {}
-    for name, column, convert, empty in _renderer(item_type.entity_type_id):
-        if select is not None and name not in select and name != "id":
-            continue
-        if name == "fm":
-            out[name] = fm or []
-            continue
-        value = row[column] if column else data.get(name)
-        out[name] = empty if value is None else convert(value, tz)
+    """A ``crm_items`` row as crm.item.* shows it."""
+    out = render_fields(_steps(item_type.entity_type_id), row, ctx.portal.tz, select, "id")
+    if "fm" in item_type.fields and (select is None or "fm" in select):
+        out["fm"] = fm or []
     return out
 
 
