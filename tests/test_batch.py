@@ -36,8 +36,9 @@ def test_a_failing_command_without_halt_lets_the_others_run(portal: PortalClient
     }
 
 
-@pytest.mark.parametrize("halt", [True, 1, "1", "true", "Y"])
+@pytest.mark.parametrize("halt", [True, 1, "1", "true", "Y", "false", "N"])
 def test_halt_stops_at_the_first_error(portal: PortalClient, halt: object) -> None:
+    """halt is read with PHP's (bool) cast: any non-empty string but "0" is true, "false" and "N" included."""
     result = portal.result(
         "batch", {"halt": halt, "cmd": {"a": "server.time", "b": "no.such", "c": "profile"}}
     )
@@ -46,7 +47,7 @@ def test_halt_stops_at_the_first_error(portal: PortalClient, halt: object) -> No
     assert list(result["result_time"]) == ["a"]
 
 
-@pytest.mark.parametrize("halt", [False, 0, "0", "false", None])
+@pytest.mark.parametrize("halt", [False, 0, "0", "", None])
 def test_halt_off_forms(portal: PortalClient, halt: object) -> None:
     params: dict[str, object] = {"cmd": {"b": "no.such", "c": "profile"}}
     if halt is not None:
@@ -77,18 +78,22 @@ def test_nested_batch_is_not_allowed(portal: PortalClient) -> None:
     }
 
 
-def test_fifty_commands_run_and_fifty_one_are_refused(portal: PortalClient) -> None:
+def test_the_first_fifty_commands_run_and_the_rest_are_refused(portal: PortalClient) -> None:
     result = portal.result("batch", {"cmd": {f"c{i}": "server.time" for i in range(50)}})
-    assert len(result["result"]) == 50
-    status, body = portal.error("batch", {"cmd": {f"c{i}": "server.time" for i in range(51)}})
-    assert status == 400
-    assert body == {"error": "ERROR_BATCH_LENGTH_EXCEEDED", "error_description": "Max batch length exceeded"}
+    assert len(result["result"]) == 50 and result["result_error"] == []
+    result = portal.result("batch", {"cmd": {f"c{i}": "server.time" for i in range(53)}})
+    assert list(result["result"]) == [f"c{i}" for i in range(50)]
+    exceeded = {"error": "ERROR_BATCH_LENGTH_EXCEEDED", "error_description": "Max batch length exceeded"}
+    assert result["result_error"] == {"c50": exceeded, "c51": exceeded, "c52": exceeded}
+    halted = portal.result("batch", {"halt": 1, "cmd": {f"c{i}": "server.time" for i in range(53)}})
+    assert list(halted["result_error"]) == ["c50"]
 
 
 def test_method_names_in_commands_fold_case(portal: PortalClient) -> None:
-    result = portal.result("batch", {"cmd": {"a": "Server.Time", "b": "PROFILE.json"}})
-    assert list(result["result"]) == ["a"] or list(result["result"]) == ["a", "b"]
-    assert "a" in result["result"]
+    result = portal.result("batch", {"cmd": {"a": "Server.Time", "b": "PROFILE", "c": "profile.json"}})
+    assert list(result["result"]) == ["a", "b"]
+    # The .json suffix belongs to URLs; inside a command it makes an unknown name, as on the vendor side.
+    assert result["result_error"]["c"]["error"] == "ERROR_METHOD_NOT_FOUND"
 
 
 def test_result_references_reach_into_earlier_answers(portal: PortalClient) -> None:
@@ -103,7 +108,7 @@ def test_result_references_reach_into_earlier_answers(portal: PortalClient) -> N
                 "list": "user.get?sort=ID&order=ASC",
                 "third": "user.get?ID=$result[list][2][ID]",
                 "by_name": "method.get?name=$result[me][NAME]",
-                "total": "user.get?filter[ID]=$result_total[list]",
+                "total": "user.get?filter[ID]=$total[list]",
             },
         },
     )
@@ -176,3 +181,49 @@ def test_sub_calls_count_towards_their_own_operating_time(portal: PortalClient) 
     portal.result("batch", {"cmd": {"a": "profile", "b": "profile"}})
     timing = portal.call("profile")["time"]
     assert timing["operating"] > timing["processing"]
+
+
+def test_reference_rules_follow_the_vendor(portal: PortalClient) -> None:
+    """Whole-value references take any value; embedded ones only strings; a path walks as far as it can."""
+    result = portal.result(
+        "batch",
+        {
+            "cmd": {
+                "me": "user.current",
+                "times": "user.get",
+                # embedded string: substituted
+                "a": "method.get?name=x$result[me][NAME]x",
+                # a whole value that walks into a list: the list itself becomes the parameter
+                "b": "user.get?FILTER[ID]=$result[times][0][UF_DEPARTMENT]",
+                # an unknown key stops the walk at the deepest key found: here the whole "me" answer
+                "c": "method.get?name=$RESULT[me][NOPE]",
+                # an embedded reference to a non-string (a list) stays as written
+                "d": "method.get?name=x$result[me][UF_DEPARTMENT]",
+            }
+        },
+    )
+    assert result["result_error"] == []
+    assert result["result"]["a"] == {"isExisting": False, "isAvailable": False}  # "xTestx" is no method
+    assert [u["ID"] for u in result["result"]["b"]] == ["1"]  # FILTER[ID] = [1]
+    assert result["result"]["c"] == {"isExisting": False, "isAvailable": False}
+    assert result["result"]["d"] == {"isExisting": False, "isAvailable": False}
+
+
+def test_reference_substitution_unit() -> None:
+    from b24crm.methods.system.batch import substitute
+
+    sections = {
+        "result": {"me": {"ID": "7", "N": 5, "L": [1, 2]}},
+        "next": {"p": 50},
+        "total": {},
+        "time": {},
+        "error": {},
+    }
+    assert substitute("$result[me][ID]", sections) == "7"
+    assert substitute("id-$result[me][ID]", sections) == "id-7"
+    assert substitute("$result[me][N]", sections) == 5
+    assert substitute("n-$result[me][N]", sections) == "n-$result[me][N]"
+    assert substitute("$result[me][L]", sections) == [1, 2]
+    assert substitute("$result[me][missing]", sections) == {"ID": "7", "N": 5, "L": [1, 2]}
+    assert substitute("$next[p]", sections) == 50
+    assert substitute({"a": ["$Result[me][ID]"]}, sections) == {"a": ["7"]}

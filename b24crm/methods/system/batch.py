@@ -16,17 +16,23 @@ from b24crm import errors
 from b24crm.http.params import fold_top_level
 from b24crm.http.phpquery import parse_qs, php_to_json
 from b24crm.rpc.context import CallContext
-from b24crm.rpc.params import flag
 from b24crm.rpc.registry import BASIC, Params, method
 from b24crm.rpc.timeblock import time_block
 
 log = logging.getLogger("b24crm.batch")
 
 MAX_COMMANDS = 50
-SECTIONS = ("result", "result_error", "result_total", "result_next", "result_time")
-
-# $result[cmd][a][b], also against the other sections: $result_total[cmd], $result_next[cmd], ...
-REFERENCE = re.compile(r"\$(result|result_error|result_total|result_next|result_time)((?:\[[^\[\]]*\])+)")
+# The vendor's internal section names, which are also the names references use: $result[cmd][...],
+# $next[cmd], $total[cmd], $time[cmd][...], $error[cmd][...] (case-insensitive).
+SECTIONS = {
+    "result": "result",
+    "error": "result_error",
+    "total": "result_total",
+    "next": "result_next",
+    "time": "result_time",
+}
+REFERENCE = re.compile(r"\$(result|next|total|time|error)(\S*)", re.IGNORECASE)
+SEGMENT = re.compile(r"\[([^\]]+)\]")
 
 
 class BatchParams(Params):
@@ -34,45 +40,44 @@ class BatchParams(Params):
     halt: Any = None
 
 
-def _lookup(sections: dict[str, dict[str, Any]], section: str, path: str) -> tuple[bool, Any]:
-    node: Any = sections[section]
-    for key in re.findall(r"\[([^\[\]]*)\]", path):
+def _walk(sections: dict[str, dict[str, Any]], section: str, path: str) -> Any:
+    """Follow ``[a][b]...`` as far as it goes; the vendor stops at the deepest key that exists."""
+    node: Any = sections[section.lower()]
+    for key in SEGMENT.findall(path):
         if isinstance(node, dict) and key in node:
             node = node[key]
         elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
             node = node[int(key)]
         else:
-            return False, None
-    return True, node
-
-
-def _as_text(value: Any) -> str:
-    if value is True:
-        return "1"
-    if value is False or value is None:
-        return ""
-    return str(value)
+            break
+    return node
 
 
 def substitute(value: Any, sections: dict[str, dict[str, Any]]) -> Any:
-    """Replace references in every string of a decoded command; a reference that finds nothing stays."""
+    """Replace references in the values of a decoded command, as the vendor's ParseBatchQuery does: a value
+    that is one reference becomes the value found, whatever its type; a reference inside a longer value is
+    replaced only when the value found is a string."""
     if isinstance(value, dict):
         return {k: substitute(v, sections) for k, v in value.items()}
     if isinstance(value, list):
         return [substitute(v, sections) for v in value]
-    if not isinstance(value, str) or "$result" not in value:
+    if not isinstance(value, str) or "$" not in value:
         return value
-    whole = REFERENCE.fullmatch(value)
-    if whole:
-        found, target = _lookup(sections, whole.group(1), whole.group(2))
-        # A value that is one reference takes the referenced value as it is, arrays included.
-        return php_to_json(target) if found else value
+    for match in REFERENCE.finditer(value):
+        found = _walk(sections, match.group(1), match.group(2))
+        if match.group(0) == value:
+            return php_to_json(found)
+        if isinstance(found, str):
+            value = value.replace(match.group(0), found)
+    return value
 
-    def replace(match: re.Match[str]) -> str:
-        found, target = _lookup(sections, match.group(1), match.group(2))
-        return _as_text(target) if found and not isinstance(target, (dict, list)) else match.group(0)
 
-    return REFERENCE.sub(replace, value)
+def php_bool(value: Any) -> bool:
+    """PHP's ``(bool)`` cast, which is how the vendor reads ``halt``: ``"0"``, ``""``, 0 and empty arrays are
+    false, any other string (``"false"`` and ``"N"`` included) is true."""
+    if isinstance(value, str):
+        return value not in ("", "0")
+    return bool(value)
 
 
 def _commands(cmd: Any) -> tuple[list[tuple[str, Any]], bool]:
@@ -102,31 +107,33 @@ def _section(values: dict[str, Any], as_list: bool) -> Any:
 async def batch(ctx: CallContext, p: BatchParams) -> dict[str, Any]:
     """Run up to 50 calls in sequence, each able to reference the answers of those before it."""
     commands, as_list = _commands(p.cmd)
-    if len(commands) > MAX_COMMANDS:
-        raise errors.ERROR_BATCH_LENGTH_EXCEEDED()
-    halt = flag(p.halt)
+    halt = php_bool(p.halt)
     sections: dict[str, dict[str, Any]] = {name: {} for name in SECTIONS}
     dispatcher = ctx.runtime.dispatcher
     tz = ctx.portal.tz
-    for key, command in commands:
-        name, _, query = (command if isinstance(command, str) else "").strip().partition("?")
+    for position, (key, command) in enumerate(commands):
         try:
+            if position >= MAX_COMMANDS:
+                # The vendor runs the first 50 and answers every further command with this error.
+                raise errors.ERROR_BATCH_LENGTH_EXCEEDED()
+            name, _, query = (command if isinstance(command, str) else "").strip().partition("?")
             params = substitute(php_to_json(fold_top_level(parse_qs(query))), sections)
             params.pop("auth", None)
             outcome = await dispatcher.invoke(ctx.credential, name, params, https=ctx.https, in_batch=True)
         except errors.ApiError as exc:
-            sections["result_error"][key] = exc.body()
+            sections["error"][key] = exc.body()
         except Exception:
-            log.exception("internal error in batch command %s", name)
-            sections["result_error"][key] = errors.INTERNAL_SERVER_ERROR().body()
+            log.exception("internal error in batch command %s", key)
+            sections["error"][key] = errors.INTERNAL_SERVER_ERROR().body()
         else:
             sections["result"][key] = outcome.result
             if outcome.total is not None:
-                sections["result_total"][key] = outcome.total
+                sections["total"][key] = outcome.total
             if outcome.next is not None:
-                sections["result_next"][key] = outcome.next
-            sections["result_time"][key] = time_block(outcome.start, outcome.finish, outcome.processing, tz)
+                sections["next"][key] = outcome.next
+            sections["time"][key] = time_block(outcome.start, outcome.finish, outcome.processing, tz)
             continue
         if halt:
             break
-    return {name: _section(values, as_list) for name, values in sections.items()}
+    # SECTIONS is in the answer's order: result, result_error, result_total, result_next, result_time.
+    return {answer: _section(sections[name], as_list) for name, answer in SECTIONS.items()}
