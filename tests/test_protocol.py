@@ -44,8 +44,17 @@ def test_xml_suffix_answers_in_xml(portal: PortalClient) -> None:
     response = portal.http.get(f"{portal.base}/method.get.xml?name=server.time")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/xml")
-    assert response.text.startswith('<?xml version="1.0" encoding="utf-8"?><response><result>')
-    assert "<isExisting>true</isExisting>" in response.text
+    assert response.text.startswith('<?xml version="1.0" ?><response><result>')
+    assert "<isExisting>1</isExisting><isAvailable>1</isAvailable>" in response.text
+    listed = portal.http.get(f"{portal.base}/scope.xml").text
+    assert "<result><item>crm</item><item>user</item></result>" in listed
+    assert "<time><start>" in listed and "<date_start>" in listed
+    error = portal.http.get(f"{portal.base}/no.such.xml")
+    assert error.status_code == 404
+    assert error.text == (
+        '<?xml version="1.0" ?><response><error>ERROR_METHOD_NOT_FOUND</error>'
+        "<error_description>Method not found!</error_description></response>"
+    )
 
 
 def test_unknown_method_is_404(portal: PortalClient) -> None:
@@ -184,10 +193,18 @@ def test_webhook_code_with_another_user_id_is_401(portal: PortalClient) -> None:
 
 
 def test_no_credentials_at_all_is_401(portal: PortalClient) -> None:
-    for path in ("/rest/server.time", "/rest/server.time.json", "/rest/"):
+    for path in ("/rest/server.time", "/rest/server.time.json"):
         response = portal.http.get(path)
         assert response.status_code == 401, path
         assert response.json()["error"] == "NO_AUTH_FOUND"
+
+
+def test_the_method_is_resolved_before_the_credentials(portal: PortalClient) -> None:
+    """As on the vendor's server: an unknown method is 404 even when the credentials are wrong or absent."""
+    for path in ("/rest/", "/rest/no.such", f"/rest/1/{'x' * 16}/no.such", f"{portal.base}/"):
+        response = portal.http.get(path)
+        assert response.status_code == 404, path
+        assert response.json()["error"] == "ERROR_METHOD_NOT_FOUND"
 
 
 def test_unknown_oauth_token_is_401(portal: PortalClient) -> None:

@@ -54,35 +54,28 @@ def _xml_value(value: Any, out: list[str]) -> None:
         for key, item in value.items():
             _xml_element(key, item, out)
     elif isinstance(value, (list, tuple)):
-        for index, item in enumerate(value):
-            _xml_element(index, item, out)
+        for item in value:
+            _xml_element(0, item, out)
     elif value is True:
-        out.append("true")
+        out.append("1")  # PHP's string form of true; false and null are empty
     elif value is False or value is None:
         out.append("")
     else:
-        out.append(escape(str(value)))
+        out.append(escape(str(value), {'"': "&quot;"}))
 
 
 def _xml_element(key: Any, value: Any, out: list[str]) -> None:
-    # XML names cannot start with a digit: numeric keys become <item> elements with their key kept.
+    # The vendor's outputXml: numeric keys (list positions included) become <item>.
     name = str(key)
-    if (
-        not name
-        or not (name[0].isalpha() or name[0] == "_")
-        or not all(c.isalnum() or c in "_-." for c in name)
-    ):
-        out.append(f'<item key="{escape(name, {chr(34): "&quot;"})}">')
-        _xml_value(value, out)
-        out.append("</item>")
-        return
+    if isinstance(key, int) or name.lstrip("-").isdigit() or not name:
+        name = "item"
     out.append(f"<{name}>")
     _xml_value(value, out)
     out.append(f"</{name}>")
 
 
 def encode_xml(body: dict[str, Any]) -> bytes:
-    out = ['<?xml version="1.0" encoding="utf-8"?><response>']
+    out = ['<?xml version="1.0" ?><response>']
     _xml_value(body, out)
     out.append("</response>")
     return "".join(out).encode("utf-8", "replace")

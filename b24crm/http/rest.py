@@ -112,6 +112,9 @@ async def handle_rest(scope: Scope, receive: Receive, send: Send) -> None:
     try:
         start = runtime.clock.now()
         params = await read_params(scope, receive)
+        # The vendor resolves the method first: an unknown one is 404 whatever the credentials.
+        if runtime.registry.get(route.method) is None:
+            raise errors.ERROR_METHOD_NOT_FOUND()
         https = is_https(scope)
         if runtime.settings.require_https and not https:
             raise errors.INVALID_REQUEST()
