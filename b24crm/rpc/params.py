@@ -4,15 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-_TRUE = {"y", "1", "true", "yes", "on"}
 
-
-def flag(value: Any) -> bool:
-    """A boolean parameter: ``Y``, ``1``, ``true`` (any case) and JSON ``true``/``1`` are true."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, (int, float)):
-        return value != 0
+def php_bool(value: Any) -> bool:
+    """PHP's ``(bool)`` cast, also what the vendor's ``== true`` means: ``"0"``, ``""``, 0, null and empty
+    arrays are false; every other string (``"false"`` and ``"N"`` included) is true."""
     if isinstance(value, str):
-        return value.strip().lower() in _TRUE
-    return False
+        return value not in ("", "0")
+    return bool(value)

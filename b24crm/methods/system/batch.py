@@ -16,6 +16,7 @@ from b24crm import errors
 from b24crm.http.params import fold_top_level
 from b24crm.http.phpquery import parse_qs, php_to_json
 from b24crm.rpc.context import CallContext
+from b24crm.rpc.params import php_bool
 from b24crm.rpc.registry import BASIC, Params, method
 from b24crm.rpc.timeblock import time_block
 
@@ -70,14 +71,6 @@ def substitute(value: Any, sections: dict[str, dict[str, Any]]) -> Any:
         if isinstance(found, str):
             value = value.replace(match.group(0), found)
     return value
-
-
-def php_bool(value: Any) -> bool:
-    """PHP's ``(bool)`` cast, which is how the vendor reads ``halt``: ``"0"``, ``""``, 0 and empty arrays are
-    false, any other string (``"false"`` and ``"N"`` included) is true."""
-    if isinstance(value, str):
-        return value not in ("", "0")
-    return bool(value)
 
 
 def _commands(cmd: Any) -> tuple[list[tuple[str, Any]], bool]:

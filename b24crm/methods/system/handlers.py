@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from b24crm import errors
 from b24crm.rpc.context import CallContext
-from b24crm.rpc.params import flag
+from b24crm.rpc.params import php_bool
 from b24crm.rpc.registry import BASIC, NoParams, Params, method
 from b24crm.rpc.timeblock import iso
 
@@ -36,11 +38,13 @@ def server_time(ctx: CallContext, p: NoParams) -> str:
 def methods(ctx: CallContext, p: MethodsParams) -> list[str]:
     """Names of the methods the credential may call, or all (``full``), or those of one ``scope``."""
     registry = ctx.runtime.registry
-    if flag(p.full):
-        return [spec.key for spec in registry]
-    if isinstance(p.scope, str) and p.scope:
-        wanted = p.scope.lower()
+    # As the vendor's methodsList: a given scope wins (an empty one means the global methods only), then
+    # "full", then the credential's own scopes.
+    if p.scope is not None:
+        wanted = str(p.scope).lower() or BASIC
         return [spec.key for spec in registry if wanted in spec.scopes]
+    if php_bool(p.full):
+        return [spec.key for spec in registry]
     return [spec.key for spec in registry if spec.allowed_for(ctx.credential.scopes)]
 
 
@@ -53,8 +57,11 @@ def methods(ctx: CallContext, p: MethodsParams) -> list[str]:
 )
 def method_get(ctx: CallContext, p: MethodGetParams) -> dict[str, bool]:
     """Whether a method exists and whether the credential's scopes allow it."""
-    spec = ctx.runtime.registry.get(p.name) if isinstance(p.name, str) and p.name else None
-    if spec is None:
+    name = p.name if isinstance(p.name, str) else ""
+    spec = ctx.runtime.registry.get(name) if name else None
+    # The vendor looks the name up as given among lower-cased names (the docs ask for lower case); the
+    # newer controllers also answer to their camelCase names.
+    if spec is None or name not in (spec.key, spec.name):
         return {"isExisting": False, "isAvailable": False}
     return {"isExisting": True, "isAvailable": spec.allowed_for(ctx.credential.scopes)}
 
@@ -63,10 +70,10 @@ def method_get(ctx: CallContext, p: MethodGetParams) -> dict[str, bool]:
 def scope(ctx: CallContext, p: FullParams) -> list[str]:
     """The scopes granted to the credential, or every scope the server knows (``full``)."""
     known = [s for s in ctx.runtime.registry.scopes() if s != BASIC]
-    if flag(p.full):
+    if php_bool(p.full):
         return known
-    granted = ctx.credential.scopes
-    return [s for s in known if s in granted] + sorted(granted - set(known))
+    # Granted scopes that no method belongs to are left out, as the vendor's getAuthScope does.
+    return [s for s in known if s in ctx.credential.scopes]
 
 
 @method("profile", scope=BASIC, doc="api-reference/common/users/profile.md", blocking=False)
@@ -82,7 +89,17 @@ def profile(ctx: CallContext, p: NoParams) -> dict[str, Any]:
         "LAST_NAME": user.last_name,
         "PERSONAL_GENDER": user.gender,
         "TIME_ZONE": user.time_zone,
+        "TIME_ZONE_OFFSET": _utc_offset(user.time_zone or ctx.portal.time_zone, ctx.clock.now()),
     }
+
+
+def _utc_offset(zone: str, now: float) -> int:
+    """Seconds east of UTC of ``zone`` at ``now`` (0 for an unknown zone)."""
+    try:
+        offset = datetime.fromtimestamp(now, ZoneInfo(zone or "UTC")).utcoffset()
+    except (ZoneInfoNotFoundError, ValueError):
+        return 0
+    return int(offset.total_seconds()) if offset else 0
 
 
 @method("app.info", scope=BASIC, blocking=False, doc="api-reference/common/system/app-info.md")

@@ -1,0 +1,64 @@
+"""server.time, methods, method.get, scope, profile, user.current, user.get."""
+
+from __future__ import annotations
+
+import pytest
+
+from b24crm.runtime import Runtime
+from tests.client import FORMS, PortalClient
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_methods_by_scope(portal: PortalClient, form: str) -> None:
+    crm_only = portal.with_webhook(portal.hook.user.id, ("crm",))
+    mine = crm_only.result("methods", form=form)
+    assert "server.time" in mine and "crm.item.list" in mine and "user.get" not in mine
+    assert mine == sorted(mine) and all(name == name.lower() for name in mine)
+    everything = crm_only.result("methods", {"full": 1}, form=form)
+    assert "user.get" in everything and set(mine) < set(everything)
+    assert crm_only.result("methods", {"scope": "user"}, form=form) == ["user.current", "user.get"]
+    basic_only = crm_only.result("methods", {"scope": ""}, form=form)
+    assert "server.time" in basic_only and "crm.item.list" not in basic_only
+
+
+def test_method_get(portal: PortalClient) -> None:
+    crm_only = portal.with_webhook(portal.hook.user.id, ("crm",))
+    assert crm_only.result("method.get", {"name": "crm.item.list"}) == {
+        "isExisting": True,
+        "isAvailable": True,
+    }
+    assert crm_only.result("method.get", {"name": "user.get"}) == {"isExisting": True, "isAvailable": False}
+    assert crm_only.result("method.get", {"name": "Server.Time"}) == {
+        "isExisting": False,
+        "isAvailable": False,
+    }
+    assert crm_only.result("method.get", {}) == {"isExisting": False, "isAvailable": False}
+
+
+def test_scope(portal: PortalClient) -> None:
+    assert portal.result("scope") == ["crm", "user"]
+    odd = portal.with_webhook(portal.hook.user.id, ("crm", "telephony"))
+    assert odd.result("scope") == ["crm"]  # no method belongs to telephony here
+    full = portal.result("scope", {"full": "Y"})
+    assert "crm" in full and "user" in full and "basic" not in full
+
+
+def test_profile(runtime: Runtime, http) -> None:  # type: ignore[no-untyped-def]
+    berlin = PortalClient.create(runtime, http, time_zone="Europe/Berlin")
+    profile = berlin.result("profile")
+    assert profile["ID"] == "1" and profile["ADMIN"] is True
+    assert (profile["NAME"], profile["LAST_NAME"]) == ("Test", "Admin")
+    assert profile["TIME_ZONE_OFFSET"] in (3600, 7200)
+    member = runtime.tenancy.create_user(berlin.hook.portal.id, name="M")
+    assert berlin.with_webhook(member.id, ("crm",)).result("profile")["ADMIN"] is False
+
+
+def test_user_current_and_get(portal: PortalClient) -> None:
+    me = portal.result("user.current")
+    assert me["ID"] == "1" and me["ACTIVE"] is True and me["EMAIL"] == "admin@example.com"
+    for i in range(3):
+        portal.runtime.tenancy.create_user(portal.hook.portal.id, name=f"U{i}", email=f"u{i}@example.com")
+    assert [u["ID"] for u in portal.result("user.get", {"FILTER": {">ID": 2}})] == ["3", "4"]
+    assert [u["NAME"] for u in portal.result("user.get", {"filter": {"EMAIL": "u1@example.com"}})] == ["U1"]
+    assert [u["ID"] for u in portal.result("user.get", {"SORT": "ID", "ORDER": "DESC"})][:2] == ["4", "3"]
+    assert [u["ID"] for u in portal.result("user.get", {"ID": 2})] == ["2"]  # the old top-level filter form
