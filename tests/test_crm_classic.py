@@ -216,3 +216,81 @@ def test_each_entity_round_trip(
     assert portal.result(delete, {"id": item_id}) is True
     assert portal.result(list_) == []
     assert portal.error(get, {"id": item_id}) == (400, {"error": "", "error_description": "Not found"})
+
+
+# crm.deal.fields as documented (api-reference/crm/deals/crm-deal-fields.md): name, type, read-only,
+# immutable, multiple, title, extra keys. Transcribed separately from the implementation's table.
+DOCUMENTED_DEAL_FIELDS = [
+    ("ID", "integer", True, False, False, "ID", {}),
+    ("TITLE", "string", False, False, False, "Title", {}),
+    ("TYPE_ID", "crm_status", False, False, False, "Type", {"statusType": "DEAL_TYPE"}),
+    ("CATEGORY_ID", "crm_category", False, True, False, "Sales Funnel", {}),
+    ("STAGE_ID", "crm_status", False, False, False, "Deal Stage", {"statusType": "DEAL_STAGE"}),
+    ("STAGE_SEMANTIC_ID", "string", True, False, False, "Stage Group", {}),
+    ("IS_NEW", "char", True, False, False, "New Deal", {}),
+    ("IS_RECURRING", "char", False, False, False, "Recurring Deal", {}),
+    ("IS_RETURN_CUSTOMER", "char", False, False, False, "Repeat Deal", {}),
+    ("IS_REPEATED_APPROACH", "char", False, False, False, "Repeated Approach", {}),
+    ("PROBABILITY", "integer", False, False, False, "Probability", {}),
+    ("CURRENCY_ID", "crm_currency", False, False, False, "Currency", {}),
+    ("OPPORTUNITY", "double", False, False, False, "Amount", {}),
+    ("IS_MANUAL_OPPORTUNITY", "char", False, False, False, "IS_MANUAL_OPPORTUNITY", {}),
+    ("TAX_VALUE", "double", False, False, False, "Tax Rate", {}),
+    ("COMPANY_ID", "crm_company", False, False, False, "Company", {"settings": {"parentEntityTypeId": 4}}),
+    ("CONTACT_ID", "crm_contact", False, False, False, "Contact", {"isDeprecated": True}),
+    ("CONTACT_IDS", "crm_contact", False, False, True, "Contacts", {}),
+    ("QUOTE_ID", "crm_quote", True, False, False, "Estimate", {"settings": {"parentEntityTypeId": 7}}),
+    ("BEGINDATE", "date", False, False, False, "Start Date", {}),
+    ("CLOSEDATE", "date", False, False, False, "Close Date", {}),
+    ("OPENED", "char", False, False, False, "Available to All", {}),
+    ("CLOSED", "char", False, False, False, "Closed", {}),
+    ("COMMENTS", "string", False, False, False, "Comment", {}),
+    ("ASSIGNED_BY_ID", "user", False, False, False, "Responsible", {}),
+    ("CREATED_BY_ID", "user", True, False, False, "Created By", {}),
+    ("MODIFY_BY_ID", "user", True, False, False, "Modified By", {}),
+    ("MOVED_BY_ID", "user", True, False, False, "MOVED_BY_ID", {}),
+    ("DATE_CREATE", "datetime", True, False, False, "Creation Date", {}),
+    ("DATE_MODIFY", "datetime", True, False, False, "Modification Date", {}),
+    ("MOVED_TIME", "datetime", True, False, False, "MOVED_TIME", {}),
+    ("SOURCE_ID", "crm_status", False, False, False, "Source", {"statusType": "SOURCE"}),
+    ("SOURCE_DESCRIPTION", "string", False, False, False, "Additional Info about Source", {}),
+    ("LEAD_ID", "crm_lead", True, False, False, "Lead", {"settings": {"parentEntityTypeId": 1}}),
+    ("ADDITIONAL_INFO", "string", False, False, False, "Additional Information", {}),
+    ("LOCATION_ID", "location", False, False, False, "Location", {}),
+    ("ORIGINATOR_ID", "string", False, False, False, "External Source", {}),
+    ("ORIGIN_ID", "string", False, False, False, "Identifier in External Source", {}),
+    ("UTM_SOURCE", "string", False, False, False, "Advertising System", {}),
+    ("UTM_MEDIUM", "string", False, False, False, "Traffic Type", {}),
+    ("UTM_CAMPAIGN", "string", False, False, False, "Campaign Identifier", {}),
+    ("UTM_CONTENT", "string", False, False, False, "Campaign Content", {}),
+    ("UTM_TERM", "string", False, False, False, "Campaign Search Condition", {}),
+    ("LAST_ACTIVITY_TIME", "datetime", True, False, False, "LAST_ACTIVITY_TIME", {}),
+    ("LAST_ACTIVITY_BY", "user", True, False, False, "LAST_ACTIVITY_BY", {}),
+]
+
+
+def test_deal_fields_snapshot(portal: PortalClient) -> None:
+    expected = {
+        name: {
+            "type": kind,
+            "isRequired": False,
+            "isReadOnly": read_only,
+            "isImmutable": immutable,
+            "isMultiple": multiple,
+            "isDynamic": False,
+            "title": title,
+            **extra,
+        }
+        for name, kind, read_only, immutable, multiple, title, extra in DOCUMENTED_DEAL_FIELDS
+    }
+    answer = portal.result("crm.deal.fields")
+    assert list(answer) == list(expected)
+    assert answer == expected
+
+
+def test_deal_get_leaves_out_contact_ids_and_ignores_read_only_input(portal: PortalClient) -> None:
+    deal_id = portal.result("crm.deal.add", {"fields": {"TITLE": "T", "LEAD_ID": 5, "CONTACT_IDS": [1, 2]}})
+    deal = portal.result("crm.deal.get", {"id": deal_id})
+    assert "CONTACT_IDS" not in deal and deal["LEAD_ID"] is None
+    assert portal.result("crm.item.get", {"entityTypeId": 2, "id": deal_id})["item"]["contactIds"] == [1, 2]
+    assert list(deal)[:3] == ["ID", "TITLE", "TYPE_ID"]

@@ -8,6 +8,7 @@ The same stored items, seen through the older API: UPPER_CASE field names (a few
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -41,36 +42,140 @@ LEGACY_NAMES = {
 LEAD_NAMES = {"stageId": "STATUS_ID", "stageSemanticId": "STATUS_SEMANTIC_ID"}
 
 
-@cache
-def legacy_fields(entity_type_id: int) -> dict[str, ItemField]:
-    """Classic name -> field, in the catalogue's order (multifields excluded: they are PHONE, EMAIL, ...)."""
-    renames = {**LEGACY_NAMES, **(LEAD_NAMES if entity_type_id == et.LEAD else {})}
-    return {
-        renames.get(f.name, f.upper): f
-        for f in catalogue(entity_type_id).values()
-        if f.type != "crm_multifield"
-    }
+@dataclass(frozen=True)
+class Legacy:
+    """A field as a classic ``crm.<entity>.fields`` describes it, and the stored field behind it."""
+
+    name: str
+    field: str  # the camelCase field it is stored as
+    type: str
+    title: str
+    read_only: bool = False
+    immutable: bool = False
+    multiple: bool = False
+    status_type: str | None = None
+    extra: tuple[tuple[str, Any], ...] = ()  # more keys of the description (isDeprecated, settings)
+    listed: bool = True  # shown by get and list
+
+    def describe(self) -> dict[str, Any]:
+        described: dict[str, Any] = {
+            "type": self.type,
+            "isRequired": False,
+            "isReadOnly": self.read_only,
+            "isImmutable": self.immutable,
+            "isMultiple": self.multiple,
+            "isDynamic": False,
+        }
+        extra = dict(self.extra)
+        if "isDeprecated" in extra:
+            described["isDeprecated"] = extra.pop("isDeprecated")
+        if self.status_type:
+            described["statusType"] = self.status_type
+        described["title"] = self.title
+        described.update(extra)
+        return described
+
+
+def _l(name: str, field: str, type_: str, title: str, **flags: Any) -> Legacy:
+    return Legacy(name, field, type_, title, **flags)
+
+
+RO = {"read_only": True}
+PARENT = "settings"
+
+# crm.deal.fields exactly as documented (api-reference/crm/deals/crm-deal-fields.md), in its order.
+DEAL_LEGACY = (
+    _l("ID", "id", "integer", "ID", **RO),
+    _l("TITLE", "title", "string", "Title"),
+    _l("TYPE_ID", "typeId", "crm_status", "Type", status_type="DEAL_TYPE"),
+    _l("CATEGORY_ID", "categoryId", "crm_category", "Sales Funnel", immutable=True),
+    _l("STAGE_ID", "stageId", "crm_status", "Deal Stage", status_type="DEAL_STAGE"),
+    _l("STAGE_SEMANTIC_ID", "stageSemanticId", "string", "Stage Group", **RO),
+    _l("IS_NEW", "isNew", "char", "New Deal", **RO),
+    _l("IS_RECURRING", "isRecurring", "char", "Recurring Deal"),
+    _l("IS_RETURN_CUSTOMER", "isReturnCustomer", "char", "Repeat Deal"),
+    _l("IS_REPEATED_APPROACH", "isRepeatedApproach", "char", "Repeated Approach"),
+    _l("PROBABILITY", "probability", "integer", "Probability"),
+    _l("CURRENCY_ID", "currencyId", "crm_currency", "Currency"),
+    _l("OPPORTUNITY", "opportunity", "double", "Amount"),
+    _l("IS_MANUAL_OPPORTUNITY", "isManualOpportunity", "char", "IS_MANUAL_OPPORTUNITY"),
+    _l("TAX_VALUE", "taxValue", "double", "Tax Rate"),
+    _l("COMPANY_ID", "companyId", "crm_company", "Company", extra=((PARENT, {"parentEntityTypeId": 4}),)),
+    _l("CONTACT_ID", "contactId", "crm_contact", "Contact", extra=(("isDeprecated", True),)),
+    _l("CONTACT_IDS", "contactIds", "crm_contact", "Contacts", multiple=True, listed=False),
+    _l(
+        "QUOTE_ID",
+        "quoteId",
+        "crm_quote",
+        "Estimate",
+        read_only=True,
+        extra=((PARENT, {"parentEntityTypeId": 7}),),
+    ),
+    _l("BEGINDATE", "begindate", "date", "Start Date"),
+    _l("CLOSEDATE", "closedate", "date", "Close Date"),
+    _l("OPENED", "opened", "char", "Available to All"),
+    _l("CLOSED", "closed", "char", "Closed"),
+    _l("COMMENTS", "comments", "string", "Comment"),
+    _l("ASSIGNED_BY_ID", "assignedById", "user", "Responsible"),
+    _l("CREATED_BY_ID", "createdBy", "user", "Created By", **RO),
+    _l("MODIFY_BY_ID", "updatedBy", "user", "Modified By", **RO),
+    _l("MOVED_BY_ID", "movedBy", "user", "MOVED_BY_ID", **RO),
+    _l("DATE_CREATE", "createdTime", "datetime", "Creation Date", **RO),
+    _l("DATE_MODIFY", "updatedTime", "datetime", "Modification Date", **RO),
+    _l("MOVED_TIME", "movedTime", "datetime", "MOVED_TIME", **RO),
+    _l("SOURCE_ID", "sourceId", "crm_status", "Source", status_type="SOURCE"),
+    _l("SOURCE_DESCRIPTION", "sourceDescription", "string", "Additional Info about Source"),
+    _l("LEAD_ID", "leadId", "crm_lead", "Lead", read_only=True, extra=((PARENT, {"parentEntityTypeId": 1}),)),
+    _l("ADDITIONAL_INFO", "additionalInfo", "string", "Additional Information"),
+    _l("LOCATION_ID", "locationId", "location", "Location"),
+    _l("ORIGINATOR_ID", "originatorId", "string", "External Source"),
+    _l("ORIGIN_ID", "originId", "string", "Identifier in External Source"),
+    _l("UTM_SOURCE", "utmSource", "string", "Advertising System"),
+    _l("UTM_MEDIUM", "utmMedium", "string", "Traffic Type"),
+    _l("UTM_CAMPAIGN", "utmCampaign", "string", "Campaign Identifier"),
+    _l("UTM_CONTENT", "utmContent", "string", "Campaign Content"),
+    _l("UTM_TERM", "utmTerm", "string", "Campaign Search Condition"),
+    _l("LAST_ACTIVITY_TIME", "lastActivityTime", "datetime", "LAST_ACTIVITY_TIME", **RO),
+    _l("LAST_ACTIVITY_BY", "lastActivityBy", "user", "LAST_ACTIVITY_BY", **RO),
+)
 
 
 def _legacy_type(f: ItemField) -> str:
     return "char" if f.type == "boolean" else f.type
 
 
+@cache
+def legacy_table(entity_type_id: int) -> tuple[Legacy, ...]:
+    """The classic fields of a type: documented ones where the docs list them exactly (deals), otherwise
+    derived from the item catalogue with the classic names."""
+    if entity_type_id == et.DEAL:
+        return DEAL_LEGACY
+    renames = {**LEGACY_NAMES, **(LEAD_NAMES if entity_type_id == et.LEAD else {})}
+    return tuple(
+        Legacy(
+            renames.get(f.name, f.upper),
+            f.name,
+            _legacy_type(f),
+            f.title,
+            f.read_only,
+            f.immutable,
+            f.multiple,
+            f.status_type,
+        )
+        for f in catalogue(entity_type_id).values()
+        if f.type != "crm_multifield"
+    )
+
+
+@cache
+def legacy_fields(entity_type_id: int) -> dict[str, ItemField]:
+    """Classic name -> the stored field behind it, in the classic order."""
+    fields = catalogue(entity_type_id)
+    return {entry.name: fields[entry.field] for entry in legacy_table(entity_type_id)}
+
+
 def describe(entity_type_id: int) -> dict[str, Any]:
-    described: dict[str, Any] = {}
-    for name, f in legacy_fields(entity_type_id).items():
-        entry = {
-            "type": _legacy_type(f),
-            "isRequired": f.required,
-            "isReadOnly": f.read_only,
-            "isImmutable": f.immutable,
-            "isMultiple": f.multiple,
-            "isDynamic": False,
-            "title": f.title,
-        }
-        if f.status_type:
-            entry["statusType"] = f.status_type
-        described[name] = entry
+    described = {entry.name: entry.describe() for entry in legacy_table(entity_type_id)}
     if "fm" in catalogue(entity_type_id):
         for name, title in zip(MULTIFIELD_NAMES, ("Phone", "E-mail", "Website", "Messenger"), strict=True):
             described[name] = {
@@ -111,9 +216,17 @@ def _string_out(f: ItemField) -> Callable[[Any, Any], Any]:
 
 @cache
 def _steps(entity_type_id: int) -> tuple[items.RenderStep, ...]:
+    fields = catalogue(entity_type_id)
     return tuple(
-        (name, f.column, f.name, _string_out(f), [] if f.multiple else None)
-        for name, f in legacy_fields(entity_type_id).items()
+        (
+            entry.name,
+            fields[entry.field].column,
+            entry.field,
+            _string_out(fields[entry.field]),
+            [] if entry.multiple else None,
+        )
+        for entry in legacy_table(entity_type_id)
+        if entry.listed
     )
 
 
@@ -152,13 +265,9 @@ def render(
 
 
 def _to_camel(entity_type_id: int, fields: dict[str, Any]) -> dict[str, Any]:
-    by_name = legacy_fields(entity_type_id)
-    camel: dict[str, Any] = {}
-    for key, value in fields.items():
-        f = by_name.get(str(key).upper())
-        if f is not None:
-            camel[f.name] = value
-    return camel
+    """Classic input -> item input; read-only classic fields are ignored, as the classic methods do."""
+    writable = {entry.name: entry.field for entry in legacy_table(entity_type_id) if not entry.read_only}
+    return {writable[str(k).upper()]: v for k, v in fields.items() if str(k).upper() in writable}
 
 
 def _multifield_changes(fields: dict[str, Any], current: list[dict[str, Any]]) -> list[dict[str, Any]] | None:

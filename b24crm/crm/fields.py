@@ -188,6 +188,7 @@ DEAL_FIELDS = (
     _f("sourceDescription", "text", "Source information"),
     _f("leadId", "crm_lead", "Lead"),
     _f("additionalInfo", "string", "Additional information"),
+    _f("locationId", "location", "Location"),
     _f("originatorId", "string", "External source"),
     _f("originId", "string", "Item ID in data source"),
     *OBSERVERS,
