@@ -13,7 +13,13 @@ def test_methods_by_scope(portal: PortalClient, form: str) -> None:
     crm_only = portal.with_webhook(portal.hook.user.id, ("crm",))
     mine = crm_only.result("methods", form=form)
     assert "server.time" in mine and "crm.item.list" in mine and "user.get" not in mine
-    assert mine == sorted(mine) and all(name == name.lower() for name in mine)
+    assert all(name == name.lower() for name in mine)
+    first_crm = mine.index("crm.item.list")
+    assert all(
+        n in ("app.info", "batch", "method.get", "methods", "profile", "scope", "server.time")
+        for n in mine[:7]
+    )
+    assert first_crm >= 7
     everything = crm_only.result("methods", {"full": 1}, form=form)
     assert "user.get" in everything and set(mine) < set(everything)
     assert crm_only.result("methods", {"scope": "user"}, form=form) == ["user.current", "user.get"]
@@ -48,7 +54,8 @@ def test_profile(runtime: Runtime, http) -> None:  # type: ignore[no-untyped-def
     profile = berlin.result("profile")
     assert profile["ID"] == "1" and profile["ADMIN"] is True
     assert (profile["NAME"], profile["LAST_NAME"]) == ("Test", "Admin")
-    assert profile["TIME_ZONE_OFFSET"] in (3600, 7200)
+    # The newest vendor code and the docs' example have no TIME_ZONE_OFFSET.
+    assert list(profile) == ["ID", "ADMIN", "NAME", "LAST_NAME", "PERSONAL_GENDER", "TIME_ZONE"]
     member = runtime.tenancy.create_user(berlin.hook.portal.id, name="M")
     assert berlin.with_webhook(member.id, ("crm",)).result("profile")["ADMIN"] is False
 

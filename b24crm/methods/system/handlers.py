@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from b24crm import errors
 from b24crm.rpc.context import CallContext
@@ -45,7 +43,9 @@ def methods(ctx: CallContext, p: MethodsParams) -> list[str]:
         return [spec.key for spec in registry if wanted in spec.scopes]
     if php_bool(p.full):
         return [spec.key for spec in registry]
-    return [spec.key for spec in registry if spec.allowed_for(ctx.credential.scopes)]
+    # The global methods first, then those of the credential's scopes, as the vendor lists them.
+    own = [spec for spec in registry if spec.allowed_for(ctx.credential.scopes)]
+    return [spec.key for spec in sorted(own, key=lambda spec: BASIC not in spec.scopes)]
 
 
 @method(
@@ -89,17 +89,7 @@ def profile(ctx: CallContext, p: NoParams) -> dict[str, Any]:
         "LAST_NAME": user.last_name,
         "PERSONAL_GENDER": user.gender,
         "TIME_ZONE": user.time_zone,
-        "TIME_ZONE_OFFSET": _utc_offset(user.time_zone or ctx.portal.time_zone, ctx.clock.now()),
     }
-
-
-def _utc_offset(zone: str, now: float) -> int:
-    """Seconds east of UTC of ``zone`` at ``now`` (0 for an unknown zone)."""
-    try:
-        offset = datetime.fromtimestamp(now, ZoneInfo(zone or "UTC")).utcoffset()
-    except (ZoneInfoNotFoundError, ValueError):
-        return 0
-    return int(offset.total_seconds()) if offset else 0
 
 
 @method("app.info", scope=BASIC, blocking=False, doc="api-reference/common/system/app-info.md")
