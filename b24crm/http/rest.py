@@ -116,7 +116,8 @@ async def handle_rest(scope: Scope, receive: Receive, send: Send) -> None:
         if runtime.registry.get(route.method) is None:
             raise errors.ERROR_METHOD_NOT_FOUND()
         https = is_https(scope)
-        if runtime.settings.require_https and not https:
+        # Only webhook credentials are refused over plain HTTP, as the vendor's APAuth does.
+        if runtime.settings.require_https and not https and route.webhook is not None:
             raise errors.INVALID_REQUEST()
         credential = await authenticate(runtime, presented(route.webhook, params))
         params.pop("auth", None)

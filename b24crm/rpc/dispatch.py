@@ -46,7 +46,8 @@ class Dispatcher:
         if in_batch and not spec.batchable:
             raise errors.ERROR_BATCH_METHOD_NOT_ALLOWED()
         if not spec.allowed_for(credential.scopes):
-            raise errors.INSUFFICIENT_SCOPE()
+            # Inside batch the vendor's batch item throws the bare code: an empty description.
+            raise errors.INSUFFICIENT_SCOPE("") if in_batch else errors.INSUFFICIENT_SCOPE()
         return spec
 
     async def invoke(

@@ -57,7 +57,7 @@ def _walk(sections: dict[str, dict[str, Any]], section: str, path: str) -> Any:
 def substitute(value: Any, sections: dict[str, dict[str, Any]]) -> Any:
     """Replace references in the values of a decoded command, as the vendor's ParseBatchQuery does: a value
     that is one reference becomes the value found, whatever its type; a reference inside a longer value is
-    replaced only when the value found is a string."""
+    replaced only when the value found is a string or a number."""
     if isinstance(value, dict):
         return {k: substitute(v, sections) for k, v in value.items()}
     if isinstance(value, list):
@@ -68,9 +68,16 @@ def substitute(value: Any, sections: dict[str, dict[str, Any]]) -> Any:
         found = _walk(sections, match.group(1), match.group(2))
         if match.group(0) == value:
             return php_to_json(found)
-        if isinstance(found, str):
-            value = value.replace(match.group(0), found)
+        if isinstance(found, (str, int, float)) and not isinstance(found, bool):
+            value = value.replace(
+                match.group(0), _number_text(found) if not isinstance(found, str) else found
+            )
     return value
+
+
+def _number_text(value: int | float) -> str:
+    """A number as PHP writes it into a string (``5``, ``1.5``)."""
+    return repr(value) if isinstance(value, float) and not value.is_integer() else str(int(value))
 
 
 def _commands(cmd: Any) -> tuple[list[tuple[str, Any]], bool]:
@@ -109,7 +116,9 @@ async def batch(ctx: CallContext, p: BatchParams) -> dict[str, Any]:
             if position >= MAX_COMMANDS:
                 # The vendor runs the first 50 and answers every further command with this error.
                 raise errors.ERROR_BATCH_LENGTH_EXCEEDED()
-            name, _, query = (command if isinstance(command, str) else "").strip().partition("?")
+            if not isinstance(command, str):
+                continue  # the vendor skips a command that is no string, silently, though it counts
+            name, _, query = command.strip().partition("?")
             params = substitute(php_to_json(fold_top_level(parse_qs(query))), sections)
             params.pop("auth", None)
             outcome = await dispatcher.invoke(ctx.credential, name, params, https=ctx.https, in_batch=True)
