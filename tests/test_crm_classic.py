@@ -294,3 +294,17 @@ def test_deal_get_leaves_out_contact_ids_and_ignores_read_only_input(portal: Por
     assert "CONTACT_IDS" not in deal and deal["LEAD_ID"] is None
     assert portal.result("crm.item.get", {"entityTypeId": 2, "id": deal_id})["item"]["contactIds"] == [1, 2]
     assert list(deal)[:3] == ["ID", "TITLE", "TYPE_ID"]
+
+
+def test_empty_dates_are_empty_strings_and_deal_date_defaults(portal: PortalClient) -> None:
+    contact = portal.result(
+        "crm.contact.get", {"id": portal.result("crm.contact.add", {"fields": {"NAME": "A"}})}
+    )
+    assert contact["BIRTHDATE"] == "" and contact["POST"] is None
+    deal = portal.result("crm.deal.get", {"id": portal.result("crm.deal.add", {"fields": {}})})
+    begin, close = deal["BEGINDATE"], deal["CLOSEDATE"]
+    assert begin.endswith("T00:00:00+00:00") and close.endswith("T00:00:00+00:00")
+    from datetime import datetime
+
+    assert (datetime.fromisoformat(close) - datetime.fromisoformat(begin)).days == 7
+    assert deal["TAX_VALUE"] == "0.00"

@@ -214,17 +214,19 @@ def _string_out(f: ItemField) -> Callable[[Any, Any], Any]:
     return scalar
 
 
+def _empty(entry: Legacy) -> Any:
+    # The classic answers write an empty date as "" (a recorded real lead shows "BIRTHDATE": ""), other
+    # empty values as null.
+    if entry.multiple:
+        return []
+    return "" if entry.type in ("date", "datetime") else None
+
+
 @cache
 def _steps(entity_type_id: int) -> tuple[items.RenderStep, ...]:
     fields = catalogue(entity_type_id)
     return tuple(
-        (
-            entry.name,
-            fields[entry.field].column,
-            entry.field,
-            _string_out(fields[entry.field]),
-            [] if entry.multiple else None,
-        )
+        (entry.name, fields[entry.field].column, entry.field, _string_out(fields[entry.field]), _empty(entry))
         for entry in legacy_table(entity_type_id)
         if entry.listed
     )

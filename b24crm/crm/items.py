@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -183,8 +184,22 @@ def _defaults(item_type: ItemType, stored: dict[str, Any], ctx: CallContext, now
             stored[flag] = False
     if "isNew" in fields:
         stored["isNew"] = True
-    if item_type.entity_type_id == et.DEAL and not stored.get("typeId"):
-        stored["typeId"] = "SALE"
+    if item_type.entity_type_id == et.DEAL:
+        # The vendor's deal defaults: first deal type, begin today, close in a week, no tax.
+        if not stored.get("typeId"):
+            stored["typeId"] = "SALE"
+        today = _start_of_day(now, ctx.portal.tz)
+        if stored.get("begindate") is None:
+            stored["begindate"] = today
+        if stored.get("closedate") is None:
+            stored["closedate"] = today + 7 * 86400
+        if stored.get("taxValue") is None:
+            stored["taxValue"] = 0.0
+
+
+def _start_of_day(now: float, tz: Any) -> float:
+    moment = datetime.fromtimestamp(now, tz)
+    return moment.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
 
 
 def _first_stage(item_type: ItemType, category: int) -> str:
