@@ -12,7 +12,7 @@ def test_create_read_update_delete_a_smart_process(portal: PortalClient, form: s
     made = portal.result("crm.type.add", {"fields": {"title": "Orders", "isStagesEnabled": "Y"}}, form=form)[
         "type"
     ]
-    assert made["id"] == 1 and made["entityTypeId"] == 128 and made["title"] == "Orders"
+    assert made["id"] == 1 and made["entityTypeId"] == 1030 and made["title"] == "Orders"
     assert (
         made["isStagesEnabled"] == "Y"
         and made["isCategoriesEnabled"] == "N"
@@ -20,7 +20,7 @@ def test_create_read_update_delete_a_smart_process(portal: PortalClient, form: s
     )
     assert made["relations"] == {"parent": [], "child": []}
     assert portal.result("crm.type.get", {"id": 1}, form=form)["type"] == made
-    assert portal.result("crm.type.getByEntityTypeId", {"entityTypeId": 128}, form=form)["type"] == made
+    assert portal.result("crm.type.getByEntityTypeId", {"entityTypeId": 1030}, form=form)["type"] == made
     changed = portal.result("crm.type.update", {"id": 1, "fields": {"title": "Sales orders"}}, form=form)[
         "type"
     ]
@@ -36,9 +36,15 @@ def test_create_read_update_delete_a_smart_process(portal: PortalClient, form: s
 
 def test_entity_type_ids(portal: PortalClient) -> None:
     first = portal.result("crm.type.add", {"fields": {"title": "A"}})["type"]
-    chosen = portal.result("crm.type.add", {"fields": {"title": "B", "entityTypeId": 1032}})["type"]
+    chosen = portal.result("crm.type.add", {"fields": {"title": "B", "entityTypeId": 1040}})["type"]
     second = portal.result("crm.type.add", {"fields": {"title": "C"}})["type"]
-    assert (first["entityTypeId"], chosen["entityTypeId"], second["entityTypeId"]) == (128, 1032, 129)
+    in_range = portal.result("crm.type.add", {"fields": {"title": "D", "entityTypeId": 130}})["type"]
+    # Automatic IDs come from a +2 sequence of even numbers from 1030; explicit ones may use 128..192.
+    assert (first["entityTypeId"], chosen["entityTypeId"], second["entityTypeId"]) == (1030, 1040, 1032)
+    assert in_range["entityTypeId"] == 130
+    portal.result("crm.type.delete", {"id": second["id"]})
+    # Never reused, even once the type that held it is gone.
+    assert portal.result("crm.type.add", {"fields": {"title": "E"}})["type"]["entityTypeId"] == 1034
     for bad in (127, 193, 1031, 50):
         status, body = portal.error("crm.type.add", {"fields": {"title": "X", "entityTypeId": bad}})
         assert (status, body) == (
@@ -62,8 +68,9 @@ def test_items_of_a_smart_process(portal: PortalClient) -> None:
         "ID": etid,
         "NAME": "Orders",
         "SYMBOL_CODE": f"DYNAMIC_{etid}",
-        "SYMBOL_CODE_SHORT": "T80",
+        "SYMBOL_CODE_SHORT": "T406",  # 1030 in hex
     }
+    assert item["opened"] == "N"  # smart processes are not open to everyone by default
     status, body = portal.error("crm.type.delete", {"id": spa["id"]})
     assert (status, body) == (
         400,

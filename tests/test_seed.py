@@ -12,7 +12,7 @@ def test_seeded_deals_continue_the_portal_counters(portal: PortalClient) -> None
     first, last = seed_deals(runtime.db, portal.hook.portal.id, 120, users=3, now=runtime.clock.now())
     assert (first, last) == (2, 121)
     page = portal.call(
-        "crm.item.list", {"entityTypeId": 2, "order": {"id": "DESC"}, "select": ["title", "stageId"]}
+        "crm.item.list", {"entityTypeId": 2, "order": {"id": "DESC"}, "select": ["id", "title", "stageId"]}
     )
     assert page["total"] == 121
     assert page["result"]["items"][0] == {

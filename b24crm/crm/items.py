@@ -147,7 +147,8 @@ def render_row(
     select: set[str] | None = None,
 ) -> dict[str, Any]:
     """A ``crm_items`` row as crm.item.* shows it."""
-    out = render_fields(_steps(item_type.entity_type_id), row, ctx.portal.tz, select, "id")
+    # With a select, only the selected keys come back (the vendor adds not even id).
+    out = render_fields(_steps(item_type.entity_type_id), row, ctx.portal.tz, select, "")
     if "fm" in item_type.fields and (select is None or "fm" in select):
         out["fm"] = fm or []
     return out
@@ -163,7 +164,8 @@ def _defaults(item_type: ItemType, stored: dict[str, Any], ctx: CallContext, now
         stored["assignedById"] = user_id
     stored.update(createdBy=user_id, updatedBy=user_id, createdTime=now, updatedTime=now)
     if stored.get("opened") is None:
-        stored["opened"] = True
+        # The vendor's factories open the five classic types to everyone, not invoices or smart processes.
+        stored["opened"] = not (item_type.dynamic or item_type.entity_type_id == et.SMART_INVOICE)
     fields = item_type.fields
     if "stageId" in fields:
         category = stored.get("categoryId") or 0

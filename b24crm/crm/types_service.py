@@ -17,6 +17,7 @@ from b24crm.rpc.results import make_page, page_window
 from b24crm.rpc.timeblock import iso
 from b24crm.store import crm_items, crm_types
 from b24crm.store.filters import to_int
+from b24crm.store.sql import next_id
 
 NOT_FOUND = errors.ErrorSpec("NOT_FOUND", "Smart process not found")
 ACCESS_DENIED = errors.ErrorSpec("ACCESS_DENIED", "Access denied")
@@ -93,14 +94,13 @@ def _settings(fields: dict[str, Any], current: dict[str, Any] | None = None) -> 
     return settings
 
 
-def _free_entity_type_id(used: set[int]) -> int:
-    for candidate in range(128, 193):
+def _free_entity_type_id(conn: Any, portal_id: int, used: set[int]) -> int:
+    """The vendor draws new IDs from a +2 sequence of even numbers (1030, 1032, ...): never reused, and
+    stepping over any a caller chose explicitly."""
+    while True:
+        candidate = 1028 + 2 * next_id(conn, portal_id, "crm_dynamic_entity_type")
         if candidate not in used:
             return candidate
-    candidate = 1030
-    while candidate in used:
-        candidate += 2
-    return candidate
 
 
 def add(ctx: CallContext, fields: Any) -> dict[str, Any]:
@@ -119,7 +119,7 @@ def add(ctx: CallContext, fields: Any) -> dict[str, Any]:
                     "INVALID_ARG_VALUE", f"Smart process with entityTypeId {entity_type_id} already exists"
                 )
         else:
-            entity_type_id = _free_entity_type_id(used)
+            entity_type_id = _free_entity_type_id(conn, ctx.portal.id, used)
         title = str(fields.get("title") or "").strip()
         if not title:
             raise errors.ApiError("CRM_FIELD_ERROR_REQUIRED", 'Field "Title" is required')

@@ -20,8 +20,11 @@ class TypeParams(Params):
     useOriginalUfNames: Any = None
 
 
-class ItemParams(TypeParams):
+class ItemParams(Params):
+    # The vendor's action signature names id first, so a call missing both reports {id}.
     id: Any
+    entityTypeId: Any
+    useOriginalUfNames: Any = None
 
 
 class AddParams(TypeParams):
