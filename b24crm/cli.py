@@ -150,7 +150,11 @@ def portal_create(
     time_zone: Annotated[str, typer.Option("--tz", help="Time zone dates are rendered in.")] = "UTC",
 ) -> None:
     """Create a portal."""
-    portal = _runtime(db).tenancy.create_portal(domain=domain, title=title, time_zone=time_zone)
+    try:
+        portal = _runtime(db).tenancy.create_portal(domain=domain, title=title, time_zone=time_zone)
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
     _say(f"Portal: {portal.id} {portal.domain} member_id={portal.member_id}")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from starlette.testclient import TestClient
 
 from b24crm.runtime import Runtime
@@ -61,7 +62,32 @@ def test_delete_a_portal_revokes_its_webhooks(portal: PortalClient) -> None:
     assert http.get(f"/_b24crm/portals/{portal.hook.portal.id}", headers=ADMIN).status_code == 404
 
 
-def test_bad_admin_input_is_a_400(http: TestClient) -> None:
-    response = http.post("/_b24crm/portals", headers=ADMIN, json={"scopes": "crm,Bad Scope!"})
-    assert response.status_code == 400
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"scopes": "crm,Bad Scope!"}',
+        '{"scopes": 5}',
+        "[1, 2]",
+        '"text"',
+        "not json",
+        '{"domain": ["a"]}',
+        '{"time_zone": "Mars/Base"}',
+        '{"title": {"x": 1}}',
+    ],
+)
+def test_bad_admin_input_is_a_400(http: TestClient, body: str) -> None:
+    before = http.get("/_b24crm/portals", headers=ADMIN).json()["result"]
+    response = http.post(
+        "/_b24crm/portals", headers={**ADMIN, "Content-Type": "application/json"}, content=body
+    )
+    assert response.status_code == 400, response.text
     assert response.json()["error"] == "INVALID_REQUEST"
+    assert http.get("/_b24crm/portals", headers=ADMIN).json()["result"] == before  # nothing half-made
+
+
+def test_duplicate_domain_and_out_of_range_ids(http: TestClient) -> None:
+    assert http.post("/_b24crm/portals", headers=ADMIN, json={"domain": "twice.example"}).status_code == 201
+    again = http.post("/_b24crm/portals", headers=ADMIN, json={"domain": "twice.example"})
+    assert again.status_code == 400 and "exists" in again.json()["error_description"]
+    for path in ("/_b24crm/portals/99999999999999999999", "/_b24crm/portals/99999999999999999999/users"):
+        assert http.get(path, headers=ADMIN).status_code == 404, path

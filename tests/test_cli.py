@@ -65,6 +65,8 @@ def test_db_upgrade_portal_user_webhook_create(db_url: str) -> None:
     portal = runner.invoke(cli, ["portal", "create", "--db", db_url, "--tz", "Europe/Berlin"])
     assert portal.exit_code == 0, portal.output
     portal_id = re.search(r"Portal: (\d+)", portal.output).group(1)  # type: ignore[union-attr]
+    bad_zone = runner.invoke(cli, ["portal", "create", "--db", db_url, "--tz", "Mars/Base"])
+    assert bad_zone.exit_code == 1 and "unknown time zone" in bad_zone.output
     user = runner.invoke(
         cli, ["user", "create", "--db", db_url, "--portal", portal_id, "--name", "Ann", "--admin"]
     )

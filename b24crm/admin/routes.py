@@ -19,6 +19,7 @@ from b24crm.auth.service import parse_scopes
 from b24crm.http.render import render, render_error
 from b24crm.runtime import Runtime
 from b24crm.store import tenancy
+from b24crm.store.filters import to_int
 
 ADMIN_HEADER = "x-b24crm-admin-token"
 
@@ -51,6 +52,8 @@ def admin_endpoint(handler):  # type: ignore[no-untyped-def]
             return render_error(errors.NO_AUTH_FOUND())
         try:
             body = await request.json() if request.method in ("POST", "PUT") and await request.body() else {}
+            if not isinstance(body, dict):
+                raise ValueError("the body must be a JSON object")
             status, result = await run_in_threadpool(handler, runtime, request.path_params, body)
         except errors.ApiError as exc:
             return render_error(exc)
@@ -70,14 +73,28 @@ def _portals(runtime: Runtime, _path: dict[str, Any], _body: dict[str, Any]) -> 
         return 200, tenancy.list_portals(conn)
 
 
+def _text(body: dict[str, Any], key: str, default: str) -> str:
+    value = body.get(key, default)
+    if not isinstance(value, str):
+        raise ValueError(f"{key} must be a string")
+    return value
+
+
+def _portal_id(path: dict[str, Any]) -> int:
+    try:
+        return to_int(path["portal_id"])
+    except ValueError:
+        raise errors.ApiError("NOT_FOUND", "Portal not found", 404) from None
+
+
 def _create_portal(runtime: Runtime, _path: dict[str, Any], body: dict[str, Any]) -> tuple[int, Any]:
     """A portal with an admin user and a webhook, ready to call: what a test suite needs first."""
     scopes = parse_scopes(body.get("scopes", "crm,user"))
     service = runtime.tenancy
     portal = service.create_portal(
-        domain=body.get("domain"), title=body.get("title", ""), time_zone=body.get("time_zone", "UTC")
+        domain=body.get("domain"), title=_text(body, "title", ""), time_zone=_text(body, "time_zone", "UTC")
     )
-    admin = service.create_user(portal.id, name=body.get("admin_name", "Admin"), admin=True)
+    admin = service.create_user(portal.id, name=_text(body, "admin_name", "Admin"), admin=True)
     hook = service.create_webhook(portal.id, admin.id, scopes, title="admin api")
     return 201, {
         "portal": {"id": portal.id, "domain": portal.domain, "member_id": portal.member_id},
@@ -87,7 +104,7 @@ def _create_portal(runtime: Runtime, _path: dict[str, Any], body: dict[str, Any]
 
 
 def _portal(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) -> tuple[int, Any]:
-    portal_id = int(path["portal_id"])
+    portal_id = _portal_id(path)
     with runtime.db.read() as conn:
         row = tenancy.portal_by_id(conn, portal_id)
         if row is None:
@@ -100,19 +117,19 @@ def _portal(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) -> tu
 
 
 def _delete_portal(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) -> tuple[int, Any]:
-    if not runtime.tenancy.delete_portal(int(path["portal_id"])):
+    if not runtime.tenancy.delete_portal(_portal_id(path)):
         raise errors.ApiError("NOT_FOUND", "Portal not found", 404)
     return 200, True
 
 
 def _users(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) -> tuple[int, Any]:
     with runtime.db.read() as conn:
-        return 200, [_user_view(u) for u in tenancy.list_users(conn, int(path["portal_id"]))]
+        return 200, [_user_view(u) for u in tenancy.list_users(conn, _portal_id(path))]
 
 
 def _webhooks(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) -> tuple[int, Any]:
     with runtime.db.read() as conn:
-        return 200, [_webhook_view(w) for w in tenancy.list_webhooks(conn, int(path["portal_id"]))]
+        return 200, [_webhook_view(w) for w in tenancy.list_webhooks(conn, _portal_id(path))]
 
 
 def _methods(runtime: Runtime, _path: dict[str, Any], _body: dict[str, Any]) -> tuple[int, Any]:

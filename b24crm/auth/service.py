@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from b24crm import errors
 from b24crm.auth import secrets
@@ -19,6 +20,14 @@ from b24crm.store import tenancy
 from b24crm.store.engine import Database
 
 SCOPE_RE = re.compile(r"^[a-z][a-z0-9_.]*$")
+
+
+def _known_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -34,7 +43,9 @@ class NewWebhook:
 
 
 def parse_scopes(raw: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
-    items = raw.split(",") if isinstance(raw, str) else list(raw)
+    if not isinstance(raw, (str, list, tuple)):
+        raise ValueError("scopes must be a comma-separated string or a list")
+    items = raw.split(",") if isinstance(raw, str) else [str(s) for s in raw]
     scopes = tuple(dict.fromkeys(s.strip().lower() for s in items if s.strip()))
     for scope in scopes:
         if not SCOPE_RE.match(scope):
@@ -54,8 +65,15 @@ class Tenancy:
     # --- creation -------------------------------------------------------------------------------------
 
     def create_portal(self, *, domain: str | None = None, title: str = "", time_zone: str = "UTC") -> Portal:
+        """A new portal; ValueError for an unknown time zone or a domain another portal has."""
+        if not isinstance(time_zone, str) or not _known_zone(time_zone):
+            raise ValueError(f"unknown time zone: {time_zone!r}")
+        if domain is not None and (not isinstance(domain, str) or not domain.strip()):
+            raise ValueError("the domain must be a non-empty string")
         member_id = secrets.new_member_id()
         with self.db.write() as conn:
+            if domain is not None and tenancy.portal_by_domain(conn, domain) is not None:
+                raise ValueError(f"a portal with the domain {domain!r} exists")
             portal_id = tenancy.insert_portal(
                 conn,
                 domain=domain or f"{member_id[:12]}.b24crm.local",

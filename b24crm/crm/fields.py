@@ -9,7 +9,7 @@ in the item's ``data``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -26,7 +26,6 @@ ID_TYPES = {
     "crm_quote",
     "crm_entity",
 }
-TEXT_TYPES = {"string", "text", "crm_status", "crm_currency", "location"}
 COLUMNS = {
     "id": "id",
     "title": "title",
@@ -294,11 +293,3 @@ def catalogue(entity_type_id: int) -> dict[str, ItemField]:
         et.SMART_INVOICE: SMART_INVOICE_FIELDS,
     }.get(entity_type_id, _DYNAMIC_COMMON)
     return {f.name: f for f in fixed}
-
-
-def by_upper(entity_type_id: int) -> dict[str, ItemField]:
-    return {f.upper: f for f in catalogue(entity_type_id).values()}
-
-
-def with_title(f: ItemField, title: str) -> ItemField:
-    return replace(f, title=title)
