@@ -213,3 +213,28 @@ def test_restricted_role_reads_own_and_is_denied_the_rest(portal: PortalClient) 
         portal.result("crm.item.get", {"entityTypeId": DEAL, "id": theirs["id"]})["item"]["title"]
         == "Admin's"
     )
+
+
+def test_odd_multifield_ids_are_treated_as_new_values(portal: PortalClient) -> None:
+    contact = add(portal, CONTACT, name="Ann", fm=[{"typeId": "PHONE", "value": "1"}])
+    kept = contact["fm"][0]["id"]
+    updated = portal.result(
+        "crm.item.update",
+        {
+            "entityTypeId": CONTACT,
+            "id": contact["id"],
+            "fields": {
+                "fm": [
+                    {"id": {"x": 1}, "typeId": "PHONE", "value": "2"},
+                    {"id": kept, "typeId": "PHONE", "value": "1b"},
+                    {"id": 999, "typeId": "EMAIL", "value": "a@b.c"},
+                ]
+            },
+        },
+    )["item"]
+    # Answered in multifield-ID order: the kept value is the oldest.
+    assert [(f["id"] == kept, f["value"]) for f in updated["fm"]] == [
+        (True, "1b"),
+        (False, "2"),
+        (False, "a@b.c"),
+    ]

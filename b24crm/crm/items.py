@@ -251,8 +251,9 @@ def _multifields_in(fields_in: Any, current_ids: frozenset[int] = frozenset()) -
                 "valueType": str(entry.get("valueType") or "WORK").upper(),
                 "value": value,
             }
-            if entry.get("id") in current_ids:
-                row["id"] = entry["id"]
+            kept = entry.get("id")
+            if isinstance(kept, int) and not isinstance(kept, bool) and kept in current_ids:
+                row["id"] = kept
             accepted.append(row)
     return accepted
 
