@@ -269,7 +269,14 @@ def methods(
 @cli.command()
 def seed(
     portal: Annotated[int, typer.Option(help="Portal id.")],
-    deals: Annotated[int, typer.Option(help="Deals to add.")] = 10_000,
+    deals: Annotated[
+        int | None,
+        typer.Option(help="Deals to add (default 10,000; none when only --activities is given)."),
+    ] = None,
+    activities: Annotated[
+        int,
+        typer.Option(help="Activities to add, each bound to one of the portal's deals (seeded if none)."),
+    ] = 0,
     users: Annotated[
         int, typer.Option(help="Sellers the deals are spread over (created when missing).")
     ] = 20,
@@ -278,20 +285,36 @@ def seed(
     """Fill a portal with realistic CRM data (bulk, with a progress bar)."""
     from rich.progress import Progress
 
-    from b24crm.seed import seed_deals
+    from b24crm.seed import seed_activities, seed_deals
 
+    if deals is None:
+        deals = 0 if activities else 10_000
     runtime = _runtime(db)
     with Progress(console=err) as bar:
-        task = bar.add_task("deals", total=deals)
-        first, last = seed_deals(
-            runtime.db,
-            portal,
-            deals,
-            users=users,
-            now=runtime.clock.now(),
-            progress=lambda n: bar.advance(task, n),
-        )
-    _say(f"Deals: {first}..{last}")
+        if deals:
+            task = bar.add_task("deals", total=deals)
+            first, last = seed_deals(
+                runtime.db,
+                portal,
+                deals,
+                users=users,
+                now=runtime.clock.now(),
+                progress=lambda n: bar.advance(task, n),
+            )
+        if activities:
+            act_task = bar.add_task("activities", total=activities)
+            first_act, last_act = seed_activities(
+                runtime.db,
+                portal,
+                activities,
+                users=users,
+                now=runtime.clock.now(),
+                progress=lambda n: bar.advance(act_task, n),
+            )
+    if deals:
+        _say(f"Deals: {first}..{last}")
+    if activities:
+        _say(f"Activities: {first_act}..{last_act}")
 
 
 def main() -> None:

@@ -10,10 +10,17 @@ import random
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import sqlalchemy as sa
+
 from b24crm.crm import entity_types as et
 from b24crm.store import sql, tenancy
 from b24crm.store.engine import Database
-from b24crm.store.tables import crm_items
+from b24crm.store.tables import (
+    crm_activities,
+    crm_activity_bindings,
+    crm_activity_communications,
+    crm_items,
+)
 
 DEAL_STAGES = ("NEW", "PREPARATION", "PREPAYMENT_INVOICE", "EXECUTING", "FINAL_INVOICE", "WON", "LOSE")
 BATCH = 5_000
@@ -91,4 +98,161 @@ def seed_deals(
         done += len(chunk)
         progress(len(chunk))
     db.maintain("crm_items")
+    return first, first + count - 1
+
+
+# --- Activities ----------------------------------------------------------------------------------------
+
+# (TYPE_ID, PROVIDER_ID, PROVIDER_TYPE_ID, subject prefix, weight): calls dominate, as in a sales CRM.
+ACTIVITY_KINDS = (
+    (2, "VOXIMPLANT_CALL", "CALL", "Call with client", 60),
+    (4, "CRM_EMAIL", "EMAIL", "E-mail to client", 15),
+    (1, "CRM_MEETING", "MEETING", "Meeting with client", 10),
+    (6, "CRM_TODO", "TODO", "Follow up with client", 15),
+)
+OPEN_SHARE = 0.3
+DAY = 86400.0
+ACTIVITY_SEQUENCE = "crm_activity"
+COMMUNICATION_SEQUENCE = "crm_activity_communication"
+
+
+def deal_ids(db: Database, portal_id: int) -> list[int]:
+    with db.read() as conn:
+        stmt = (
+            sa.select(crm_items.c.id)
+            .where(crm_items.c.portal_id == portal_id, crm_items.c.entity_type_id == et.DEAL)
+            .order_by(crm_items.c.id)
+        )
+        return list(conn.execute(stmt).scalars())
+
+
+def _activity_rows(
+    portal_id: int,
+    first_id: int,
+    first_comm_id: int,
+    kinds: list[tuple[int, str, str, str, int]],
+    deals: list[int],
+    users: list[int],
+    now: float,
+    rnd: random.Random,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """One batch: the activity rows, their owner bindings and the communications of calls, e-mails and
+    meetings (to-dos have none)."""
+    activities: list[dict[str, Any]] = []
+    bindings: list[dict[str, Any]] = []
+    comms: list[dict[str, Any]] = []
+    comm_id = first_comm_id
+    random_ = rnd.random
+    for n, (type_id, provider, provider_type, prefix, _) in enumerate(kinds):
+        activity_id = first_id + n
+        deal = deals[int(random_() * len(deals))]
+        user = users[int(random_() * len(users))]
+        completed = random_() >= OPEN_SHARE
+        # Done ones lie in the past two years; open ones run from two years back to a month ahead.
+        start = now - random_() * TWO_YEARS + (0.0 if completed else 30 * DAY)
+        if type_id == 2:
+            end, direction = start + 30 + random_() * 1200, 1 + (random_() < 0.6)
+        elif type_id == 4:
+            end, direction = start, 1 + (random_() < 0.5)
+        elif type_id == 1:
+            end, direction = start + 1800 * (1 + int(random_() * 4)), 0
+        else:
+            end, direction = start, 0
+        created = min(start, now) - random_() * 3 * DAY
+        updated = min(end if completed else created + random_() * 600, now)
+        activities.append(
+            {
+                "portal_id": portal_id,
+                "id": activity_id,
+                "owner_type_id": et.DEAL,
+                "owner_id": deal,
+                "type_id": type_id,
+                "provider_id": provider,
+                "provider_type_id": provider_type,
+                "subject": f"{prefix} #{deal}",
+                "created": created,
+                "last_updated": updated,
+                "start_time": start,
+                "end_time": end,
+                "deadline": start,
+                "completed": "Y" if completed else "N",
+                "status": 2 if completed else 1,
+                "responsible_id": user,
+                "priority": (1, 2, 2, 2, 3)[int(random_() * 5)],
+                "description": "",
+                "description_type": 1,
+                "direction": direction,
+                "author_id": user,
+                "editor_id": user,
+            }
+        )
+        bindings.append(
+            {
+                "portal_id": portal_id,
+                "activity_id": activity_id,
+                "owner_type_id": et.DEAL,
+                "owner_id": deal,
+                "position": 0,
+            }
+        )
+        if type_id != 6:
+            comms.append(
+                {
+                    "portal_id": portal_id,
+                    "id": comm_id,
+                    "activity_id": activity_id,
+                    "type": "EMAIL" if type_id == 4 else "PHONE",
+                    "value": f"client{deal}@example.com" if type_id == 4 else f"+1555{deal:07d}",
+                    "entity_type_id": et.DEAL,
+                    "entity_id": deal,
+                }
+            )
+            comm_id += 1
+    return activities, bindings, comms
+
+
+def seed_activities(
+    db: Database,
+    portal_id: int,
+    count: int,
+    *,
+    users: int = 20,
+    now: float,
+    seed: int = 1,
+    progress: Callable[[int], None] = lambda n: None,
+) -> tuple[int, int]:
+    """Add ``count`` activities, each owned by (and bound to) one of the portal's deals and spread over
+    ``users`` sellers; seeds ``count // 10`` deals first when the portal has none. Returns (first id,
+    last id)."""
+    rnd = random.Random(seed)
+    sellers = ensure_users(db, portal_id, users, now)
+    deals = deal_ids(db, portal_id)
+    if not deals and count:
+        first_deal, last_deal = seed_deals(
+            db, portal_id, max(1, count // 10), users=users, now=now, seed=seed
+        )
+        deals = list(range(first_deal, last_deal + 1))
+    kinds = rnd.choices(ACTIVITY_KINDS, weights=[k[4] for k in ACTIVITY_KINDS], k=count)
+    # Both ID ranges are taken up front, as in seed_deals, so that API calls during the load cannot collide.
+    comm_count = sum(kind[0] != 6 for kind in kinds)
+    with db.write() as conn:
+        first = sql.current_value(conn, portal_id, ACTIVITY_SEQUENCE) + 1
+        sql.set_sequence(conn, portal_id, ACTIVITY_SEQUENCE, first + count - 1)
+        next_comm = sql.current_value(conn, portal_id, COMMUNICATION_SEQUENCE) + 1
+        sql.set_sequence(conn, portal_id, COMMUNICATION_SEQUENCE, next_comm + comm_count - 1)
+    done = 0
+    while done < count:
+        size = min(BATCH, count - done)
+        activities, bindings, comms = _activity_rows(
+            portal_id, first + done, next_comm, kinds[done : done + size], deals, sellers, now, rnd
+        )
+        with db.write() as conn:
+            conn.execute(crm_activities.insert(), activities)
+            conn.execute(crm_activity_bindings.insert(), bindings)
+            if comms:
+                conn.execute(crm_activity_communications.insert(), comms)
+        next_comm += len(comms)
+        done += size
+        progress(size)
+    db.maintain("crm_activities", "crm_activity_bindings", "crm_activity_communications")
     return first, first + count - 1

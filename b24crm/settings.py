@@ -29,6 +29,9 @@ class Settings:
     require_https: bool = _setting(
         False, "Refuse plain-HTTP REST calls with INVALID_REQUEST, as the cloud does."
     )
+    files_dir: str = _setting(
+        "", "Directory for activity files; <data dir>/files when empty (share it between PostgreSQL servers)."
+    )
     admin_token: str = _setting("", "Token for the /_b24crm/ admin namespace; generated at start when empty.")
     public_url: str = _setting(
         "", "Base URL printed in webhook URLs; derived from host, port and TLS when empty."
@@ -55,6 +58,10 @@ class Settings:
     @property
     def data_path(self) -> Path:
         return Path(self.data_dir)
+
+    @property
+    def files_path(self) -> Path:
+        return Path(self.files_dir) if self.files_dir else self.data_path / "files"
 
     @property
     def scheme(self) -> str:

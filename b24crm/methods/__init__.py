@@ -13,6 +13,7 @@ FAMILIES = (
     "b24crm.methods.crm_item",
     "b24crm.methods.crm_type",
     "b24crm.methods.crm_classic",
+    "b24crm.methods.crm_activity",
 )
 
 

@@ -150,3 +150,136 @@ crm_user_roles = sa.Table(
     sa.Column("user_id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("role_id", sa.Integer, primary_key=True, autoincrement=False),
 )
+
+# --- Activities ----------------------------------------------------------------------------------------
+
+# CRM activities (crm.activity.*): one row per activity, the vendor's b_crm_act columns. Datetimes are Unix
+# seconds; COMPLETED and IS_INCOMING_CHANNEL are "Y"/"N" as the vendor keeps them.
+crm_activities = sa.Table(
+    "crm_activities",
+    metadata,
+    sa.Column("portal_id", sa.Integer, sa.ForeignKey("portals.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("owner_type_id", sa.Integer, nullable=False),
+    sa.Column("owner_id", sa.Integer, nullable=False),
+    sa.Column("type_id", sa.Integer, nullable=False),
+    sa.Column("provider_id", sa.String(100), nullable=False, server_default=""),
+    sa.Column("provider_type_id", sa.String(100), nullable=False, server_default=""),
+    sa.Column("provider_group_id", sa.String(100), nullable=True),
+    sa.Column("associated_entity_id", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("subject", sa.String(512), nullable=False),
+    sa.Column("created", sa.Float, nullable=False),
+    sa.Column("last_updated", sa.Float, nullable=False),
+    sa.Column("start_time", sa.Float, nullable=True),
+    sa.Column("end_time", sa.Float, nullable=True),
+    sa.Column("deadline", sa.Float, nullable=True),
+    sa.Column("completed", sa.String(1), nullable=False, server_default="N"),
+    sa.Column("status", sa.Integer, nullable=False),
+    sa.Column("responsible_id", sa.Integer, nullable=False),
+    sa.Column("priority", sa.Integer, nullable=False),
+    sa.Column("notify_type", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("notify_value", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("description", sa.Text, nullable=False, server_default=""),
+    sa.Column("description_type", sa.Integer, nullable=False),
+    sa.Column("direction", sa.Integer, nullable=False),
+    sa.Column("location", sa.String(255), nullable=False, server_default=""),
+    sa.Column("settings", sa.JSON, nullable=True),
+    sa.Column("originator_id", sa.String(255), nullable=True),
+    sa.Column("origin_id", sa.String(255), nullable=True),
+    sa.Column("author_id", sa.Integer, nullable=False),
+    sa.Column("editor_id", sa.Integer, nullable=False),
+    sa.Column("provider_params", sa.JSON, nullable=True),
+    sa.Column("provider_data", sa.Text, nullable=True),
+    sa.Column("result_mark", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("result_value", sa.Float, nullable=True),
+    sa.Column("result_sum", sa.Float, nullable=True),
+    sa.Column("result_currency_id", sa.String(8), nullable=True),
+    sa.Column("result_status", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("result_stream", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("result_source_id", sa.String(255), nullable=True),
+    sa.Column("autocomplete_rule", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("is_incoming_channel", sa.String(1), nullable=False, server_default="N"),
+    # Not on the wire of crm.activity.*: the parent of a todo and its reminder offsets (minutes).
+    sa.Column("parent_id", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("ping_offsets", sa.JSON, nullable=True),
+    # The default list order (START_TIME ASC), "my open activities by deadline", an owner's timeline, the
+    # provider lookups (todo, configurable) and change feeds (>LAST_UPDATED).
+    sa.Index("ix_crm_activities_start", "portal_id", "start_time", "id"),
+    sa.Index("ix_crm_activities_responsible", "portal_id", "responsible_id", "completed", "deadline", "id"),
+    sa.Index("ix_crm_activities_owner", "portal_id", "owner_type_id", "owner_id", "id"),
+    sa.Index("ix_crm_activities_provider", "portal_id", "provider_id", "id"),
+    sa.Index("ix_crm_activities_updated", "portal_id", "last_updated", "id"),
+)
+
+# Every CRM item an activity is bound to (its owner is one of them); ``position`` keeps the vendor's
+# insertion order, from which the owner is recomputed.
+crm_activity_bindings = sa.Table(
+    "crm_activity_bindings",
+    metadata,
+    sa.Column("portal_id", sa.Integer, sa.ForeignKey("portals.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("activity_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("owner_type_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("owner_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Index("ix_crm_activity_bindings_owner", "portal_id", "owner_type_id", "owner_id", "activity_id"),
+)
+
+# The communications of an activity: the phone called, the addresses written to, the person met.
+crm_activity_communications = sa.Table(
+    "crm_activity_communications",
+    metadata,
+    sa.Column("portal_id", sa.Integer, sa.ForeignKey("portals.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("activity_id", sa.Integer, nullable=False),
+    sa.Column("type", sa.String(64), nullable=False, server_default=""),
+    sa.Column("value", sa.String(255), nullable=False, server_default=""),
+    sa.Column("entity_type_id", sa.Integer, nullable=False),
+    sa.Column("entity_id", sa.Integer, nullable=False),
+    sa.Column("entity_settings", sa.JSON, nullable=True),
+    sa.Index("ix_crm_activity_communications_activity", "portal_id", "activity_id"),
+)
+
+# Files attached to activities; the bytes live on disk under the data directory, at ``path``.
+crm_activity_files = sa.Table(
+    "crm_activity_files",
+    metadata,
+    sa.Column("portal_id", sa.Integer, sa.ForeignKey("portals.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("activity_id", sa.Integer, nullable=False),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("content_type", sa.String(255), nullable=False),
+    sa.Column("path", sa.String(1024), nullable=False),
+    sa.Column("created", sa.Float, nullable=False),
+    sa.Index("ix_crm_activity_files_activity", "portal_id", "activity_id"),
+)
+
+# --- Events and mail -----------------------------------------------------------------------------------
+
+# The transactional outbox: each change writes its event here in the same transaction (nothing on
+# rollback); delivery to handlers reads from it.
+event_outbox = sa.Table(
+    "event_outbox",
+    metadata,
+    sa.Column("portal_id", sa.Integer, sa.ForeignKey("portals.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("event", sa.String(128), nullable=False),  # upper case, as handlers receive it
+    sa.Column("data", sa.JSON, nullable=False),
+    sa.Column("created", sa.Float, nullable=False),
+)
+
+# Outgoing e-mail: recorded, never sent, for a developer to inspect.
+mail_outbox = sa.Table(
+    "mail_outbox",
+    metadata,
+    sa.Column("portal_id", sa.Integer, sa.ForeignKey("portals.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("activity_id", sa.Integer, nullable=False),
+    sa.Column("sender", sa.String(512), nullable=False),
+    sa.Column("recipients", sa.JSON, nullable=False),
+    sa.Column("subject", sa.String(512), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("body_type", sa.Integer, nullable=False),
+    sa.Column("copy_to_sender", sa.Boolean, nullable=False),
+    sa.Column("created", sa.Float, nullable=False),
+)

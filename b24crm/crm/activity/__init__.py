@@ -1,0 +1,1 @@
+"""Activities (crm.activity.*): the rules, their fields, rendering, access, files and mail."""

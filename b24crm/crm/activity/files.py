@@ -1,0 +1,126 @@
+"""Files attached to activities: decoded from the ``FILES`` input, kept on disk, listed with a download URL
+that works for the caller who was shown it, for as long as they may read the activity.
+
+Input (``tryInternalizeDiskFileField``): each entry an object whose ``fileData`` is ``[name, base64]`` or
+``[base64]`` (a random name); anything else, and base64 that does not decode, is skipped silently. Output:
+``FILES: [{"id", "url"}]`` with the vendor's ``/bitrix/tools/crm_show_file.php`` address.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import mimetypes
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from sqlalchemy.engine import Connection
+
+from b24crm.store import crm_activities
+
+SHOW_FILE_PATH = "/bitrix/tools/crm_show_file.php"
+ACTIVITY_OWNER_TYPE = 6  # files are shown with ownerTypeId=6 (Activity), ownerId=<activity id>
+
+
+@dataclass(frozen=True)
+class Upload:
+    name: str
+    content: bytes
+
+
+def parse_uploads(value: Any) -> list[Upload]:
+    entries = value.values() if isinstance(value, dict) else value if isinstance(value, list) else []
+    uploads = []
+    for entry in entries:
+        if not isinstance(entry, dict):
+            continue
+        data = entry.get("fileData")
+        if isinstance(data, dict):
+            data = [data[k] for k in sorted(data, key=str)]
+        if not isinstance(data, list) or not data or not all(isinstance(v, str) for v in data):
+            continue
+        name, encoded = (data[0], data[1]) if len(data) > 1 else (secrets.token_hex(16), data[0])
+        try:
+            content = base64.b64decode(encoded, validate=False)
+        except (binascii.Error, ValueError):
+            continue
+        safe = Path(name).name.strip() or secrets.token_hex(16)
+        uploads.append(Upload(safe[:255], content))
+    return uploads
+
+
+class FileStore:
+    """Bytes on disk under one directory; rows in ``crm_activity_files``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _secret(self) -> bytes:
+        path = self.root / ".url-secret"
+        if not path.exists():
+            self.root.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(secrets.token_bytes(32))
+        return path.read_bytes()
+
+    def save(
+        self, conn: Connection, portal_id: int, activity_id: int, uploads: list[Upload], now: float
+    ) -> list[Path]:
+        """Rows and bytes for ``uploads``; the written paths, for clean-up if the transaction fails."""
+        written = []
+        for upload in uploads:
+            relative = Path(str(portal_id)) / str(activity_id) / f"{secrets.token_hex(8)}-{upload.name}"
+            target = self.root / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(upload.content)
+            written.append(target)
+            crm_activities.insert_file(
+                conn,
+                portal_id,
+                {
+                    "activity_id": activity_id,
+                    "name": upload.name,
+                    "size": len(upload.content),
+                    "content_type": mimetypes.guess_type(upload.name)[0] or "application/octet-stream",
+                    "path": str(relative),
+                    "created": now,
+                },
+            )
+        return written
+
+    def path_of(self, row: dict[str, Any]) -> Path:
+        return self.root / row["path"]
+
+    def discard(self, paths: list[Path]) -> None:
+        for path in paths:
+            path.unlink(missing_ok=True)
+
+    def token(self, portal_id: int, user_id: int, file_id: int) -> str:
+        message = f"{portal_id}.{user_id}.{file_id}".encode()
+        digest = hmac.new(self._secret(), message, hashlib.sha256).hexdigest()[:32]
+        return f"{portal_id}.{user_id}.{digest}"
+
+    def check_token(self, token: str, file_id: int) -> tuple[int, int] | None:
+        """(portal, user) a download token was issued to, or None when it is not ours."""
+        parts = token.split(".")
+        if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
+            return None
+        portal_id, user_id = int(parts[0]), int(parts[1])
+        if not hmac.compare_digest(self.token(portal_id, user_id, file_id), token):
+            return None
+        return portal_id, user_id
+
+    def url(self, base_url: str, portal_id: int, user_id: int, row: dict[str, Any]) -> str:
+        query = urlencode(
+            {
+                "fileId": row["id"],
+                "ownerTypeId": ACTIVITY_OWNER_TYPE,
+                "ownerId": row["activity_id"],
+                "auth": self.token(portal_id, user_id, row["id"]),
+            }
+        )
+        return f"{base_url}{SHOW_FILE_PATH}?{query}"

@@ -1,0 +1,205 @@
+"""crm.activity.list (and the row of crm.activity.get): ``CCrmRestProxyBase::getList`` over
+``CCrmActivity::GetList`` (reference: core.md §2).
+
+Unknown filter and order keys are dropped silently; the filter follows the vendor's older SQL grammar
+(``store/legacy_filters``); ``BINDINGS`` joins the bindings, so an activity bound to two listed items comes
+twice, as the vendor's INNER JOIN does. Pages of 50: ``start`` floored, a start past the end answers the
+first page, ``start=-1`` skips the count and answers ``total: 0``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from b24crm import errors
+from b24crm.crm.activity import access, render
+from b24crm.crm.activity.fields import BY_NAME
+from b24crm.crm.activity.service import _grants, file_store
+from b24crm.crm.values import InvalidValue, parse_datetime
+from b24crm.rpc.context import CallContext
+from b24crm.rpc.params import php_int
+from b24crm.rpc.results import PAGE_SIZE, Page, page_window
+from b24crm.store import crm_activities as repo
+from b24crm.store import legacy_filters
+from b24crm.store.tables import crm_activities, crm_activity_bindings
+
+FILTER_NOT_ARRAY = errors.ErrorSpec("", "Parameter 'filter' must be array.")
+ORDER_NOT_ARRAY = errors.ErrorSpec("", "Parameter 'order' must be array.")
+FILE_SELECTORS = frozenset({"FILES", "WEBDAV_ELEMENTS", "STORAGE_ELEMENT_IDS"})
+FILTERABLE = frozenset(f.name for f in BY_NAME.values() if f.kind not in ("object", "virtual"))
+
+
+def _array_param(value: Any, error: errors.ErrorSpec) -> dict[str, Any]:
+    if value in (None, ""):
+        return {}
+    if isinstance(value, list):
+        return {str(i): v for i, v in enumerate(value)}
+    if not isinstance(value, dict):
+        raise error()
+    return value
+
+
+def _to_moment(ctx: CallContext) -> Any:
+    tz = ctx.portal.tz
+
+    def convert(value: Any) -> float | None:
+        if isinstance(value, str) and value.strip().upper() == "NOW":
+            return ctx.clock.now()
+        if value in (None, "", False):
+            return None
+        try:
+            return parse_datetime(value, tz)
+        except (InvalidValue, ValueError, OverflowError):
+            return None  # the vendor compiles an unreadable date to IS NULL
+
+    return convert
+
+
+def _binding_pairs(value: Any) -> list[tuple[int, int]]:
+    """``BINDINGS``: a list of ``{OWNER_TYPE_ID[, OWNER_ID]}``; a bare object yields nothing (its values
+    are scalars), entries without a positive type are skipped."""
+    entries = value.values() if isinstance(value, dict) else value if isinstance(value, list) else []
+    pairs = []
+    for entry in entries:
+        if isinstance(entry, dict):
+            owner_type_id = php_int(entry.get("OWNER_TYPE_ID", 0))
+            if owner_type_id > 0:
+                pairs.append((owner_type_id, php_int(entry.get("OWNER_ID", 0))))
+    return pairs
+
+
+def _where(ctx: CallContext, filter_: dict[str, Any]) -> tuple[list[Any], list[tuple[int, int]]]:
+    to_moment = _to_moment(ctx)
+    clauses: list[Any] = []
+    pairs: list[tuple[int, int]] = []
+    for raw_key, value in filter_.items():
+        key = legacy_filters.parse_key(str(raw_key))
+        if key.name == "BINDINGS":
+            pairs.extend(_binding_pairs(value))
+            continue
+        if key.name not in FILTERABLE:
+            continue
+        f = BY_NAME[key.name]
+        clause = legacy_filters.where(
+            f.kind,
+            crm_activities.c[f.column],
+            key,
+            value,
+            to_moment=to_moment,  # type: ignore[arg-type]
+        )
+        if clause is not None:
+            clauses.append(clause)
+    return clauses, pairs
+
+
+def _order(order: dict[str, Any]) -> list[Any]:
+    ordering = []
+    seen_id = False
+    for raw_key, direction in order.items():
+        name = str(raw_key).upper()
+        if name not in FILTERABLE:
+            continue
+        column = crm_activities.c[name.lower()]
+        seen_id = seen_id or name == "ID"
+        ordering.append(column.asc() if legacy_filters.order_direction(direction) == "ASC" else column.desc())
+    if not ordering:
+        ordering.append(crm_activities.c.start_time.asc())
+    if not seen_id:
+        ordering.append(crm_activities.c.id.asc())  # the vendor leaves ties unordered; a stable page
+    return ordering
+
+
+def _selection(select: Any) -> tuple[frozenset[str], bool, bool]:
+    """(fields shown, with communications, with files) for a ``select``."""
+    raw = list(select.values()) if isinstance(select, dict) else select if isinstance(select, list) else []
+    names = {str(n).upper() for n in raw if isinstance(n, (str, int))}
+    communications = "COMMUNICATIONS" in names
+    files = bool(names & FILE_SELECTORS)
+    if not names or "*" in names:
+        shown = set(render.DEFAULT_NAMES) | (names & {"IS_INCOMING_CHANNEL"})
+    else:
+        shown = (names & (set(render.DEFAULT_NAMES) | {"IS_INCOMING_CHANNEL"})) | {"ID"}
+        if "DESCRIPTION" in names and not {"PROVIDER_ID", "PROVIDER_TYPE_ID"} <= names:
+            shown |= {"PROVIDER_ID", "PROVIDER_TYPE_ID"}
+    return frozenset(shown), communications, files
+
+
+def plan(
+    conn: Connection, ctx: CallContext, *, filter_: Any, order: Any, columns: tuple[Any, ...]
+) -> tuple[sa.Select[Any], sa.Select[Any]]:
+    """The page query (without offset and limit) and its count query."""
+    conditions, pairs = _where(ctx, _array_param(filter_, FILTER_NOT_ARRAY))
+    ordering = _order(_array_param(order, ORDER_NOT_ARRAY))
+    grants = _grants(conn, ctx)
+    readable = access.readable_condition(conn, ctx.portal.id, grants)
+    where = [crm_activities.c.portal_id == ctx.portal.id, *conditions]
+    if readable is not None:
+        where.append(readable)
+    source: Any = crm_activities
+    if pairs:
+        b = crm_activity_bindings
+        matches = [
+            sa.and_(b.c.owner_type_id == t, b.c.owner_id == i) if i > 0 else b.c.owner_type_id == t
+            for t, i in pairs
+        ]
+        source = crm_activities.join(
+            b,
+            sa.and_(
+                b.c.portal_id == crm_activities.c.portal_id,
+                b.c.activity_id == crm_activities.c.id,
+                sa.or_(*matches),
+            ),
+        )
+    page = sa.select(*columns).select_from(source).where(*where).order_by(*ordering)
+    count = sa.select(sa.func.count()).select_from(source).where(*where)
+    return page, count
+
+
+def list_activities(ctx: CallContext, *, select: Any, filter_: Any, order: Any, start: Any) -> Page:
+    shown, with_communications, with_files = _selection(select)
+    steps, columns = render.columns_for(shown | {"ID"})
+    offset, counted = page_window(start)
+    with ctx.db.read() as conn:
+        page, count = plan(conn, ctx, filter_=filter_, order=order, columns=columns)
+        total = repo.count_rows(conn, count) if counted else None
+        if total is not None and offset >= total:
+            offset = 0  # CDBResult::NavQuery: a page past the end is the first page
+        rows = [tuple(r) for r in conn.execute(page.offset(offset).limit(PAGE_SIZE))]
+        items = render.render_rows(rows, steps, ctx.portal.tz)
+        if "ID" not in shown:
+            for item in items:
+                del item["ID"]
+        ids = [int(r[0]) for r in rows]  # ID leads every step list
+        if with_communications:
+            found = repo.communications_of(conn, ctx.portal.id, ids)
+            for item, activity_id in zip(items, ids, strict=True):
+                item["COMMUNICATIONS"] = [render.communication_out(c) for c in found[activity_id]]
+        if with_files:
+            _attach_files(conn, ctx, items, ids)
+    if total is None:
+        return Page(items, total=0)
+    following = offset + len(items)
+    return Page(items, total=total, next=following if following < total else None)
+
+
+def _attach_files(conn: Connection, ctx: CallContext, items: list[dict[str, Any]], ids: list[int]) -> None:
+    store = file_store(ctx)
+    base = ctx.runtime.settings.base_url
+    found = repo.files_of(conn, ctx.portal.id, ids)
+    for item, activity_id in zip(items, ids, strict=True):
+        if found[activity_id]:  # the key is left out when there are none
+            item["FILES"] = [
+                {"id": f["id"], "url": store.url(base, ctx.portal.id, ctx.user.id, f)}
+                for f in found[activity_id]
+            ]
+
+
+def render_one(conn: Connection, ctx: CallContext, row: dict[str, Any]) -> dict[str, Any]:
+    steps, columns = render.columns_for(render.DEFAULT_NAMES)
+    values = tuple(row[c.name] for c in columns)
+    item = render.render_rows([values], steps, ctx.portal.tz)[0]
+    _attach_files(conn, ctx, [item], [row["id"]])
+    return item

@@ -1,0 +1,1 @@
+"""Events: the transactional outbox (and, with applications, their delivery)."""

@@ -1,0 +1,183 @@
+"""Repository for activities, their bindings, communications and files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from b24crm.store.sql import next_id
+from b24crm.store.tables import (
+    crm_activities,
+    crm_activity_bindings,
+    crm_activity_communications,
+    crm_activity_files,
+)
+
+Binding = tuple[int, int]  # (owner type, owner id)
+
+
+def insert_activity(conn: Connection, portal_id: int, values: dict[str, Any]) -> int:
+    activity_id = next_id(conn, portal_id, "crm_activity")
+    conn.execute(crm_activities.insert().values(portal_id=portal_id, id=activity_id, **values))
+    return activity_id
+
+
+def get_activity(conn: Connection, portal_id: int, activity_id: int) -> dict[str, Any] | None:
+    stmt = sa.select(crm_activities).where(
+        crm_activities.c.portal_id == portal_id, crm_activities.c.id == activity_id
+    )
+    row = conn.execute(stmt).mappings().first()
+    return dict(row) if row else None
+
+
+def update_activity(conn: Connection, portal_id: int, activity_id: int, values: dict[str, Any]) -> None:
+    conn.execute(
+        crm_activities.update()
+        .where(crm_activities.c.portal_id == portal_id, crm_activities.c.id == activity_id)
+        .values(**values)
+    )
+
+
+def delete_activity(conn: Connection, portal_id: int, activity_id: int) -> None:
+    for table in (crm_activity_bindings, crm_activity_communications, crm_activity_files):
+        conn.execute(table.delete().where(table.c.portal_id == portal_id, table.c.activity_id == activity_id))
+    conn.execute(
+        crm_activities.delete().where(
+            crm_activities.c.portal_id == portal_id, crm_activities.c.id == activity_id
+        )
+    )
+
+
+# --- bindings -------------------------------------------------------------------------------------------
+
+
+def bindings_of(conn: Connection, portal_id: int, activity_ids: Sequence[int]) -> dict[int, list[Binding]]:
+    found: dict[int, list[Binding]] = {i: [] for i in activity_ids}
+    if not activity_ids:
+        return found
+    b = crm_activity_bindings
+    stmt = (
+        sa.select(b.c.activity_id, b.c.owner_type_id, b.c.owner_id)
+        .where(b.c.portal_id == portal_id, b.c.activity_id.in_(list(activity_ids)))
+        .order_by(b.c.activity_id, b.c.position)
+    )
+    for activity_id, owner_type_id, owner_id in conn.execute(stmt):
+        found[activity_id].append((owner_type_id, owner_id))
+    return found
+
+
+def replace_bindings(conn: Connection, portal_id: int, activity_id: int, bindings: Sequence[Binding]) -> None:
+    b = crm_activity_bindings
+    conn.execute(b.delete().where(b.c.portal_id == portal_id, b.c.activity_id == activity_id))
+    if bindings:
+        conn.execute(
+            b.insert(),
+            [
+                {
+                    "portal_id": portal_id,
+                    "activity_id": activity_id,
+                    "owner_type_id": t,
+                    "owner_id": i,
+                    "position": n,
+                }
+                for n, (t, i) in enumerate(bindings)
+            ],
+        )
+
+
+def activities_bound_to(conn: Connection, portal_id: int, owner_type_id: int, owner_id: int) -> list[int]:
+    b = crm_activity_bindings
+    stmt = (
+        sa.select(b.c.activity_id)
+        .where(b.c.portal_id == portal_id, b.c.owner_type_id == owner_type_id, b.c.owner_id == owner_id)
+        .order_by(b.c.activity_id)
+    )
+    return [row[0] for row in conn.execute(stmt)]
+
+
+# --- communications -------------------------------------------------------------------------------------
+
+
+def communications_of(
+    conn: Connection, portal_id: int, activity_ids: Sequence[int]
+) -> dict[int, list[dict[str, Any]]]:
+    found: dict[int, list[dict[str, Any]]] = {i: [] for i in activity_ids}
+    if not activity_ids:
+        return found
+    c = crm_activity_communications
+    stmt = (
+        sa.select(c)
+        .where(c.c.portal_id == portal_id, c.c.activity_id.in_(list(activity_ids)))
+        .order_by(c.c.activity_id, c.c.id)
+    )
+    for row in conn.execute(stmt).mappings():
+        found[row["activity_id"]].append(dict(row))
+    return found
+
+
+def replace_communications(
+    conn: Connection, portal_id: int, activity_id: int, communications: Iterable[dict[str, Any]]
+) -> None:
+    c = crm_activity_communications
+    conn.execute(c.delete().where(c.c.portal_id == portal_id, c.c.activity_id == activity_id))
+    for entry in communications:
+        conn.execute(
+            c.insert().values(
+                portal_id=portal_id,
+                id=next_id(conn, portal_id, "crm_activity_communication"),
+                activity_id=activity_id,
+                **entry,
+            )
+        )
+
+
+# --- files ----------------------------------------------------------------------------------------------
+
+
+def insert_file(conn: Connection, portal_id: int, values: dict[str, Any]) -> int:
+    file_id = next_id(conn, portal_id, "crm_activity_file")
+    conn.execute(crm_activity_files.insert().values(portal_id=portal_id, id=file_id, **values))
+    return file_id
+
+
+def files_of(
+    conn: Connection, portal_id: int, activity_ids: Sequence[int]
+) -> dict[int, list[dict[str, Any]]]:
+    found: dict[int, list[dict[str, Any]]] = {i: [] for i in activity_ids}
+    if not activity_ids:
+        return found
+    f = crm_activity_files
+    stmt = (
+        sa.select(f)
+        .where(f.c.portal_id == portal_id, f.c.activity_id.in_(list(activity_ids)))
+        .order_by(f.c.activity_id, f.c.id)
+    )
+    for row in conn.execute(stmt).mappings():
+        found[row["activity_id"]].append(dict(row))
+    return found
+
+
+def file_by_id(conn: Connection, portal_id: int, file_id: int) -> dict[str, Any] | None:
+    f = crm_activity_files
+    row = conn.execute(sa.select(f).where(f.c.portal_id == portal_id, f.c.id == file_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def delete_files(conn: Connection, portal_id: int, file_ids: Sequence[int]) -> None:
+    if file_ids:
+        f = crm_activity_files
+        conn.execute(f.delete().where(f.c.portal_id == portal_id, f.c.id.in_(list(file_ids))))
+
+
+# --- lists ----------------------------------------------------------------------------------------------
+
+
+def list_rows(conn: Connection, statement: sa.Select[Any]) -> list[dict[str, Any]]:
+    return [dict(r) for r in conn.execute(statement).mappings()]
+
+
+def count_rows(conn: Connection, statement: sa.Select[Any]) -> int:
+    return int(conn.execute(statement).scalar_one())
