@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from typing import Annotated, Any
@@ -14,6 +15,7 @@ from b24crm import errors
 from b24crm.auth.service import NewWebhook
 from b24crm.runtime import Runtime
 from b24crm.settings import Settings
+from b24crm.store import outbox
 
 cli = typer.Typer(help="b24crm: a self-hostable Bitrix24 CRM REST server.", no_args_is_help=True)
 db_cli = typer.Typer(help="Database maintenance.")
@@ -243,6 +245,35 @@ def webhook_create(
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from exc
     _say(f"Webhook: {hook.url(runtime.settings.base_url)}")
+
+
+def _print_rows(rows: list[dict[str, Any]]) -> None:
+    for row in rows:
+        _say(json.dumps(row, ensure_ascii=False, default=str))
+
+
+@cli.command()
+def mail(
+    portal: Annotated[int, typer.Option(help="Portal id.")],
+    after: Annotated[int, typer.Option(help="Only messages with a greater id.")] = 0,
+    db: DbOption = None,
+) -> None:
+    """The outgoing e-mail log: what e-mail activities would have sent (one JSON object a line)."""
+    runtime = _runtime(db)
+    with runtime.db.read() as conn:
+        _print_rows(outbox.list_mail(conn, portal, after=after))
+
+
+@cli.command()
+def events(
+    portal: Annotated[int, typer.Option(help="Portal id.")],
+    after: Annotated[int, typer.Option(help="Only events with a greater id.")] = 0,
+    db: DbOption = None,
+) -> None:
+    """The event outbox: every onCrm* event the portal emitted (one JSON object a line)."""
+    runtime = _runtime(db)
+    with runtime.db.read() as conn:
+        _print_rows(outbox.list_events(conn, portal, after=after))
 
 
 @cli.command()

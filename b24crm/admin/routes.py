@@ -18,7 +18,7 @@ from b24crm import __version__, errors
 from b24crm.auth.service import parse_scopes
 from b24crm.http.render import render, render_error
 from b24crm.runtime import Runtime
-from b24crm.store import tenancy
+from b24crm.store import outbox, tenancy
 from b24crm.store.filters import to_int
 
 ADMIN_HEADER = "x-b24crm-admin-token"
@@ -54,7 +54,9 @@ def admin_endpoint(handler):  # type: ignore[no-untyped-def]
             body = await request.json() if request.method in ("POST", "PUT") and await request.body() else {}
             if not isinstance(body, dict):
                 raise ValueError("the body must be a JSON object")
-            status, result = await run_in_threadpool(handler, runtime, request.path_params, body)
+            status, result = await run_in_threadpool(
+                handler, runtime, {**request.query_params, **request.path_params}, body
+            )
         except errors.ApiError as exc:
             return render_error(exc)
         except (ValueError, TypeError, LookupError) as exc:
@@ -132,6 +134,25 @@ def _webhooks(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) -> 
         return 200, [_webhook_view(w) for w in tenancy.list_webhooks(conn, _portal_id(path))]
 
 
+def _after(path: dict[str, Any]) -> int:
+    try:
+        return to_int(path.get("after") or 0)
+    except ValueError:
+        raise ValueError("after must be an integer") from None
+
+
+def _events(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) -> tuple[int, Any]:
+    """The portal's event outbox, oldest first: what handlers are (or will be) sent."""
+    with runtime.db.read() as conn:
+        return 200, outbox.list_events(conn, _portal_id(path), after=_after(path))
+
+
+def _mail(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) -> tuple[int, Any]:
+    """The portal's outgoing e-mail: recorded by e-mail activities, never sent."""
+    with runtime.db.read() as conn:
+        return 200, outbox.list_mail(conn, _portal_id(path), after=_after(path))
+
+
 def _methods(runtime: Runtime, _path: dict[str, Any], _body: dict[str, Any]) -> tuple[int, Any]:
     return 200, [{"name": s.name, "scope": list(s.scopes), "summary": s.summary} for s in runtime.registry]
 
@@ -145,4 +166,6 @@ routes = [
     Route("/_b24crm/portals/{portal_id:int}", admin_endpoint(_delete_portal), methods=["DELETE"]),
     Route("/_b24crm/portals/{portal_id:int}/users", admin_endpoint(_users), methods=["GET"]),
     Route("/_b24crm/portals/{portal_id:int}/webhooks", admin_endpoint(_webhooks), methods=["GET"]),
+    Route("/_b24crm/portals/{portal_id:int}/events", admin_endpoint(_events), methods=["GET"]),
+    Route("/_b24crm/portals/{portal_id:int}/mail", admin_endpoint(_mail), methods=["GET"]),
 ]

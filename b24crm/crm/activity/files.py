@@ -21,7 +21,10 @@ from urllib.parse import urlencode
 
 from sqlalchemy.engine import Connection
 
-from b24crm.store import crm_activities
+from b24crm.auth.models import User
+from b24crm.crm.activity import access
+from b24crm.crm.permissions import grants_for
+from b24crm.store import crm_activities, tenancy
 
 SHOW_FILE_PATH = "/bitrix/tools/crm_show_file.php"
 ACTIVITY_OWNER_TYPE = 6  # files are shown with ownerTypeId=6 (Activity), ownerId=<activity id>
@@ -124,3 +127,26 @@ class FileStore:
             }
         )
         return f"{base_url}{SHOW_FILE_PATH}?{query}"
+
+
+def downloadable(runtime: Any, file_id: int, token: str) -> tuple[Path, str, str] | None:
+    """(path, name, content type) of a file the token's holder may read now; None otherwise."""
+    store = FileStore(runtime.settings.files_path)
+    holder = store.check_token(token, file_id)
+    if holder is None:
+        return None
+    portal_id, user_id = holder
+    with runtime.db.read() as conn:
+        row = crm_activities.file_by_id(conn, portal_id, file_id)
+        user = tenancy.user_by_id(conn, portal_id, user_id)
+        if row is None or user is None or not user["active"]:
+            return None
+        activity = crm_activities.get_activity(conn, portal_id, row["activity_id"])
+        if activity is None:
+            return None
+        grants = grants_for(conn, portal_id, User.from_row(user))
+        bindings = crm_activities.bindings_of(conn, portal_id, [activity["id"]])[activity["id"]]
+        if not access.may_read(conn, portal_id, grants, activity, bindings):
+            return None
+    path = store.path_of(row)
+    return (path, row["name"], row["content_type"]) if path.is_file() else None

@@ -83,13 +83,8 @@ def _where(ctx: CallContext, filter_: dict[str, Any]) -> tuple[list[Any], list[t
         if key.name not in FILTERABLE:
             continue
         f = BY_NAME[key.name]
-        clause = legacy_filters.where(
-            f.kind,
-            crm_activities.c[f.column],
-            key,
-            value,
-            to_moment=to_moment,  # type: ignore[arg-type]
-        )
+        kind: Any = f.kind  # FILTERABLE holds no object or virtual fields
+        clause = legacy_filters.where(kind, crm_activities.c[f.column], key, value, to_moment=to_moment)
         if clause is not None:
             clauses.append(clause)
     return clauses, pairs
