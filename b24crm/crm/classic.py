@@ -17,7 +17,7 @@ from b24crm.crm import entity_types as et
 from b24crm.crm import items
 from b24crm.crm.fields import ID_TYPES, ItemField, catalogue
 from b24crm.rpc.context import CallContext
-from b24crm.rpc.results import Page, make_page
+from b24crm.rpc.results import Page, legacy_page
 from b24crm.rpc.timeblock import iso
 from b24crm.store import crm_items
 from b24crm.store.filters import split_key, to_int
@@ -443,4 +443,4 @@ def list_items(
     result = [
         render(entity_type_id, r, ctx, fms.get(r["id"]) if selection else None, selection) for r in rows
     ]
-    return make_page(result, offset, total, len(result))
+    return legacy_page(result, offset, total, len(result))

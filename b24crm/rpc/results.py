@@ -36,3 +36,11 @@ def make_page(result: Any, offset: int, total: int | None, rows: int) -> Page:
         return Page(result)
     following = offset + rows
     return Page(result, total=total, next=following if following < total else None)
+
+
+def legacy_page(result: Any, offset: int, total: int | None, rows: int) -> Page:
+    """A page of the vendor's older list methods (``CRestServer::processResponse``): without a count
+    (start=-1) they still answer ``total: 0``."""
+    if total is None:
+        return Page(result, total=0)
+    return make_page(result, offset, total, rows)

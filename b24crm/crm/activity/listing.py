@@ -21,7 +21,7 @@ from b24crm.crm.activity.service import _grants, file_store
 from b24crm.crm.values import InvalidValue, parse_datetime
 from b24crm.rpc.context import CallContext
 from b24crm.rpc.params import php_int
-from b24crm.rpc.results import PAGE_SIZE, Page, page_window
+from b24crm.rpc.results import PAGE_SIZE, Page, legacy_page, page_window
 from b24crm.store import crm_activities as repo
 from b24crm.store import legacy_filters
 from b24crm.store.tables import crm_activities, crm_activity_bindings
@@ -174,10 +174,7 @@ def list_activities(ctx: CallContext, *, select: Any, filter_: Any, order: Any, 
                 item["COMMUNICATIONS"] = [render.communication_out(c) for c in found[activity_id]]
         if with_files:
             _attach_files(conn, ctx, items, ids)
-    if total is None:
-        return Page(items, total=0)
-    following = offset + len(items)
-    return Page(items, total=total, next=following if following < total else None)
+    return legacy_page(items, offset, total, len(items))
 
 
 def _attach_files(conn: Connection, ctx: CallContext, items: list[dict[str, Any]], ids: list[int]) -> None:
