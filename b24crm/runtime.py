@@ -14,6 +14,7 @@ from b24crm.rpc.operating import OperatingMeter
 from b24crm.rpc.registry import Registry
 from b24crm.settings import Settings
 from b24crm.store import migrate
+from b24crm.store.counts import CountCache
 from b24crm.store.engine import Database
 
 
@@ -25,6 +26,7 @@ class Runtime:
         self.registry: Registry = load_methods()
         self.tenancy = Tenancy(self.db, self.clock)
         self.operating = OperatingMeter()
+        self.counts = CountCache()
         self.dispatcher = Dispatcher(self)
         self.admin_token = settings.admin_token or secrets.token_urlsafe(24)
 

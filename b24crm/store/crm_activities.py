@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from b24crm.store.sql import next_id
+from b24crm.store.sql import current_value, next_id
 from b24crm.store.tables import (
     crm_activities,
     crm_activity_bindings,
@@ -17,19 +17,32 @@ from b24crm.store.tables import (
 )
 
 Binding = tuple[int, int]  # (owner type, owner id)
+GENERATION = "crm_activity_generation"
+
+# Built once: a prepared statement skips SQLAlchemy's construction work on the hottest read.
+_BY_ID = sa.select(crm_activities).where(
+    crm_activities.c.portal_id == sa.bindparam("portal_id"), crm_activities.c.id == sa.bindparam("id")
+)
+
+
+def touch(conn: Connection, portal_id: int) -> None:
+    """Bump the portal's activity generation: every write does, so remembered counts expire with it."""
+    next_id(conn, portal_id, GENERATION)
+
+
+def generation(conn: Connection, portal_id: int) -> int:
+    return current_value(conn, portal_id, GENERATION)
 
 
 def insert_activity(conn: Connection, portal_id: int, values: dict[str, Any]) -> int:
     activity_id = next_id(conn, portal_id, "crm_activity")
     conn.execute(crm_activities.insert().values(portal_id=portal_id, id=activity_id, **values))
+    touch(conn, portal_id)
     return activity_id
 
 
 def get_activity(conn: Connection, portal_id: int, activity_id: int) -> dict[str, Any] | None:
-    stmt = sa.select(crm_activities).where(
-        crm_activities.c.portal_id == portal_id, crm_activities.c.id == activity_id
-    )
-    row = conn.execute(stmt).mappings().first()
+    row = conn.execute(_BY_ID, {"portal_id": portal_id, "id": activity_id}).mappings().first()
     return dict(row) if row else None
 
 
@@ -39,6 +52,7 @@ def update_activity(conn: Connection, portal_id: int, activity_id: int, values: 
         .where(crm_activities.c.portal_id == portal_id, crm_activities.c.id == activity_id)
         .values(**values)
     )
+    touch(conn, portal_id)
 
 
 def delete_activity(conn: Connection, portal_id: int, activity_id: int) -> None:
@@ -49,6 +63,7 @@ def delete_activity(conn: Connection, portal_id: int, activity_id: int) -> None:
             crm_activities.c.portal_id == portal_id, crm_activities.c.id == activity_id
         )
     )
+    touch(conn, portal_id)
 
 
 # --- bindings -------------------------------------------------------------------------------------------
@@ -72,6 +87,7 @@ def bindings_of(conn: Connection, portal_id: int, activity_ids: Sequence[int]) -
 def replace_bindings(conn: Connection, portal_id: int, activity_id: int, bindings: Sequence[Binding]) -> None:
     b = crm_activity_bindings
     conn.execute(b.delete().where(b.c.portal_id == portal_id, b.c.activity_id == activity_id))
+    touch(conn, portal_id)
     if bindings:
         conn.execute(
             b.insert(),

@@ -199,9 +199,11 @@ crm_activities = sa.Table(
     sa.Column("result_source_id", sa.String(255), nullable=True),
     sa.Column("autocomplete_rule", sa.Integer, nullable=False, server_default="0"),
     sa.Column("is_incoming_channel", sa.String(1), nullable=False, server_default="N"),
-    # Not on the wire of crm.activity.*: the parent of a todo and its reminder offsets (minutes).
+    # Not on the wire of crm.activity.*: the parent of a todo, its reminder offsets (minutes), and how many
+    # files hang off the activity (so that reads look for them only when there are some).
     sa.Column("parent_id", sa.Integer, nullable=False, server_default="0"),
     sa.Column("ping_offsets", sa.JSON, nullable=True),
+    sa.Column("file_count", sa.Integer, nullable=False, server_default="0"),
     # The default list order (START_TIME ASC), "my open activities by deadline", an owner's timeline, the
     # provider lookups (todo, configurable) and change feeds (>LAST_UPDATED).
     sa.Index("ix_crm_activities_start", "portal_id", "start_time", "id"),

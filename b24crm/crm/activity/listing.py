@@ -9,6 +9,7 @@ first page, ``start=-1`` skips the count and answers ``total: 0``.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import sqlalchemy as sa
@@ -122,10 +123,15 @@ def _selection(select: Any) -> tuple[frozenset[str], bool, bool]:
     return frozenset(shown), communications, files
 
 
+def _filter_key(filter_: Any) -> str:
+    return json.dumps(filter_, sort_keys=True, default=str)
+
+
 def plan(
     conn: Connection, ctx: CallContext, *, filter_: Any, order: Any, columns: tuple[Any, ...]
-) -> tuple[sa.Select[Any], sa.Select[Any]]:
-    """The page query (without offset and limit) and its count query."""
+) -> tuple[sa.Select[Any], sa.Select[Any], bool]:
+    """The page query (without offset and limit), its count query, and whether the count may be
+    remembered (it depends on the stored activities alone: no per-user visibility, no clock)."""
     conditions, pairs = _where(ctx, _array_param(filter_, FILTER_NOT_ARRAY))
     ordering = _order(_array_param(order, ORDER_NOT_ARRAY))
     grants = _grants(conn, ctx)
@@ -150,24 +156,34 @@ def plan(
         )
     page = sa.select(*columns).select_from(source).where(*where).order_by(*ordering)
     count = sa.select(sa.func.count()).select_from(source).where(*where)
-    return page, count
+    cacheable = readable is None and "NOW" not in _filter_key(filter_).upper()
+    return page, count, cacheable
 
 
 def list_activities(ctx: CallContext, *, select: Any, filter_: Any, order: Any, start: Any) -> Page:
     shown, with_communications, with_files = _selection(select)
-    steps, columns = render.columns_for(shown | {"ID"})
+    shape = render.shape_for(shown | {"ID"})
     offset, counted = page_window(start)
     with ctx.db.read() as conn:
-        page, count = plan(conn, ctx, filter_=filter_, order=order, columns=columns)
-        total = repo.count_rows(conn, count) if counted else None
+        page, count, cacheable = plan(conn, ctx, filter_=filter_, order=order, columns=shape.columns)
+        total = None
+        if counted:
+            total = (
+                ctx.runtime.counts.get_or_count(
+                    (ctx.portal.id, repo.generation(conn, ctx.portal.id), _filter_key(filter_)),
+                    lambda: repo.count_rows(conn, count),
+                )
+                if cacheable
+                else repo.count_rows(conn, count)
+            )
         if total is not None and offset >= total:
             offset = 0  # CDBResult::NavQuery: a page past the end is the first page
-        rows = [tuple(r) for r in conn.execute(page.offset(offset).limit(PAGE_SIZE))]
-        items = render.render_rows(rows, steps, ctx.portal.tz)
+        rows = conn.execute(page.offset(offset).limit(PAGE_SIZE)).all()
+        items = render.render_rows(rows, shape, ctx.portal.tz)
         if "ID" not in shown:
             for item in items:
                 del item["ID"]
-        ids = [int(r[0]) for r in rows]  # ID leads every step list
+        ids = [int(r[0]) for r in rows]  # ID leads every selection
         if with_communications:
             found = repo.communications_of(conn, ctx.portal.id, ids)
             for item, activity_id in zip(items, ids, strict=True):
@@ -178,6 +194,8 @@ def list_activities(ctx: CallContext, *, select: Any, filter_: Any, order: Any, 
 
 
 def _attach_files(conn: Connection, ctx: CallContext, items: list[dict[str, Any]], ids: list[int]) -> None:
+    if not ids:
+        return
     store = file_store(ctx)
     base = ctx.runtime.settings.base_url
     found = repo.files_of(conn, ctx.portal.id, ids)
@@ -190,8 +208,13 @@ def _attach_files(conn: Connection, ctx: CallContext, items: list[dict[str, Any]
 
 
 def render_one(conn: Connection, ctx: CallContext, row: dict[str, Any]) -> dict[str, Any]:
-    steps, columns = render.columns_for(render.DEFAULT_NAMES)
-    values = tuple(row[c.name] for c in columns)
-    item = render.render_rows([values], steps, ctx.portal.tz)[0]
-    _attach_files(conn, ctx, [item], [row["id"]])
+    shape = render.shape_for(render.DEFAULT_NAMES)
+    values = tuple(
+        render.integer(row[name.lower()], ctx.portal.tz) if convert is render.integer else row[name.lower()]
+        for name, convert in render.STEPS
+        if name in shape.names
+    )
+    item = render.render_rows([values], shape, ctx.portal.tz)[0]
+    if row["file_count"]:
+        _attach_files(conn, ctx, [item], [row["id"]])
     return item

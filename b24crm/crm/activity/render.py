@@ -6,10 +6,13 @@ when empty, ``SETTINGS``/``PROVIDER_PARAMS`` are ``[]`` when empty and objects o
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import tzinfo
 from functools import cache
 from typing import Any
+
+import sqlalchemy as sa
 
 from b24crm.crm.activity.fields import BY_NAME, OUTPUT_ORDER
 from b24crm.rpc.timeblock import iso
@@ -18,7 +21,7 @@ from b24crm.store.tables import crm_activities
 Converter = Callable[[Any, tzinfo], Any]
 
 
-def _integer(v: Any, tz: tzinfo) -> Any:
+def integer(v: Any, tz: tzinfo) -> Any:
     return None if v is None else str(v)
 
 
@@ -41,7 +44,7 @@ def _text(v: Any, tz: tzinfo) -> Any:
 
 
 _BY_KIND: dict[str, Converter] = {
-    "int": _integer,
+    "int": integer,
     "datetime": _moment,
     "double": _number,
     "object": _object,
@@ -56,23 +59,43 @@ STEPS: tuple[tuple[str, Converter], ...] = tuple(
 DEFAULT_NAMES: frozenset[str] = frozenset(OUTPUT_ORDER)
 
 
+@dataclass(frozen=True)
+class Shape:
+    """How to read and write one selection: the columns to select (integers cast to text by the database,
+    so that most values need no Python work), the names in order, and the few positions to convert."""
+
+    names: tuple[str, ...]
+    columns: tuple[Any, ...]
+    conversions: tuple[tuple[int, str, Converter], ...]
+
+
 @cache
-def columns_for(names: frozenset[str]) -> tuple[tuple[tuple[str, Converter], ...], tuple[Any, ...]]:
-    """The render steps and the table columns (same order) that show ``names``."""
-    steps = tuple(step for step in STEPS if step[0] in names)
-    return steps, tuple(crm_activities.c[name.lower()] for name, _ in steps)
+def shape_for(names: frozenset[str]) -> Shape:
+    steps = [step for step in STEPS if step[0] in names]
+    columns: list[Any] = []
+    conversions: list[tuple[int, str, Converter]] = []
+    for position, (name, convert) in enumerate(steps):
+        column = crm_activities.c[name.lower()]
+        if convert is integer:
+            columns.append(sa.cast(column, sa.Text).label(column.name))
+        else:
+            columns.append(column)
+            if convert is not _text:
+                conversions.append((position, name, convert))
+    return Shape(tuple(n for n, _ in steps), tuple(columns), tuple(conversions))
 
 
-def render_rows(
-    rows: list[tuple[Any, ...]], steps: tuple[tuple[str, Converter], ...], tz: tzinfo
-) -> list[dict[str, Any]]:
-    """Rows fetched in the order of ``steps`` -> answer objects (the hot loop of every list page)."""
-    names = [name for name, _ in steps]
-    converters = [convert for _, convert in steps]
-    return [
-        dict(zip(names, [convert(v, tz) for convert, v in zip(converters, row, strict=True)], strict=True))
-        for row in rows
-    ]
+def render_rows(rows: Sequence[Any], shape: Shape, tz: tzinfo) -> list[dict[str, Any]]:
+    """Rows selected with ``shape.columns`` -> answer objects (the hot loop of every list page)."""
+    names = shape.names
+    conversions = shape.conversions
+    out = []
+    for row in rows:
+        item = dict(zip(names, row, strict=True))
+        for position, name, convert in conversions:
+            item[name] = convert(row[position], tz)
+        out.append(item)
+    return out
 
 
 def communication_out(row: dict[str, Any]) -> dict[str, Any]:

@@ -370,7 +370,9 @@ def add(ctx: CallContext, fields_raw: Any) -> int:
             activity_id = crm_activities.insert_activity(conn, ctx.portal.id, record)
             crm_activities.replace_bindings(conn, ctx.portal.id, activity_id, bindings)
             _save_communications(conn, ctx.portal.id, activity_id, communications)
-            written = store.save(conn, ctx.portal.id, activity_id, uploads, now)
+            if uploads:
+                written = store.save(conn, ctx.portal.id, activity_id, uploads, now)
+                crm_activities.update_activity(conn, ctx.portal.id, activity_id, {"file_count": len(uploads)})
             outbox.emit_entity(conn, ctx.portal.id, outbox.ACTIVITY_ADD, activity_id, now)
             if mail.is_outgoing(record):
                 mail_problems = mail.send(conn, ctx.portal.id, activity_id, record, communications, now)
@@ -477,15 +479,16 @@ def update(ctx: CallContext, activity_id_raw: Any, fields_raw: Any) -> bool:
                 changes["deadline"] = merged["deadline"]
             _core_checks(merged)
             changes.update(last_updated=now, editor_id=ctx.user.id)
-            crm_activities.update_activity(conn, ctx.portal.id, activity_id, changes)
-            if bindings is not None and communications is not None:
-                set_bindings(conn, ctx.portal.id, activity_id, bindings)
-                _save_communications(conn, ctx.portal.id, activity_id, communications)
             if uploads:
                 old = crm_activities.files_of(conn, ctx.portal.id, [activity_id])[activity_id]
                 crm_activities.delete_files(conn, ctx.portal.id, [f["id"] for f in old])
                 replaced = [store.path_of(f) for f in old]
                 written = store.save(conn, ctx.portal.id, activity_id, uploads, now)
+                changes["file_count"] = len(uploads)
+            crm_activities.update_activity(conn, ctx.portal.id, activity_id, changes)
+            if bindings is not None and communications is not None:
+                set_bindings(conn, ctx.portal.id, activity_id, bindings)
+                _save_communications(conn, ctx.portal.id, activity_id, communications)
             outbox.emit_entity(conn, ctx.portal.id, outbox.ACTIVITY_UPDATE, activity_id, now)
     except BaseException:
         store.discard(written)

@@ -65,6 +65,7 @@ def upgrade() -> None:
         sa.Column("is_incoming_channel", sa.String(1), nullable=False, server_default="N"),
         sa.Column("parent_id", sa.Integer, nullable=False, server_default="0"),
         sa.Column("ping_offsets", sa.JSON, nullable=True),
+        sa.Column("file_count", sa.Integer, nullable=False, server_default="0"),
         sa.PrimaryKeyConstraint("portal_id", "id", name="pk_crm_activities"),
         _portal_fk("crm_activities"),
     )
