@@ -16,6 +16,7 @@ from starlette.routing import Route
 
 from b24crm import __version__, errors
 from b24crm.auth.service import parse_scopes
+from b24crm.crm.activity import pings
 from b24crm.http.render import render, render_error
 from b24crm.runtime import Runtime
 from b24crm.store import outbox, tenancy
@@ -153,6 +154,11 @@ def _mail(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) -> tupl
         return 200, outbox.list_mail(conn, _portal_id(path), after=_after(path))
 
 
+def _reminders(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) -> tuple[int, Any]:
+    """The portal's todo reminders; those whose time has come (by the server's clock) carry ``fired``."""
+    return 200, pings.reminders(runtime.db, _portal_id(path), runtime.clock.now())
+
+
 def _methods(runtime: Runtime, _path: dict[str, Any], _body: dict[str, Any]) -> tuple[int, Any]:
     return 200, [{"name": s.name, "scope": list(s.scopes), "summary": s.summary} for s in runtime.registry]
 
@@ -168,4 +174,5 @@ routes = [
     Route("/_b24crm/portals/{portal_id:int}/webhooks", admin_endpoint(_webhooks), methods=["GET"]),
     Route("/_b24crm/portals/{portal_id:int}/events", admin_endpoint(_events), methods=["GET"]),
     Route("/_b24crm/portals/{portal_id:int}/mail", admin_endpoint(_mail), methods=["GET"]),
+    Route("/_b24crm/portals/{portal_id:int}/reminders", admin_endpoint(_reminders), methods=["GET"]),
 ]

@@ -14,6 +14,8 @@ FAMILIES = (
     "b24crm.methods.crm_type",
     "b24crm.methods.crm_classic",
     "b24crm.methods.crm_activity",
+    "b24crm.methods.crm_activity_todo",
+    "b24crm.methods.crm_activity_binding",
 )
 
 

@@ -14,6 +14,7 @@ from b24crm.store.tables import (
     crm_activity_bindings,
     crm_activity_communications,
     crm_activity_files,
+    crm_activity_reminders,
 )
 
 Binding = tuple[int, int]  # (owner type, owner id)
@@ -56,7 +57,12 @@ def update_activity(conn: Connection, portal_id: int, activity_id: int, values: 
 
 
 def delete_activity(conn: Connection, portal_id: int, activity_id: int) -> None:
-    for table in (crm_activity_bindings, crm_activity_communications, crm_activity_files):
+    for table in (
+        crm_activity_bindings,
+        crm_activity_communications,
+        crm_activity_files,
+        crm_activity_reminders,
+    ):
         conn.execute(table.delete().where(table.c.portal_id == portal_id, table.c.activity_id == activity_id))
     conn.execute(
         crm_activities.delete().where(
@@ -197,3 +203,38 @@ def list_rows(conn: Connection, statement: sa.Select[Any]) -> list[dict[str, Any
 
 def count_rows(conn: Connection, statement: sa.Select[Any]) -> int:
     return int(conn.execute(statement).scalar_one())
+
+
+# --- reminders ------------------------------------------------------------------------------------------
+
+
+def replace_reminders(
+    conn: Connection, portal_id: int, activity_id: int, reminders: Iterable[dict[str, Any]]
+) -> None:
+    """The activity's pending reminders become ``reminders``; fired ones stay as the record of them."""
+    r = crm_activity_reminders
+    conn.execute(
+        r.delete().where(r.c.portal_id == portal_id, r.c.activity_id == activity_id, r.c.fired.is_(None))
+    )
+    for reminder in reminders:
+        conn.execute(
+            r.insert().values(
+                portal_id=portal_id,
+                id=next_id(conn, portal_id, "crm_activity_reminder"),
+                activity_id=activity_id,
+                **reminder,
+            )
+        )
+
+
+def fire_due_reminders(conn: Connection, now: float) -> int:
+    """Mark every reminder whose time has come as fired (all portals); answers how many."""
+    r = crm_activity_reminders
+    stmt = r.update().where(r.c.fired.is_(None), r.c.due <= now).values(fired=now)
+    return conn.execute(stmt).rowcount or 0
+
+
+def reminders_of_portal(conn: Connection, portal_id: int) -> list[dict[str, Any]]:
+    r = crm_activity_reminders
+    stmt = sa.select(r).where(r.c.portal_id == portal_id).order_by(r.c.due, r.c.id)
+    return [dict(row) for row in conn.execute(stmt).mappings()]

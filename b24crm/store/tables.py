@@ -256,6 +256,22 @@ crm_activity_files = sa.Table(
     sa.Index("ix_crm_activity_files_activity", "portal_id", "activity_id"),
 )
 
+# Reminders of a todo: one row per ping offset, due at the deadline minus the offset; ``fired`` is set when
+# the server's clock passes ``due`` (the reminder the responsible user gets).
+crm_activity_reminders = sa.Table(
+    "crm_activity_reminders",
+    metadata,
+    sa.Column("portal_id", sa.Integer, sa.ForeignKey("portals.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("activity_id", sa.Integer, nullable=False),
+    sa.Column("user_id", sa.Integer, nullable=False),
+    sa.Column("offset_minutes", sa.Integer, nullable=False),
+    sa.Column("due", sa.Float, nullable=False),
+    sa.Column("fired", sa.Float, nullable=True),
+    sa.Index("ix_crm_activity_reminders_activity", "portal_id", "activity_id"),
+    sa.Index("ix_crm_activity_reminders_due", "fired", "due"),
+)
+
 # --- Events and mail -----------------------------------------------------------------------------------
 
 # The transactional outbox: each change writes its event here in the same transaction (nothing on

@@ -128,6 +128,22 @@ def upgrade() -> None:
     )
     op.create_index("ix_crm_activity_files_activity", "crm_activity_files", ["portal_id", "activity_id"])
     op.create_table(
+        "crm_activity_reminders",
+        sa.Column("portal_id", sa.Integer, nullable=False),
+        sa.Column("id", sa.Integer, autoincrement=False, nullable=False),
+        sa.Column("activity_id", sa.Integer, nullable=False),
+        sa.Column("user_id", sa.Integer, nullable=False),
+        sa.Column("offset_minutes", sa.Integer, nullable=False),
+        sa.Column("due", sa.Float, nullable=False),
+        sa.Column("fired", sa.Float, nullable=True),
+        sa.PrimaryKeyConstraint("portal_id", "id", name="pk_crm_activity_reminders"),
+        _portal_fk("crm_activity_reminders"),
+    )
+    op.create_index(
+        "ix_crm_activity_reminders_activity", "crm_activity_reminders", ["portal_id", "activity_id"]
+    )
+    op.create_index("ix_crm_activity_reminders_due", "crm_activity_reminders", ["fired", "due"])
+    op.create_table(
         "event_outbox",
         sa.Column("portal_id", sa.Integer, nullable=False),
         sa.Column("id", sa.Integer, autoincrement=False, nullable=False),
@@ -158,6 +174,7 @@ def downgrade() -> None:
     for table in (
         "mail_outbox",
         "event_outbox",
+        "crm_activity_reminders",
         "crm_activity_files",
         "crm_activity_communications",
         "crm_activity_bindings",

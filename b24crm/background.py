@@ -1,0 +1,36 @@
+"""Work the server does on its own while it runs: firing todo reminders whose time has come."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+
+from b24crm.crm.activity import pings
+
+log = logging.getLogger("b24crm")
+
+REMINDER_TICK = 5.0  # seconds between looks for todo reminders whose time has come
+
+
+@asynccontextmanager
+async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    runtime = app.state.runtime
+
+    async def tick() -> None:
+        while True:
+            await asyncio.sleep(REMINDER_TICK)
+            try:
+                await run_in_threadpool(pings.fire_due, runtime.db, runtime.clock.now())
+            except Exception:  # a busy or restarting database: the next tick tries again
+                log.exception("firing reminders failed")
+
+    task = asyncio.create_task(tick())
+    try:
+        yield
+    finally:
+        task.cancel()

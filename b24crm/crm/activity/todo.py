@@ -1,0 +1,298 @@
+"""Universal activities (crm.activity.todo.*): activities of the ``CRM_TODO`` provider, made and changed
+through the vendor's D7 controller (``Crm\\Controller\\Activity\\ToDo``; reference: core.md §3).
+
+A todo is stored like every activity: TYPE_ID 6, SUBJECT from the title, DESCRIPTION in BBCode,
+START_TIME = END_TIME = DEADLINE = the deadline, the colour in ``SETTINGS.COLOR``, the ping offsets kept,
+so crm.activity.get and list show it exactly so.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from b24crm import errors
+from b24crm.crm import entity_types as et
+from b24crm.crm.activity import access, pings
+from b24crm.crm.activity.service import PROVIDER, set_bindings
+from b24crm.crm.permissions import Grants, grants_for
+from b24crm.crm.values import InvalidValue, parse_datetime
+from b24crm.events import outbox
+from b24crm.rpc.context import CallContext
+from b24crm.rpc.params import php_int
+from b24crm.store import crm_activities, crm_items, crm_types
+from b24crm.store.crm_activities import Binding
+
+PROVIDER_ID, PROVIDER_TYPE_ID = "CRM_TODO", "TODO"
+BBCODE = 2
+COLORS = ("default", "1", "2", "3", "4", "5", "6", "7")
+
+NOT_FOUND = errors.ErrorSpec("NOT_FOUND", "Item was not found.")
+OWNER_NOT_FOUND = errors.ErrorSpec("OWNER_NOT_FOUND", "Owner was not found")
+ACCESS_DENIED = errors.ErrorSpec("ACCESS_DENIED", "Access denied")
+WRONG_DATETIME_FORMAT = errors.ErrorSpec("WRONG_DATETIME_FORMAT", "Incorrect date format.")
+COMPLETED = errors.ErrorSpec("CAN_NOT_UPDATE_COMPLETED_TODO", "Cannot edit completed activity.")
+COLOR_COMPLETED = errors.ErrorSpec(
+    "CAN_NOT_UPDATE_COLOR_COMPLETED_TODO", "Cannot change the color because the activity is completed."
+)
+WRONG_COLOR = errors.ErrorSpec("CAN_NOT_UPDATE_WRONG_COLOR_TODO", "Invalid color value")
+RESPONSIBLE_COMPLETED = errors.ErrorSpec(
+    "CAN_NOT_UPDATE_RESPONSIBLE_USER_COMPLETED_TODO",
+    "Cannot change responsible person because the activity is completed.",
+)
+RESPONSIBLE_INVALID = errors.ErrorSpec(
+    "INVALID_ARG_VALUE", 'Parameter "responsibleId" must be greater than 0'
+)
+PARENT_COMPLETED = errors.ErrorSpec(
+    "ERROR_PARENT_ACTIVITY_RESTRICT", "Cannot plan a child activity for a completed activity."
+)
+
+
+def _deadline(value: str, tz: Any) -> float:
+    """``Controller\\Base::prepareDatetime``: ISO 8601 with or without an offset (none: the portal's zone)."""
+    try:
+        return parse_datetime(value, tz)
+    except (InvalidValue, ValueError, OverflowError):
+        raise WRONG_DATETIME_FORMAT() from None
+
+
+def owner_type_known(conn: Connection, portal_id: int, entity_type_id: int) -> bool:
+    if entity_type_id in et.ITEM_TYPES:
+        return True
+    return et.is_dynamic_range(entity_type_id) and (
+        crm_types.type_by_entity_type(conn, portal_id, entity_type_id) is not None
+    )
+
+
+def _owner_for_add(conn: Connection, ctx: CallContext, grants: Grants, owner: Binding) -> None:
+    owner_type_id, owner_id = owner
+    if owner_id <= 0 or not owner_type_known(conn, ctx.portal.id, owner_type_id):
+        raise NOT_FOUND()  # ItemIdentifier::createFromArray refuses it
+    if crm_items.get_item(conn, ctx.portal.id, owner_type_id, owner_id) is None:
+        raise OWNER_NOT_FOUND()
+    if not access.may_item(conn, ctx.portal.id, grants, owner, "edit"):
+        raise ACCESS_DENIED()
+
+
+def ping_offsets(value: Any) -> list[int]:
+    """``PingSettingsProvider::filterOffsets``: numbers >= 0, unique, in order."""
+    entries = value.values() if isinstance(value, dict) else value if isinstance(value, list) else []
+    kept: list[int] = []
+    for entry in entries:
+        if isinstance(entry, bool) or not isinstance(entry, (int, float, str)):
+            continue
+        try:
+            number = float(entry)
+        except ValueError:
+            continue
+        if number >= 0 and int(number) not in kept:
+            kept.append(int(number))
+    return kept
+
+
+def _settings_with_color(settings: Any, color: str | None) -> Any:
+    current = dict(settings) if isinstance(settings, dict) else {}
+    if color is not None and str(color) in COLORS:
+        current["COLOR"] = str(color)
+    return current or None
+
+
+def _parent(conn: Connection, portal_id: int, parent_id: int | None) -> dict[str, Any] | None:
+    if not parent_id or parent_id <= 0:
+        return None
+    return crm_activities.get_activity(conn, portal_id, parent_id)  # a missing parent is ignored
+
+
+def _complete(conn: Connection, ctx: CallContext, row: dict[str, Any], now: float) -> None:
+    if row["completed"] != "Y":
+        crm_activities.update_activity(
+            conn,
+            ctx.portal.id,
+            row["id"],
+            {"completed": "Y", "status": 2, "last_updated": now, "editor_id": ctx.user.id},
+        )
+        pings.cancel(conn, ctx.portal.id, row["id"])
+        outbox.emit_entity(conn, ctx.portal.id, outbox.ACTIVITY_UPDATE, row["id"], now)
+
+
+def add(ctx: CallContext, args: dict[str, Any]) -> dict[str, int]:
+    tz = ctx.portal.tz
+    now = ctx.clock.now()
+    owner = (args["ownerTypeId"], args["ownerId"])
+    with ctx.db.write() as conn:
+        grants = grants_for(conn, ctx.portal.id, ctx.user)
+        _owner_for_add(conn, ctx, grants, owner)
+        deadline = _deadline(args["deadline"], tz)
+        parent = _parent(conn, ctx.portal.id, args["parentActivityId"])
+        if parent is not None and parent["completed"] == "Y":
+            raise PARENT_COMPLETED()
+        bindings: list[Binding] = [owner]
+        associated = 0
+        if parent is not None:
+            parent_bindings = crm_activities.bindings_of(conn, ctx.portal.id, [parent["id"]])[parent["id"]]
+            bindings = parent_bindings or bindings
+            associated = parent["id"] if owner in parent_bindings else 0
+        responsible = args["responsibleId"] or ctx.user.id
+        offsets = ping_offsets(args["pingOffsets"])
+        record = {
+            "owner_type_id": owner[0],
+            "owner_id": owner[1],
+            "type_id": PROVIDER,
+            "provider_id": PROVIDER_ID,
+            "provider_type_id": PROVIDER_TYPE_ID,
+            "associated_entity_id": associated,
+            "subject": args["title"],
+            "description": args["description"],
+            "description_type": BBCODE,
+            "start_time": deadline,
+            "end_time": deadline,
+            "deadline": deadline,
+            "completed": "N",
+            "status": 1,
+            "responsible_id": responsible,
+            "priority": 1,
+            "direction": 0,
+            "settings": _settings_with_color(None, args["colorId"]),
+            "author_id": ctx.user.id,
+            "editor_id": ctx.user.id,
+            "created": now,
+            "last_updated": now,
+            "parent_id": parent["id"] if parent is not None else 0,
+            "ping_offsets": offsets,
+        }
+        activity_id = crm_activities.insert_activity(conn, ctx.portal.id, record)
+        set_bindings(conn, ctx.portal.id, activity_id, bindings)
+        pings.schedule(conn, ctx.portal.id, activity_id, responsible, deadline, offsets)
+        outbox.emit_entity(conn, ctx.portal.id, outbox.ACTIVITY_ADD, activity_id, now)
+        if parent is not None:
+            _complete(conn, ctx, parent, now)
+    return {"id": activity_id}
+
+
+def load(
+    conn: Connection, ctx: CallContext, owner_type_id: int, owner_id: int, todo_id: Any
+) -> dict[str, Any]:
+    """``loadEntity``: the todo with that id bound to that owner, or the vendor's errors."""
+    if not owner_type_known(conn, ctx.portal.id, owner_type_id):
+        raise errors.ApiError("100", "The provided $entityTypeId is invalid")
+    if owner_id <= 0:
+        raise errors.ApiError(
+            "100",
+            "The value of an argument 'The provided $entityId is invalid' is outside the allowable range of "
+            "values: not less than 1",
+        )
+    todo_id = php_int(todo_id)
+    row = crm_activities.get_activity(conn, ctx.portal.id, todo_id) if todo_id > 0 else None
+    if row is None or row["provider_id"] != PROVIDER_ID:
+        raise NOT_FOUND()
+    if (owner_type_id, owner_id) not in crm_activities.bindings_of(conn, ctx.portal.id, [todo_id])[todo_id]:
+        raise NOT_FOUND()
+    return row
+
+
+def _editable(conn: Connection, ctx: CallContext, row: dict[str, Any], owner: Binding) -> None:
+    grants = grants_for(conn, ctx.portal.id, ctx.user)
+    if not access.may_item(conn, ctx.portal.id, grants, owner, "edit"):
+        raise ACCESS_DENIED()
+
+
+def _save(
+    conn: Connection, ctx: CallContext, row: dict[str, Any], changes: dict[str, Any], now: float
+) -> dict[str, int]:
+    changes.update(last_updated=now, editor_id=ctx.user.id)
+    crm_activities.update_activity(conn, ctx.portal.id, row["id"], changes)
+    merged = {**row, **changes}
+    if {"deadline", "ping_offsets", "responsible_id"} & set(changes):
+        pings.schedule(
+            conn,
+            ctx.portal.id,
+            row["id"],
+            merged["responsible_id"],
+            merged["deadline"],
+            merged["ping_offsets"] or [],
+        )
+    outbox.emit_entity(conn, ctx.portal.id, outbox.ACTIVITY_UPDATE, row["id"], now)
+    return {"id": row["id"]}
+
+
+def update(ctx: CallContext, args: dict[str, Any]) -> dict[str, int]:
+    tz = ctx.portal.tz
+    now = ctx.clock.now()
+    owner = (args["ownerTypeId"], args["ownerId"])
+    with ctx.db.write() as conn:
+        row = load(conn, ctx, *owner, args["id"])
+        _editable(conn, ctx, row, owner)
+        if row["completed"] == "Y":
+            raise COMPLETED()
+        deadline = _deadline(args["deadline"], tz)
+        parent = _parent(conn, ctx.portal.id, args["parentActivityId"])
+        if parent is not None and parent["completed"] == "Y" and parent["id"] != row["parent_id"]:
+            raise PARENT_COMPLETED()
+        changes: dict[str, Any] = {
+            "subject": args["title"],
+            "description": args["description"],
+            "start_time": deadline,
+            "end_time": deadline,
+            "deadline": deadline,
+            "ping_offsets": ping_offsets(args["pingOffsets"]),
+            "settings": _settings_with_color(row["settings"], args["colorId"]),
+        }
+        if args["responsibleId"]:
+            changes["responsible_id"] = args["responsibleId"]
+        if parent is not None and parent["id"] != row["id"]:
+            changes["parent_id"] = parent["id"]
+        result = _save(conn, ctx, row, changes, now)
+        if parent is not None and parent["id"] != row["id"]:
+            _complete(conn, ctx, parent, now)
+        return result
+
+
+def _update_one(ctx: CallContext, args: dict[str, Any], change: Any) -> dict[str, int]:
+    now = ctx.clock.now()
+    owner = (args["ownerTypeId"], args["ownerId"])
+    with ctx.db.write() as conn:
+        row = load(conn, ctx, *owner, args["id"])
+        _editable(conn, ctx, row, owner)
+        return _save(conn, ctx, row, change(row), now)
+
+
+def update_deadline(ctx: CallContext, args: dict[str, Any]) -> dict[str, int]:
+    def change(row: dict[str, Any]) -> dict[str, Any]:
+        deadline = _deadline(args["value"], ctx.portal.tz)
+        if row["completed"] == "Y":  # BaseActivity::save refuses a completed todo
+            raise COMPLETED()
+        return {"start_time": deadline, "end_time": deadline, "deadline": deadline}
+
+    return _update_one(ctx, args, change)
+
+
+def update_description(ctx: CallContext, args: dict[str, Any]) -> dict[str, int]:
+    def change(row: dict[str, Any]) -> dict[str, Any]:
+        if row["completed"] == "Y":
+            raise COMPLETED()
+        return {"description": args["value"]}
+
+    return _update_one(ctx, args, change)
+
+
+def update_color(ctx: CallContext, args: dict[str, Any]) -> dict[str, int]:
+    def change(row: dict[str, Any]) -> dict[str, Any]:
+        if row["completed"] == "Y":
+            raise COLOR_COMPLETED()
+        if str(args["colorId"]) not in COLORS:
+            raise WRONG_COLOR()
+        return {"settings": _settings_with_color(row["settings"], args["colorId"])}
+
+    return _update_one(ctx, args, change)
+
+
+def update_responsible(ctx: CallContext, args: dict[str, Any]) -> dict[str, int]:
+    def change(row: dict[str, Any]) -> dict[str, Any]:
+        if row["completed"] == "Y":
+            raise RESPONSIBLE_COMPLETED()
+        if args["responsibleId"] <= 0:
+            raise RESPONSIBLE_INVALID()
+        return {"responsible_id": args["responsibleId"]}
+
+    return _update_one(ctx, args, change)
