@@ -14,7 +14,6 @@ import sqlalchemy as sa
 
 from b24crm.crm import entity_types as et
 from b24crm.store import crm_activities as activities_repo
-from b24crm.store import crm_activities as activity_store
 from b24crm.store import sql, tenancy
 from b24crm.store.engine import Database
 from b24crm.store.tables import (
@@ -253,11 +252,9 @@ def seed_activities(
             conn.execute(crm_activity_bindings.insert(), bindings)
             if comms:
                 conn.execute(crm_activity_communications.insert(), comms)
-            activity_store.touch(conn, portal_id)  # counts a running server remembers expire
+            activities_repo.touch(conn, portal_id)  # remembered list counts must not outlive the load
         next_comm += len(comms)
         done += size
         progress(size)
-    with db.write() as conn:
-        activities_repo.touch(conn, portal_id)  # remembered list counts must not outlive the load
     db.maintain("crm_activities", "crm_activity_bindings", "crm_activity_communications")
     return first, first + count - 1

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from b24crm.rpc.params import php_int
+
 
 @dataclass(frozen=True)
 class Page:
@@ -44,3 +46,11 @@ def legacy_page(result: Any, offset: int, total: int | None, rows: int) -> Page:
     if total is None:
         return Page(result, total=0)
     return make_page(result, offset, total, rows)
+
+
+def legacy_window(start: Any) -> tuple[int, bool]:
+    """``CRestServer``'s ``intval($start)``: any negative start skips the count (``nTopCount``)."""
+    value = php_int(start)
+    if value < 0:
+        return 0, False
+    return value - value % PAGE_SIZE, True

@@ -73,11 +73,20 @@ def readable_condition(conn: Connection, portal_id: int, grants: Grants) -> sa.C
         readable.append(sa.exists().where(bound, b.c.owner_type_id.in_(everything)))
     own = [t for t, level in levels.items() if level == OWN]
     if own:
-        mine = sa.and_(
-            items_table.c.portal_id == b.c.portal_id,
-            items_table.c.entity_type_id == b.c.owner_type_id,
-            items_table.c.id == b.c.owner_id,
-            items_table.c.assigned_by_id == grants.user_id,
+        mine = (
+            sa.select(1)
+            .select_from(
+                b.join(
+                    items_table,
+                    sa.and_(
+                        items_table.c.portal_id == b.c.portal_id,
+                        items_table.c.entity_type_id == b.c.owner_type_id,
+                        items_table.c.id == b.c.owner_id,
+                    ),
+                )
+            )
+            .where(bound, b.c.owner_type_id.in_(own), items_table.c.assigned_by_id == grants.user_id)
+            .correlate(crm_activities)
         )
-        readable.append(sa.exists().where(bound, b.c.owner_type_id.in_(own), sa.exists().where(mine)))
+        readable.append(sa.exists(mine))
     return sa.or_(*readable)

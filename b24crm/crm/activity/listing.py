@@ -22,7 +22,7 @@ from b24crm.crm.activity.service import _grants, file_store
 from b24crm.crm.values import InvalidValue, parse_datetime
 from b24crm.rpc.context import CallContext
 from b24crm.rpc.params import php_int
-from b24crm.rpc.results import PAGE_SIZE, Page, legacy_page, page_window
+from b24crm.rpc.results import PAGE_SIZE, Page, legacy_page, legacy_window
 from b24crm.store import crm_activities as repo
 from b24crm.store import legacy_filters
 from b24crm.store.tables import crm_activities, crm_activity_bindings
@@ -132,9 +132,9 @@ def plan(
 ) -> tuple[sa.Select[Any], sa.Select[Any], bool]:
     """The page query (without offset and limit), its count query, and whether the count may be
     remembered (it depends on the stored activities alone: no per-user visibility, no clock)."""
-    conditions, pairs = _where(ctx, _array_param(filter_, FILTER_NOT_ARRAY))
+    grants = _grants(conn, ctx)  # before the parameters, as the vendor's dispatcher
     ordering = _order(_array_param(order, ORDER_NOT_ARRAY))
-    grants = _grants(conn, ctx)
+    conditions, pairs = _where(ctx, _array_param(filter_, FILTER_NOT_ARRAY))
     readable = access.readable_condition(conn, ctx.portal.id, grants)
     where = [crm_activities.c.portal_id == ctx.portal.id, *conditions]
     if readable is not None:
@@ -163,7 +163,7 @@ def plan(
 def list_activities(ctx: CallContext, *, select: Any, filter_: Any, order: Any, start: Any) -> Page:
     shown, with_communications, with_files = _selection(select)
     shape = render.shape_for(shown | {"ID"})
-    offset, counted = page_window(start)
+    offset, counted = legacy_window(start)
     with ctx.db.read() as conn:
         page, count, cacheable = plan(conn, ctx, filter_=filter_, order=order, columns=shape.columns)
         total = None
@@ -176,8 +176,9 @@ def list_activities(ctx: CallContext, *, select: Any, filter_: Any, order: Any, 
                 if cacheable
                 else repo.count_rows(conn, count)
             )
-        if total is not None and offset >= total:
-            offset = 0  # CDBResult::NavQuery: a page past the end is the first page
+        past_end = total is not None and offset >= total
+        if past_end:
+            offset = 0  # CDBResult::NavQuery: a page past the end is the first page, without next
         rows = conn.execute(page.offset(offset).limit(PAGE_SIZE)).all()
         items = render.render_rows(rows, shape, ctx.portal.tz)
         if "ID" not in shown:
@@ -190,6 +191,8 @@ def list_activities(ctx: CallContext, *, select: Any, filter_: Any, order: Any, 
                 item["COMMUNICATIONS"] = [render.communication_out(c) for c in found[activity_id]]
         if with_files:
             _attach_files(conn, ctx, items, ids)
+    if past_end:
+        return Page(items, total=total)
     return legacy_page(items, offset, total, len(items))
 
 

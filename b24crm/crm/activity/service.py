@@ -169,11 +169,11 @@ def _communications_in(raw: Any, type_id: int, owner: Binding | None) -> list[di
         expected = {CALL: "PHONE", EMAIL: "EMAIL"}.get(type_id)
         if not kind:
             kind = expected or ""
-        elif expected is not None and kind.upper() != expected:
+        elif expected is not None and kind != expected:  # compared exactly, as the vendor does
             continue
         accepted.append(
             {
-                "type": kind.upper() if expected else kind,
+                "type": kind,
                 "value": value,
                 "entity_type_id": entity_type_id,
                 "entity_id": entity_id,
@@ -314,24 +314,24 @@ def _app_id(ctx: CallContext) -> int | None:
 
 
 def add(ctx: CallContext, fields_raw: Any) -> int:
-    fields_in = fields_param(fields_raw)
     tz = ctx.portal.tz
-    record = internalize(fields_in, tz, updating=False)
-    owner: Binding | None = None
-    bindings: list[Binding] = []
-    if record.get("owner_type_id", 0) > 0 and record.get("owner_id", 0) > 0:
-        owner = (record["owner_type_id"], record["owner_id"])
-        bindings.append(owner)
-    if not str(record.get("subject", "")).strip():
-        raise SUBJECT_EMPTY()
     now = ctx.clock.now()
-    uploads = parse_uploads(fields_in.get("FILES") or fields_in.get("WEBDAV_ELEMENTS"))
     store = file_store(ctx)
     written: list[Path] = []
     mail_problems: list[str] = []
     try:
         with ctx.db.write() as conn:
-            grants = _grants(conn, ctx)
+            grants = _grants(conn, ctx)  # before the parameters, as the vendor's dispatcher
+            fields_in = fields_param(fields_raw)
+            record = internalize(fields_in, tz, updating=False)
+            owner: Binding | None = None
+            bindings: list[Binding] = []
+            if record.get("owner_type_id", 0) > 0 and record.get("owner_id", 0) > 0:
+                owner = (record["owner_type_id"], record["owner_id"])
+                bindings.append(owner)
+            if not str(record.get("subject", "")).strip():
+                raise SUBJECT_EMPTY()
+            uploads = parse_uploads(fields_in.get("FILES") or fields_in.get("WEBDAV_ELEMENTS"))
             if record.get("responsible_id", 0) <= 0 and owner is not None:
                 item = crm_items.get_item(conn, ctx.portal.id, *owner)
                 record["responsible_id"] = (item or {}).get("assigned_by_id") or 0
@@ -437,8 +437,6 @@ def _check_app_owned(ctx: CallContext, row: dict[str, Any]) -> None:
 
 
 def update(ctx: CallContext, activity_id_raw: Any, fields_raw: Any) -> bool:
-    activity_id = activity_id_param(activity_id_raw)
-    fields_in = fields_param(fields_raw)
     tz = ctx.portal.tz
     now = ctx.clock.now()
     store = file_store(ctx)
@@ -447,6 +445,8 @@ def update(ctx: CallContext, activity_id_raw: Any, fields_raw: Any) -> bool:
     try:
         with ctx.db.write() as conn:
             grants = _grants(conn, ctx)
+            fields_in = fields_param(fields_raw)
+            activity_id = activity_id_param(activity_id_raw)
             row = _visible(conn, ctx, grants, activity_id)
             if not access.may_edit(conn, ctx.portal.id, grants, row):
                 raise ACCESS_DENIED()
@@ -509,9 +509,9 @@ def set_bindings(conn: Connection, portal_id: int, activity_id: int, bindings: l
 def get(ctx: CallContext, activity_id_raw: Any) -> dict[str, Any]:
     from b24crm.crm.activity import listing
 
-    activity_id = activity_id_param(activity_id_raw)
     with ctx.db.read() as conn:
         grants = _grants(conn, ctx)
+        activity_id = activity_id_param(activity_id_raw)
         row = _visible(conn, ctx, grants, activity_id)
         if row["provider_id"].upper() == "CONFIGURABLE_REST_APP":
             raise errors.ApiError("", "Use crm.activity.configurable.get for this activity provider")
@@ -519,10 +519,10 @@ def get(ctx: CallContext, activity_id_raw: Any) -> dict[str, Any]:
 
 
 def delete(ctx: CallContext, activity_id_raw: Any) -> bool:
-    activity_id = activity_id_param(activity_id_raw)
     now = ctx.clock.now()
     with ctx.db.write() as conn:
         grants = _grants(conn, ctx)
+        activity_id = activity_id_param(activity_id_raw)
         row = _visible(conn, ctx, grants, activity_id)
         if not access.may_edit(conn, ctx.portal.id, grants, row):
             raise ACCESS_DENIED()
