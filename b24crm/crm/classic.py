@@ -15,7 +15,7 @@ from typing import Any
 from b24crm import errors
 from b24crm.crm import entity_types as et
 from b24crm.crm import items
-from b24crm.crm.fields import ID_TYPES, ItemField, catalogue
+from b24crm.crm.fields import ID_TYPES, ItemField, catalogue, description
 from b24crm.rpc.context import CallContext
 from b24crm.rpc.results import Page, legacy_page
 from b24crm.rpc.timeblock import iso
@@ -58,14 +58,9 @@ class Legacy:
     listed: bool = True  # shown by get and list
 
     def describe(self) -> dict[str, Any]:
-        described: dict[str, Any] = {
-            "type": self.type,
-            "isRequired": False,
-            "isReadOnly": self.read_only,
-            "isImmutable": self.immutable,
-            "isMultiple": self.multiple,
-            "isDynamic": False,
-        }
+        described = description(
+            self.type, read_only=self.read_only, immutable=self.immutable, multiple=self.multiple
+        )
         extra = dict(self.extra)
         if "isDeprecated" in extra:
             described["isDeprecated"] = extra.pop("isDeprecated")
@@ -178,15 +173,7 @@ def describe(entity_type_id: int) -> dict[str, Any]:
     described = {entry.name: entry.describe() for entry in legacy_table(entity_type_id)}
     if "fm" in catalogue(entity_type_id):
         for name, title in zip(MULTIFIELD_NAMES, ("Phone", "E-mail", "Website", "Messenger"), strict=True):
-            described[name] = {
-                "type": "crm_multifield",
-                "isRequired": False,
-                "isReadOnly": False,
-                "isImmutable": False,
-                "isMultiple": True,
-                "isDynamic": False,
-                "title": title,
-            }
+            described[name] = {**description("crm_multifield", multiple=True), "title": title}
     return described
 
 

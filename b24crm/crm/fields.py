@@ -49,6 +49,25 @@ def upper_name(camel: str) -> str:
     return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", camel).upper()
 
 
+def description(
+    type_: str,
+    *,
+    required: bool = False,
+    read_only: bool = False,
+    immutable: bool = False,
+    multiple: bool = False,
+) -> dict[str, Any]:
+    """The first keys of every vendor field description (``*.fields`` methods), in the vendor's order."""
+    return {
+        "type": type_,
+        "isRequired": required,
+        "isReadOnly": read_only,
+        "isImmutable": immutable,
+        "isMultiple": multiple,
+        "isDynamic": False,
+    }
+
+
 @dataclass(frozen=True)
 class ItemField:
     name: str
@@ -70,16 +89,14 @@ class ItemField:
 
     def describe(self) -> dict[str, Any]:
         """The field as ``crm.item.fields`` describes it."""
-        described: dict[str, Any] = {
-            "type": self.type,
-            "isRequired": self.required,
-            "isReadOnly": self.read_only,
-            "isImmutable": self.immutable,
-            "isMultiple": self.multiple,
-            "isDynamic": False,
-            "title": self.title,
-            "upperName": self.upper,
-        }
+        described = description(
+            self.type,
+            required=self.required,
+            read_only=self.read_only,
+            immutable=self.immutable,
+            multiple=self.multiple,
+        )
+        described.update(title=self.title, upperName=self.upper)
         if self.status_type:
             described["statusType"] = self.status_type
         return described

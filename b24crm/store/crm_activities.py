@@ -123,21 +123,26 @@ def activities_bound_to(conn: Connection, portal_id: int, owner_type_id: int, ow
 # --- communications -------------------------------------------------------------------------------------
 
 
-def communications_of(
-    conn: Connection, portal_id: int, activity_ids: Sequence[int]
+def _rows_by_activity(
+    conn: Connection, table: sa.Table, portal_id: int, activity_ids: Sequence[int]
 ) -> dict[int, list[dict[str, Any]]]:
     found: dict[int, list[dict[str, Any]]] = {i: [] for i in activity_ids}
     if not activity_ids:
         return found
-    c = crm_activity_communications
     stmt = (
-        sa.select(c)
-        .where(c.c.portal_id == portal_id, c.c.activity_id.in_(list(activity_ids)))
-        .order_by(c.c.activity_id, c.c.id)
+        sa.select(table)
+        .where(table.c.portal_id == portal_id, table.c.activity_id.in_(list(activity_ids)))
+        .order_by(table.c.activity_id, table.c.id)
     )
     for row in conn.execute(stmt).mappings():
         found[row["activity_id"]].append(dict(row))
     return found
+
+
+def communications_of(
+    conn: Connection, portal_id: int, activity_ids: Sequence[int]
+) -> dict[int, list[dict[str, Any]]]:
+    return _rows_by_activity(conn, crm_activity_communications, portal_id, activity_ids)
 
 
 def replace_communications(
@@ -168,18 +173,7 @@ def insert_file(conn: Connection, portal_id: int, values: dict[str, Any]) -> int
 def files_of(
     conn: Connection, portal_id: int, activity_ids: Sequence[int]
 ) -> dict[int, list[dict[str, Any]]]:
-    found: dict[int, list[dict[str, Any]]] = {i: [] for i in activity_ids}
-    if not activity_ids:
-        return found
-    f = crm_activity_files
-    stmt = (
-        sa.select(f)
-        .where(f.c.portal_id == portal_id, f.c.activity_id.in_(list(activity_ids)))
-        .order_by(f.c.activity_id, f.c.id)
-    )
-    for row in conn.execute(stmt).mappings():
-        found[row["activity_id"]].append(dict(row))
-    return found
+    return _rows_by_activity(conn, crm_activity_files, portal_id, activity_ids)
 
 
 def file_by_id(conn: Connection, portal_id: int, file_id: int) -> dict[str, Any] | None:

@@ -21,16 +21,22 @@ def insert_event(conn: Connection, portal_id: int, event: str, data: dict[str, A
     return event_id
 
 
-def list_events(
-    conn: Connection, portal_id: int, *, after: int = 0, limit: int = 1000
+def _rows_after(
+    conn: Connection, table: sa.Table, portal_id: int, after: int, limit: int
 ) -> list[dict[str, Any]]:
     stmt = (
-        sa.select(event_outbox)
-        .where(event_outbox.c.portal_id == portal_id, event_outbox.c.id > after)
-        .order_by(event_outbox.c.id)
+        sa.select(table)
+        .where(table.c.portal_id == portal_id, table.c.id > after)
+        .order_by(table.c.id)
         .limit(limit)
     )
     return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def list_events(
+    conn: Connection, portal_id: int, *, after: int = 0, limit: int = 1000
+) -> list[dict[str, Any]]:
+    return _rows_after(conn, event_outbox, portal_id, after, limit)
 
 
 def insert_mail(conn: Connection, portal_id: int, values: dict[str, Any]) -> int:
@@ -40,10 +46,4 @@ def insert_mail(conn: Connection, portal_id: int, values: dict[str, Any]) -> int
 
 
 def list_mail(conn: Connection, portal_id: int, *, after: int = 0, limit: int = 1000) -> list[dict[str, Any]]:
-    stmt = (
-        sa.select(mail_outbox)
-        .where(mail_outbox.c.portal_id == portal_id, mail_outbox.c.id > after)
-        .order_by(mail_outbox.c.id)
-        .limit(limit)
-    )
-    return [dict(r) for r in conn.execute(stmt).mappings()]
+    return _rows_after(conn, mail_outbox, portal_id, after, limit)

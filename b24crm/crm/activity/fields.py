@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from b24crm.crm.fields import description
+
 Kind = Literal["int", "char", "double", "datetime", "string", "object", "virtual"]
 
 
@@ -31,14 +33,13 @@ class ActivityField:
         return self.name.lower()
 
     def describe(self) -> dict[str, Any]:
-        described: dict[str, Any] = {
-            "type": self.type,
-            "isRequired": self.required,
-            "isReadOnly": self.read_only,
-            "isImmutable": self.immutable,
-            "isMultiple": self.multiple,
-            "isDynamic": False,
-        }
+        described = description(
+            self.type,
+            required=self.required,
+            read_only=self.read_only,
+            immutable=self.immutable,
+            multiple=self.multiple,
+        )
         if self.deprecated:
             described["isDeprecated"] = True
         described["title"] = self.title
@@ -160,15 +161,7 @@ class CommunicationField:
     read_only: bool = False
 
     def describe(self) -> dict[str, Any]:
-        return {
-            "type": self.type,
-            "isRequired": False,
-            "isReadOnly": self.read_only,
-            "isImmutable": False,
-            "isMultiple": False,
-            "isDynamic": False,
-            "title": self.title,
-        }
+        return {**description(self.type, read_only=self.read_only), "title": self.title}
 
 
 # crm.activity.communication.fields (docs: .../activity-base/crm-activity-communication-fields.md).

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 from b24crm import errors
 from b24crm.crm.activity import access, render
 from b24crm.crm.activity.fields import BY_NAME
-from b24crm.crm.activity.service import _grants, file_store
+from b24crm.crm.activity.service import _grants, array_param, file_store
 from b24crm.crm.values import InvalidValue, parse_datetime
 from b24crm.rpc.context import CallContext
 from b24crm.rpc.params import php_int
@@ -31,16 +31,6 @@ FILTER_NOT_ARRAY = errors.ErrorSpec("", "Parameter 'filter' must be array.")
 ORDER_NOT_ARRAY = errors.ErrorSpec("", "Parameter 'order' must be array.")
 FILE_SELECTORS = frozenset({"FILES", "WEBDAV_ELEMENTS", "STORAGE_ELEMENT_IDS"})
 FILTERABLE = frozenset(f.name for f in BY_NAME.values() if f.kind not in ("object", "virtual"))
-
-
-def _array_param(value: Any, error: errors.ErrorSpec) -> dict[str, Any]:
-    if value in (None, ""):
-        return {}
-    if isinstance(value, list):
-        return {str(i): v for i, v in enumerate(value)}
-    if not isinstance(value, dict):
-        raise error()
-    return value
 
 
 def _to_moment(ctx: CallContext) -> Any:
@@ -133,8 +123,8 @@ def plan(
     """The page query (without offset and limit), its count query, and whether the count may be
     remembered (it depends on the stored activities alone: no per-user visibility, no clock)."""
     grants = _grants(conn, ctx)  # before the parameters, as the vendor's dispatcher
-    ordering = _order(_array_param(order, ORDER_NOT_ARRAY))
-    conditions, pairs = _where(ctx, _array_param(filter_, FILTER_NOT_ARRAY))
+    ordering = _order(array_param(order, ORDER_NOT_ARRAY))
+    conditions, pairs = _where(ctx, array_param(filter_, FILTER_NOT_ARRAY))
     readable = access.readable_condition(conn, ctx.portal.id, grants)
     where = [crm_activities.c.portal_id == ctx.portal.id, *conditions]
     if readable is not None:

@@ -87,14 +87,19 @@ WRITABLE_ON_UPDATE = frozenset(f.name for f in FIELDS if not f.immutable)
 # --- input ----------------------------------------------------------------------------------------------
 
 
-def fields_param(value: Any) -> dict[str, Any]:
-    if value is None or (isinstance(value, list) and not value):
+def array_param(value: Any, error: errors.ErrorSpec) -> dict[str, Any]:
+    """A parameter the vendor's proxy requires to be an array (missing: an empty one)."""
+    if value in (None, ""):
         return {}
     if isinstance(value, list):
         return {str(i): v for i, v in enumerate(value)}
     if not isinstance(value, dict):
-        raise FIELDS_NOT_ARRAY()
+        raise error()
     return value
+
+
+def fields_param(value: Any) -> dict[str, Any]:
+    return array_param(value, FIELDS_NOT_ARRAY)
 
 
 def activity_id_param(value: Any) -> int:
