@@ -1,4 +1,5 @@
-"""``python -m bench``: the protocol-core benchmark, all figures from one run, side by side.
+"""``python -m bench``: the protocol-core benchmark, all figures from one run, side by side; ``items`` and
+``activities`` do the same over a large seeded portal.
 
 (a) a bare Starlette endpoint returning a similar envelope, (b) ``server.time`` and (c) ``batch`` of 50
 ``server.time`` on b24crm, each on one uvicorn worker with the same settings, driven by wrk on loopback.
@@ -89,6 +90,31 @@ def items(
         console.print(f"seeding {rows:,} deals into {db_url.split('@')[-1]}")
         figures = scenario.run(db_url, Path(tmp) / "data", rows, seconds, connections, console)
     console.print(_table(figures, figures[0]))
+    if output:
+        output.write_text(json.dumps([f.__dict__ for f in figures], indent=2))
+
+
+@app.command()
+def activities(
+    rows: Annotated[int, typer.Option(help="Activities to seed (on ROWS // 10 deals).")] = 1_000_000,
+    seconds: Annotated[int, typer.Option(help="Duration of each load run.")] = 10,
+    connections: Annotated[int, typer.Option(help="Concurrent connections.")] = 16,
+    db: Annotated[str, typer.Option(help="Database URL (default: a fresh SQLite file).")] = "",
+    output: Annotated[Path | None, typer.Option(help="Also write the figures as JSON here.")] = None,
+) -> None:
+    """crm.activity.get (random id), add and a filtered, ordered list page over ROWS activities, beside
+    the bare endpoint."""
+    from bench import activities as scenario
+
+    console.print(
+        f"load generator: {'wrk' if have_wrk() else 'python threads (install wrk for sound figures)'}"
+    )
+    with tempfile.TemporaryDirectory() as tmp, scratch_database(db, Path(tmp)) as db_url:
+        console.print(f"seeding {rows:,} activities into {db_url.split('@')[-1]}")
+        figures = scenario.run(db_url, Path(tmp) / "data", rows, seconds, connections, console)
+    console.print(_table(figures, figures[0]))
+    for line in scenario.verdicts(figures):
+        console.print(line)
     if output:
         output.write_text(json.dumps([f.__dict__ for f in figures], indent=2))
 

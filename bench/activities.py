@@ -1,0 +1,225 @@
+"""The activities scenario: crm.activity.get, add and a filtered, ordered list page over a large portal."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import sqlalchemy as sa
+from rich.console import Console
+
+from b24crm.runtime import Runtime
+from b24crm.seed import seed_activities, seed_deals
+from b24crm.settings import Settings
+from b24crm.store.tables import crm_items
+from bench.load import LUA, Figures, drive, have_wrk
+from bench.servers import b24crm_server, bare_server
+
+SELLER = 7  # one of the 20 sellers: the list page is "their open activities by deadline"
+ACTIVITIES_PER_DEAL = 10  # on average
+
+# wrk picks a fresh activity ID for every request.
+RANDOM_GET_LUA = """
+math.randomseed(os.time())
+request = function()
+  return wrk.format("GET", "{path}" .. math.random({low}, {high}))
+end
+"""
+
+
+@dataclass(frozen=True)
+class Portal:
+    webhook_path: str  # user_id/code
+    activities: tuple[int, int]  # first, last id
+    deal: int
+
+
+def prepare(db_url: str, data_dir: Path, rows: int, console: Console) -> Portal:
+    """Migrate, make a portal with an admin webhook, seed ROWS // 10 deals and ROWS activities on them."""
+    runtime = Runtime(Settings(db=db_url, data_dir=str(data_dir)))
+    runtime.migrate()
+    portal = runtime.tenancy.create_portal(domain="bench.b24crm.local")
+    admin = runtime.tenancy.create_user(portal.id, name="Bench", admin=True)
+    hook = runtime.tenancy.create_webhook(portal.id, admin.id, "crm")
+    now = runtime.clock.now()
+    deals = max(1, rows // ACTIVITIES_PER_DEAL)
+    first_deal, last_deal = seed_deals(runtime.db, portal.id, deals, now=now)
+    console.print(f"  seeded {deals:,} deals")
+    done = 0
+
+    def progress(n: int) -> None:
+        nonlocal done
+        done += n
+        if done % 100_000 == 0 or done == rows:
+            console.print(f"  seeded {done:,} activities")
+
+    first, last = seed_activities(runtime.db, portal.id, rows, now=now, progress=progress)
+    deal = _deal_not_of(runtime, portal.id, SELLER, first_deal, last_deal)
+    runtime.close()
+    return Portal(f"{admin.id}/{hook.code}", (first, last), deal)
+
+
+def _deal_not_of(runtime: Runtime, portal_id: int, seller: int, low: int, high: int) -> int:
+    """A deal the list's seller is not responsible for: crm.activity.add makes the owner's assignee
+    responsible, and the adds must not change the listed page."""
+    rnd = random.Random(1)
+    deal = low
+    with runtime.db.read() as conn:
+        for _ in range(100):
+            deal = rnd.randint(low, high)
+            assigned = conn.execute(
+                sa.select(crm_items.c.assigned_by_id).where(
+                    crm_items.c.portal_id == portal_id,
+                    crm_items.c.entity_type_id == 2,
+                    crm_items.c.id == deal,
+                )
+            ).scalar()
+            if assigned != seller:
+                break
+    return deal
+
+
+def drive_random_get(name: str, url: str, low: int, high: int, *, seconds: int, connections: int) -> Figures:
+    """GET ``url`` + a random integer in [low, high] per request (wrk); the Python fallback uses a fixed
+    one."""
+    if not have_wrk():
+        return drive(name, f"{url}{(low + high) // 2}", seconds=seconds, connections=connections)
+    parts = urlsplit(url)
+    path = f"{parts.path}?{parts.query}"
+    script = LUA.format(method="GET", body="nil") + RANDOM_GET_LUA.format(path=path, low=low, high=high)
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+        handle.write(script)
+        lua = Path(handle.name)
+    try:
+        out = subprocess.run(
+            [
+                "wrk",
+                "-t1",
+                f"-c{connections}",
+                f"-d{seconds}s",
+                "-s",
+                str(lua),
+                f"{parts.scheme}://{parts.netloc}",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    finally:
+        lua.unlink()
+    found = re.search(r"^RESULT (\{.*\})$", out, re.MULTILINE)
+    if not found:
+        raise RuntimeError(f"wrk printed no result:\n{out}")
+    data = json.loads(found.group(1))
+    return Figures(
+        name=name,
+        rps=data["requests"] / (data["duration_us"] / 1e6),
+        p50_ms=data["p50_us"] / 1000,
+        p99_ms=data["p99_us"] / 1000,
+        requests=data["requests"],
+        failures=data["errors"] + data["non2xx"],
+    )
+
+
+def cases(portal: Portal) -> dict[str, dict[str, Any]]:
+    """The POST bodies, by endpoint name."""
+    add = {
+        "fields": {
+            "OWNER_TYPE_ID": 2,
+            "OWNER_ID": portal.deal,
+            "TYPE_ID": 2,
+            "SUBJECT": "Bench call",
+            "COMMUNICATIONS": [{"VALUE": "+15550001", "ENTITY_TYPE_ID": 2, "ENTITY_ID": portal.deal}],
+        }
+    }
+    listed = {
+        "filter": {"RESPONSIBLE_ID": SELLER, "COMPLETED": "N"},
+        "order": {"DEADLINE": "ASC"},
+        "select": ["*"],
+    }
+    return {
+        "activity.add": add,
+        "activity.list": listed,
+        "activity.list start=-1": {**listed, "start": -1},
+    }
+
+
+def check(webhook: str, portal: Portal, console: Console) -> None:
+    """One call of each method before the load, so that a missing method or a failing call is said
+    plainly rather than hidden in a failure count."""
+    probes: list[tuple[str, dict[str, Any]]] = [("crm.activity.get", {"id": portal.activities[0]})]
+    bodies = cases(portal)
+    probes.append(("crm.activity.list", bodies["activity.list"]))
+    for method, params in probes:
+        answer = httpx.post(f"{webhook}{method}", json=params, timeout=30)
+        if answer.status_code != 200:
+            console.print(f"[yellow]{method}: HTTP {answer.status_code} {answer.text[:200]}[/yellow]")
+        elif method == "crm.activity.list":
+            page = answer.json()
+            console.print(f"  {method}: {len(page['result'])} rows of {page.get('total')}")
+
+
+def run(
+    db_url: str, data_dir: Path, rows: int, seconds: int, connections: int, console: Console
+) -> list[Figures]:
+    portal = prepare(db_url, data_dir, rows, console)
+    with bare_server() as bare_base:
+        figures = [
+            drive("bare starlette", f"{bare_base}/rest/server.time", seconds=seconds, connections=connections)
+        ]
+    with b24crm_server(db_url, data_dir, portal.webhook_path) as (_, webhook):
+        check(webhook, portal, console)
+        # The floor of any method on this server: the protocol core alone.
+        figures.append(
+            drive("server.time", f"{webhook}server.time", seconds=seconds, connections=connections)
+        )
+        low, high = portal.activities
+        figures.append(
+            drive_random_get(
+                "activity.get random id",
+                f"{webhook}crm.activity.get?id=",
+                low,
+                high,
+                seconds=seconds,
+                connections=connections,
+            )
+        )
+        for name, params in cases(portal).items():
+            method = "crm.activity.add" if name == "activity.add" else "crm.activity.list"
+            figures.append(
+                drive(
+                    name,
+                    f"{webhook}{method}",
+                    body=json.dumps(params),
+                    seconds=seconds,
+                    connections=connections,
+                )
+            )
+    return figures
+
+
+def verdicts(figures: list[Figures]) -> list[str]:
+    """The targets, met or not, one line each."""
+    bare = figures[0]
+    lines = []
+    for f in figures[1:]:
+        if f.name == "server.time":
+            continue
+        if f.name.startswith("activity.get"):
+            ok, target = f.rps >= 0.5 * bare.rps, f"{f.rps / bare.rps:.2f} × bare (target ≥ 0.50)"
+        elif f.name.startswith("activity.add"):
+            ok, target = f.rps >= 1000, f"{f.rps:,.0f}/s (target ≥ 1,000/s)"
+        else:
+            ok = f.rps >= 500 and f.p99_ms < 50
+            target = f"{f.rps:,.0f}/s, p99 {f.p99_ms:.1f} ms (target ≥ 500/s, p99 < 50 ms)"
+        failed = f", {f.failures} failed requests" if f.failures else ""
+        lines.append(f"{f.name}: {target}: {'met' if ok and not f.failures else 'NOT met'}{failed}")
+    return lines
