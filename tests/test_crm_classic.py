@@ -308,3 +308,301 @@ def test_empty_dates_are_empty_strings_and_deal_date_defaults(portal: PortalClie
 
     assert (datetime.fromisoformat(close) - datetime.fromisoformat(begin)).days == 7
     assert deal["TAX_VALUE"] == "0.00"
+
+
+# crm.lead.fields, crm.contact.fields and crm.company.fields as documented (api-reference/crm/leads/
+# crm-lead-fields.md, contacts/crm-contact-fields.md, companies/crm-company-fields.md, their example answers),
+# without the example portals' UF_* and PARENT_ID_* fields. Transcribed separately from the implementation.
+DOCUMENTED_LEAD_FIELDS = [
+    ("ID", "integer", "r", "ID", {}),
+    ("TITLE", "string", "", "Lead Title", {}),
+    ("HONORIFIC", "crm_status", "", "Salutation", {"statusType": "HONORIFIC"}),
+    ("NAME", "string", "", "First Name", {}),
+    ("SECOND_NAME", "string", "", "Middle Name", {}),
+    ("LAST_NAME", "string", "", "Last Name", {}),
+    ("BIRTHDATE", "date", "", "Birthdate", {}),
+    ("COMPANY_TITLE", "string", "", "Company Name", {}),
+    ("SOURCE_ID", "crm_status", "", "Source", {"statusType": "SOURCE"}),
+    ("SOURCE_DESCRIPTION", "string", "", "Source Description", {}),
+    ("STATUS_ID", "crm_status", "", "Stage", {"statusType": "STATUS"}),
+    ("STATUS_DESCRIPTION", "string", "", "Stage Description", {}),
+    ("STATUS_SEMANTIC_ID", "string", "r", "Status Semantic", {}),
+    ("POST", "string", "", "Position", {}),
+    ("ADDRESS", "string", "", "Address", {}),
+    ("ADDRESS_2", "string", "", "Address (Line 2)", {}),
+    ("ADDRESS_CITY", "string", "", "City", {}),
+    ("ADDRESS_POSTAL_CODE", "string", "", "Postal Code", {}),
+    ("ADDRESS_REGION", "string", "", "Region", {}),
+    ("ADDRESS_PROVINCE", "string", "", "Province", {}),
+    ("ADDRESS_COUNTRY", "string", "", "Country", {}),
+    ("ADDRESS_COUNTRY_CODE", "string", "", "Country Code", {}),
+    ("ADDRESS_LOC_ADDR_ID", "integer", "", "Location Address ID", {}),
+    ("CURRENCY_ID", "crm_currency", "", "Currency", {}),
+    ("OPPORTUNITY", "double", "", "Amount", {}),
+    ("IS_MANUAL_OPPORTUNITY", "char", "", "IS_MANUAL_OPPORTUNITY", {}),
+    ("OPENED", "char", "", "Available to All", {}),
+    ("COMMENTS", "string", "", "Comments", {}),
+    ("HAS_PHONE", "char", "r", "Phone Provided", {}),
+    ("HAS_EMAIL", "char", "r", "Email Provided", {}),
+    ("HAS_IMOL", "char", "r", "Open Line Assigned", {}),
+    ("ASSIGNED_BY_ID", "user", "", "Responsible User", {}),
+    ("CREATED_BY_ID", "user", "r", "Created By", {}),
+    ("MODIFY_BY_ID", "user", "r", "Modified By", {}),
+    ("MOVED_BY_ID", "user", "r", "MOVED_BY_ID", {}),
+    ("DATE_CREATE", "datetime", "r", "Creation Date", {}),
+    ("DATE_MODIFY", "datetime", "r", "Modification Date", {}),
+    ("MOVED_TIME", "datetime", "r", "MOVED_TIME", {}),
+    ("COMPANY_ID", "crm_company", "", "Company", {"settings": {"parentEntityTypeId": 4}}),
+    ("CONTACT_ID", "crm_contact", "", "Contact", {"isDeprecated": True}),
+    ("CONTACT_IDS", "crm_contact", "M", "CONTACT_IDS", {}),
+    ("IS_RETURN_CUSTOMER", "char", "r", "Returning Lead", {}),
+    ("DATE_CLOSED", "datetime", "r", "Closing Date", {}),
+    ("ORIGINATOR_ID", "string", "", "External Source", {}),
+    ("ORIGIN_ID", "string", "", "Identifier in External Source", {}),
+    ("UTM_SOURCE", "string", "", "Advertising System", {}),
+    ("UTM_MEDIUM", "string", "", "Traffic Type", {}),
+    ("UTM_CAMPAIGN", "string", "", "Campaign Identifier", {}),
+    ("UTM_CONTENT", "string", "", "Campaign Content", {}),
+    ("UTM_TERM", "string", "", "Campaign Search Term", {}),
+    ("LAST_ACTIVITY_TIME", "datetime", "r", "LAST_ACTIVITY_TIME", {}),
+    ("LAST_ACTIVITY_BY", "user", "r", "LAST_ACTIVITY_BY", {}),
+    ("PHONE", "crm_multifield", "M", "Phone", {}),
+    ("EMAIL", "crm_multifield", "M", "E-mail", {}),
+    ("WEB", "crm_multifield", "M", "Website", {}),
+    ("IM", "crm_multifield", "M", "Messenger", {}),
+    ("LINK", "crm_multifield", "M", "LINK", {}),
+]
+
+DOCUMENTED_CONTACT_FIELDS = [
+    ("ID", "integer", "r", "ID", {}),
+    ("HONORIFIC", "crm_status", "", "Salutation", {"statusType": "HONORIFIC"}),
+    ("NAME", "string", "R", "First Name", {}),
+    ("SECOND_NAME", "string", "R", "Middle Name", {}),
+    ("LAST_NAME", "string", "R", "Last Name", {}),
+    ("PHOTO", "file", "", "Photo", {}),
+    ("BIRTHDATE", "date", "", "Birthdate", {}),
+    ("TYPE_ID", "crm_status", "", "Contact Type", {"statusType": "CONTACT_TYPE"}),
+    ("SOURCE_ID", "crm_status", "", "Source", {"statusType": "SOURCE"}),
+    ("SOURCE_DESCRIPTION", "string", "", "Additional Source Information", {}),
+    ("POST", "string", "", "Position", {}),
+    ("ADDRESS", "string", "", "Address", {}),
+    ("ADDRESS_2", "string", "", "Address (Line 2)", {}),
+    ("ADDRESS_CITY", "string", "", "City", {}),
+    ("ADDRESS_POSTAL_CODE", "string", "", "Postal Code", {}),
+    ("ADDRESS_REGION", "string", "", "Region", {}),
+    ("ADDRESS_PROVINCE", "string", "", "Province", {}),
+    ("ADDRESS_COUNTRY", "string", "", "Country", {}),
+    ("ADDRESS_COUNTRY_CODE", "string", "", "Country Code", {}),
+    ("ADDRESS_LOC_ADDR_ID", "integer", "", "Location Address ID", {}),
+    ("COMMENTS", "string", "", "Comment", {}),
+    ("OPENED", "char", "", "Available to All", {}),
+    ("EXPORT", "char", "", "Participates in Contact Export", {}),
+    ("HAS_PHONE", "char", "r", "Phone Set", {}),
+    ("HAS_EMAIL", "char", "r", "E-mail Set", {}),
+    ("HAS_IMOL", "char", "r", "Open Line Set", {}),
+    ("ASSIGNED_BY_ID", "user", "", "Responsible Person", {}),
+    ("CREATED_BY_ID", "user", "r", "Created By", {}),
+    ("MODIFY_BY_ID", "user", "r", "Modified By", {}),
+    ("DATE_CREATE", "datetime", "r", "Creation Date", {}),
+    ("DATE_MODIFY", "datetime", "r", "Modification Date", {}),
+    ("COMPANY_ID", "crm_company", "", "Company", {"isDeprecated": True}),
+    ("COMPANY_IDS", "crm_company", "M", "COMPANY_IDS", {}),
+    ("LEAD_ID", "crm_lead", "r", "Lead", {"settings": {"parentEntityTypeId": 1}}),
+    ("ORIGINATOR_ID", "string", "", "External Source", {}),
+    ("ORIGIN_ID", "string", "", "Identifier in External Source", {}),
+    ("ORIGIN_VERSION", "string", "", "Original Version", {}),
+    ("UTM_SOURCE", "string", "", "Advertising System", {}),
+    ("UTM_MEDIUM", "string", "", "Traffic Type", {}),
+    ("UTM_CAMPAIGN", "string", "", "Campaign Identifier", {}),
+    ("UTM_CONTENT", "string", "", "Campaign Content", {}),
+    ("UTM_TERM", "string", "", "Campaign Search Condition", {}),
+    ("LAST_ACTIVITY_TIME", "datetime", "r", "Last Activity", {}),
+    ("LAST_ACTIVITY_BY", "user", "r", "Last Activity By", {}),
+    ("PHONE", "crm_multifield", "M", "Phone", {}),
+    ("EMAIL", "crm_multifield", "M", "E-mail", {}),
+    ("WEB", "crm_multifield", "M", "Website", {}),
+    ("IM", "crm_multifield", "M", "Messenger", {}),
+    ("LINK", "crm_multifield", "M", "LINK", {}),
+]
+
+DOCUMENTED_COMPANY_FIELDS = [
+    ("ID", "integer", "r", "ID", {}),
+    ("TITLE", "string", "R", "Company Name", {}),
+    ("COMPANY_TYPE", "crm_status", "", "Company Type", {"statusType": "COMPANY_TYPE"}),
+    ("LOGO", "file", "", "Logo", {}),
+    ("ADDRESS", "string", "", "Physical Address", {}),
+    ("ADDRESS_2", "string", "", "Address (line 2)", {}),
+    ("ADDRESS_CITY", "string", "", "City", {}),
+    ("ADDRESS_POSTAL_CODE", "string", "", "Postal Code", {}),
+    ("ADDRESS_REGION", "string", "", "Region", {}),
+    ("ADDRESS_PROVINCE", "string", "", "Province", {}),
+    ("ADDRESS_COUNTRY", "string", "", "Country", {}),
+    ("ADDRESS_COUNTRY_CODE", "string", "", "Country Code", {}),
+    ("ADDRESS_LOC_ADDR_ID", "integer", "", "Location Address ID", {}),
+    ("ADDRESS_LEGAL", "string", "", "Legal Address", {}),
+    ("REG_ADDRESS", "string", "", "Legal Address", {}),
+    ("REG_ADDRESS_2", "string", "", "Legal Address (line 2)", {}),
+    ("REG_ADDRESS_CITY", "string", "", "Legal Address City", {}),
+    ("REG_ADDRESS_POSTAL_CODE", "string", "", "Legal Address Postal Code", {}),
+    ("REG_ADDRESS_REGION", "string", "", "Legal Address Region", {}),
+    ("REG_ADDRESS_PROVINCE", "string", "", "Legal Address Province", {}),
+    ("REG_ADDRESS_COUNTRY", "string", "", "Legal Address Country", {}),
+    ("REG_ADDRESS_COUNTRY_CODE", "string", "", "Legal Address Country Code", {}),
+    ("REG_ADDRESS_LOC_ADDR_ID", "integer", "", "Legal Address Location ID", {}),
+    ("BANKING_DETAILS", "string", "", "Banking Details", {}),
+    ("INDUSTRY", "crm_status", "", "Industry", {"statusType": "INDUSTRY"}),
+    ("EMPLOYEES", "crm_status", "", "Number of Employees", {"statusType": "EMPLOYEES"}),
+    ("CURRENCY_ID", "crm_currency", "", "Currency", {}),
+    ("REVENUE", "double", "", "Annual Revenue", {}),
+    ("OPENED", "char", "", "Available to Everyone", {}),
+    ("COMMENTS", "string", "", "Comment", {}),
+    ("HAS_PHONE", "char", "r", "Phone Set", {}),
+    ("HAS_EMAIL", "char", "r", "E-mail Set", {}),
+    ("HAS_IMOL", "char", "r", "Open Line Set", {}),
+    ("IS_MY_COMPANY", "char", "", "My Company", {}),
+    ("ASSIGNED_BY_ID", "user", "", "Responsible Person", {}),
+    ("CREATED_BY_ID", "user", "r", "Created By", {}),
+    ("MODIFY_BY_ID", "user", "r", "Modified By", {}),
+    ("DATE_CREATE", "datetime", "r", "Creation Date", {}),
+    ("DATE_MODIFY", "datetime", "r", "Modification Date", {}),
+    ("CONTACT_ID", "crm_contact", "M", "Contact", {}),
+    ("LEAD_ID", "crm_lead", "r", "Lead", {"settings": {"parentEntityTypeId": 1}}),
+    ("ORIGINATOR_ID", "string", "", "External Source", {}),
+    ("ORIGIN_ID", "string", "", "Identifier in External Source", {}),
+    ("ORIGIN_VERSION", "string", "", "Original Version", {}),
+    ("UTM_SOURCE", "string", "", "Advertising System", {}),
+    ("UTM_MEDIUM", "string", "", "Traffic Type", {}),
+    ("UTM_CAMPAIGN", "string", "", "Campaign Identifier", {}),
+    ("UTM_CONTENT", "string", "", "Campaign Content", {}),
+    ("UTM_TERM", "string", "", "Campaign Search Term", {}),
+    ("LAST_ACTIVITY_TIME", "datetime", "", "Last Activity Time", {}),
+    ("LAST_ACTIVITY_BY", "user", "", "Last Activity Author", {}),
+    ("LAST_COMMUNICATION_TIME", "string", "r", "Last Communication Date", {}),
+    ("PHONE", "crm_multifield", "M", "Phone", {}),
+    ("EMAIL", "crm_multifield", "M", "E-mail", {}),
+    ("WEB", "crm_multifield", "M", "Website", {}),
+    ("IM", "crm_multifield", "M", "Messenger", {}),
+    ("LINK", "crm_multifield", "M", "LINK", {}),
+]
+
+
+def _documented(rows: list[tuple[str, str, str, str, dict]]) -> dict[str, dict]:  # type: ignore[type-arg]
+    """Rows of (name, type, flags, title, extra keys) as the vendor writes them: flags R required,
+    r read-only, I immutable, M multiple; isDeprecated and statusType before the title, settings after."""
+    described = {}
+    for name, kind, flags, title, extra in rows:
+        entry = {
+            "type": kind,
+            "isRequired": "R" in flags,
+            "isReadOnly": "r" in flags,
+            "isImmutable": "I" in flags,
+            "isMultiple": "M" in flags,
+            "isDynamic": False,
+        }
+        entry.update({k: v for k, v in extra.items() if k in ("isDeprecated", "statusType")})
+        entry["title"] = title
+        entry.update({k: v for k, v in extra.items() if k not in entry})
+        described[name] = entry
+    return described
+
+
+@pytest.mark.parametrize(
+    ("entity", "rows"),
+    [
+        ("lead", DOCUMENTED_LEAD_FIELDS),
+        ("contact", DOCUMENTED_CONTACT_FIELDS),
+        ("company", DOCUMENTED_COMPANY_FIELDS),
+    ],
+    ids=["lead", "contact", "company"],
+)
+def test_lead_contact_company_fields_snapshot(portal: PortalClient, entity: str, rows: list) -> None:  # type: ignore[type-arg]
+    expected = _documented(rows)
+    answer = portal.result(f"crm.{entity}.fields")
+    assert list(answer) == list(expected)
+    assert answer == expected
+    assert [list(v) for v in answer.values()] == [list(v) for v in expected.values()]
+
+
+def test_classic_only_fields_round_trip(portal: PortalClient) -> None:
+    contact_id = portal.result(
+        "crm.contact.add",
+        {
+            "fields": {
+                "NAME": "Ann",
+                "ADDRESS": "1 Main St",
+                "ADDRESS_CITY": "Springfield",
+                "ADDRESS_LOC_ADDR_ID": "12",
+                "ORIGIN_VERSION": "v3",
+                "HAS_PHONE": "Y",
+                "COMPANY_IDS": [4, 5],
+                "LINK": [{"VALUE": "https://example.org/ann", "VALUE_TYPE": "USER"}],
+            }
+        },
+    )
+    contact = portal.result("crm.contact.get", {"id": contact_id})
+    assert (contact["ADDRESS"], contact["ADDRESS_CITY"], contact["ADDRESS_2"]) == (
+        "1 Main St",
+        "Springfield",
+        None,
+    )
+    assert contact["ADDRESS_LOC_ADDR_ID"] == "12" and contact["ORIGIN_VERSION"] == "v3"
+    assert contact["HAS_PHONE"] == "N" and "COMPANY_IDS" not in contact
+    assert [(m["VALUE"], m["TYPE_ID"]) for m in contact["LINK"]] == [("https://example.org/ann", "LINK")]
+    item = portal.result("crm.item.get", {"entityTypeId": 3, "id": contact_id})["item"]
+    assert item["companyIds"] == [4, 5]
+    # Changing other fields, through either API, keeps them.
+    portal.result("crm.item.update", {"entityTypeId": 3, "id": contact_id, "fields": {"name": "Anne"}})
+    portal.result("crm.contact.update", {"id": contact_id, "fields": {"ADDRESS_CITY": "Shelbyville"}})
+    contact = portal.result("crm.contact.get", {"id": contact_id})
+    assert (contact["NAME"], contact["ADDRESS"], contact["ADDRESS_CITY"]) == (
+        "Anne",
+        "1 Main St",
+        "Shelbyville",
+    )
+    found = portal.result(
+        "crm.contact.list", {"filter": {"ADDRESS_CITY": "Shelbyville"}, "select": ["ADDRESS"]}
+    )
+    assert found == [{"ID": str(contact_id), "ADDRESS": "1 Main St"}]
+
+    company_id = portal.result(
+        "crm.company.add",
+        {
+            "fields": {
+                "TITLE": "Acme",
+                "REG_ADDRESS": "2 Court Rd",
+                "BANKING_DETAILS": "IBAN 1",
+                "CONTACT_ID": [7],
+            }
+        },
+    )
+    company = portal.result("crm.company.get", {"id": company_id})
+    assert (company["REG_ADDRESS"], company["BANKING_DETAILS"]) == ("2 Court Rd", "IBAN 1")
+    assert company["LAST_COMMUNICATION_TIME"] is None and "CONTACT_ID" not in company
+    assert portal.result("crm.item.get", {"entityTypeId": 4, "id": company_id})["item"]["contactIds"] == [7]
+
+    lead_id = portal.result(
+        "crm.lead.add", {"fields": {"TITLE": "L", "ADDRESS_2": "Flat 3", "DATE_CLOSED": "2024-01-01"}}
+    )
+    lead = portal.result("crm.lead.get", {"id": lead_id})
+    assert lead["ADDRESS_2"] == "Flat 3" and lead["DATE_CLOSED"] == "" and "CONTACT_IDS" not in lead
+
+
+def test_has_flags_in_lists_without_multifields(portal: PortalClient) -> None:
+    portal.result("crm.contact.add", {"fields": {"NAME": "A", "EMAIL": [{"VALUE": "a@x.io"}]}})
+    (row,) = portal.result("crm.contact.list")
+    assert (row["HAS_PHONE"], row["HAS_EMAIL"], row["HAS_IMOL"]) == ("N", "Y", "N")
+    assert "EMAIL" not in row
+    keys = list(row)  # the flags keep their documented place
+    assert keys.index("EXPORT") < keys.index("HAS_PHONE") < keys.index("ASSIGNED_BY_ID")
+    (selected,) = portal.result("crm.contact.list", {"select": ["HAS_EMAIL", "EMAIL"]})
+    assert selected["HAS_EMAIL"] == "Y" and selected["EMAIL"][0]["VALUE"] == "a@x.io"
+
+
+def test_classic_only_fields_stay_out_of_the_item_api(portal: PortalClient) -> None:
+    contact_id = portal.result("crm.contact.add", {"fields": {"NAME": "Ann", "ADDRESS_CITY": "Riga"}})
+    assert portal.result("crm.contact.get", {"id": contact_id})["ADDRESS_CITY"] == "Riga"
+    described = portal.result("crm.item.fields", {"entityTypeId": 3})["fields"]
+    item = portal.result("crm.item.get", {"entityTypeId": 3, "id": contact_id})["item"]
+    assert "addressCity" not in described and "addressCity" not in item
+    status, body = portal.error("crm.item.list", {"entityTypeId": 3, "filter": {"addressCity": "Riga"}})
+    assert (status, body["error"]) == (400, "INVALID_ARG_VALUE")

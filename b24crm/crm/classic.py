@@ -1,8 +1,9 @@
 """The classic crm.lead/deal/contact/company.* methods, as a translation over the items service.
 
 The same stored items, seen through the older API: UPPER_CASE field names (a few of them historical:
-``DATE_CREATE``, ``MODIFY_BY_ID``, a lead's ``STATUS_ID``), every scalar a string, multifields as ``PHONE``/
-``EMAIL``/``WEB``/``IM`` lists, and errors with an empty code (docs: api-reference/crm/deals/crm-deal-*.md).
+``DATE_CREATE``, ``MODIFY_BY_ID``, a lead's ``STATUS_ID``, a company's ``COMPANY_TYPE``), every scalar a
+string, multifields as ``PHONE``/``EMAIL``/``WEB``/``IM``/``LINK`` lists, and errors with an empty code
+(docs: api-reference/crm/{leads,deals,contacts,companies}/crm-<entity>-*.md).
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from b24crm.store import crm_items
 from b24crm.store.filters import split_key, to_int
 
 ENTITIES = {"lead": et.LEAD, "deal": et.DEAL, "contact": et.CONTACT, "company": et.COMPANY}
-MULTIFIELD_NAMES = ("PHONE", "EMAIL", "WEB", "IM")
+MULTIFIELD_NAMES = ("PHONE", "EMAIL", "WEB", "IM", "LINK")
+HAS_FLAGS = {"HAS_PHONE": "PHONE", "HAS_EMAIL": "EMAIL", "HAS_IMOL": "IM"}
 
 # Legacy errors: an empty code, HTTP 400.
 ID_INVALID = errors.ErrorSpec("", "ID is not defined or invalid.")
@@ -31,15 +33,9 @@ NOT_FOUND = errors.ErrorSpec("", "Not found")
 ACCESS_DENIED = errors.ErrorSpec("", "Access denied.")
 FIELDS_NOT_ARRAY = errors.ErrorSpec("", "Parameter 'fields' must be array.")
 
-# Where the classic name is not simply the camelCase name in upper case.
-LEGACY_NAMES = {
-    "createdBy": "CREATED_BY_ID",
-    "updatedBy": "MODIFY_BY_ID",
-    "createdTime": "DATE_CREATE",
-    "updatedTime": "DATE_MODIFY",
-    "movedBy": "MOVED_BY_ID",
-}
-LEAD_NAMES = {"stageId": "STATUS_ID", "stageSemanticId": "STATUS_SEMANTIC_ID"}
+# ``Legacy.field`` of the entries that are no stored field of their own.
+COMPUTED = ""  # HAS_PHONE, HAS_EMAIL, HAS_IMOL: computed from the multifields when rendered
+MULTIFIELD = "fm"  # PHONE, EMAIL, ...: the item's multifields of that type
 
 
 @dataclass(frozen=True)
@@ -47,9 +43,10 @@ class Legacy:
     """A field as a classic ``crm.<entity>.fields`` describes it, and the stored field behind it."""
 
     name: str
-    field: str  # the camelCase field it is stored as
+    field: str  # the camelCase field it is stored as, or COMPUTED / MULTIFIELD
     type: str
     title: str
+    required: bool = False
     read_only: bool = False
     immutable: bool = False
     multiple: bool = False
@@ -57,9 +54,18 @@ class Legacy:
     extra: tuple[tuple[str, Any], ...] = ()  # more keys of the description (isDeprecated, settings)
     listed: bool = True  # shown by get and list
 
+    @property
+    def stored(self) -> bool:
+        """Backed by a stored field of its own (not computed, not a multifield type)."""
+        return self.field not in (COMPUTED, MULTIFIELD)
+
     def describe(self) -> dict[str, Any]:
         described = description(
-            self.type, read_only=self.read_only, immutable=self.immutable, multiple=self.multiple
+            self.type,
+            required=self.required,
+            read_only=self.read_only,
+            immutable=self.immutable,
+            multiple=self.multiple,
         )
         extra = dict(self.extra)
         if "isDeprecated" in extra:
@@ -73,6 +79,14 @@ class Legacy:
 
 def _l(name: str, field: str, type_: str, title: str, **flags: Any) -> Legacy:
     return Legacy(name, field, type_, title, **flags)
+
+
+def _has(name: str, title: str) -> Legacy:
+    return Legacy(name, COMPUTED, "char", title, read_only=True)
+
+
+def _mf(name: str, title: str) -> Legacy:
+    return Legacy(name, MULTIFIELD, "crm_multifield", title, multiple=True)
 
 
 RO = {"read_only": True}
@@ -135,46 +149,204 @@ DEAL_LEGACY = (
 )
 
 
-def _legacy_type(f: ItemField) -> str:
-    return "char" if f.type == "boolean" else f.type
+# The documented answers of crm.lead.fields (api-reference/crm/leads/crm-lead-fields.md), crm.contact.fields
+# (contacts/crm-contact-fields.md) and crm.company.fields (companies/crm-company-fields.md), in their order.
+# Not here: the UF_* and PARENT_ID_<type> fields of the example portals (user fields and smart-process
+# relations, which b24crm does not model yet).
+LEAD_LEGACY = (
+    _l("ID", "id", "integer", "ID", **RO),
+    _l("TITLE", "title", "string", "Lead Title"),
+    _l("HONORIFIC", "honorific", "crm_status", "Salutation", status_type="HONORIFIC"),
+    _l("NAME", "name", "string", "First Name"),
+    _l("SECOND_NAME", "secondName", "string", "Middle Name"),
+    _l("LAST_NAME", "lastName", "string", "Last Name"),
+    _l("BIRTHDATE", "birthdate", "date", "Birthdate"),
+    _l("COMPANY_TITLE", "companyTitle", "string", "Company Name"),
+    _l("SOURCE_ID", "sourceId", "crm_status", "Source", status_type="SOURCE"),
+    _l("SOURCE_DESCRIPTION", "sourceDescription", "string", "Source Description"),
+    _l("STATUS_ID", "stageId", "crm_status", "Stage", status_type="STATUS"),
+    _l("STATUS_DESCRIPTION", "statusDescription", "string", "Stage Description"),
+    _l("STATUS_SEMANTIC_ID", "stageSemanticId", "string", "Status Semantic", **RO),
+    _l("POST", "post", "string", "Position"),
+    _l("ADDRESS", "address", "string", "Address"),
+    _l("ADDRESS_2", "address2", "string", "Address (Line 2)"),
+    _l("ADDRESS_CITY", "addressCity", "string", "City"),
+    _l("ADDRESS_POSTAL_CODE", "addressPostalCode", "string", "Postal Code"),
+    _l("ADDRESS_REGION", "addressRegion", "string", "Region"),
+    _l("ADDRESS_PROVINCE", "addressProvince", "string", "Province"),
+    _l("ADDRESS_COUNTRY", "addressCountry", "string", "Country"),
+    _l("ADDRESS_COUNTRY_CODE", "addressCountryCode", "string", "Country Code"),
+    _l("ADDRESS_LOC_ADDR_ID", "addressLocAddrId", "integer", "Location Address ID"),
+    _l("CURRENCY_ID", "currencyId", "crm_currency", "Currency"),
+    _l("OPPORTUNITY", "opportunity", "double", "Amount"),
+    _l("IS_MANUAL_OPPORTUNITY", "isManualOpportunity", "char", "IS_MANUAL_OPPORTUNITY"),
+    _l("OPENED", "opened", "char", "Available to All"),
+    _l("COMMENTS", "comments", "string", "Comments"),
+    _has("HAS_PHONE", "Phone Provided"),
+    _has("HAS_EMAIL", "Email Provided"),
+    _has("HAS_IMOL", "Open Line Assigned"),
+    _l("ASSIGNED_BY_ID", "assignedById", "user", "Responsible User"),
+    _l("CREATED_BY_ID", "createdBy", "user", "Created By", **RO),
+    _l("MODIFY_BY_ID", "updatedBy", "user", "Modified By", **RO),
+    _l("MOVED_BY_ID", "movedBy", "user", "MOVED_BY_ID", **RO),
+    _l("DATE_CREATE", "createdTime", "datetime", "Creation Date", **RO),
+    _l("DATE_MODIFY", "updatedTime", "datetime", "Modification Date", **RO),
+    _l("MOVED_TIME", "movedTime", "datetime", "MOVED_TIME", **RO),
+    _l("COMPANY_ID", "companyId", "crm_company", "Company", extra=((PARENT, {"parentEntityTypeId": 4}),)),
+    _l("CONTACT_ID", "contactId", "crm_contact", "Contact", extra=(("isDeprecated", True),)),
+    _l("CONTACT_IDS", "contactIds", "crm_contact", "CONTACT_IDS", multiple=True, listed=False),
+    _l("IS_RETURN_CUSTOMER", "isReturnCustomer", "char", "Returning Lead", **RO),
+    _l("DATE_CLOSED", "dateClosed", "datetime", "Closing Date", **RO),
+    _l("ORIGINATOR_ID", "originatorId", "string", "External Source"),
+    _l("ORIGIN_ID", "originId", "string", "Identifier in External Source"),
+    _l("UTM_SOURCE", "utmSource", "string", "Advertising System"),
+    _l("UTM_MEDIUM", "utmMedium", "string", "Traffic Type"),
+    _l("UTM_CAMPAIGN", "utmCampaign", "string", "Campaign Identifier"),
+    _l("UTM_CONTENT", "utmContent", "string", "Campaign Content"),
+    _l("UTM_TERM", "utmTerm", "string", "Campaign Search Term"),
+    _l("LAST_ACTIVITY_TIME", "lastActivityTime", "datetime", "LAST_ACTIVITY_TIME", **RO),
+    _l("LAST_ACTIVITY_BY", "lastActivityBy", "user", "LAST_ACTIVITY_BY", **RO),
+    _mf("PHONE", "Phone"),
+    _mf("EMAIL", "E-mail"),
+    _mf("WEB", "Website"),
+    _mf("IM", "Messenger"),
+    _mf("LINK", "LINK"),
+)
+
+CONTACT_LEGACY = (
+    _l("ID", "id", "integer", "ID", **RO),
+    _l("HONORIFIC", "honorific", "crm_status", "Salutation", status_type="HONORIFIC"),
+    _l("NAME", "name", "string", "First Name", required=True),
+    _l("SECOND_NAME", "secondName", "string", "Middle Name", required=True),
+    _l("LAST_NAME", "lastName", "string", "Last Name", required=True),
+    _l("PHOTO", "photo", "file", "Photo"),
+    _l("BIRTHDATE", "birthdate", "date", "Birthdate"),
+    _l("TYPE_ID", "typeId", "crm_status", "Contact Type", status_type="CONTACT_TYPE"),
+    _l("SOURCE_ID", "sourceId", "crm_status", "Source", status_type="SOURCE"),
+    _l("SOURCE_DESCRIPTION", "sourceDescription", "string", "Additional Source Information"),
+    _l("POST", "post", "string", "Position"),
+    _l("ADDRESS", "address", "string", "Address"),
+    _l("ADDRESS_2", "address2", "string", "Address (Line 2)"),
+    _l("ADDRESS_CITY", "addressCity", "string", "City"),
+    _l("ADDRESS_POSTAL_CODE", "addressPostalCode", "string", "Postal Code"),
+    _l("ADDRESS_REGION", "addressRegion", "string", "Region"),
+    _l("ADDRESS_PROVINCE", "addressProvince", "string", "Province"),
+    _l("ADDRESS_COUNTRY", "addressCountry", "string", "Country"),
+    _l("ADDRESS_COUNTRY_CODE", "addressCountryCode", "string", "Country Code"),
+    _l("ADDRESS_LOC_ADDR_ID", "addressLocAddrId", "integer", "Location Address ID"),
+    _l("COMMENTS", "comments", "string", "Comment"),
+    _l("OPENED", "opened", "char", "Available to All"),
+    _l("EXPORT", "export", "char", "Participates in Contact Export"),
+    _has("HAS_PHONE", "Phone Set"),
+    _has("HAS_EMAIL", "E-mail Set"),
+    _has("HAS_IMOL", "Open Line Set"),
+    _l("ASSIGNED_BY_ID", "assignedById", "user", "Responsible Person"),
+    _l("CREATED_BY_ID", "createdBy", "user", "Created By", **RO),
+    _l("MODIFY_BY_ID", "updatedBy", "user", "Modified By", **RO),
+    _l("DATE_CREATE", "createdTime", "datetime", "Creation Date", **RO),
+    _l("DATE_MODIFY", "updatedTime", "datetime", "Modification Date", **RO),
+    _l("COMPANY_ID", "companyId", "crm_company", "Company", extra=(("isDeprecated", True),)),
+    _l("COMPANY_IDS", "companyIds", "crm_company", "COMPANY_IDS", multiple=True, listed=False),
+    _l("LEAD_ID", "leadId", "crm_lead", "Lead", read_only=True, extra=((PARENT, {"parentEntityTypeId": 1}),)),
+    _l("ORIGINATOR_ID", "originatorId", "string", "External Source"),
+    _l("ORIGIN_ID", "originId", "string", "Identifier in External Source"),
+    _l("ORIGIN_VERSION", "originVersion", "string", "Original Version"),
+    _l("UTM_SOURCE", "utmSource", "string", "Advertising System"),
+    _l("UTM_MEDIUM", "utmMedium", "string", "Traffic Type"),
+    _l("UTM_CAMPAIGN", "utmCampaign", "string", "Campaign Identifier"),
+    _l("UTM_CONTENT", "utmContent", "string", "Campaign Content"),
+    _l("UTM_TERM", "utmTerm", "string", "Campaign Search Condition"),
+    _l("LAST_ACTIVITY_TIME", "lastActivityTime", "datetime", "Last Activity", **RO),
+    _l("LAST_ACTIVITY_BY", "lastActivityBy", "user", "Last Activity By", **RO),
+    _mf("PHONE", "Phone"),
+    _mf("EMAIL", "E-mail"),
+    _mf("WEB", "Website"),
+    _mf("IM", "Messenger"),
+    _mf("LINK", "LINK"),
+)
+
+COMPANY_LEGACY = (
+    _l("ID", "id", "integer", "ID", **RO),
+    _l("TITLE", "title", "string", "Company Name", required=True),
+    _l("COMPANY_TYPE", "typeId", "crm_status", "Company Type", status_type="COMPANY_TYPE"),
+    _l("LOGO", "logo", "file", "Logo"),
+    _l("ADDRESS", "address", "string", "Physical Address"),
+    _l("ADDRESS_2", "address2", "string", "Address (line 2)"),
+    _l("ADDRESS_CITY", "addressCity", "string", "City"),
+    _l("ADDRESS_POSTAL_CODE", "addressPostalCode", "string", "Postal Code"),
+    _l("ADDRESS_REGION", "addressRegion", "string", "Region"),
+    _l("ADDRESS_PROVINCE", "addressProvince", "string", "Province"),
+    _l("ADDRESS_COUNTRY", "addressCountry", "string", "Country"),
+    _l("ADDRESS_COUNTRY_CODE", "addressCountryCode", "string", "Country Code"),
+    _l("ADDRESS_LOC_ADDR_ID", "addressLocAddrId", "integer", "Location Address ID"),
+    _l("ADDRESS_LEGAL", "addressLegal", "string", "Legal Address"),
+    _l("REG_ADDRESS", "regAddress", "string", "Legal Address"),
+    _l("REG_ADDRESS_2", "regAddress2", "string", "Legal Address (line 2)"),
+    _l("REG_ADDRESS_CITY", "regAddressCity", "string", "Legal Address City"),
+    _l("REG_ADDRESS_POSTAL_CODE", "regAddressPostalCode", "string", "Legal Address Postal Code"),
+    _l("REG_ADDRESS_REGION", "regAddressRegion", "string", "Legal Address Region"),
+    _l("REG_ADDRESS_PROVINCE", "regAddressProvince", "string", "Legal Address Province"),
+    _l("REG_ADDRESS_COUNTRY", "regAddressCountry", "string", "Legal Address Country"),
+    _l("REG_ADDRESS_COUNTRY_CODE", "regAddressCountryCode", "string", "Legal Address Country Code"),
+    _l("REG_ADDRESS_LOC_ADDR_ID", "regAddressLocAddrId", "integer", "Legal Address Location ID"),
+    _l("BANKING_DETAILS", "bankingDetails", "string", "Banking Details"),
+    _l("INDUSTRY", "industry", "crm_status", "Industry", status_type="INDUSTRY"),
+    _l("EMPLOYEES", "employees", "crm_status", "Number of Employees", status_type="EMPLOYEES"),
+    _l("CURRENCY_ID", "currencyId", "crm_currency", "Currency"),
+    _l("REVENUE", "revenue", "double", "Annual Revenue"),
+    _l("OPENED", "opened", "char", "Available to Everyone"),
+    _l("COMMENTS", "comments", "string", "Comment"),
+    _has("HAS_PHONE", "Phone Set"),
+    _has("HAS_EMAIL", "E-mail Set"),
+    _has("HAS_IMOL", "Open Line Set"),
+    _l("IS_MY_COMPANY", "isMyCompany", "char", "My Company"),
+    _l("ASSIGNED_BY_ID", "assignedById", "user", "Responsible Person"),
+    _l("CREATED_BY_ID", "createdBy", "user", "Created By", **RO),
+    _l("MODIFY_BY_ID", "updatedBy", "user", "Modified By", **RO),
+    _l("DATE_CREATE", "createdTime", "datetime", "Creation Date", **RO),
+    _l("DATE_MODIFY", "updatedTime", "datetime", "Modification Date", **RO),
+    _l("CONTACT_ID", "contactIds", "crm_contact", "Contact", multiple=True, listed=False),
+    _l("LEAD_ID", "leadId", "crm_lead", "Lead", read_only=True, extra=((PARENT, {"parentEntityTypeId": 1}),)),
+    _l("ORIGINATOR_ID", "originatorId", "string", "External Source"),
+    _l("ORIGIN_ID", "originId", "string", "Identifier in External Source"),
+    _l("ORIGIN_VERSION", "originVersion", "string", "Original Version"),
+    _l("UTM_SOURCE", "utmSource", "string", "Advertising System"),
+    _l("UTM_MEDIUM", "utmMedium", "string", "Traffic Type"),
+    _l("UTM_CAMPAIGN", "utmCampaign", "string", "Campaign Identifier"),
+    _l("UTM_CONTENT", "utmContent", "string", "Campaign Content"),
+    _l("UTM_TERM", "utmTerm", "string", "Campaign Search Term"),
+    _l("LAST_ACTIVITY_TIME", "lastActivityTime", "datetime", "Last Activity Time"),
+    _l("LAST_ACTIVITY_BY", "lastActivityBy", "user", "Last Activity Author"),
+    _l("LAST_COMMUNICATION_TIME", "lastCommunicationTime", "string", "Last Communication Date", **RO),
+    _mf("PHONE", "Phone"),
+    _mf("EMAIL", "E-mail"),
+    _mf("WEB", "Website"),
+    _mf("IM", "Messenger"),
+    _mf("LINK", "LINK"),
+)
+
+TABLES = {et.LEAD: LEAD_LEGACY, et.DEAL: DEAL_LEGACY, et.CONTACT: CONTACT_LEGACY, et.COMPANY: COMPANY_LEGACY}
 
 
-@cache
 def legacy_table(entity_type_id: int) -> tuple[Legacy, ...]:
-    """The classic fields of a type: documented ones where the docs list them exactly (deals), otherwise
-    derived from the item catalogue with the classic names."""
-    if entity_type_id == et.DEAL:
-        return DEAL_LEGACY
-    renames = {**LEGACY_NAMES, **(LEAD_NAMES if entity_type_id == et.LEAD else {})}
-    return tuple(
-        Legacy(
-            renames.get(f.name, f.upper),
-            f.name,
-            _legacy_type(f),
-            f.title,
-            f.read_only,
-            f.immutable,
-            f.multiple,
-            f.status_type,
-        )
-        for f in catalogue(entity_type_id).values()
-        if f.type != "crm_multifield"
-    )
+    """The classic fields of a type, exactly as its documented ``crm.<entity>.fields`` answers them."""
+    return TABLES[entity_type_id]
 
 
 @cache
 def legacy_fields(entity_type_id: int) -> dict[str, ItemField]:
-    """Classic name -> the stored field behind it, in the classic order."""
+    """Classic name -> the stored field behind it, in the classic order (stored entries only)."""
     fields = catalogue(entity_type_id)
-    return {entry.name: fields[entry.field] for entry in legacy_table(entity_type_id)}
+    return {entry.name: fields[entry.field] for entry in legacy_table(entity_type_id) if entry.stored}
+
+
+@cache
+def _names(entity_type_id: int) -> frozenset[str]:
+    return frozenset(entry.name for entry in legacy_table(entity_type_id))
 
 
 def describe(entity_type_id: int) -> dict[str, Any]:
-    described = {entry.name: entry.describe() for entry in legacy_table(entity_type_id)}
-    if "fm" in catalogue(entity_type_id):
-        for name, title in zip(MULTIFIELD_NAMES, ("Phone", "E-mail", "Website", "Messenger"), strict=True):
-            described[name] = {**description("crm_multifield", multiple=True), "title": title}
-    return described
+    return {entry.name: entry.describe() for entry in legacy_table(entity_type_id)}
 
 
 # --- values ---------------------------------------------------------------------------------------------
@@ -209,14 +381,25 @@ def _empty(entry: Legacy) -> Any:
     return "" if entry.type in ("date", "datetime") else None
 
 
+def _unset(v: Any, tz: Any) -> Any:
+    return None
+
+
 @cache
 def _steps(entity_type_id: int) -> tuple[items.RenderStep, ...]:
+    """The render steps of the listed fields; a computed field gets a placeholder (no column, no ``data``
+    key) that keeps its place in the order until ``render`` fills it in."""
     fields = catalogue(entity_type_id)
-    return tuple(
-        (entry.name, fields[entry.field].column, entry.field, _string_out(fields[entry.field]), _empty(entry))
-        for entry in legacy_table(entity_type_id)
-        if entry.listed
-    )
+    steps: list[items.RenderStep] = []
+    for entry in legacy_table(entity_type_id):
+        if not entry.listed or entry.field == MULTIFIELD:
+            continue
+        if entry.field == COMPUTED:
+            steps.append((entry.name, None, "", _unset, None))
+            continue
+        f = fields[entry.field]
+        steps.append((entry.name, f.column, f.name, _string_out(f), _empty(entry)))
+    return tuple(steps)
 
 
 def _multifields_out(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, str]]]:
@@ -239,23 +422,31 @@ def render(
     ctx: CallContext,
     fm: list[dict[str, Any]] | None,
     select: set[str] | None = None,
+    *,
+    multifields: bool = True,
 ) -> dict[str, Any]:
+    """A stored row in the classic form; ``fm`` (when loaded) fills HAS_PHONE/HAS_EMAIL/HAS_IMOL and, with
+    ``multifields``, the PHONE/EMAIL/... lists of the types the item has."""
     out = items.render_fields(_steps(entity_type_id), row, ctx.portal.tz, select, "ID")
     if fm is not None:
         grouped = _multifields_out(fm)
-        for name in ("HAS_PHONE", "HAS_EMAIL", "HAS_IMOL"):
-            if select is None or name in select:
-                kind = {"HAS_PHONE": "PHONE", "HAS_EMAIL": "EMAIL", "HAS_IMOL": "IM"}[name]
+        for name, kind in HAS_FLAGS.items():
+            if name in out:
                 out[name] = "Y" if grouped.get(kind) else "N"
-        for name in MULTIFIELD_NAMES:
-            if grouped.get(name) and (select is None or name in select):
-                out[name] = grouped[name]
+        if multifields:
+            for name in MULTIFIELD_NAMES:
+                if grouped.get(name) and (select is None or name in select):
+                    out[name] = grouped[name]
     return out
 
 
 def _to_camel(entity_type_id: int, fields: dict[str, Any]) -> dict[str, Any]:
     """Classic input -> item input; read-only classic fields are ignored, as the classic methods do."""
-    writable = {entry.name: entry.field for entry in legacy_table(entity_type_id) if not entry.read_only}
+    writable = {
+        entry.name: entry.field
+        for entry in legacy_table(entity_type_id)
+        if entry.stored and not entry.read_only
+    }
     return {writable[str(k).upper()]: v for k, v in fields.items() if str(k).upper() in writable}
 
 
@@ -395,7 +586,7 @@ def _selection(entity_type_id: int, select: Any) -> set[str] | None:
     names = list(select.values()) if isinstance(select, dict) else select if isinstance(select, list) else []
     wanted = {str(n).upper() for n in names}
     if not wanted or "*" in wanted:
-        return None if not wanted or wanted <= {"*", "UF_*"} else wanted | set(legacy_fields(entity_type_id))
+        return None if not wanted or wanted <= {"*", "UF_*"} else wanted | _names(entity_type_id)
     return wanted
 
 
@@ -409,7 +600,7 @@ def list_items(
     def run() -> tuple[list[dict[str, Any]], int | None, int, dict[int, list[dict[str, Any]]]]:
         with ctx.db.read() as conn:
             plan = items.plan_list(
-                conn, ctx, entity_type_id, filter_=camel_filter, order=camel_order, start=start
+                conn, ctx, entity_type_id, filter_=camel_filter, order=camel_order, start=start, classic=True
             )
             rows = crm_items.list_items(conn, plan.statement)
             total = (
@@ -418,9 +609,7 @@ def list_items(
                 else None
             )
             fms: dict[int, list[dict[str, Any]]] = {}
-            wants_fm = selection is None or bool(
-                selection & {*MULTIFIELD_NAMES, "HAS_PHONE", "HAS_EMAIL", "HAS_IMOL"}
-            )
+            wants_fm = selection is None or bool(selection & {*MULTIFIELD_NAMES, *HAS_FLAGS})
             if "fm" in catalogue(entity_type_id) and wants_fm:
                 fms = crm_items.multifields_of(conn, ctx.portal.id, entity_type_id, [r["id"] for r in rows])
             return rows, total, plan.offset, fms
@@ -428,6 +617,7 @@ def list_items(
     rows, total, offset, fms = _legacy_errors(run)
     # The classic lists leave multifields out unless asked for by name.
     result = [
-        render(entity_type_id, r, ctx, fms.get(r["id"]) if selection else None, selection) for r in rows
+        render(entity_type_id, r, ctx, fms.get(r["id"]), selection, multifields=selection is not None)
+        for r in rows
     ]
     return legacy_page(result, offset, total, len(result))

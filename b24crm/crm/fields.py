@@ -80,6 +80,9 @@ class ItemField:
     status_type: str | None = None
     upper: str = ""
     column: str | None = field(default=None)
+    # Kept only for the classic crm.<entity>.* fields (ADDRESS*, ORIGIN_VERSION, ...): stored in ``data``
+    # like any other field; the vendor's crm.item.fields does not list it.
+    classic_only: bool = False
 
     def __post_init__(self) -> None:
         if not self.upper:
@@ -146,6 +149,33 @@ PERSON = (
 )
 MULTIFIELDS = (_f("fm", "crm_multifield", "Phones, e-mails, websites and messengers", multiple=True),)
 
+# Stored values of the classic fields that the item layer does not have (classic.py names them).
+CLASSIC = {"classic_only": True}
+
+
+def _address(prefix: str, title: str) -> tuple[ItemField, ...]:
+    """The nine deprecated address fields of the classic lead, contact and company (``ADDRESS``,
+    ``ADDRESS_2``, ..., ``ADDRESS_LOC_ADDR_ID``; a company's legal address repeats them as ``REG_*``)."""
+    upper = upper_name(prefix)
+    return tuple(
+        _f(f"{prefix}{suffix}", type_, f"{title}{part}", upper=f"{upper}{upper_suffix}", **CLASSIC)
+        for suffix, upper_suffix, type_, part in (
+            ("", "", "string", ""),
+            ("2", "_2", "string", " (line 2)"),
+            ("City", "_CITY", "string", ": city"),
+            ("PostalCode", "_POSTAL_CODE", "string", ": postal code"),
+            ("Region", "_REGION", "string", ": region"),
+            ("Province", "_PROVINCE", "string", ": province"),
+            ("Country", "_COUNTRY", "string", ": country"),
+            ("CountryCode", "_COUNTRY_CODE", "string", ": country code"),
+            ("LocAddrId", "_LOC_ADDR_ID", "integer", ": location address ID"),
+        )
+    )
+
+
+ADDRESS = _address("address", "Address")
+ORIGIN_VERSION = (_f("originVersion", "string", "Version in data source", **CLASSIC),)
+
 LEAD_FIELDS = (
     *HEAD,
     _f("title", "string", "Lead name"),
@@ -174,6 +204,8 @@ LEAD_FIELDS = (
     *ACTIVITY,
     *UTM,
     *MULTIFIELDS,
+    *ADDRESS,
+    _f("dateClosed", "datetime", "Closed on", read_only=True, **CLASSIC),
 )
 
 DEAL_FIELDS = (
@@ -232,6 +264,8 @@ CONTACT_FIELDS = (
     *ACTIVITY,
     *UTM,
     *MULTIFIELDS,
+    *ADDRESS,
+    *ORIGIN_VERSION,
 )
 
 COMPANY_FIELDS = (
@@ -255,6 +289,12 @@ COMPANY_FIELDS = (
     *ACTIVITY,
     *UTM,
     *MULTIFIELDS,
+    *ADDRESS,
+    _f("addressLegal", "string", "Legal address", **CLASSIC),
+    *_address("regAddress", "Registered address"),
+    _f("bankingDetails", "string", "Banking details", **CLASSIC),
+    *ORIGIN_VERSION,
+    _f("lastCommunicationTime", "datetime", "Last communication on", read_only=True, **CLASSIC),
 )
 
 _DYNAMIC_COMMON = (

@@ -135,7 +135,7 @@ def _steps(entity_type_id: int) -> tuple[RenderStep, ...]:
     return tuple(
         (f.name, f.column, f.name, out_converter(f), [] if f.multiple else None)
         for f in catalogue(entity_type_id).values()
-        if f.name != "fm"
+        if f.name != "fm" and not f.classic_only
     )
 
 
@@ -381,7 +381,7 @@ def describe_fields(ctx: CallContext, entity_type_id: Any) -> dict[str, Any]:
         item_type = resolve_type(conn, ctx.portal.id, entity_type_id)
         if not _grants(conn, ctx).may_at_all(item_type.entity_type_id, "read"):
             raise ACCESS_DENIED_READ()
-    return {name: f.describe() for name, f in item_type.fields.items()}
+    return {name: f.describe() for name, f in item_type.fields.items() if not f.classic_only}
 
 
 # --- lists ----------------------------------------------------------------------------------------------
@@ -412,7 +412,9 @@ def _as_php_array(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _filter_clause(item_type: ItemType, filter_: dict[str, Any], tz: Any) -> sa.ColumnElement[bool]:
+def _filter_clause(
+    item_type: ItemType, filter_: dict[str, Any], tz: Any, classic: bool = False
+) -> sa.ColumnElement[bool]:
     """A filter with the vendor's prefixes and nested ``logic`` groups; unknown fields are an error."""
     logic = str(filter_.get("logic", "AND")).upper()
     clauses: list[sa.ColumnElement[bool]] = []
@@ -421,11 +423,16 @@ def _filter_clause(item_type: ItemType, filter_: dict[str, Any], tz: Any) -> sa.
         if key.lower() == "logic":
             continue
         if key.isdigit() and isinstance(value, (dict, list)):
-            clauses.append(_filter_clause(item_type, _as_php_array(value), tz))
+            clauses.append(_filter_clause(item_type, _as_php_array(value), tz, classic))
             continue
         op, name = split_key(key)
         f = item_type.fields.get(name)
-        if f is None or f.multiple or f.type in ("file", "crm_multifield"):
+        if (
+            f is None
+            or (f.classic_only and not classic)
+            or f.multiple
+            or f.type in ("file", "crm_multifield")
+        ):
             raise errors.INVALID_ARG_VALUE(INVALID_FILTER_FIELD.format(name))
         spec = Field(column_expression(f), _cast_for(f, tz), text=f.type in ("string", "text", "crm_status"))
         values = value if isinstance(value, list) else [value]
@@ -449,13 +456,18 @@ def _filter_clause(item_type: ItemType, filter_: dict[str, Any], tz: Any) -> sa.
     return sa.or_(*clauses) if logic == "OR" else sa.and_(*clauses)
 
 
-def _order(item_type: ItemType, order: Any) -> list[Any]:
+def _order(item_type: ItemType, order: Any, classic: bool = False) -> list[Any]:
     if not isinstance(order, dict) or not order:
         return [items_table.c.id.asc()]
     ordering = []
     for name, direction in order.items():
         f = item_type.fields.get(str(name))
-        if f is None or f.multiple or f.type in ("file", "crm_multifield"):
+        if (
+            f is None
+            or (f.classic_only and not classic)
+            or f.multiple
+            or f.type in ("file", "crm_multifield")
+        ):
             raise errors.INVALID_ARG_VALUE(INVALID_ORDER_FIELD.format(name))
         text = str(direction).upper()
         if text not in ("ASC", "DESC"):
@@ -480,7 +492,7 @@ def _selection(item_type: ItemType, select: Any) -> set[str] | None:
     names = [str(n) for n in names]
     if "*" in names:
         return None
-    return {n for n in names if n in item_type.fields and n != "fm"}
+    return {n for n in names if n in item_type.fields and n != "fm" and not item_type.fields[n].classic_only}
 
 
 @dataclass(frozen=True)
@@ -493,7 +505,14 @@ class ListPlan:
 
 
 def plan_list(
-    conn: Connection, ctx: CallContext, entity_type_id: Any, *, filter_: Any, order: Any, start: Any
+    conn: Connection,
+    ctx: CallContext,
+    entity_type_id: Any,
+    *,
+    filter_: Any,
+    order: Any,
+    start: Any,
+    classic: bool = False,
 ) -> ListPlan:
     """The query behind a crm.item.list page (also what the index tests explain)."""
     item_type = resolve_type(conn, ctx.portal.id, entity_type_id)
@@ -501,7 +520,7 @@ def plan_list(
     if not grants.may_at_all(item_type.entity_type_id, "read"):
         raise ACCESS_DENIED_READ()
     conditions = _as_php_array(filter_)
-    where = [_filter_clause(item_type, conditions, ctx.portal.tz)] if conditions else []
+    where = [_filter_clause(item_type, conditions, ctx.portal.tz, classic)] if conditions else []
     readable = grants.read_condition(item_type.entity_type_id, items_table.c.assigned_by_id)
     if readable is not None:
         where.append(readable)
@@ -510,7 +529,7 @@ def plan_list(
         ctx.portal.id,
         item_type.entity_type_id,
         where=where,
-        order=_order(item_type, order),
+        order=_order(item_type, order, classic),
         offset=offset,
         limit=50,
     )

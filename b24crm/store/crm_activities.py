@@ -8,7 +8,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from b24crm.store.sql import current_value, next_id
+from b24crm.store.engine import Database
+from b24crm.store.sql import RawSelect, current_value, next_id
 from b24crm.store.tables import (
     crm_activities,
     crm_activity_bindings,
@@ -24,6 +25,26 @@ GENERATION = "crm_activity_generation"
 _BY_ID = sa.select(crm_activities).where(
     crm_activities.c.portal_id == sa.bindparam("portal_id"), crm_activities.c.id == sa.bindparam("id")
 )
+
+
+def raw_get(
+    db: Database, portal_id: int, activity_id: int, columns: tuple[Any, ...]
+) -> tuple[Any, ...] | None:
+    """``columns`` of one activity, read on a bare driver connection (the hot path of crm.activity.get)."""
+    query = _RAW_GETS.get(columns)
+    if query is None:
+        query = _RAW_GETS[columns] = RawSelect(
+            sa.select(*columns).where(
+                crm_activities.c.portal_id == sa.bindparam("portal_id"),
+                crm_activities.c.id == sa.bindparam("id"),
+            )
+        )
+    with db.read_raw() as driver:
+        rows = query.rows(driver, db.dialect, {"portal_id": portal_id, "id": activity_id})
+    return rows[0] if rows else None
+
+
+_RAW_GETS: dict[tuple[Any, ...], RawSelect] = {}
 
 
 def touch(conn: Connection, portal_id: int) -> None:

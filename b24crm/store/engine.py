@@ -7,6 +7,7 @@ transaction that commits on success and rolls back on any exception.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -42,6 +43,7 @@ class Database:
             self._writer = self._reader = engine
         else:
             raise ValueError(f"unsupported database: {self.dialect} (use sqlite:/// or postgresql://)")
+        self._raw = threading.local()
 
     def _sqlite_engine(self, *, pool_size: int, immediate: bool) -> Engine:
         engine = sa.create_engine(
@@ -81,6 +83,27 @@ class Database:
     def read(self) -> Iterator[Connection]:
         with self._reader.begin() as conn:
             yield conn
+
+    @contextmanager
+    def read_raw(self) -> Iterator[Any]:
+        """A bare driver connection of this thread's own, in autocommit, outside any transaction SQLAlchemy
+        manages: for single-statement reads on hot paths (``sql.RawSelect``), where the pool's checkout and
+        reset cost more than the query. A connection that failed is replaced on the next use."""
+        driver = getattr(self._raw, "driver", None)
+        if driver is None:
+            pooled = self._reader.raw_connection()
+            driver = pooled.driver_connection
+            assert driver is not None
+            pooled.detach()  # ours from now on: the pool keeps its full size
+            if self.dialect == "postgresql":
+                driver.autocommit = True
+            self._raw.driver = driver
+        try:
+            yield driver
+        except Exception:
+            self._raw.driver = None
+            driver.close()
+            raise
 
     def maintain(self, *tables: str) -> None:
         """Refresh planner statistics (and, on PostgreSQL, the visibility map) after a bulk load, as

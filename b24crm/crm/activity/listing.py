@@ -200,6 +200,20 @@ def _attach_files(conn: Connection, ctx: CallContext, items: list[dict[str, Any]
             ]
 
 
+_GET_SHAPE = render.shape_for(render.DEFAULT_NAMES)
+_GET_COLUMNS = (*_GET_SHAPE.columns, crm_activities.c.file_count)
+_PROVIDER = _GET_SHAPE.names.index("PROVIDER_ID")
+
+
+def render_fast(ctx: CallContext, activity_id: int) -> dict[str, Any] | None:
+    """crm.activity.get for a caller who may read every activity: one read on a bare connection. None
+    when the general path must answer (no such activity, files to link, a configurable activity)."""
+    row = repo.raw_get(ctx.db, ctx.portal.id, activity_id, _GET_COLUMNS)
+    if row is None or row[-1] or row[_PROVIDER] == "CONFIGURABLE_REST_APP":
+        return None
+    return render.render_rows([row[:-1]], _GET_SHAPE, ctx.portal.tz)[0]
+
+
 def render_one(conn: Connection, ctx: CallContext, row: dict[str, Any]) -> dict[str, Any]:
     shape = render.shape_for(render.DEFAULT_NAMES)
     values = tuple(

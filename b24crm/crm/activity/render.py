@@ -6,6 +6,7 @@ when empty, ``SETTINGS``/``PROVIDER_PARAMS`` are ``[]`` when empty and objects o
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
@@ -36,6 +37,8 @@ def _number(v: Any, tz: tzinfo) -> Any:
 
 
 def _object(v: Any, tz: tzinfo) -> Any:
+    if isinstance(v, str):  # read on a bare SQLite connection: the JSON text itself
+        v = json.loads(v) if v else None
     return v if v else []
 
 
