@@ -8,6 +8,7 @@ from b24crm import errors
 from b24crm.auth.models import Credential
 from b24crm.auth.service import Tenancy
 from b24crm.clock import Clock, SystemClock
+from b24crm.crm.activity.files import FileStore
 from b24crm.methods import load_methods
 from b24crm.rpc.dispatch import Dispatcher
 from b24crm.rpc.operating import OperatingMeter
@@ -27,6 +28,7 @@ class Runtime:
         self.tenancy = Tenancy(self.db, self.clock)
         self.operating = OperatingMeter()
         self.counts = CountCache()
+        self.files = FileStore(settings.files_path)
         self.dispatcher = Dispatcher(self)
         self.admin_token = settings.admin_token or secrets.token_urlsafe(24)
 

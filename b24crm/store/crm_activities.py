@@ -48,8 +48,15 @@ _RAW_GETS: dict[tuple[Any, ...], RawSelect] = {}
 
 
 def touch(conn: Connection, portal_id: int) -> None:
-    """Bump the portal's activity generation: every write does, so remembered counts expire with it."""
+    """Bump the portal's activity generation: every write does, so remembered counts expire with it.
+    Once a transaction is enough (the bump is only seen when it commits)."""
+    # The marker holds the transaction itself, so its identity cannot be taken by a later one.
+    marker = (conn.get_transaction(), portal_id)
+    seen = conn.info.get("activities_touched")
+    if seen is not None and seen[0] is marker[0] and seen[1] == portal_id:
+        return
     next_id(conn, portal_id, GENERATION)
+    conn.info["activities_touched"] = marker
 
 
 def generation(conn: Connection, portal_id: int) -> int:
@@ -58,7 +65,7 @@ def generation(conn: Connection, portal_id: int) -> int:
 
 def insert_activity(conn: Connection, portal_id: int, values: dict[str, Any]) -> int:
     activity_id = next_id(conn, portal_id, "crm_activity")
-    conn.execute(crm_activities.insert().values(portal_id=portal_id, id=activity_id, **values))
+    conn.execute(crm_activities.insert(), {**values, "portal_id": portal_id, "id": activity_id})
     touch(conn, portal_id)
     return activity_id
 
@@ -111,9 +118,13 @@ def bindings_of(conn: Connection, portal_id: int, activity_ids: Sequence[int]) -
     return found
 
 
-def replace_bindings(conn: Connection, portal_id: int, activity_id: int, bindings: Sequence[Binding]) -> None:
+def replace_bindings(
+    conn: Connection, portal_id: int, activity_id: int, bindings: Sequence[Binding], *, new: bool = False
+) -> None:
+    """The activity's bindings become ``bindings`` (``new``: it has none yet, nothing to delete)."""
     b = crm_activity_bindings
-    conn.execute(b.delete().where(b.c.portal_id == portal_id, b.c.activity_id == activity_id))
+    if not new:
+        conn.execute(b.delete().where(b.c.portal_id == portal_id, b.c.activity_id == activity_id))
     touch(conn, portal_id)
     if bindings:
         conn.execute(
@@ -167,18 +178,25 @@ def communications_of(
 
 
 def replace_communications(
-    conn: Connection, portal_id: int, activity_id: int, communications: Iterable[dict[str, Any]]
+    conn: Connection,
+    portal_id: int,
+    activity_id: int,
+    communications: Iterable[dict[str, Any]],
+    *,
+    new: bool = False,
 ) -> None:
     c = crm_activity_communications
-    conn.execute(c.delete().where(c.c.portal_id == portal_id, c.c.activity_id == activity_id))
+    if not new:
+        conn.execute(c.delete().where(c.c.portal_id == portal_id, c.c.activity_id == activity_id))
     for entry in communications:
         conn.execute(
-            c.insert().values(
-                portal_id=portal_id,
-                id=next_id(conn, portal_id, "crm_activity_communication"),
-                activity_id=activity_id,
+            c.insert(),
+            {
                 **entry,
-            )
+                "portal_id": portal_id,
+                "id": next_id(conn, portal_id, "crm_activity_communication"),
+                "activity_id": activity_id,
+            },
         )
 
 

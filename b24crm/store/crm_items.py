@@ -24,9 +24,17 @@ def insert_item(conn: Connection, portal_id: int, entity_type_id: int, values: d
     return item_id
 
 
+# Built once: every activity operation reads its owners by key.
+_BY_KEY = sa.select(crm_items).where(
+    crm_items.c.portal_id == sa.bindparam("portal_id"),
+    crm_items.c.entity_type_id == sa.bindparam("entity_type_id"),
+    crm_items.c.id == sa.bindparam("id"),
+)
+
+
 def get_item(conn: Connection, portal_id: int, entity_type_id: int, item_id: int) -> dict[str, Any] | None:
-    stmt = sa.select(crm_items).where(*_key(portal_id, entity_type_id), crm_items.c.id == item_id)
-    row = conn.execute(stmt).mappings().first()
+    params = {"portal_id": portal_id, "entity_type_id": entity_type_id, "id": item_id}
+    row = conn.execute(_BY_KEY, params).mappings().first()
     return dict(row) if row else None
 
 

@@ -14,9 +14,8 @@ from b24crm.store.tables import event_outbox, mail_outbox
 def insert_event(conn: Connection, portal_id: int, event: str, data: dict[str, Any], now: float) -> int:
     event_id = next_id(conn, portal_id, "event")
     conn.execute(
-        event_outbox.insert().values(
-            portal_id=portal_id, id=event_id, event=event.upper(), data=data, created=now
-        )
+        event_outbox.insert(),
+        {"portal_id": portal_id, "id": event_id, "event": event.upper(), "data": data, "created": now},
     )
     return event_id
 

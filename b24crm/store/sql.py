@@ -15,14 +15,30 @@ def _insert(conn: Connection, table: sa.Table) -> Any:
     return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
 
 
+def _next_id_statement(dialect_name: str) -> Any:
+    found = _NEXT_ID.get(dialect_name)
+    if found is None:
+        insert = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
+        found = _NEXT_ID[dialect_name] = (
+            insert(sequences)
+            .values(portal_id=sa.bindparam("portal_id"), name=sa.bindparam("name"), value=1)
+            .on_conflict_do_update(
+                index_elements=[sequences.c.portal_id, sequences.c.name],
+                set_={"value": sequences.c.value + 1},
+            )
+            .returning(sequences.c.value)
+        )
+    return found
+
+
+# Built once per dialect: every insert of every table allocates its ID here.
+_NEXT_ID: dict[str, Any] = {}
+
+
 def next_id(conn: Connection, portal_id: int, name: str) -> int:
     """The portal's next ID for ``name`` (1, 2, ...), allocated inside the caller's transaction."""
-    stmt = _insert(conn, sequences).values(portal_id=portal_id, name=name, value=1)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[sequences.c.portal_id, sequences.c.name],
-        set_={"value": sequences.c.value + 1},
-    ).returning(sequences.c.value)
-    return int(conn.execute(stmt).scalar_one())
+    stmt = _next_id_statement(conn.dialect.name)
+    return int(conn.execute(stmt, {"portal_id": portal_id, "name": name}).scalar_one())
 
 
 def set_sequence(conn: Connection, portal_id: int, name: str, value: int) -> None:
@@ -39,9 +55,13 @@ def set_sequence(conn: Connection, portal_id: int, name: str, value: int) -> Non
     conn.execute(stmt)
 
 
+_CURRENT = sa.select(sequences.c.value).where(
+    sequences.c.portal_id == sa.bindparam("portal_id"), sequences.c.name == sa.bindparam("name")
+)
+
+
 def current_value(conn: Connection, portal_id: int, name: str) -> int:
-    stmt = sa.select(sequences.c.value).where(sequences.c.portal_id == portal_id, sequences.c.name == name)
-    return int(conn.execute(stmt).scalar() or 0)
+    return int(conn.execute(_CURRENT, {"portal_id": portal_id, "name": name}).scalar() or 0)
 
 
 class RawSelect:

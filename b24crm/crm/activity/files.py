@@ -62,13 +62,17 @@ class FileStore:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._key: bytes | None = None
 
     def _secret(self) -> bytes:
-        path = self.root / ".url-secret"
-        if not path.exists():
-            self.root.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(secrets.token_bytes(32))
-        return path.read_bytes()
+        # Kept beside the files, so that links survive a restart and every server sharing them agrees.
+        if self._key is None:
+            path = self.root / ".url-secret"
+            if not path.exists():
+                self.root.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(secrets.token_bytes(32))
+            self._key = path.read_bytes()
+        return self._key
 
     def save(
         self, conn: Connection, portal_id: int, activity_id: int, uploads: list[Upload], now: float
@@ -131,7 +135,7 @@ class FileStore:
 
 def downloadable(runtime: Any, file_id: int, token: str) -> tuple[Path, str, str] | None:
     """(path, name, content type) of a file the token's holder may read now; None otherwise."""
-    store = FileStore(runtime.settings.files_path)
+    store = runtime.files
     holder = store.check_token(token, file_id)
     if holder is None:
         return None

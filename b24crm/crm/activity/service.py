@@ -226,22 +226,40 @@ def _supported(conn: Connection, portal_id: int, entity_type_id: int) -> bool:
     )
 
 
-def _check_bindings(conn: Connection, ctx: CallContext, grants: Grants, bindings: list[Binding]) -> None:
+class Items:
+    """The CRM items one operation looks at, each read once."""
+
+    def __init__(self, conn: Connection, portal_id: int) -> None:
+        self.conn = conn
+        self.portal_id = portal_id
+        self._rows: dict[Binding, dict[str, Any] | None] = {}
+
+    def get(self, binding: Binding) -> dict[str, Any] | None:
+        if binding not in self._rows:
+            self._rows[binding] = crm_items.get_item(self.conn, self.portal_id, *binding)
+        return self._rows[binding]
+
+
+def _check_bindings(
+    conn: Connection, ctx: CallContext, grants: Grants, bindings: list[Binding], found: Items
+) -> None:
     portal_id = ctx.portal.id
     for owner_type_id, owner_id in bindings:
         name = type_name(conn, portal_id, owner_type_id)
         if not _supported(conn, portal_id, owner_type_id):
             raise errors.ApiError("", f"Entity type '{name}' is not supported in current context")
-        if crm_items.get_item(conn, portal_id, owner_type_id, owner_id) is None:
+        if found.get((owner_type_id, owner_id)) is None:
             raise errors.ApiError("", f"Could not find '{name}' with ID: {owner_id}")
         if not access.may_item(conn, portal_id, grants, (owner_type_id, owner_id), "edit"):
             raise ACCESS_DENIED()
 
 
-def _entity_settings(conn: Connection, portal_id: int, entity_type_id: int, entity_id: int) -> Any:
+def _entity_settings(found: Items, entity_type_id: int, entity_id: int) -> Any:
     """What a communication remembers of its entity (``PrepareCommunicationSettings``)."""
-    row = crm_items.get_item(conn, portal_id, entity_type_id, entity_id)
-    if row is None or entity_type_id not in (et.LEAD, et.CONTACT, et.COMPANY):
+    if entity_type_id not in (et.LEAD, et.CONTACT, et.COMPANY):
+        return []
+    row = found.get((entity_type_id, entity_id))
+    if row is None:
         return []
     data = row["data"] or {}
     if entity_type_id == et.COMPANY:
@@ -255,23 +273,24 @@ def _entity_settings(conn: Connection, portal_id: int, entity_type_id: int, enti
     if entity_type_id == et.LEAD:
         person["LEAD_TITLE"] = row["title"] or ""
     elif row["company_id"]:
-        company = crm_items.get_item(conn, portal_id, et.COMPANY, row["company_id"])
+        company = found.get((et.COMPANY, row["company_id"]))
         if company is not None:
             person.update(COMPANY_TITLE=company["title"] or "", COMPANY_ID=str(company["id"]))
     return person
 
 
 def _save_communications(
-    conn: Connection, portal_id: int, activity_id: int, communications: list[dict[str, Any]]
+    found: Items, activity_id: int, communications: list[dict[str, Any]], *, new: bool = False
 ) -> None:
     crm_activities.replace_communications(
-        conn,
-        portal_id,
+        found.conn,
+        found.portal_id,
         activity_id,
         [
-            {**c, "entity_settings": _entity_settings(conn, portal_id, c["entity_type_id"], c["entity_id"])}
+            {**c, "entity_settings": _entity_settings(found, c["entity_type_id"], c["entity_id"])}
             for c in communications
         ],
+        new=new,
     )
 
 
@@ -295,7 +314,7 @@ def _core_checks(record: dict[str, Any]) -> None:
 
 
 def file_store(ctx: CallContext) -> FileStore:
-    return FileStore(ctx.runtime.settings.files_path)
+    return ctx.runtime.files
 
 
 def _grants(conn: Connection, ctx: CallContext) -> Grants:
@@ -327,6 +346,7 @@ def add(ctx: CallContext, fields_raw: Any) -> int:
     try:
         with ctx.db.write() as conn:
             grants = _grants(conn, ctx)  # before the parameters, as the vendor's dispatcher
+            found = Items(conn, ctx.portal.id)
             fields_in = fields_param(fields_raw)
             record = internalize(fields_in, tz, updating=False)
             owner: Binding | None = None
@@ -338,7 +358,7 @@ def add(ctx: CallContext, fields_raw: Any) -> int:
                 raise SUBJECT_EMPTY()
             uploads = parse_uploads(fields_in.get("FILES") or fields_in.get("WEBDAV_ELEMENTS"))
             if record.get("responsible_id", 0) <= 0 and owner is not None:
-                item = crm_items.get_item(conn, ctx.portal.id, *owner)
+                item = found.get(owner)
                 record["responsible_id"] = (item or {}).get("assigned_by_id") or 0
             if record.get("responsible_id", 0) <= 0:
                 record["responsible_id"] = ctx.user.id
@@ -369,12 +389,12 @@ def add(ctx: CallContext, fields_raw: Any) -> int:
             bindings = _with_communication_bindings(bindings, communications)
             if not bindings:
                 raise NO_BINDING()
-            _check_bindings(conn, ctx, grants, bindings)
+            _check_bindings(conn, ctx, grants, bindings, found)
             _apply_add_defaults(record, ctx, bindings, now)
             _core_checks(record)
             activity_id = crm_activities.insert_activity(conn, ctx.portal.id, record)
-            crm_activities.replace_bindings(conn, ctx.portal.id, activity_id, bindings)
-            _save_communications(conn, ctx.portal.id, activity_id, communications)
+            crm_activities.replace_bindings(conn, ctx.portal.id, activity_id, bindings, new=True)
+            _save_communications(found, activity_id, communications, new=True)
             if uploads:
                 written = store.save(conn, ctx.portal.id, activity_id, uploads, now)
                 crm_activities.update_activity(conn, ctx.portal.id, activity_id, {"file_count": len(uploads)})
@@ -450,6 +470,7 @@ def update(ctx: CallContext, activity_id_raw: Any, fields_raw: Any) -> bool:
     try:
         with ctx.db.write() as conn:
             grants = _grants(conn, ctx)
+            found = Items(conn, ctx.portal.id)
             fields_in = fields_param(fields_raw)
             activity_id = activity_id_param(activity_id_raw)
             row = _visible(conn, ctx, grants, activity_id)
@@ -469,7 +490,7 @@ def update(ctx: CallContext, activity_id_raw: Any, fields_raw: Any) -> bool:
                 bindings = _with_communication_bindings([owner] if owner[0] > 0 else [], communications)
                 if not communications:
                     raise COMMUNICATIONS_INVALID()
-                _check_bindings(conn, ctx, grants, bindings)
+                _check_bindings(conn, ctx, grants, bindings, found)
             uploads = parse_uploads(fields_in.get("FILES") or fields_in.get("WEBDAV_ELEMENTS"))
             if not changes and communications is None and not uploads:
                 raise core_error("Fields is not specified.")
@@ -493,7 +514,7 @@ def update(ctx: CallContext, activity_id_raw: Any, fields_raw: Any) -> bool:
             crm_activities.update_activity(conn, ctx.portal.id, activity_id, changes)
             if bindings is not None and communications is not None:
                 set_bindings(conn, ctx.portal.id, activity_id, bindings)
-                _save_communications(conn, ctx.portal.id, activity_id, communications)
+                _save_communications(found, activity_id, communications)
             outbox.emit_entity(conn, ctx.portal.id, outbox.ACTIVITY_UPDATE, activity_id, now)
     except BaseException:
         store.discard(written)

@@ -16,6 +16,9 @@ from b24crm.rpc.registry import Params, method
 from b24crm.rpc.results import Page
 
 DOCS = "api-reference/crm/timeline/activities/activity-base/"
+# get, add and list run on the event loop, not in the thread pool: their storage work is short (a key
+# read, a handful of indexed writes, an indexed page with a remembered count) and the hop to a thread
+# costs more than it (bench/README.md, "Where the time goes").
 
 items.ITEM_DELETED.append(service.on_owner_deleted)
 
@@ -45,7 +48,9 @@ class ListParams(Params):
     start: Any = None
 
 
-@method("crm.activity.add", scope="crm", params=FieldsParams, doc=f"{DOCS}crm-activity-add.md")
+@method(
+    "crm.activity.add", scope="crm", params=FieldsParams, doc=f"{DOCS}crm-activity-add.md", blocking=False
+)
 def add(ctx: CallContext, p: FieldsParams) -> int:
     """Create a system activity (call, meeting, e-mail, provider activity); answers its ID."""
     return service.add(ctx, p.given)
@@ -57,13 +62,15 @@ def update(ctx: CallContext, p: UpdateParams) -> bool:
     return service.update(ctx, p.id, p.given)
 
 
-@method("crm.activity.get", scope="crm", params=IdParams, doc=f"{DOCS}crm-activity-get.md")
+@method("crm.activity.get", scope="crm", params=IdParams, doc=f"{DOCS}crm-activity-get.md", blocking=False)
 def get(ctx: CallContext, p: IdParams) -> dict[str, Any]:
     """One activity, every value a string."""
     return service.get(ctx, p.id)
 
 
-@method("crm.activity.list", scope="crm", params=ListParams, doc=f"{DOCS}crm-activity-list.md")
+@method(
+    "crm.activity.list", scope="crm", params=ListParams, doc=f"{DOCS}crm-activity-list.md", blocking=False
+)
 def list_(ctx: CallContext, p: ListParams) -> Page:
     """Activities, filtered, sorted, 50 a page; COMMUNICATIONS and FILES on request."""
     return listing.list_activities(ctx, select=p.select, filter_=p.filter, order=p.order, start=p.start)
