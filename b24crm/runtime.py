@@ -15,8 +15,8 @@ from b24crm.rpc.operating import OperatingMeter
 from b24crm.rpc.registry import Registry
 from b24crm.settings import Settings
 from b24crm.store import migrate
-from b24crm.store.counts import CountCache
 from b24crm.store.engine import Database
+from b24crm.store.memo import Memo
 
 
 class Runtime:
@@ -27,7 +27,8 @@ class Runtime:
         self.registry: Registry = load_methods()
         self.tenancy = Tenancy(self.db, self.clock)
         self.operating = OperatingMeter()
-        self.counts = CountCache()
+        self.counts = Memo()
+        self.list_plans = Memo(512)
         self.files = FileStore(settings.files_path)
         self.dispatcher = Dispatcher(self)
         self.admin_token = settings.admin_token or secrets.token_urlsafe(24)

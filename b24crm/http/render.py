@@ -11,6 +11,7 @@ import json
 from typing import Any
 from xml.sax.saxutils import escape
 
+import orjson
 from starlette.responses import Response
 
 from b24crm.errors import ApiError
@@ -40,7 +41,24 @@ def _default(value: Any) -> Any:
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_default)
 
 
+_PHP_ESCAPES_RAW = tuple((char.encode(), escaped.encode()) for char, escaped in _PHP_ESCAPES)
+_ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS
+
+
 def encode_json(body: Any) -> bytes:
+    # orjson writes a 44 KB list page in a tenth of the standard library's time (bench/README.md);
+    # what it refuses (lone surrogates, integers past 64 bits) goes the standard way.
+    try:
+        encoded = orjson.dumps(body, default=_default, option=_ORJSON_OPTIONS)
+    except (TypeError, orjson.JSONEncodeError):
+        return _encode_json_stdlib(body)
+    for char, escaped in _PHP_ESCAPES_RAW:
+        if char in encoded:
+            encoded = encoded.replace(char, escaped)
+    return encoded
+
+
+def _encode_json_stdlib(body: Any) -> bytes:
     text = _ENCODER.encode(body)
     for char, escaped in _PHP_ESCAPES:
         if char in text:

@@ -117,6 +117,17 @@ def _filter_key(filter_: Any) -> str:
     return json.dumps(filter_, sort_keys=True, default=str)
 
 
+def _plan_key(ctx: CallContext, filter_: Any, order: Any, shape: render.Shape) -> Any:
+    """What a list plan is remembered by: only an administrator's plan is the same for the same request
+    (anyone else's depends on their roles), and none that reads the clock (``NOW``)."""
+    if not ctx.user.is_admin:
+        return None
+    filter_key = _filter_key(filter_)
+    if "NOW" in filter_key.upper():
+        return None
+    return (ctx.portal.id, filter_key, json.dumps(order, default=str), shape.names)
+
+
 def plan(
     conn: Connection, ctx: CallContext, *, filter_: Any, order: Any, columns: tuple[Any, ...]
 ) -> tuple[sa.Select[Any], sa.Select[Any], bool]:
@@ -155,11 +166,17 @@ def list_activities(ctx: CallContext, *, select: Any, filter_: Any, order: Any, 
     shape = render.shape_for(shown | {"ID"})
     offset, counted = legacy_window(start)
     with ctx.db.read() as conn:
-        page, count, cacheable = plan(conn, ctx, filter_=filter_, order=order, columns=shape.columns)
+        request_key = _plan_key(ctx, filter_, order, shape)
+
+        def build() -> tuple[sa.Select[Any], sa.Select[Any], bool]:
+            return plan(conn, ctx, filter_=filter_, order=order, columns=shape.columns)
+
+        memo = ctx.runtime.list_plans
+        page, count, cacheable = build() if request_key is None else memo.get_or_make(request_key, build)
         total = None
         if counted:
             total = (
-                ctx.runtime.counts.get_or_count(
+                ctx.runtime.counts.get_or_make(
                     (ctx.portal.id, repo.generation(conn, ctx.portal.id), _filter_key(filter_)),
                     lambda: repo.count_rows(conn, count),
                 )
@@ -169,7 +186,12 @@ def list_activities(ctx: CallContext, *, select: Any, filter_: Any, order: Any, 
         past_end = total is not None and offset >= total
         if past_end:
             offset = 0  # CDBResult::NavQuery: a page past the end is the first page, without next
-        rows = conn.execute(page.offset(offset).limit(PAGE_SIZE)).all()
+        window = (
+            page.offset(offset).limit(PAGE_SIZE)
+            if request_key is None
+            else memo.get_or_make((request_key, offset), lambda: page.offset(offset).limit(PAGE_SIZE))
+        )
+        rows = conn.execute(window).all()
         items = render.render_rows(rows, shape, ctx.portal.tz)
         if "ID" not in shown:
             for item in items:
