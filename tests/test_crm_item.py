@@ -111,12 +111,12 @@ def test_list_filters_order_and_paging(portal: PortalClient) -> None:
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"filter": {"nope": 1}}, "Invalid filter: field 'nope' is not allowed in filter"),
-        ({"filter": {">opportunity": "lots"}}, "Invalid filter: field 'opportunity' has invalid value"),
-        ({"order": {"nope": "ASC"}}, "Invalid order: field 'nope' is not allowed in order"),
+        ({"filter": {"nope": 1}}, "Invalid filter: field 'NOPE' is not allowed in filter"),
+        ({"filter": {">opportunity": "lots"}}, "Invalid filter: field 'OPPORTUNITY' has invalid value"),
+        ({"order": {"nope": "ASC"}}, "Invalid order: field 'NOPE' is not allowed in order"),
         (
             {"order": {"title": "UP"}},
-            "Invalid order: allowed sort directions are ASC, DESC. But got 'UP' for field 'title'",
+            "Invalid order: allowed sort directions are ASC, DESC. But got 'UP' for field 'TITLE'",
         ),
     ],
 )

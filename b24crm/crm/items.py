@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 
 from b24crm import errors
 from b24crm.crm import entity_types as et
-from b24crm.crm.fields import ID_TYPES, ItemField, catalogue
+from b24crm.crm.fields import ID_TYPES, ItemField, catalogue, upper_name
 from b24crm.crm.permissions import Grants, grants_for
 from b24crm.crm.values import InvalidValue, out_converter, parse_datetime, to_bool, value_in
 from b24crm.rpc.context import CallContext
@@ -433,7 +433,7 @@ def _filter_clause(
             or f.multiple
             or f.type in ("file", "crm_multifield")
         ):
-            raise errors.INVALID_ARG_VALUE(INVALID_FILTER_FIELD.format(name))
+            raise errors.INVALID_ARG_VALUE(INVALID_FILTER_FIELD.format(upper_name(str(name))))
         spec = Field(column_expression(f), _cast_for(f, tz), text=f.type in ("string", "text", "crm_status"))
         values = value if isinstance(value, list) else [value]
         try:
@@ -441,9 +441,9 @@ def _filter_clause(
                 if v is not None and not isinstance(v, (dict, list)):
                     spec.cast(v)
         except (InvalidValue, ValueError):
-            raise errors.INVALID_ARG_VALUE(INVALID_FILTER_VALUE.format(name)) from None
+            raise errors.INVALID_ARG_VALUE(INVALID_FILTER_VALUE.format(upper_name(str(name)))) from None
         if any(isinstance(v, (dict, list)) for v in values) or (value is None and op not in ("=", "!", "!=")):
-            raise errors.INVALID_ARG_VALUE(INVALID_FILTER_VALUE.format(name))
+            raise errors.INVALID_ARG_VALUE(INVALID_FILTER_VALUE.format(upper_name(str(name))))
         if value is None:
             column = spec.column
             clauses.append(column.is_(None) if op == "=" else column.is_not(None))
@@ -468,10 +468,10 @@ def _order(item_type: ItemType, order: Any, classic: bool = False) -> list[Any]:
             or f.multiple
             or f.type in ("file", "crm_multifield")
         ):
-            raise errors.INVALID_ARG_VALUE(INVALID_ORDER_FIELD.format(name))
+            raise errors.INVALID_ARG_VALUE(INVALID_ORDER_FIELD.format(upper_name(str(name))))
         text = str(direction).upper()
         if text not in ("ASC", "DESC"):
-            raise errors.INVALID_ARG_VALUE(INVALID_ORDER_DIRECTION.format(direction, name))
+            raise errors.INVALID_ARG_VALUE(INVALID_ORDER_DIRECTION.format(direction, upper_name(str(name))))
         column = column_expression(f)
         ordering.append(column.asc() if text == "ASC" else column.desc())
     if not any(str(n) == "id" for n in order):
