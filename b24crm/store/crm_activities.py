@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from b24crm.store.engine import Database
-from b24crm.store.sql import RawSelect, current_value, next_id
+from b24crm.store.sql import RawInsert, RawSelect, current_value, next_id
 from b24crm.store.tables import (
     crm_activities,
     crm_activity_bindings,
@@ -45,6 +45,10 @@ def raw_get(
 
 
 _RAW_GETS: dict[tuple[Any, ...], RawSelect] = {}
+# The inserts of crm.activity.add, compiled once (the hot write path).
+_INSERT_ACTIVITY = RawInsert(crm_activities)
+_INSERT_BINDING = RawInsert(crm_activity_bindings)
+_INSERT_COMMUNICATION = RawInsert(crm_activity_communications)
 
 
 def touch(conn: Connection, portal_id: int) -> None:
@@ -65,7 +69,7 @@ def generation(conn: Connection, portal_id: int) -> int:
 
 def insert_activity(conn: Connection, portal_id: int, values: dict[str, Any]) -> int:
     activity_id = next_id(conn, portal_id, "crm_activity")
-    conn.execute(crm_activities.insert(), {**values, "portal_id": portal_id, "id": activity_id})
+    _INSERT_ACTIVITY.run(conn, {**values, "portal_id": portal_id, "id": activity_id})
     touch(conn, portal_id)
     return activity_id
 
@@ -126,19 +130,16 @@ def replace_bindings(
     if not new:
         conn.execute(b.delete().where(b.c.portal_id == portal_id, b.c.activity_id == activity_id))
     touch(conn, portal_id)
-    if bindings:
-        conn.execute(
-            b.insert(),
-            [
-                {
-                    "portal_id": portal_id,
-                    "activity_id": activity_id,
-                    "owner_type_id": t,
-                    "owner_id": i,
-                    "position": n,
-                }
-                for n, (t, i) in enumerate(bindings)
-            ],
+    for n, (t, i) in enumerate(bindings):
+        _INSERT_BINDING.run(
+            conn,
+            {
+                "portal_id": portal_id,
+                "activity_id": activity_id,
+                "owner_type_id": t,
+                "owner_id": i,
+                "position": n,
+            },
         )
 
 
@@ -189,8 +190,8 @@ def replace_communications(
     if not new:
         conn.execute(c.delete().where(c.c.portal_id == portal_id, c.c.activity_id == activity_id))
     for entry in communications:
-        conn.execute(
-            c.insert(),
+        _INSERT_COMMUNICATION.run(
+            conn,
             {
                 **entry,
                 "portal_id": portal_id,

@@ -7,15 +7,16 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from b24crm.store.sql import next_id
+from b24crm.store.sql import RawInsert, next_id
 from b24crm.store.tables import event_outbox, mail_outbox
+
+_INSERT_EVENT = RawInsert(event_outbox)  # every change writes one: compiled once
 
 
 def insert_event(conn: Connection, portal_id: int, event: str, data: dict[str, Any], now: float) -> int:
     event_id = next_id(conn, portal_id, "event")
-    conn.execute(
-        event_outbox.insert(),
-        {"portal_id": portal_id, "id": event_id, "event": event.upper(), "data": data, "created": now},
+    _INSERT_EVENT.run(
+        conn, {"portal_id": portal_id, "id": event_id, "event": event.upper(), "data": data, "created": now}
     )
     return event_id
 
