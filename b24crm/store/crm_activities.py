@@ -235,6 +235,14 @@ def list_rows(conn: Connection, statement: sa.Select[Any]) -> list[dict[str, Any
     return [dict(r) for r in conn.execute(statement).mappings()]
 
 
+def fetch_all(cursor: Any) -> list[tuple[Any, ...]]:
+    """The rows of a driver cursor (``RawStatement.run``), which is closed."""
+    try:
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
 def count_rows(conn: Connection, statement: sa.Select[Any]) -> int:
     return int(conn.execute(statement).scalar_one())
 

@@ -111,14 +111,15 @@ class RawStatement:
     def _compile(self, dialect: Any) -> tuple[str, tuple[str, ...], dict[str, Any], dict[str, Any]]:
         found = self._compiled.get(dialect.name)
         if found is None:
-            compiled = self.statement.compile(dialect=dialect)
-            names = tuple(compiled.positiontup or ()) if dialect.positional else tuple(compiled.binds)
+            # IN lists are expanded now (their values are part of the statement), not at execution.
+            compiled = self.statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+            fixed = dict(compiled.params)  # the values written into the statement
+            names = tuple(compiled.positiontup or ()) if dialect.positional else tuple(fixed)
             processors = {
                 name: processor
                 for name, processor in (compiled._bind_processors or {}).items()
                 if processor is not None
             }
-            fixed = {name: bind.value for name, bind in compiled.binds.items()}  # literals of the statement
             found = self._compiled[dialect.name] = (str(compiled), names, processors, fixed)
         return found
 

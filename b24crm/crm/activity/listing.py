@@ -10,6 +10,7 @@ first page, ``start=-1`` skips the count and answers ``total: 0``.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,6 +26,7 @@ from b24crm.rpc.params import php_int
 from b24crm.rpc.results import PAGE_SIZE, Page, legacy_page, legacy_window
 from b24crm.store import crm_activities as repo
 from b24crm.store import legacy_filters
+from b24crm.store.sql import RawStatement
 from b24crm.store.tables import crm_activities, crm_activity_bindings
 
 FILTER_NOT_ARRAY = errors.ErrorSpec("", "Parameter 'filter' must be array.")
@@ -186,12 +188,15 @@ def list_activities(ctx: CallContext, *, select: Any, filter_: Any, order: Any, 
         past_end = total is not None and offset >= total
         if past_end:
             offset = 0  # CDBResult::NavQuery: a page past the end is the first page, without next
-        window = (
-            page.offset(offset).limit(PAGE_SIZE)
-            if request_key is None
-            else memo.get_or_make((request_key, offset), lambda: page.offset(offset).limit(PAGE_SIZE))
-        )
-        rows = conn.execute(window).all()
+        rows: Sequence[Any]
+        if request_key is None:
+            rows = conn.execute(page.offset(offset).limit(PAGE_SIZE)).all()
+        else:
+            # A remembered plan runs as compiled SQL on the transaction's driver connection.
+            window = memo.get_or_make(
+                (request_key, offset), lambda: RawStatement(page.offset(offset).limit(PAGE_SIZE))
+            )
+            rows = repo.fetch_all(window.run(conn, {}))
         items = render.render_rows(rows, shape, ctx.portal.tz)
         if "ID" not in shown:
             for item in items:
