@@ -153,6 +153,31 @@ DEAL_LEGACY = (
 # (contacts/crm-contact-fields.md) and crm.company.fields (companies/crm-company-fields.md), in their order.
 # Not here: the UF_* and PARENT_ID_<type> fields of the example portals (user fields and smart-process
 # relations, which b24crm does not model yet).
+# Runs of fields the lead, contact and company answers share word for word.
+_ADDRESS_PARTS = (
+    _l("ADDRESS_CITY", "addressCity", "string", "City"),
+    _l("ADDRESS_POSTAL_CODE", "addressPostalCode", "string", "Postal Code"),
+    _l("ADDRESS_REGION", "addressRegion", "string", "Region"),
+    _l("ADDRESS_PROVINCE", "addressProvince", "string", "Province"),
+    _l("ADDRESS_COUNTRY", "addressCountry", "string", "Country"),
+    _l("ADDRESS_COUNTRY_CODE", "addressCountryCode", "string", "Country Code"),
+    _l("ADDRESS_LOC_ADDR_ID", "addressLocAddrId", "integer", "Location Address ID"),
+)
+_UTM = (
+    _l("UTM_SOURCE", "utmSource", "string", "Advertising System"),
+    _l("UTM_MEDIUM", "utmMedium", "string", "Traffic Type"),
+    _l("UTM_CAMPAIGN", "utmCampaign", "string", "Campaign Identifier"),
+    _l("UTM_CONTENT", "utmContent", "string", "Campaign Content"),
+    _l("UTM_TERM", "utmTerm", "string", "Campaign Search Term"),
+)
+_MULTIFIELDS = (
+    _mf("PHONE", "Phone"),
+    _mf("EMAIL", "E-mail"),
+    _mf("WEB", "Website"),
+    _mf("IM", "Messenger"),
+    _mf("LINK", "LINK"),
+)
+
 LEAD_LEGACY = (
     _l("ID", "id", "integer", "ID", **RO),
     _l("TITLE", "title", "string", "Lead Title"),
@@ -170,13 +195,7 @@ LEAD_LEGACY = (
     _l("POST", "post", "string", "Position"),
     _l("ADDRESS", "address", "string", "Address"),
     _l("ADDRESS_2", "address2", "string", "Address (Line 2)"),
-    _l("ADDRESS_CITY", "addressCity", "string", "City"),
-    _l("ADDRESS_POSTAL_CODE", "addressPostalCode", "string", "Postal Code"),
-    _l("ADDRESS_REGION", "addressRegion", "string", "Region"),
-    _l("ADDRESS_PROVINCE", "addressProvince", "string", "Province"),
-    _l("ADDRESS_COUNTRY", "addressCountry", "string", "Country"),
-    _l("ADDRESS_COUNTRY_CODE", "addressCountryCode", "string", "Country Code"),
-    _l("ADDRESS_LOC_ADDR_ID", "addressLocAddrId", "integer", "Location Address ID"),
+    *_ADDRESS_PARTS,
     _l("CURRENCY_ID", "currencyId", "crm_currency", "Currency"),
     _l("OPPORTUNITY", "opportunity", "double", "Amount"),
     _l("IS_MANUAL_OPPORTUNITY", "isManualOpportunity", "char", "IS_MANUAL_OPPORTUNITY"),
@@ -199,18 +218,10 @@ LEAD_LEGACY = (
     _l("DATE_CLOSED", "dateClosed", "datetime", "Closing Date", **RO),
     _l("ORIGINATOR_ID", "originatorId", "string", "External Source"),
     _l("ORIGIN_ID", "originId", "string", "Identifier in External Source"),
-    _l("UTM_SOURCE", "utmSource", "string", "Advertising System"),
-    _l("UTM_MEDIUM", "utmMedium", "string", "Traffic Type"),
-    _l("UTM_CAMPAIGN", "utmCampaign", "string", "Campaign Identifier"),
-    _l("UTM_CONTENT", "utmContent", "string", "Campaign Content"),
-    _l("UTM_TERM", "utmTerm", "string", "Campaign Search Term"),
+    *_UTM,
     _l("LAST_ACTIVITY_TIME", "lastActivityTime", "datetime", "LAST_ACTIVITY_TIME", **RO),
     _l("LAST_ACTIVITY_BY", "lastActivityBy", "user", "LAST_ACTIVITY_BY", **RO),
-    _mf("PHONE", "Phone"),
-    _mf("EMAIL", "E-mail"),
-    _mf("WEB", "Website"),
-    _mf("IM", "Messenger"),
-    _mf("LINK", "LINK"),
+    *_MULTIFIELDS,
 )
 
 CONTACT_LEGACY = (
@@ -227,13 +238,7 @@ CONTACT_LEGACY = (
     _l("POST", "post", "string", "Position"),
     _l("ADDRESS", "address", "string", "Address"),
     _l("ADDRESS_2", "address2", "string", "Address (Line 2)"),
-    _l("ADDRESS_CITY", "addressCity", "string", "City"),
-    _l("ADDRESS_POSTAL_CODE", "addressPostalCode", "string", "Postal Code"),
-    _l("ADDRESS_REGION", "addressRegion", "string", "Region"),
-    _l("ADDRESS_PROVINCE", "addressProvince", "string", "Province"),
-    _l("ADDRESS_COUNTRY", "addressCountry", "string", "Country"),
-    _l("ADDRESS_COUNTRY_CODE", "addressCountryCode", "string", "Country Code"),
-    _l("ADDRESS_LOC_ADDR_ID", "addressLocAddrId", "integer", "Location Address ID"),
+    *_ADDRESS_PARTS,
     _l("COMMENTS", "comments", "string", "Comment"),
     _l("OPENED", "opened", "char", "Available to All"),
     _l("EXPORT", "export", "char", "Participates in Contact Export"),
@@ -258,11 +263,7 @@ CONTACT_LEGACY = (
     _l("UTM_TERM", "utmTerm", "string", "Campaign Search Condition"),
     _l("LAST_ACTIVITY_TIME", "lastActivityTime", "datetime", "Last Activity", **RO),
     _l("LAST_ACTIVITY_BY", "lastActivityBy", "user", "Last Activity By", **RO),
-    _mf("PHONE", "Phone"),
-    _mf("EMAIL", "E-mail"),
-    _mf("WEB", "Website"),
-    _mf("IM", "Messenger"),
-    _mf("LINK", "LINK"),
+    *_MULTIFIELDS,
 )
 
 COMPANY_LEGACY = (
@@ -272,13 +273,7 @@ COMPANY_LEGACY = (
     _l("LOGO", "logo", "file", "Logo"),
     _l("ADDRESS", "address", "string", "Physical Address"),
     _l("ADDRESS_2", "address2", "string", "Address (line 2)"),
-    _l("ADDRESS_CITY", "addressCity", "string", "City"),
-    _l("ADDRESS_POSTAL_CODE", "addressPostalCode", "string", "Postal Code"),
-    _l("ADDRESS_REGION", "addressRegion", "string", "Region"),
-    _l("ADDRESS_PROVINCE", "addressProvince", "string", "Province"),
-    _l("ADDRESS_COUNTRY", "addressCountry", "string", "Country"),
-    _l("ADDRESS_COUNTRY_CODE", "addressCountryCode", "string", "Country Code"),
-    _l("ADDRESS_LOC_ADDR_ID", "addressLocAddrId", "integer", "Location Address ID"),
+    *_ADDRESS_PARTS,
     _l("ADDRESS_LEGAL", "addressLegal", "string", "Legal Address"),
     _l("REG_ADDRESS", "regAddress", "string", "Legal Address"),
     _l("REG_ADDRESS_2", "regAddress2", "string", "Legal Address (line 2)"),
@@ -310,19 +305,11 @@ COMPANY_LEGACY = (
     _l("ORIGINATOR_ID", "originatorId", "string", "External Source"),
     _l("ORIGIN_ID", "originId", "string", "Identifier in External Source"),
     _l("ORIGIN_VERSION", "originVersion", "string", "Original Version"),
-    _l("UTM_SOURCE", "utmSource", "string", "Advertising System"),
-    _l("UTM_MEDIUM", "utmMedium", "string", "Traffic Type"),
-    _l("UTM_CAMPAIGN", "utmCampaign", "string", "Campaign Identifier"),
-    _l("UTM_CONTENT", "utmContent", "string", "Campaign Content"),
-    _l("UTM_TERM", "utmTerm", "string", "Campaign Search Term"),
+    *_UTM,
     _l("LAST_ACTIVITY_TIME", "lastActivityTime", "datetime", "Last Activity Time"),
     _l("LAST_ACTIVITY_BY", "lastActivityBy", "user", "Last Activity Author"),
     _l("LAST_COMMUNICATION_TIME", "lastCommunicationTime", "string", "Last Communication Date", **RO),
-    _mf("PHONE", "Phone"),
-    _mf("EMAIL", "E-mail"),
-    _mf("WEB", "Website"),
-    _mf("IM", "Messenger"),
-    _mf("LINK", "LINK"),
+    *_MULTIFIELDS,
 )
 
 TABLES = {et.LEAD: LEAD_LEGACY, et.DEAL: DEAL_LEGACY, et.CONTACT: CONTACT_LEGACY, et.COMPANY: COMPANY_LEGACY}
