@@ -39,6 +39,20 @@ keys = st.sampled_from(
         "name",
         "full",
         "scope",
+        "ownerTypeId",
+        "ownerId",
+        "deadline",
+        "activityId",
+        "entityTypeId",
+        "entityId",
+        "colorId",
+        "value",
+        "responsibleId",
+        "pingOffsets",
+        "parentActivityId",
+        "sourceEntityId",
+        "targetEntityTypeId",
+        "targetEntityId",
     ]
 )
 
@@ -53,3 +67,66 @@ def test_no_method_answers_500(portal: PortalClient, name: str, params: dict) ->
         assert "result" in body and "time" in body
     else:
         assert set(body) >= {"error", "error_description"}, body
+
+
+ACTIVITY_FIELDS = st.sampled_from(
+    [
+        "OWNER_TYPE_ID",
+        "OWNER_ID",
+        "TYPE_ID",
+        "SUBJECT",
+        "PROVIDER_ID",
+        "COMMUNICATIONS",
+        "START_TIME",
+        "END_TIME",
+        "COMPLETED",
+        "RESPONSIBLE_ID",
+        "NOTIFY_TYPE",
+        "NOTIFY_VALUE",
+        "DIRECTION",
+        "SETTINGS",
+        "FILES",
+        "RESULT_SUM",
+        "BINDINGS",
+    ]
+)
+FILTER_KEYS = st.builds(
+    lambda prefix, name: prefix + name,
+    st.sampled_from(["", "!", ">=", "<", "@", "!@", "%", "=%", "!%", "+", "!="]),
+    st.sampled_from(["ID", "SUBJECT", "START_TIME", "COMPLETED", "RESULT_SUM", "BINDINGS", "OWNER_ID", "x"]),
+)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    method=st.sampled_from(["crm.activity.add", "crm.activity.update", "crm.activity.list"]),
+    fields=st.dictionaries(ACTIVITY_FIELDS, values, max_size=6),
+    filter_=st.dictionaries(FILTER_KEYS, values, max_size=4),
+    order=st.dictionaries(st.sampled_from(["ID", "DEADLINE", "x", "START_TIME"]), values, max_size=2),
+)
+def test_activity_methods_refuse_bad_fields_cleanly(
+    portal: PortalClient,
+    method: str,
+    fields: dict,
+    filter_: dict,
+    order: dict,  # type: ignore[type-arg]
+) -> None:
+    # A deal and a call exist, so that the checks past the owner lookup are reached too.
+    deal = portal.result("crm.deal.add", {"fields": {"TITLE": "Robust"}})
+    base = {
+        "OWNER_TYPE_ID": 2,
+        "OWNER_ID": deal,
+        "TYPE_ID": 2,
+        "SUBJECT": "Call",
+        "COMMUNICATIONS": [{"VALUE": "1"}],
+    }
+    activity = portal.result("crm.activity.add", {"fields": base})
+    params = {
+        "crm.activity.add": {"fields": {**base, **fields}},
+        "crm.activity.update": {"id": activity, "fields": fields},
+        "crm.activity.list": {"filter": filter_, "order": order, "select": ["*", "COMMUNICATIONS", "FILES"]},
+    }[method]
+    response = portal.raw(method, params)
+    assert response.status_code != 500, (method, params, response.text)
+    if response.status_code != 200:
+        assert set(response.json()) >= {"error", "error_description"}

@@ -17,6 +17,8 @@ from b24crm.rpc.timeblock import iso
 from b24crm.store.filters import to_finite, to_int
 
 _TRUE = {"Y", "1", "TRUE", "ON", "YES"}
+# The moments a date can be shown as in any zone: 0001-01-02 to 9999-12-31 (UTC midnights).
+_FIRST_MOMENT, _LAST_MOMENT = -62135510400.0, 253402214400.0
 
 
 class InvalidValue(ValueError):
@@ -26,6 +28,8 @@ class InvalidValue(ValueError):
 def parse_datetime(value: Any, tz: tzinfo) -> float:
     """ISO 8601 with or without an offset (none = the portal's zone); ``2026-08-19 15:00:00`` too."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not _FIRST_MOMENT <= value <= _LAST_MOMENT:  # a date must be writable back as one
+            raise InvalidValue(value)
         return float(value)
     text = str(value).strip()
     if not text:
@@ -46,7 +50,10 @@ def parse_datetime(value: Any, tz: tzinfo) -> float:
                 raise InvalidValue(text) from exc
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz)
-    return parsed.timestamp()
+    moment = parsed.timestamp()
+    if not _FIRST_MOMENT <= moment <= _LAST_MOMENT:  # 0001-01-01 shifted past year 1 by its offset
+        raise InvalidValue(text)
+    return moment
 
 
 def _to_int(value: Any) -> int | None:
