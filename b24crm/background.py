@@ -1,4 +1,5 @@
-"""The server's lifespan: settling the heap at start, and firing todo reminders whose time has come."""
+"""The server's lifespan: settling the heap at start, firing todo reminders whose time has come, and
+sending events to their handlers."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 
 from b24crm.crm.activity import pings
+from b24crm.events.delivery import DeliveryWorker
 
 log = logging.getLogger("b24crm")
 
@@ -37,8 +39,11 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
     gc.collect()
     gc.freeze()
     gc.set_threshold(7000, 20, 20)
-    task = asyncio.create_task(tick())
+    tasks = [asyncio.create_task(tick())]
+    if runtime.settings.event_delivery:
+        tasks.append(asyncio.create_task(DeliveryWorker(runtime).run_forever()))
     try:
         yield
     finally:
-        task.cancel()
+        for task in tasks:
+            task.cancel()

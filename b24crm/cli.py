@@ -23,11 +23,13 @@ portal_cli = typer.Typer(help="Portals (tenants).")
 user_cli = typer.Typer(help="Users of a portal.")
 webhook_cli = typer.Typer(help="Incoming webhooks.")
 role_cli = typer.Typer(help="CRM roles: what users may read, add, edit and delete.")
+hook_out_cli = typer.Typer(help="Outgoing webhooks: a portal's events POSTed to a URL.")
 cli.add_typer(db_cli, name="db")
 cli.add_typer(portal_cli, name="portal")
 cli.add_typer(user_cli, name="user")
 cli.add_typer(webhook_cli, name="webhook")
 cli.add_typer(role_cli, name="role")
+cli.add_typer(hook_out_cli, name="hook-out")
 
 err = Console(stderr=True)
 
@@ -245,6 +247,27 @@ def webhook_create(
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from exc
     _say(f"Webhook: {hook.url(runtime.settings.base_url)}")
+
+
+@hook_out_cli.command("create")
+def hook_out_create(
+    portal: Annotated[int, typer.Option(help="Portal id.")],
+    event: Annotated[str, typer.Option(help="Event name, e.g. ONCRMACTIVITYADD.")],
+    url: Annotated[str, typer.Option(help="Handler URL the events are POSTed to.")],
+    user: Annotated[int, typer.Option(help="User the webhook belongs to.")] = 1,
+    db: DbOption = None,
+) -> None:
+    """Send a portal's event to a URL; prints the handler id and the application_token it carries."""
+    from b24crm.events import hooks
+
+    runtime = _runtime(db)
+    try:
+        made = hooks.create(runtime.db, portal, event=event, url=url, user_id=user, now=runtime.clock.now())
+    except (LookupError, ValueError) as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    _say(f"Handler: {made.id} {made.event} -> {made.url}")
+    _say(f"application_token: {made.application_token}")
 
 
 def _print_rows(rows: list[dict[str, Any]]) -> None:

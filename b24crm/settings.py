@@ -32,6 +32,11 @@ class Settings:
     files_dir: str = _setting(
         "", "Directory for activity files; <data dir>/files when empty (share it between PostgreSQL servers)."
     )
+    event_delivery: bool = _setting(True, "Send events to their handlers from a background worker.")
+    event_retries: int = _setting(
+        0, "Retries of an event delivery that failed (after the first attempt; Bitrix24 makes one)."
+    )
+    event_retry_delay: float = _setting(5.0, "Seconds before the first retry of an event delivery; doubles.")
     admin_token: str = _setting("", "Token for the /_b24crm/ admin namespace; generated at start when empty.")
     public_url: str = _setting(
         "", "Base URL printed in webhook URLs; derived from host, port and TLS when empty."
@@ -80,6 +85,8 @@ def _coerce(raw: str, kind: type) -> Any:
         return raw.strip().lower() in ("1", "true", "yes", "y", "on")
     if kind is int:
         return int(raw)
+    if kind is float:
+        return float(raw)
     return raw
 
 

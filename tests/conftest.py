@@ -68,7 +68,13 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 def settings(tmp_path) -> Settings:  # type: ignore[no-untyped-def]
-    return Settings(db="sqlite:///unused.db", data_dir=str(tmp_path / "data"), admin_token="admin-secret")
+    # Events are delivered by the tests that look at delivery, when they say so.
+    return Settings(
+        db="sqlite:///unused.db",
+        data_dir=str(tmp_path / "data"),
+        admin_token="admin-secret",
+        event_delivery=False,
+    )
 
 
 @pytest.fixture

@@ -84,3 +84,39 @@ def test_methods_lists_the_registry() -> None:
     output = CliRunner().invoke(cli, ["methods"]).output.split()
     assert output == [spec.name for spec in load_methods()]
     assert "server.time" in output and "batch" in output
+
+
+def test_hook_out_mail_and_events_commands(db_url: str) -> None:
+    runner = CliRunner()
+    made = runner.invoke(cli, ["portal", "create", "--db", db_url])
+    assert made.exit_code == 0, made.output
+    portal_id = re.search(r"Portal: (\d+)", made.output) or re.search(r"(\d+)", made.output)
+    assert portal_id
+    pid = portal_id.group(1)
+    user = runner.invoke(cli, ["user", "create", "--db", db_url, "--portal", pid, "--admin"])
+    assert user.exit_code == 0, user.output
+    hook = runner.invoke(
+        cli,
+        [
+            "hook-out",
+            "create",
+            "--db",
+            db_url,
+            "--portal",
+            pid,
+            "--event",
+            "onCrmActivityAdd",
+            "--url",
+            "http://127.0.0.1:9/h",
+        ],
+    )
+    assert hook.exit_code == 0, hook.output
+    assert re.search(r"Handler: \d+ ONCRMACTIVITYADD -> http://127\.0\.0\.1:9/h", hook.output)
+    assert re.search(r"application_token: [0-9a-f]{32}", hook.output)
+    bad = runner.invoke(
+        cli, ["hook-out", "create", "--db", db_url, "--portal", pid, "--event", "X", "--url", "nope"]
+    )
+    assert bad.exit_code == 1
+    for command in ("mail", "events"):
+        listed = runner.invoke(cli, [command, "--db", db_url, "--portal", pid])
+        assert listed.exit_code == 0 and listed.output.strip() == "", listed.output

@@ -19,7 +19,7 @@ from b24crm.auth.service import parse_scopes
 from b24crm.crm.activity import pings
 from b24crm.http.render import render, render_error
 from b24crm.runtime import Runtime
-from b24crm.store import outbox, tenancy
+from b24crm.store import deliveries, outbox, tenancy
 from b24crm.store.filters import to_int
 
 ADMIN_HEADER = "x-b24crm-admin-token"
@@ -159,6 +159,18 @@ def _reminders(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) ->
     return 200, pings.reminders(runtime.db, _portal_id(path), runtime.clock.now())
 
 
+def _deliveries(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) -> tuple[int, Any]:
+    """Every event delivery of the portal with each attempt: status, latency, the handler's answer."""
+    with runtime.db.read() as conn:
+        return 200, deliveries.deliveries_of_portal(conn, _portal_id(path))
+
+
+def _handlers(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) -> tuple[int, Any]:
+    with runtime.db.read() as conn:
+        rows = deliveries.list_handlers(conn, _portal_id(path))
+    return 200, [{k: v for k, v in r.items() if k != "application_token"} for r in rows]
+
+
 def _methods(runtime: Runtime, _path: dict[str, Any], _body: dict[str, Any]) -> tuple[int, Any]:
     return 200, [{"name": s.name, "scope": list(s.scopes), "summary": s.summary} for s in runtime.registry]
 
@@ -175,4 +187,6 @@ routes = [
     Route("/_b24crm/portals/{portal_id:int}/events", admin_endpoint(_events), methods=["GET"]),
     Route("/_b24crm/portals/{portal_id:int}/mail", admin_endpoint(_mail), methods=["GET"]),
     Route("/_b24crm/portals/{portal_id:int}/reminders", admin_endpoint(_reminders), methods=["GET"]),
+    Route("/_b24crm/portals/{portal_id:int}/deliveries", admin_endpoint(_deliveries), methods=["GET"]),
+    Route("/_b24crm/portals/{portal_id:int}/handlers", admin_endpoint(_handlers), methods=["GET"]),
 ]

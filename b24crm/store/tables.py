@@ -301,3 +301,52 @@ mail_outbox = sa.Table(
     sa.Column("copy_to_sender", sa.Boolean, nullable=False),
     sa.Column("created", sa.Float, nullable=False),
 )
+
+# Where events go: an outgoing webhook (``b24crm hook-out create``) or, with applications, an app's
+# handler. ``application_token`` proves to the handler that the call comes from this portal.
+event_handlers = sa.Table(
+    "event_handlers",
+    metadata,
+    sa.Column("portal_id", sa.Integer, sa.ForeignKey("portals.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("event", sa.String(128), nullable=False),  # upper case
+    sa.Column("url", sa.String(2048), nullable=False),
+    sa.Column("application_token", sa.String(64), nullable=False),
+    sa.Column("user_id", sa.Integer, nullable=False),
+    sa.Column("app_id", sa.Integer, nullable=True),
+    sa.Column("created", sa.Float, nullable=False),
+    sa.Index("ix_event_handlers_event", "portal_id", "event"),
+)
+
+# One row per (event, handler): written with the event, in its transaction, so that nothing committed is
+# lost across a restart; the worker sends those whose ``next_attempt`` has come.
+event_deliveries = sa.Table(
+    "event_deliveries",
+    metadata,
+    sa.Column("portal_id", sa.Integer, sa.ForeignKey("portals.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("event_id", sa.Integer, nullable=False),
+    sa.Column("handler_id", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # pending, delivered, failed
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_attempt", sa.Float, nullable=False),
+    sa.Column("created", sa.Float, nullable=False),
+    sa.Column("finished", sa.Float, nullable=True),
+    sa.Index("ix_event_deliveries_due", "status", "next_attempt"),
+)
+
+# Every attempt to deliver, for a developer to read: when, how long, what the handler answered.
+event_attempts = sa.Table(
+    "event_attempts",
+    metadata,
+    sa.Column("portal_id", sa.Integer, sa.ForeignKey("portals.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("delivery_id", sa.Integer, nullable=False),
+    sa.Column("attempt", sa.Integer, nullable=False),
+    sa.Column("started", sa.Float, nullable=False),
+    sa.Column("latency_ms", sa.Float, nullable=False),
+    sa.Column("status_code", sa.Integer, nullable=True),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("response", sa.String(512), nullable=True),
+    sa.Index("ix_event_attempts_delivery", "portal_id", "delivery_id"),
+)

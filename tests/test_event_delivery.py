@@ -1,0 +1,219 @@
+"""Events to handlers: outgoing webhooks receive the documented form payload over real HTTP on loopback;
+failed deliveries are retried as configured with every attempt logged; nothing committed is lost across a
+restart; the server's own worker delivers while it runs."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl
+
+import pytest
+from starlette.testclient import TestClient
+
+from b24crm.app import create_app
+from b24crm.clock import ManualClock
+from b24crm.events import hooks
+from b24crm.events.delivery import deliver_due
+from b24crm.runtime import Runtime
+from b24crm.settings import Settings
+from b24crm.store.engine import Database
+from tests.client import PortalClient
+
+ADMIN = {"Authorization": "Bearer admin-secret"}
+
+
+class Receiver:
+    """A handler on a loopback port that records each POST (path, headers, form pairs)."""
+
+    def __init__(self, status: int = 200) -> None:
+        self.status = status
+        self.calls: list[dict[str, object]] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
+                receiver.calls.append(
+                    {
+                        "path": self.path,
+                        "type": self.headers.get("Content-Type"),
+                        "form": dict(parse_qsl(body)),
+                    }
+                )
+                self.send_response(receiver.status)
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/handler"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    made = Receiver()
+    yield made
+    made.close()
+
+
+def _closed_port_url() -> str:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()  # nothing listens there now
+    return f"http://127.0.0.1:{port}/down"
+
+
+@contextmanager
+def _portal(settings: Settings, database: Database, clock: ManualClock) -> Iterator[PortalClient]:
+    runtime = Runtime(settings, db=database, clock=clock)
+    with TestClient(create_app(runtime), base_url="http://testserver") as http:
+        yield PortalClient.create(runtime, http, scopes=("crm",))
+
+
+def _add_call(portal: PortalClient) -> int:
+    deal = portal.result("crm.deal.add", {"fields": {"TITLE": "Hooked"}})
+    fields = {
+        "OWNER_TYPE_ID": 2,
+        "OWNER_ID": deal,
+        "TYPE_ID": 2,
+        "SUBJECT": "Call",
+        "COMMUNICATIONS": [{"VALUE": "1"}],
+    }
+    return int(portal.result("crm.activity.add", {"fields": fields}))
+
+
+def _hook(portal: PortalClient, event: str, url: str) -> hooks.OutgoingWebhook:
+    runtime = portal.runtime
+    return hooks.create(
+        runtime.db,
+        portal.hook.portal.id,
+        event=event,
+        url=url,
+        user_id=portal.hook.user.id,
+        now=runtime.clock.now(),
+    )
+
+
+def test_handler_receives_the_documented_payload(
+    settings: Settings, database: Database, clock: ManualClock, receiver: Receiver
+) -> None:
+    with _portal(settings, database, clock) as portal:
+        hook = _hook(portal, "onCrmActivityAdd", receiver.url)
+        _hook(portal, "ONCRMACTIVITYDELETE", receiver.url)
+        activity = _add_call(portal)
+        assert deliver_due(portal.runtime) == 1
+        (call,) = receiver.calls
+        assert call["path"] == "/handler" and call["type"] == "application/x-www-form-urlencoded"
+        p = portal.hook.portal
+        assert call["form"] == {
+            "event": "ONCRMACTIVITYADD",
+            "event_handler_id": str(hook.id),
+            "data[FIELDS][ID]": str(activity),
+            "ts": str(int(clock.now())),
+            "auth[domain]": p.domain,
+            "auth[client_endpoint]": "http://127.0.0.1:8024/rest/",
+            "auth[server_endpoint]": "http://127.0.0.1:8024/oauth/",
+            "auth[member_id]": p.member_id,
+            "auth[application_token]": hook.application_token,
+        }
+        assert deliver_due(portal.runtime) == 0  # delivered once, not again
+        log = portal.http.get(f"/_b24crm/portals/{p.id}/deliveries", headers=ADMIN).json()["result"]
+        assert [(d["status"], d["attempts"]) for d in log] == [("delivered", 1)]
+        assert (
+            log[0]["attempts_log"][0]["status_code"] == 200 and log[0]["attempts_log"][0]["response"] == "ok"
+        )
+
+
+def test_a_handler_that_is_down_gets_the_configured_retries(
+    settings: Settings, database: Database, clock: ManualClock
+) -> None:
+    with _portal(settings.with_(event_retries=2, event_retry_delay=10.0), database, clock) as portal:
+        _hook(portal, "ONCRMACTIVITYADD", _closed_port_url())
+        _add_call(portal)
+        assert deliver_due(portal.runtime) == 1
+        assert deliver_due(portal.runtime) == 0  # the retry waits 10 s
+        clock.advance(10)
+        assert deliver_due(portal.runtime) == 1
+        clock.advance(19)
+        assert deliver_due(portal.runtime) == 0  # then 20 s
+        clock.advance(1)
+        assert deliver_due(portal.runtime) == 1
+        clock.advance(3600)
+        assert deliver_due(portal.runtime) == 0  # given up after 1 + 2 attempts
+        log = portal.http.get(f"/_b24crm/portals/{portal.hook.portal.id}/deliveries", headers=ADMIN).json()[
+            "result"
+        ]
+        (delivery,) = log
+        assert delivery["status"] == "failed" and delivery["attempts"] == 3
+        attempts = delivery["attempts_log"]
+        assert [a["attempt"] for a in attempts] == [1, 2, 3]
+        assert all(a["status_code"] is None and "ConnectError" in a["error"] for a in attempts)
+
+
+def test_the_vendors_single_attempt_by_default(
+    settings: Settings, database: Database, clock: ManualClock
+) -> None:
+    failing = Receiver(status=500)
+    try:
+        with _portal(settings, database, clock) as portal:
+            _hook(portal, "ONCRMACTIVITYADD", failing.url)
+            _add_call(portal)
+            assert deliver_due(portal.runtime) == 1
+            clock.advance(3600)
+            assert deliver_due(portal.runtime) == 0
+            log = portal.http.get(f"/_b24crm/portals/{portal.hook.portal.id}/deliveries", headers=ADMIN)
+            (delivery,) = log.json()["result"]
+            assert (delivery["status"], delivery["attempts_log"][0]["status_code"]) == ("failed", 500)
+    finally:
+        failing.close()
+
+
+def test_nothing_committed_is_lost_across_a_restart(
+    settings: Settings, database: Database, clock: ManualClock, receiver: Receiver
+) -> None:
+    with _portal(settings, database, clock) as portal:
+        _hook(portal, "ONCRMACTIVITYADD", receiver.url)
+        activity = _add_call(portal)
+        portal_id = portal.hook.portal.id
+    # The server stopped before sending; a new one on the same database delivers.
+    restarted = Runtime(settings, db=database, clock=clock)
+    assert deliver_due(restarted) >= 1
+    assert [c["form"]["data[FIELDS][ID]"] for c in receiver.calls] == [str(activity)]
+    with restarted.db.read() as conn:
+        from b24crm.store import deliveries
+
+        assert [d["status"] for d in deliveries.deliveries_of_portal(conn, portal_id)] == ["delivered"]
+
+
+def test_the_running_server_delivers_by_itself(
+    settings: Settings, database: Database, receiver: Receiver
+) -> None:
+    runtime = Runtime(settings.with_(event_delivery=True), db=database)
+    with TestClient(create_app(runtime), base_url="http://testserver") as http:
+        portal = PortalClient.create(runtime, http, scopes=("crm",))
+        _hook(portal, "ONCRMACTIVITYADD", receiver.url)
+        activity = _add_call(portal)
+        deadline = time.monotonic() + 10
+        while not receiver.calls and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert [c["form"]["data[FIELDS][ID]"] for c in receiver.calls] == [str(activity)]
+
+
+def test_outgoing_webhook_input_is_checked(portal: PortalClient) -> None:
+    with pytest.raises(ValueError):
+        hooks.create(portal.runtime.db, portal.hook.portal.id, event="X", url="ftp://x", user_id=1, now=0)
+    with pytest.raises(LookupError):
+        hooks.create(portal.runtime.db, 99999, event="X", url="http://127.0.0.1/", user_id=1, now=0)
