@@ -119,5 +119,24 @@ def activities(
         output.write_text(json.dumps([f.__dict__ for f in figures], indent=2))
 
 
+@app.command()
+def events(
+    count: Annotated[int, typer.Option("--events", help="Activities added in the burst.")] = 2000,
+    db: Annotated[str, typer.Option(help="Database URL (default: a fresh SQLite file).")] = "",
+    output: Annotated[Path | None, typer.Option(help="Also write the figures as JSON here.")] = None,
+) -> None:
+    """ONCRMACTIVITYADD delivered to a loopback handler: deliveries/s, commit-to-receipt latency."""
+    from bench import events as scenario
+
+    with tempfile.TemporaryDirectory() as tmp, scratch_database(db, Path(tmp)) as db_url:
+        figures = scenario.run(db_url, Path(tmp) / "data", count, console)
+    table = Table("figure", "value")
+    for name, value in figures.items():
+        table.add_row(name, f"{value:,.1f}" if isinstance(value, float) else f"{value:,}")
+    console.print(table)
+    if output:
+        output.write_text(json.dumps(figures, indent=2))
+
+
 if __name__ == "__main__":
     app()

@@ -25,7 +25,9 @@ log = logging.getLogger("b24crm.events")
 LEASE = 60.0  # seconds a claimed delivery stays with its worker
 TIMEOUT = 15.0  # the vendor's queue server waits this long for a handler
 BATCH = 50
-POLL = 0.1  # seconds between looks for due deliveries when there were none
+POLL = 0.025  # seconds between looks for due deliveries when there were none (bounds the latency)
+# At most this many deliveries in flight at once: handlers are often small servers with short backlogs.
+LIMITS = httpx.Limits(max_connections=8, max_keepalive_connections=8)
 
 
 def auth_block(portal: dict[str, Any], base_url: str, application_token: str) -> dict[str, str]:
@@ -62,33 +64,37 @@ class DeliveryWorker:
         return float(self.runtime.settings.event_retry_delay) * (2 ** max(attempts - 1, 0))
 
     async def run_once(self, client: httpx.AsyncClient) -> int:
-        """Send every due delivery once; answers how many were tried."""
+        """Send every due delivery once (up to ``BATCH`` at a time, concurrently); answers how many."""
         db, clock = self.runtime.db, self.runtime.clock
         now = clock.now()
         with db.read() as conn:
             batch = deliveries.due(conn, now, BATCH)
-        tried = 0
-        for delivery in batch:
-            with db.write() as conn:
-                if not deliveries.claim(conn, delivery, now + LEASE):
-                    continue
-                portal = tenancy.portal_by_id(conn, delivery["portal_id"])
-            if portal is None:
-                continue
-            await self._send(client, delivery, portal)
-            tried += 1
-        return tried
+        if not batch:
+            return 0
+        portals: dict[int, dict[str, Any] | None] = {}
+        claimed = []
+        with db.write() as conn:  # one transaction claims the whole batch
+            for delivery in batch:
+                if deliveries.claim(conn, delivery, now + LEASE):
+                    if delivery["portal_id"] not in portals:
+                        portals[delivery["portal_id"]] = tenancy.portal_by_id(conn, delivery["portal_id"])
+                    if portals[delivery["portal_id"]] is not None:
+                        claimed.append(delivery)
+        outcomes = await asyncio.gather(
+            *(self._post(client, d, portals[d["portal_id"]] or {}) for d in claimed)
+        )
+        with db.write() as conn:  # and one records what happened
+            for delivery, outcome in zip(claimed, outcomes, strict=True):
+                self._record(conn, delivery, outcome)
+        return len(claimed)
 
-    async def _send(
+    async def _post(
         self, client: httpx.AsyncClient, delivery: dict[str, Any], portal: dict[str, Any]
-    ) -> None:
-        clock, settings = self.runtime.clock, self.runtime.settings
-        started = clock.now()
-        body = encode(payload(delivery, portal, settings.base_url, started))
+    ) -> dict[str, Any]:
+        started = self.runtime.clock.now()
+        body = encode(payload(delivery, portal, self.runtime.settings.base_url, started))
         began = time.perf_counter()
-        status_code: int | None = None
-        error: str | None = None
-        excerpt: str | None = None
+        outcome: dict[str, Any] = {"started": started, "status_code": None, "error": None, "response": None}
         try:
             response = await client.post(
                 delivery["url"],
@@ -96,38 +102,29 @@ class DeliveryWorker:
                 headers={"Content-Type": "application/x-www-form-urlencoded"},
                 timeout=TIMEOUT,
             )
-            status_code = response.status_code
-            excerpt = response.text[:512]
+            outcome.update(status_code=response.status_code, response=response.text[:512])
         except httpx.HTTPError as exc:
-            error = f"{exc.__class__.__name__}: {exc}"[:1000]
-        latency_ms = (time.perf_counter() - began) * 1000
+            outcome["error"] = f"{exc.__class__.__name__}: {exc}"[:1000]
+        outcome["latency_ms"] = (time.perf_counter() - began) * 1000
+        return outcome
+
+    def _record(self, conn: Any, delivery: dict[str, Any], outcome: dict[str, Any]) -> None:
         attempts = delivery["attempts"] + 1
-        ok = status_code is not None and 200 <= status_code < 300
-        finished = clock.now()
-        if ok:
-            outcome: dict[str, Any] = {"status": deliveries.DELIVERED, "finished": finished}
-        elif attempts <= int(settings.event_retries):
-            outcome = {"next_attempt": finished + self._retry_delay(attempts)}
+        code = outcome["status_code"]
+        finished = self.runtime.clock.now()
+        if code is not None and 200 <= code < 300:
+            result: dict[str, Any] = {"status": deliveries.DELIVERED, "finished": finished}
+        elif attempts <= int(self.runtime.settings.event_retries):
+            result = {"next_attempt": finished + self._retry_delay(attempts)}
         else:
-            outcome = {"status": deliveries.FAILED, "finished": finished}
-        with self.runtime.db.write() as conn:
-            deliveries.record_attempt(
-                conn,
-                delivery["portal_id"],
-                {
-                    "delivery_id": delivery["id"],
-                    "attempt": attempts,
-                    "started": started,
-                    "latency_ms": latency_ms,
-                    "status_code": status_code,
-                    "error": error,
-                    "response": excerpt,
-                },
-            )
-            deliveries.finish(conn, delivery["portal_id"], delivery["id"], {"attempts": attempts, **outcome})
+            result = {"status": deliveries.FAILED, "finished": finished}
+        deliveries.record_attempt(
+            conn, delivery["portal_id"], {"delivery_id": delivery["id"], "attempt": attempts, **outcome}
+        )
+        deliveries.finish(conn, delivery["portal_id"], delivery["id"], {"attempts": attempts, **result})
 
     async def run_forever(self) -> None:
-        async with httpx.AsyncClient() as client:
+        async with httpx.AsyncClient(limits=LIMITS) as client:
             while True:
                 try:
                     tried = await self.run_once(client)
@@ -142,7 +139,7 @@ def deliver_due(runtime: Any) -> int:
     """One delivery round from synchronous code (tests, the CLI)."""
 
     async def once() -> int:
-        async with httpx.AsyncClient() as client:
+        async with httpx.AsyncClient(limits=LIMITS) as client:
             return await DeliveryWorker(runtime).run_once(client)
 
     return asyncio.run(once())

@@ -1,0 +1,139 @@
+"""The events scenario: activities added through the API, their ONCRMACTIVITYADD delivered by the server's
+worker to a handler on loopback; deliveries per second and the latency from commit to receipt."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl
+
+import httpx
+import sqlalchemy as sa
+from rich.console import Console
+
+from b24crm.events import hooks
+from b24crm.store.engine import Database
+from b24crm.store.tables import event_outbox
+from bench.servers import b24crm_server
+
+
+class Receiver:
+    """A handler on a loopback port noting when each activity's event arrived."""
+
+    def __init__(self) -> None:
+        self.arrived: dict[int, float] = {}
+        self.lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
+                now = time.time()
+                activity = int(dict(parse_qsl(body)).get("data[FIELDS][ID]", 0))
+                with receiver.lock:
+                    receiver.arrived[activity] = now
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        ThreadingHTTPServer.request_queue_size = 128
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/handler"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def _adder(webhook: str, deal: int) -> Any:
+    fields = {
+        "OWNER_TYPE_ID": 2,
+        "OWNER_ID": deal,
+        "TYPE_ID": 2,
+        "SUBJECT": "Event bench",
+        "COMMUNICATIONS": [{"VALUE": "+15550003"}],
+    }
+    local = threading.local()
+
+    def add(_: int) -> int:
+        client = getattr(local, "client", None) or httpx.Client()
+        local.client = client
+        return int(client.post(f"{webhook}crm.activity.add", json={"fields": fields}).json()["result"])
+
+    return add
+
+
+def run(db_url: str, data_dir: Path, events: int, console: Console) -> dict[str, Any]:
+    """(1) ``events`` activities added while the server's worker is off: a backlog of deliveries, as
+    after a crash; (2) a server started on it drains the backlog: deliveries per second; (3) 100
+    activities one every 20 ms: the latency from commit to the handler's receipt."""
+    receiver = Receiver()
+    db = Database(db_url)
+    try:
+        os.environ["B24CRM_EVENT_DELIVERY"] = "0"
+        try:
+            with b24crm_server(db_url, data_dir) as (_, webhook):
+                hooks.create(db, 1, event="ONCRMACTIVITYADD", url=receiver.url, user_id=1, now=time.time())
+                deal = httpx.post(f"{webhook}crm.deal.add", json={"fields": {"TITLE": "Events"}}).json()[
+                    "result"
+                ]
+                console.print(f"backlog: {events:,} activities added with the worker off")
+                with ThreadPoolExecutor(4) as pool:
+                    backlog = list(pool.map(_adder(webhook, deal), range(events)))
+        finally:
+            del os.environ["B24CRM_EVENT_DELIVERY"]
+        with b24crm_server(db_url, data_dir) as (_, webhook):
+            started = time.time()
+            _wait(receiver, backlog)
+            drained = max(receiver.arrived.get(a, started) for a in backlog) - started
+            console.print(f"drained in {drained:.2f} s; paced: 100 activities, one every 20 ms")
+            add = _adder(webhook, deal)
+            paced = []
+            for n in range(100):
+                paced.append(add(n))
+                time.sleep(0.02)
+            _wait(receiver, paced)
+        with db.read() as conn:
+            created = {
+                row.data["FIELDS"]["ID"]: row.created
+                for row in conn.execute(
+                    sa.select(event_outbox.c.data, event_outbox.c.created).where(
+                        event_outbox.c.portal_id == 1, event_outbox.c.event == "ONCRMACTIVITYADD"
+                    )
+                )
+            }
+    finally:
+        db.dispose()
+        receiver.close()
+    latency = [(receiver.arrived[a] - created[a]) * 1000 for a in paced if a in receiver.arrived]
+    return {
+        "backlog_events": len(backlog),
+        "backlog_delivered_after_restart": sum(a in receiver.arrived for a in backlog),
+        "deliveries_per_s": len(backlog) / drained if drained > 0 else 0.0,
+        "paced_delivered": len(latency),
+        "latency_p50_ms": _percentile(latency, 0.5),
+        "latency_p99_ms": _percentile(latency, 0.99),
+    }
+
+
+def _wait(receiver: Receiver, activities: list[int], seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while not all(a in receiver.arrived for a in activities) and time.monotonic() < deadline:
+        time.sleep(0.05)
