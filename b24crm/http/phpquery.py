@@ -99,10 +99,26 @@ def parse_qs(query: str) -> dict[str, Any]:
     return parse_pairs(pairs)
 
 
+def clean_text(text: str) -> str:
+    """What a text column can hold: NUL bytes dropped and lone surrogates (``"\\ud800"`` in JSON)
+    replaced, as PHP's UTF-8 handling and MySQL would leave them; the databases refuse both."""
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            text = "".join("\ufffd" if 0xD800 <= ord(ch) <= 0xDFFF else ch for ch in text)
+    return text
+
+
 def php_to_json(value: Any) -> Any:
-    """Turn dicts keyed ``"0".."n-1"`` in order into lists, recursively, as ``json_encode`` would."""
+    """Turn dicts keyed ``"0".."n-1"`` in order into lists, recursively, as ``json_encode`` would; every
+    string is made storable (``clean_text``) on the way."""
+    if isinstance(value, str):
+        return clean_text(value)
     if isinstance(value, dict):
-        converted = {k: php_to_json(v) for k, v in value.items()}
+        converted = {clean_text(k) if isinstance(k, str) else k: php_to_json(v) for k, v in value.items()}
         if converted and all(k == str(i) for i, k in enumerate(converted)):
             return list(converted.values())
         return converted

@@ -39,8 +39,13 @@ def raw_get(
                 crm_activities.c.id == sa.bindparam("id"),
             )
         )
-    with db.read_raw() as driver:
-        rows = query.rows(driver, db.dialect, {"portal_id": portal_id, "id": activity_id})
+    params = {"portal_id": portal_id, "id": activity_id}
+    try:
+        with db.read_raw() as driver:
+            rows = query.rows(driver, db.dialect, params)
+    except db.connection_errors:  # the kept connection was lost (a database restart): once more, afresh
+        with db.read_raw() as driver:
+            rows = query.rows(driver, db.dialect, params)
     return rows[0] if rows else None
 
 

@@ -7,12 +7,14 @@ transaction that commits on success and rolls back on any exception.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
@@ -44,6 +46,13 @@ class Database:
         else:
             raise ValueError(f"unsupported database: {self.dialect} (use sqlite:/// or postgresql://)")
         self._raw = threading.local()
+        self._raw_drivers: list[Any] = []  # every bare connection made, to close them on dispose
+        # What a lost connection raises through the driver: worth one retry on a fresh connection.
+        self.connection_errors: tuple[type[Exception], ...] = (
+            (psycopg.OperationalError, psycopg.InterfaceError)
+            if self.dialect == "postgresql"
+            else (sqlite3.OperationalError, sqlite3.InterfaceError)
+        )
 
     def _sqlite_engine(self, *, pool_size: int, immediate: bool) -> Engine:
         engine = sa.create_engine(
@@ -103,11 +112,15 @@ class Database:
             if self.dialect == "postgresql":
                 driver.autocommit = True
             self._raw.driver = driver
+            self._raw_drivers.append(driver)
         try:
             yield driver
         except Exception:
             self._raw.driver = None
-            driver.close()
+            if driver in self._raw_drivers:
+                self._raw_drivers.remove(driver)
+            with suppress(Exception):  # a lost connection may not close cleanly either
+                driver.close()
             raise
 
     def maintain(self, *tables: str) -> None:
@@ -129,6 +142,11 @@ class Database:
         return self._writer
 
     def dispose(self) -> None:
+        for driver in self._raw_drivers:
+            with suppress(Exception):  # already gone with its server
+                driver.close()
+        self._raw_drivers.clear()
+        self._raw = threading.local()
         self._writer.dispose()
         if self._reader is not self._writer:
             self._reader.dispose()

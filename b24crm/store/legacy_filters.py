@@ -127,6 +127,10 @@ def where(
         if clause is None:
             return None
         clause = sa.not_(clause) if key.negative else clause
+    elif key.op == "=" and not key.negative and len(values) > 1 and kind != "datetime":
+        # Many values for "=": the same as OR-ing one condition each, written as one IN (a thousand ORs
+        # exceed SQLite's expression depth). 0 and "" also match NULL, as each single condition does.
+        clause = _equal_any(kind, column, values)
     else:
         parts: list[sa.ColumnElement[bool]] = []
         for v in values:
@@ -154,6 +158,20 @@ def _in(
     if not cast:
         return None
     return column.in_(cast)  # type: ignore[no-any-return]
+
+
+def _equal_any(kind: Kind, column: Any, values: list[Any]) -> sa.ColumnElement[bool]:
+    if kind in ("int", "double"):
+        cast = list(dict.fromkeys((php_int if kind == "int" else _php_float)(v) for v in values))
+        blank = 0 in cast
+        found = column.in_(cast)
+        return sa.or_(column.is_(None), found) if blank else found  # type: ignore[no-any-return]
+    texts = list(dict.fromkeys(php_str(v) for v in values))
+    filled = [t for t in texts if t != ""]
+    parts = [column.in_(filled)] if filled else []
+    if len(filled) < len(texts):
+        parts += [column.is_(None), column == ""]
+    return sa.or_(*parts)
 
 
 def _not_empty(kind: Kind, column: Any, *, negate: bool) -> sa.ColumnElement[bool]:

@@ -13,7 +13,9 @@ import binascii
 import hashlib
 import hmac
 import mimetypes
+import re
 import secrets
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,9 +54,19 @@ def parse_uploads(value: Any) -> list[Upload]:
             content = base64.b64decode(encoded, validate=False)
         except (binascii.Error, ValueError):
             continue
-        safe = Path(name).name.strip() or secrets.token_hex(16)
-        uploads.append(Upload(safe[:255], content))
+        uploads.append(Upload(_display_name(name), content))
     return uploads
+
+
+def _display_name(name: str) -> str:
+    """The name shown for a file: its last path part, without control characters, at most 255 bytes of
+    UTF-8 (the bytes on disk are stored under a name of our own)."""
+    base = "".join(ch for ch in Path(name).name if ch >= " " and ch != "\x7f").strip()
+    encoded = base.encode("utf-8")[:255]
+    return encoded.decode("utf-8", "ignore") or secrets.token_hex(16)
+
+
+_TOKEN = re.compile(r"^(\d{1,10})\.(\d{1,10})\.[0-9a-f]{32}$")
 
 
 class FileStore:
@@ -68,10 +80,17 @@ class FileStore:
         # Kept beside the files, so that links survive a restart and every server sharing them agrees.
         if self._key is None:
             path = self.root / ".url-secret"
-            if not path.exists():
-                self.root.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(secrets.token_bytes(32))
-            self._key = path.read_bytes()
+            self.root.mkdir(parents=True, exist_ok=True)
+            try:
+                with path.open("xb") as made:  # created once, atomically: every server reads the same key
+                    made.write(secrets.token_bytes(32))
+            except FileExistsError:
+                pass
+            key = path.read_bytes()
+            while len(key) < 32:  # another process is still writing it
+                time.sleep(0.01)
+                key = path.read_bytes()
+            self._key = key
         return self._key
 
     def save(
@@ -80,7 +99,8 @@ class FileStore:
         """Rows and bytes for ``uploads``; the written paths, for clean-up if the transaction fails."""
         written = []
         for upload in uploads:
-            relative = Path(str(portal_id)) / str(activity_id) / f"{secrets.token_hex(8)}-{upload.name}"
+            suffix = "".join(ch for ch in Path(upload.name).suffix[:16] if ch.isalnum() or ch == ".")
+            relative = Path(str(portal_id)) / str(activity_id) / f"{secrets.token_hex(12)}{suffix}"
             target = self.root / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(upload.content)
@@ -106,28 +126,31 @@ class FileStore:
         for path in paths:
             path.unlink(missing_ok=True)
 
-    def token(self, portal_id: int, user_id: int, file_id: int) -> str:
-        message = f"{portal_id}.{user_id}.{file_id}".encode()
+    def token(self, portal_id: int, user_id: int, file_id: int, member_id: str) -> str:
+        # The portal's member_id is signed too: a portal made after one was deleted may get its id back.
+        message = f"{portal_id}.{member_id}.{user_id}.{file_id}".encode()
         digest = hmac.new(self._secret(), message, hashlib.sha256).hexdigest()[:32]
         return f"{portal_id}.{user_id}.{digest}"
 
-    def check_token(self, token: str, file_id: int) -> tuple[int, int] | None:
-        """(portal, user) a download token was issued to, or None when it is not ours."""
-        parts = token.split(".")
-        if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
-            return None
-        portal_id, user_id = int(parts[0]), int(parts[1])
-        if not hmac.compare_digest(self.token(portal_id, user_id, file_id), token):
-            return None
-        return portal_id, user_id
+    @staticmethod
+    def token_holder(token: str) -> tuple[int, int] | None:
+        """(portal, user) a token names, before it is checked; None when it is no token of ours."""
+        found = _TOKEN.match(token) if token.isascii() else None
+        return (int(found.group(1)), int(found.group(2))) if found else None
 
-    def url(self, base_url: str, portal_id: int, user_id: int, row: dict[str, Any]) -> str:
+    def check_token(self, token: str, file_id: int, member_id: str) -> bool:
+        holder = self.token_holder(token)
+        if holder is None:
+            return False
+        return hmac.compare_digest(self.token(holder[0], holder[1], file_id, member_id), token)
+
+    def url(self, base_url: str, portal_id: int, user_id: int, member_id: str, row: dict[str, Any]) -> str:
         query = urlencode(
             {
                 "fileId": row["id"],
                 "ownerTypeId": ACTIVITY_OWNER_TYPE,
                 "ownerId": row["activity_id"],
-                "auth": self.token(portal_id, user_id, row["id"]),
+                "auth": self.token(portal_id, user_id, row["id"], member_id),
             }
         )
         return f"{base_url}{SHOW_FILE_PATH}?{query}"
@@ -136,11 +159,14 @@ class FileStore:
 def downloadable(runtime: Any, file_id: int, token: str) -> tuple[Path, str, str] | None:
     """(path, name, content type) of a file the token's holder may read now; None otherwise."""
     store = runtime.files
-    holder = store.check_token(token, file_id)
+    holder = store.token_holder(token)
     if holder is None:
         return None
     portal_id, user_id = holder
     with runtime.db.read() as conn:
+        portal = tenancy.portal_by_id(conn, portal_id)
+        if portal is None or not store.check_token(token, file_id, portal["member_id"]):
+            return None
         row = crm_activities.file_by_id(conn, portal_id, file_id)
         user = tenancy.user_by_id(conn, portal_id, user_id)
         if row is None or user is None or not user["active"]:

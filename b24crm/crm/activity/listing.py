@@ -127,7 +127,8 @@ def _plan_key(ctx: CallContext, filter_: Any, order: Any, shape: render.Shape) -
     filter_key = _filter_key(filter_)
     if "NOW" in filter_key.upper():
         return None
-    return (ctx.portal.id, filter_key, json.dumps(order, default=str), shape.names)
+    # member_id, not the id: a portal made after one was deleted may get its id back.
+    return (ctx.portal.member_id, filter_key, json.dumps(order, default=str), shape.names)
 
 
 def plan(
@@ -179,7 +180,7 @@ def list_activities(ctx: CallContext, *, select: Any, filter_: Any, order: Any, 
         if counted:
             total = (
                 ctx.runtime.counts.get_or_make(
-                    (ctx.portal.id, repo.generation(conn, ctx.portal.id), _filter_key(filter_)),
+                    (ctx.portal.member_id, repo.generation(conn, ctx.portal.id), _filter_key(filter_)),
                     lambda: repo.count_rows(conn, count),
                 )
                 if cacheable
@@ -222,7 +223,7 @@ def _attach_files(conn: Connection, ctx: CallContext, items: list[dict[str, Any]
     for item, activity_id in zip(items, ids, strict=True):
         if found[activity_id]:  # the key is left out when there are none
             item["FILES"] = [
-                {"id": f["id"], "url": store.url(base, ctx.portal.id, ctx.user.id, f)}
+                {"id": f["id"], "url": store.url(base, ctx.portal.id, ctx.user.id, ctx.portal.member_id, f)}
                 for f in found[activity_id]
             ]
 

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 
 from b24crm import errors
 from b24crm.crm import entity_types as et
-from b24crm.crm.activity import access, mail
+from b24crm.crm.activity import access, mail, pings
 from b24crm.crm.activity.fields import FIELDS
 from b24crm.crm.activity.files import FileStore, parse_uploads
 from b24crm.crm.permissions import Grants, grants_for
@@ -26,6 +26,8 @@ from b24crm.rpc.context import CallContext
 from b24crm.rpc.params import php_int, php_str
 from b24crm.store import crm_activities, crm_items, crm_types
 from b24crm.store.crm_activities import Binding
+from b24crm.store.tables import crm_activities as crm_activities_table
+from b24crm.store.tables import crm_activity_communications
 
 # The legacy proxy's errors: empty code, HTTP 400 (docs: crm-activity-add.md "Possible error codes").
 FIELDS_NOT_ARRAY = errors.ErrorSpec("", "Parameter 'fields' must be array.")
@@ -102,6 +104,9 @@ def fields_param(value: Any) -> dict[str, Any]:
     return array_param(value, FIELDS_NOT_ARRAY)
 
 
+PARAMS_NOT_ARRAY = errors.ErrorSpec("", "Parameter 'params' must be array.")
+
+
 def activity_id_param(value: Any) -> int:
     if isinstance(value, (dict, list)) or value is None:
         raise ID_INVALID()
@@ -119,6 +124,12 @@ def _moment(value: Any, tz: Any) -> float | InvalidValue | None:
         return parse_datetime(value, tz)
     except (InvalidValue, ValueError, OverflowError) as exc:
         return InvalidValue(str(exc))
+
+
+def clip(column: str, text: str) -> str:
+    """Text cut to its column's length, as MySQL outside strict mode stores an over-long value."""
+    length = getattr(crm_activities_table.c[column].type, "length", None)
+    return text[:length] if length and len(text) > length else text
 
 
 def internalize(fields_in: dict[str, Any], tz: Any, *, updating: bool) -> dict[str, Any]:
@@ -146,7 +157,7 @@ def internalize(fields_in: dict[str, Any], tz: Any, *, updating: bool) -> dict[s
             if isinstance(value, (dict, list)):
                 record[f.column] = value
         else:
-            record[f.column] = php_str(value)
+            record[f.column] = clip(f.column, php_str(value))
     if "completed" in record:
         flag = record["completed"]
         record["completed"] = flag if flag in ("Y", "N") else ("Y" if php_int(flag) > 0 else "N")
@@ -178,13 +189,18 @@ def _communications_in(raw: Any, type_id: int, owner: Binding | None) -> list[di
             continue
         accepted.append(
             {
-                "type": kind,
-                "value": value,
+                "type": clip_communication("type", kind),
+                "value": clip_communication("value", value),
                 "entity_type_id": entity_type_id,
                 "entity_id": entity_id,
             }
         )
     return accepted
+
+
+def clip_communication(column: str, text: str) -> str:
+    length = getattr(crm_activity_communications.c[column].type, "length", None)
+    return text[:length] if length and len(text) > length else text
 
 
 def _with_communication_bindings(
@@ -309,7 +325,8 @@ def _derive_deadline(record: dict[str, Any], tz: Any) -> None:
 
 
 def _core_checks(record: dict[str, Any]) -> None:
-    if record.get("notify_type", 0) != 0 and not record.get("notify_value"):
+    # CCrmActivity::Add checks isset(NOTIFY_VALUE) when a notification is asked for; 0 is a value.
+    if record.get("notify_type", 0) != 0 and record.get("notify_value") is None:
         raise core_error("NOTIFY_VALUE is not assigned.")
 
 
@@ -337,7 +354,7 @@ def _app_id(ctx: CallContext) -> int | None:
 # --- operations -----------------------------------------------------------------------------------------
 
 
-def add(ctx: CallContext, fields_raw: Any) -> int:
+def add(ctx: CallContext, fields_raw: Any, params_raw: Any = None) -> int:
     tz = ctx.portal.tz
     now = ctx.clock.now()
     store = file_store(ctx)
@@ -348,6 +365,7 @@ def add(ctx: CallContext, fields_raw: Any) -> int:
             grants = _grants(conn, ctx)  # before the parameters, as the vendor's dispatcher
             found = Items(conn, ctx.portal.id)
             fields_in = fields_param(fields_raw)
+            array_param(params_raw, PARAMS_NOT_ARRAY)
             record = internalize(fields_in, tz, updating=False)
             owner: Binding | None = None
             bindings: list[Binding] = []
@@ -461,7 +479,7 @@ def _check_app_owned(ctx: CallContext, row: dict[str, Any]) -> None:
             raise ACCESS_DENIED()
 
 
-def update(ctx: CallContext, activity_id_raw: Any, fields_raw: Any) -> bool:
+def update(ctx: CallContext, activity_id_raw: Any, fields_raw: Any, params_raw: Any = None) -> bool:
     tz = ctx.portal.tz
     now = ctx.clock.now()
     store = file_store(ctx)
@@ -472,6 +490,7 @@ def update(ctx: CallContext, activity_id_raw: Any, fields_raw: Any) -> bool:
             grants = _grants(conn, ctx)
             found = Items(conn, ctx.portal.id)
             fields_in = fields_param(fields_raw)
+            array_param(params_raw, PARAMS_NOT_ARRAY)
             activity_id = activity_id_param(activity_id_raw)
             row = _visible(conn, ctx, grants, activity_id)
             if not access.may_edit(conn, ctx.portal.id, grants, row):
@@ -503,7 +522,6 @@ def update(ctx: CallContext, activity_id_raw: Any, fields_raw: Any) -> bool:
             if "start_time" in changes or "end_time" in changes:
                 _derive_deadline(merged, tz)
                 changes["deadline"] = merged["deadline"]
-            _core_checks(merged)
             changes.update(last_updated=now, editor_id=ctx.user.id)
             if uploads:
                 old = crm_activities.files_of(conn, ctx.portal.id, [activity_id])[activity_id]
@@ -515,12 +533,25 @@ def update(ctx: CallContext, activity_id_raw: Any, fields_raw: Any) -> bool:
             if bindings is not None and communications is not None:
                 set_bindings(conn, ctx.portal.id, activity_id, bindings)
                 _save_communications(found, activity_id, communications)
+            if row["provider_id"] == "CRM_TODO":
+                _reschedule_todo(conn, ctx.portal.id, {**row, **changes})
             outbox.emit_entity(conn, ctx.portal.id, outbox.ACTIVITY_UPDATE, activity_id, now)
     except BaseException:
         store.discard(written)
         raise
     store.discard(replaced)
     return True
+
+
+def _reschedule_todo(conn: Connection, portal_id: int, todo: dict[str, Any]) -> None:
+    """A todo changed through crm.activity.update: completed, it reminds nobody; otherwise its reminders
+    follow its deadline and responsible user."""
+    if todo["completed"] == "Y":
+        pings.cancel(conn, portal_id, todo["id"])
+    else:
+        pings.schedule(
+            conn, portal_id, todo["id"], todo["responsible_id"], todo["deadline"], todo["ping_offsets"] or []
+        )
 
 
 def set_bindings(conn: Connection, portal_id: int, activity_id: int, bindings: list[Binding]) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 from b24crm import errors
 from b24crm.crm import entity_types as et
 from b24crm.crm.activity import access, pings
-from b24crm.crm.activity.service import PROVIDER, set_bindings
+from b24crm.crm.activity.service import PROVIDER, clip, set_bindings
 from b24crm.crm.permissions import Grants, grants_for
 from b24crm.crm.values import InvalidValue, parse_datetime
 from b24crm.events import outbox
@@ -27,6 +27,7 @@ from b24crm.store.crm_activities import Binding
 PROVIDER_ID, PROVIDER_TYPE_ID = "CRM_TODO", "TODO"
 BBCODE = 2
 COLORS = ("default", "1", "2", "3", "4", "5", "6", "7")
+MAX_PING_MINUTES = 10 * 366 * 24 * 60
 
 NOT_FOUND = errors.ErrorSpec("NOT_FOUND", "Item was not found.")
 OWNER_NOT_FOUND = errors.ErrorSpec("OWNER_NOT_FOUND", "Owner was not found")
@@ -86,7 +87,8 @@ def ping_offsets(value: Any) -> list[int]:
             number = float(entry)
         except ValueError:
             continue
-        if number >= 0 and int(number) not in kept:
+        # At most ten years before the deadline: a reminder further out is no reminder (and no int4).
+        if 0 <= number <= MAX_PING_MINUTES and int(number) not in kept:
             kept.append(int(number))
     return kept
 
@@ -122,8 +124,8 @@ def add(ctx: CallContext, args: dict[str, Any]) -> dict[str, int]:
     owner = (args["ownerTypeId"], args["ownerId"])
     with ctx.db.write() as conn:
         grants = grants_for(conn, ctx.portal.id, ctx.user)
+        deadline = _deadline(args["deadline"], tz)  # prepared before the rights are checked, as the vendor's
         _owner_for_add(conn, ctx, grants, owner)
-        deadline = _deadline(args["deadline"], tz)
         parent = _parent(conn, ctx.portal.id, args["parentActivityId"])
         if parent is not None and parent["completed"] == "Y":
             raise PARENT_COMPLETED()
@@ -142,7 +144,7 @@ def add(ctx: CallContext, args: dict[str, Any]) -> dict[str, int]:
             "provider_id": PROVIDER_ID,
             "provider_type_id": PROVIDER_TYPE_ID,
             "associated_entity_id": associated,
-            "subject": args["title"],
+            "subject": clip("subject", args["title"]),
             "description": args["description"],
             "description_type": BBCODE,
             "start_time": deadline,
@@ -230,7 +232,7 @@ def update(ctx: CallContext, args: dict[str, Any]) -> dict[str, int]:
         if parent is not None and parent["completed"] == "Y" and parent["id"] != row["parent_id"]:
             raise PARENT_COMPLETED()
         changes: dict[str, Any] = {
-            "subject": args["title"],
+            "subject": clip("subject", args["title"]),
             "description": args["description"],
             "start_time": deadline,
             "end_time": deadline,

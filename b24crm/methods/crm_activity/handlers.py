@@ -53,13 +53,13 @@ class ListParams(Params):
 )
 def add(ctx: CallContext, p: FieldsParams) -> int:
     """Create a system activity (call, meeting, e-mail, provider activity); answers its ID."""
-    return service.add(ctx, p.given)
+    return service.add(ctx, p.given, p.params)
 
 
 @method("crm.activity.update", scope="crm", params=UpdateParams, doc=f"{DOCS}crm-activity-update.md")
 def update(ctx: CallContext, p: UpdateParams) -> bool:
     """Change an activity's fields; COMMUNICATIONS rebuild its bindings."""
-    return service.update(ctx, p.id, p.given)
+    return service.update(ctx, p.id, p.given, p.params)
 
 
 @method("crm.activity.get", scope="crm", params=IdParams, doc=f"{DOCS}crm-activity-get.md", blocking=False)
