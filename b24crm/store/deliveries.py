@@ -7,14 +7,17 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from b24crm.store.sql import next_id
+from b24crm.store.sql import RawStatement, next_id
 from b24crm.store.tables import event_attempts, event_deliveries, event_handlers, event_outbox
 
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
 
-_HANDLERS_OF = sa.select(event_handlers.c.id).where(
-    event_handlers.c.portal_id == sa.bindparam("portal_id"),
-    event_handlers.c.event == sa.bindparam("event"),
+# Every event asks which handlers it has (usually none): compiled once, run on the driver connection.
+_HANDLERS_OF = RawStatement(
+    sa.select(event_handlers.c.id).where(
+        event_handlers.c.portal_id == sa.bindparam("portal_id"),
+        event_handlers.c.event == sa.bindparam("event"),
+    )
 )
 
 
@@ -32,7 +35,11 @@ def list_handlers(conn: Connection, portal_id: int) -> list[dict[str, Any]]:
 
 
 def handler_ids(conn: Connection, portal_id: int, event: str) -> list[int]:
-    return [row[0] for row in conn.execute(_HANDLERS_OF, {"portal_id": portal_id, "event": event})]
+    cursor = _HANDLERS_OF.run(conn, {"portal_id": portal_id, "event": event})
+    try:
+        return [row[0] for row in cursor.fetchall()]
+    finally:
+        cursor.close()
 
 
 def insert_delivery(conn: Connection, portal_id: int, event_id: int, handler_id: int, now: float) -> int:
