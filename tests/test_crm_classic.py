@@ -606,3 +606,6 @@ def test_classic_only_fields_stay_out_of_the_item_api(portal: PortalClient) -> N
     assert "addressCity" not in described and "addressCity" not in item
     status, body = portal.error("crm.item.list", {"entityTypeId": 3, "filter": {"addressCity": "Riga"}})
     assert (status, body["error"]) == (400, "INVALID_ARG_VALUE")
+    # Given through crm.item.*, the classic-only field is an unknown field: ignored, the stored value stays.
+    portal.result("crm.item.update", {"entityTypeId": 3, "id": contact_id, "fields": {"addressCity": "Oslo"}})
+    assert portal.result("crm.contact.get", {"id": contact_id})["ADDRESS_CITY"] == "Riga"

@@ -507,7 +507,7 @@ def add(ctx: CallContext, entity_type_id: int, fields: Any) -> int:
     fm = _multifield_changes(fields, [])
     if fm is not None:
         camel["fm"] = fm
-    item = _legacy_errors(lambda: items.add(ctx, entity_type_id, camel))
+    item = _legacy_errors(lambda: items.add(ctx, entity_type_id, camel, classic=True))
     return int(item["id"])
 
 
@@ -536,7 +536,7 @@ def update(ctx: CallContext, entity_type_id: int, item_id: Any, fields: Any) -> 
         with ctx.db.read() as conn:
             current = crm_items.multifields_of(conn, ctx.portal.id, entity_type_id, [wanted])[wanted]
         camel["fm"] = _multifield_changes(fields, current)
-    _legacy_errors(lambda: items.update(ctx, entity_type_id, wanted, camel))
+    _legacy_errors(lambda: items.update(ctx, entity_type_id, wanted, camel, classic=True))
     return True
 
 

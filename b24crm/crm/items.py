@@ -216,7 +216,9 @@ def _first_stage(item_type: ItemType, category: int) -> str:
     return f"DT{item_type.entity_type_id}_{category or 1}:NEW"
 
 
-def _accept(item_type: ItemType, fields_in: Any, ctx: CallContext, *, creating: bool) -> dict[str, Any]:
+def _accept(
+    item_type: ItemType, fields_in: Any, ctx: CallContext, *, creating: bool, classic: bool = False
+) -> dict[str, Any]:
     """Input fields -> stored values: unknown and read-only fields are ignored, as the vendor does."""
     if not isinstance(fields_in, dict):
         fields_in = {}
@@ -225,8 +227,8 @@ def _accept(item_type: ItemType, fields_in: Any, ctx: CallContext, *, creating: 
     catalogue_ = item_type.fields
     for name, value in fields_in.items():
         f = catalogue_.get(name)
-        if f is None or f.read_only or f.name in ("id", "fm"):
-            continue
+        if f is None or f.read_only or f.name in ("id", "fm") or (f.classic_only and not classic):
+            continue  # unknown to this API, read-only, or a field only the classic methods know
         if f.immutable and not creating:
             continue
         stored[name] = value_in(f, value, tz)
@@ -272,12 +274,12 @@ def _title_default(item_type: ItemType, item_id: int) -> str | None:
     return None
 
 
-def add(ctx: CallContext, entity_type_id: Any, fields_in: Any) -> dict[str, Any]:
+def add(ctx: CallContext, entity_type_id: Any, fields_in: Any, *, classic: bool = False) -> dict[str, Any]:
     now = ctx.clock.now()
     with ctx.db.write() as conn:
         item_type = resolve_type(conn, ctx.portal.id, entity_type_id)
         grants = _grants(conn, ctx)
-        stored = _accept(item_type, fields_in, ctx, creating=True)
+        stored = _accept(item_type, fields_in, ctx, creating=True, classic=classic)
         _defaults(item_type, stored, ctx, now)
         if not grants.allows(item_type.entity_type_id, "add", stored.get("assignedById")):
             raise ACCESS_DENIED()
@@ -335,7 +337,9 @@ def get(ctx: CallContext, entity_type_id: Any, item_id: Any) -> dict[str, Any]:
         return _load(conn, ctx, item_type, row["id"])
 
 
-def update(ctx: CallContext, entity_type_id: Any, item_id: Any, fields_in: Any) -> dict[str, Any]:
+def update(
+    ctx: CallContext, entity_type_id: Any, item_id: Any, fields_in: Any, *, classic: bool = False
+) -> dict[str, Any]:
     now = ctx.clock.now()
     with ctx.db.write() as conn:
         item_type = resolve_type(conn, ctx.portal.id, entity_type_id)
@@ -344,7 +348,7 @@ def update(ctx: CallContext, entity_type_id: Any, item_id: Any, fields_in: Any) 
         if not grants.allows(item_type.entity_type_id, "edit", row["assigned_by_id"]):
             raise ACCESS_DENIED()
         stored = _stored(item_type, row)
-        changes = _accept(item_type, fields_in, ctx, creating=False)
+        changes = _accept(item_type, fields_in, ctx, creating=False, classic=classic)
         current = crm_items.multifields_of(conn, ctx.portal.id, item_type.entity_type_id, [row["id"]])[
             row["id"]
         ]
