@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 import random
-import re
-import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +17,7 @@ from b24crm.runtime import Runtime
 from b24crm.seed import seed_activities, seed_deals
 from b24crm.settings import Settings
 from b24crm.store.tables import crm_items
-from bench.load import LUA, Figures, drive, have_wrk
+from bench.load import LUA, Figures, drive, have_wrk, run_wrk_script
 from bench.servers import b24crm_server, bare_server
 
 SELLER = 7  # one of the 20 sellers: the list page is "their open activities by deadline"
@@ -95,38 +92,8 @@ def drive_random_get(name: str, url: str, low: int, high: int, *, seconds: int, 
     parts = urlsplit(url)
     path = f"{parts.path}?{parts.query}"
     script = LUA.format(method="GET", body="nil") + RANDOM_GET_LUA.format(path=path, low=low, high=high)
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
-        handle.write(script)
-        lua = Path(handle.name)
-    try:
-        out = subprocess.run(
-            [
-                "wrk",
-                "-t1",
-                f"-c{connections}",
-                f"-d{seconds}s",
-                "-s",
-                str(lua),
-                f"{parts.scheme}://{parts.netloc}",
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-    finally:
-        lua.unlink()
-    found = re.search(r"^RESULT (\{.*\})$", out, re.MULTILINE)
-    if not found:
-        raise RuntimeError(f"wrk printed no result:\n{out}")
-    data = json.loads(found.group(1))
-    return Figures(
-        name=name,
-        rps=data["requests"] / (data["duration_us"] / 1e6),
-        p50_ms=data["p50_us"] / 1000,
-        p99_ms=data["p99_us"] / 1000,
-        requests=data["requests"],
-        failures=data["errors"] + data["non2xx"],
-    )
+    base = f"{parts.scheme}://{parts.netloc}"
+    return run_wrk_script(name, base, script, seconds=seconds, connections=connections)
 
 
 def cases(portal: Portal) -> dict[str, dict[str, Any]]:

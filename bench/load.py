@@ -43,6 +43,11 @@ def run_wrk(
 ) -> Figures:
     method = "POST" if body is not None else "GET"
     script = LUA.format(method=method, body=json.dumps(body) if body is not None else "nil")
+    return run_wrk_script(name, url, script, seconds=seconds, connections=connections)
+
+
+def run_wrk_script(name: str, url: str, script: str, *, seconds: int, connections: int) -> Figures:
+    """wrk with a Lua ``script`` (ours, or one adding its own ``request`` hook) against ``url``."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(script)
         lua = Path(handle.name)
