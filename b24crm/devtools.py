@@ -1,5 +1,6 @@
 """Helpers for code that drives b24crm from outside: its own test suite, the benchmarks, and integrators'
-test suites (a scratch PostgreSQL database, a ``b24crm serve`` process on a free port)."""
+test suites (a scratch PostgreSQL database, a ``b24crm serve`` process on a free port, an event handler
+on loopback)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,14 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl
 
 from b24crm.store.engine import normalise_url
 
@@ -87,3 +92,53 @@ def serve_process(db_url: str, data_dir: Path, *extra: str) -> Iterator[dict[str
         finally:
             proc.terminate()
             proc.wait(10)
+
+
+class EventReceiver:
+    """An event handler on a loopback port (HTTP/1.1) that records every POST: when it arrived, its
+    path, content type and form fields. For tests and benchmarks of event delivery; ``status`` is what
+    it answers."""
+
+    def __init__(self, status: int = 200) -> None:
+        self.status = status
+        self.calls: list[dict[str, Any]] = []
+        self.lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
+                call = {
+                    "arrived": time.time(),
+                    "path": self.path,
+                    "type": self.headers.get("Content-Type"),
+                    "form": dict(parse_qsl(body)),
+                }
+                with receiver.lock:
+                    receiver.calls.append(call)
+                self.send_response(receiver.status)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        class Server(ThreadingHTTPServer):
+            request_queue_size = 128  # a burst of deliveries must not meet a full listen backlog
+            daemon_threads = True
+
+        self.server = Server(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/handler"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def arrivals(self) -> dict[int, float]:
+        """When the event of each entity (``data[FIELDS][ID]``) arrived."""
+        with self.lock:
+            return {int(c["form"].get("data[FIELDS][ID]", 0)): c["arrived"] for c in self.calls}
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

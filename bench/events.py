@@ -7,54 +7,18 @@ import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl
 
 import httpx
 import sqlalchemy as sa
 from rich.console import Console
 
+from b24crm.devtools import EventReceiver
 from b24crm.events import hooks
 from b24crm.store.engine import Database
 from b24crm.store.tables import event_outbox
 from bench.servers import b24crm_server
-
-
-class Receiver:
-    """A handler on a loopback port noting when each activity's event arrived."""
-
-    def __init__(self) -> None:
-        self.arrived: dict[int, float] = {}
-        self.lock = threading.Lock()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
-                now = time.time()
-                activity = int(dict(parse_qsl(body)).get("data[FIELDS][ID]", 0))
-                with receiver.lock:
-                    receiver.arrived[activity] = now
-                self.send_response(200)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        ThreadingHTTPServer.request_queue_size = 128
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/handler"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -84,7 +48,7 @@ def run(db_url: str, data_dir: Path, events: int, console: Console) -> dict[str,
     """(1) ``events`` activities added while the server's worker is off: a backlog of deliveries, as
     after a crash; (2) a server started on it drains the backlog: deliveries per second; (3) 100
     activities one every 20 ms: the latency from commit to the handler's receipt."""
-    receiver = Receiver()
+    receiver = EventReceiver()
     db = Database(db_url)
     try:
         os.environ["B24CRM_EVENT_DELIVERY"] = "0"
@@ -102,7 +66,8 @@ def run(db_url: str, data_dir: Path, events: int, console: Console) -> dict[str,
         with b24crm_server(db_url, data_dir) as (_, webhook):
             started = time.time()
             _wait(receiver, backlog)
-            drained = max(receiver.arrived.get(a, started) for a in backlog) - started
+            arrived = receiver.arrivals()
+            drained = max(arrived.get(a, started) for a in backlog) - started
             console.print(f"drained in {drained:.2f} s; paced: 100 activities, one every 20 ms")
             add = _adder(webhook, deal)
             paced = []
@@ -122,10 +87,11 @@ def run(db_url: str, data_dir: Path, events: int, console: Console) -> dict[str,
     finally:
         db.dispose()
         receiver.close()
-    latency = [(receiver.arrived[a] - created[a]) * 1000 for a in paced if a in receiver.arrived]
+    arrived = receiver.arrivals()
+    latency = [(arrived[a] - created[a]) * 1000 for a in paced if a in arrived]
     return {
         "backlog_events": len(backlog),
-        "backlog_delivered_after_restart": sum(a in receiver.arrived for a in backlog),
+        "backlog_delivered_after_restart": sum(a in arrived for a in backlog),
         "deliveries_per_s": len(backlog) / drained if drained > 0 else 0.0,
         "paced_delivered": len(latency),
         "latency_p50_ms": _percentile(latency, 0.5),
@@ -133,7 +99,7 @@ def run(db_url: str, data_dir: Path, events: int, console: Console) -> dict[str,
     }
 
 
-def _wait(receiver: Receiver, activities: list[int], seconds: float = 120) -> None:
+def _wait(receiver: EventReceiver, activities: list[int], seconds: float = 120) -> None:
     deadline = time.monotonic() + seconds
-    while not all(a in receiver.arrived for a in activities) and time.monotonic() < deadline:
+    while not set(activities) <= set(receiver.arrivals()) and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -5,18 +5,16 @@ restart; the server's own worker delivers while it runs."""
 from __future__ import annotations
 
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl
 
 import pytest
 from starlette.testclient import TestClient
 
 from b24crm.app import create_app
 from b24crm.clock import ManualClock
+from b24crm.devtools import EventReceiver
 from b24crm.events import hooks
 from b24crm.events.delivery import deliver_due
 from b24crm.runtime import Runtime
@@ -27,43 +25,9 @@ from tests.client import PortalClient
 ADMIN = {"Authorization": "Bearer admin-secret"}
 
 
-class Receiver:
-    """A handler on a loopback port that records each POST (path, headers, form pairs)."""
-
-    def __init__(self, status: int = 200) -> None:
-        self.status = status
-        self.calls: list[dict[str, object]] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
-                receiver.calls.append(
-                    {
-                        "path": self.path,
-                        "type": self.headers.get("Content-Type"),
-                        "form": dict(parse_qsl(body)),
-                    }
-                )
-                self.send_response(receiver.status)
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/handler"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    made = Receiver()
+def receiver() -> Iterator[EventReceiver]:
+    made = EventReceiver()
     yield made
     made.close()
 
@@ -108,7 +72,7 @@ def _hook(portal: PortalClient, event: str, url: str) -> hooks.OutgoingWebhook:
 
 
 def test_handler_receives_the_documented_payload(
-    settings: Settings, database: Database, clock: ManualClock, receiver: Receiver
+    settings: Settings, database: Database, clock: ManualClock, receiver: EventReceiver
 ) -> None:
     with _portal(settings, database, clock) as portal:
         hook = _hook(portal, "onCrmActivityAdd", receiver.url)
@@ -166,7 +130,7 @@ def test_a_handler_that_is_down_gets_the_configured_retries(
 def test_the_vendors_single_attempt_by_default(
     settings: Settings, database: Database, clock: ManualClock
 ) -> None:
-    failing = Receiver(status=500)
+    failing = EventReceiver(status=500)
     try:
         with _portal(settings, database, clock) as portal:
             _hook(portal, "ONCRMACTIVITYADD", failing.url)
@@ -182,7 +146,7 @@ def test_the_vendors_single_attempt_by_default(
 
 
 def test_nothing_committed_is_lost_across_a_restart(
-    settings: Settings, database: Database, clock: ManualClock, receiver: Receiver
+    settings: Settings, database: Database, clock: ManualClock, receiver: EventReceiver
 ) -> None:
     with _portal(settings, database, clock) as portal:
         _hook(portal, "ONCRMACTIVITYADD", receiver.url)
@@ -199,7 +163,7 @@ def test_nothing_committed_is_lost_across_a_restart(
 
 
 def test_the_running_server_delivers_by_itself(
-    settings: Settings, database: Database, receiver: Receiver
+    settings: Settings, database: Database, receiver: EventReceiver
 ) -> None:
     runtime = Runtime(settings.with_(event_delivery=True), db=database)
     with TestClient(create_app(runtime), base_url="http://testserver") as http:

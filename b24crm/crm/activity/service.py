@@ -126,9 +126,9 @@ def _moment(value: Any, tz: Any) -> float | InvalidValue | None:
         return InvalidValue(str(exc))
 
 
-def clip(column: str, text: str) -> str:
+def clip(column: str, text: str, table: sa.Table = crm_activities_table) -> str:
     """Text cut to its column's length, as MySQL outside strict mode stores an over-long value."""
-    length = getattr(crm_activities_table.c[column].type, "length", None)
+    length = getattr(table.c[column].type, "length", None)
     return text[:length] if length and len(text) > length else text
 
 
@@ -189,18 +189,13 @@ def _communications_in(raw: Any, type_id: int, owner: Binding | None) -> list[di
             continue
         accepted.append(
             {
-                "type": clip_communication("type", kind),
-                "value": clip_communication("value", value),
+                "type": clip("type", kind, crm_activity_communications),
+                "value": clip("value", value, crm_activity_communications),
                 "entity_type_id": entity_type_id,
                 "entity_id": entity_id,
             }
         )
     return accepted
-
-
-def clip_communication(column: str, text: str) -> str:
-    length = getattr(crm_activity_communications.c[column].type, "length", None)
-    return text[:length] if length and len(text) > length else text
 
 
 def _with_communication_bindings(
