@@ -23,6 +23,15 @@ def owner_types(conn: Connection, portal_id: int) -> list[int]:
     return [*et.ITEM_TYPES, *(t["entity_type_id"] for t in crm_types.list_types(conn, portal_id))]
 
 
+def owner_type_known(conn: Connection, portal_id: int, entity_type_id: int) -> bool:
+    """A type an activity can belong to: a fixed CRM item type or one of the portal's smart processes."""
+    if entity_type_id in et.ITEM_TYPES:
+        return True
+    return et.is_dynamic_range(entity_type_id) and (
+        crm_types.type_by_entity_type(conn, portal_id, entity_type_id) is not None
+    )
+
+
 def reads_anything(conn: Connection, portal_id: int, grants: Grants) -> bool:
     """The vendor refuses every crm.* legacy call to a user who can read no CRM item at all."""
     if grants.admin:

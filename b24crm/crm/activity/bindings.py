@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 from b24crm import errors
 from b24crm.crm.activity import access
 from b24crm.crm.activity.service import set_bindings
-from b24crm.crm.activity.todo import ACCESS_DENIED, NOT_FOUND, OWNER_NOT_FOUND, owner_type_known
+from b24crm.crm.activity.todo import ACCESS_DENIED, NOT_FOUND, OWNER_NOT_FOUND
 from b24crm.crm.permissions import Grants, grants_for
 from b24crm.events import outbox
 from b24crm.rpc.context import CallContext
@@ -50,7 +50,7 @@ def _updatable(conn: Connection, ctx: CallContext, grants: Grants, entity: Bindi
     entity_type_id, entity_id = entity
     if (
         entity_id <= 0
-        or not owner_type_known(conn, ctx.portal.id, entity_type_id)
+        or not access.owner_type_known(conn, ctx.portal.id, entity_type_id)
         or crm_items.get_item(conn, ctx.portal.id, entity_type_id, entity_id) is None
     ):
         raise OWNER_NOT_FOUND()

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 from b24crm import errors
 from b24crm.crm.activity import access, render
 from b24crm.crm.activity.fields import BY_NAME
-from b24crm.crm.activity.service import _grants, array_param, file_store
+from b24crm.crm.activity.service import array_param, crm_grants, file_store
 from b24crm.crm.values import InvalidValue, parse_datetime
 from b24crm.rpc.context import CallContext
 from b24crm.rpc.params import php_int
@@ -136,7 +136,7 @@ def plan(
 ) -> tuple[sa.Select[Any], sa.Select[Any], bool]:
     """The page query (without offset and limit), its count query, and whether the count may be
     remembered (it depends on the stored activities alone: no per-user visibility, no clock)."""
-    grants = _grants(conn, ctx)  # before the parameters, as the vendor's dispatcher
+    grants = crm_grants(conn, ctx)  # before the parameters, as the vendor's dispatcher
     ordering = _order(array_param(order, ORDER_NOT_ARRAY))
     conditions, pairs = _where(ctx, array_param(filter_, FILTER_NOT_ARRAY))
     readable = access.readable_condition(conn, ctx.portal.id, grants)

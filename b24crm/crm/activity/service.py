@@ -24,7 +24,7 @@ from b24crm.crm.values import InvalidValue, parse_datetime
 from b24crm.events import outbox
 from b24crm.rpc.context import CallContext
 from b24crm.rpc.params import php_int, php_str
-from b24crm.store import crm_activities, crm_items, crm_types
+from b24crm.store import crm_activities, crm_items
 from b24crm.store.crm_activities import Binding
 from b24crm.store.tables import crm_activities as crm_activities_table
 from b24crm.store.tables import crm_activity_communications
@@ -35,7 +35,6 @@ ID_INVALID = errors.ErrorSpec("", "ID is not defined or invalid.")
 NOT_FOUND = errors.ErrorSpec("", "Activity is not found.")
 ACCESS_DENIED = errors.ErrorSpec("", "Access denied.")
 SUBJECT_EMPTY = errors.ErrorSpec("", "The field SUBJECT is not defined or empty.")
-RESPONSIBLE_INVALID = errors.ErrorSpec("", "The field RESPONSIBLE_ID is not defined or invalid.")
 TYPE_INVALID = errors.ErrorSpec("", "The field TYPE_ID is not defined or invalid.")
 NO_PROVIDER = errors.ErrorSpec(
     "", "The custom activity without provider is not supported in current context."
@@ -83,7 +82,6 @@ PROVIDERS = frozenset(
     }
 )
 CONTACT_OR_COMPANY = (et.CONTACT, et.COMPANY)
-WRITABLE_ON_UPDATE = frozenset(f.name for f in FIELDS if not f.immutable)
 
 
 # --- input ----------------------------------------------------------------------------------------------
@@ -220,21 +218,14 @@ def owner_from(bindings: list[Binding]) -> Binding:
 # --- owners ---------------------------------------------------------------------------------------------
 
 
-def type_name(conn: Connection, portal_id: int, entity_type_id: int) -> str:
+def type_name(entity_type_id: int) -> str:
+    """``CCrmOwnerType::ResolveName``: ``DEAL``, ``DYNAMIC_128``, or ``[id]`` for a type it does not know."""
     for t in et.FIXED_OWNER_TYPES:
         if t.id == entity_type_id:
             return t.symbol
     if et.is_dynamic_range(entity_type_id):
         return f"DYNAMIC_{entity_type_id}"
     return f"[{entity_type_id}]"
-
-
-def _supported(conn: Connection, portal_id: int, entity_type_id: int) -> bool:
-    if entity_type_id in et.ITEM_TYPES:
-        return True
-    return et.is_dynamic_range(entity_type_id) and (
-        crm_types.type_by_entity_type(conn, portal_id, entity_type_id) is not None
-    )
 
 
 class Items:
@@ -256,8 +247,8 @@ def _check_bindings(
 ) -> None:
     portal_id = ctx.portal.id
     for owner_type_id, owner_id in bindings:
-        name = type_name(conn, portal_id, owner_type_id)
-        if not _supported(conn, portal_id, owner_type_id):
+        name = type_name(owner_type_id)
+        if not access.owner_type_known(conn, portal_id, owner_type_id):
             raise errors.ApiError("", f"Entity type '{name}' is not supported in current context")
         if found.get((owner_type_id, owner_id)) is None:
             raise errors.ApiError("", f"Could not find '{name}' with ID: {owner_id}")
@@ -329,7 +320,7 @@ def file_store(ctx: CallContext) -> FileStore:
     return ctx.runtime.files
 
 
-def _grants(conn: Connection, ctx: CallContext) -> Grants:
+def crm_grants(conn: Connection, ctx: CallContext) -> Grants:
     grants = grants_for(conn, ctx.portal.id, ctx.user)
     if not access.reads_anything(conn, ctx.portal.id, grants):
         raise ACCESS_DENIED()
@@ -338,7 +329,7 @@ def _grants(conn: Connection, ctx: CallContext) -> Grants:
 
 def check_crm_access(ctx: CallContext) -> None:
     with ctx.db.read() as conn:
-        _grants(conn, ctx)
+        crm_grants(conn, ctx)
 
 
 def _app_id(ctx: CallContext) -> int | None:
@@ -357,7 +348,7 @@ def add(ctx: CallContext, fields_raw: Any, params_raw: Any = None) -> int:
     mail_problems: list[str] = []
     try:
         with ctx.db.write() as conn:
-            grants = _grants(conn, ctx)  # before the parameters, as the vendor's dispatcher
+            grants = crm_grants(conn, ctx)  # before the parameters, as the vendor's dispatcher
             found = Items(conn, ctx.portal.id)
             fields_in = fields_param(fields_raw)
             array_param(params_raw, PARAMS_NOT_ARRAY)
@@ -482,7 +473,7 @@ def update(ctx: CallContext, activity_id_raw: Any, fields_raw: Any, params_raw: 
     replaced: list[Path] = []
     try:
         with ctx.db.write() as conn:
-            grants = _grants(conn, ctx)
+            grants = crm_grants(conn, ctx)
             found = Items(conn, ctx.portal.id)
             fields_in = fields_param(fields_raw)
             array_param(params_raw, PARAMS_NOT_ARRAY)
@@ -567,7 +558,7 @@ def get(ctx: CallContext, activity_id_raw: Any) -> dict[str, Any]:
         if found is not None:
             return found
     with ctx.db.read() as conn:
-        grants = _grants(conn, ctx)
+        grants = crm_grants(conn, ctx)
         activity_id = activity_id_param(activity_id_raw)
         row = _visible(conn, ctx, grants, activity_id)
         if row["provider_id"].upper() == "CONFIGURABLE_REST_APP":
@@ -578,7 +569,7 @@ def get(ctx: CallContext, activity_id_raw: Any) -> dict[str, Any]:
 def delete(ctx: CallContext, activity_id_raw: Any) -> bool:
     now = ctx.clock.now()
     with ctx.db.write() as conn:
-        grants = _grants(conn, ctx)
+        grants = crm_grants(conn, ctx)
         activity_id = activity_id_param(activity_id_raw)
         row = _visible(conn, ctx, grants, activity_id)
         if not access.may_edit(conn, ctx.portal.id, grants, row):

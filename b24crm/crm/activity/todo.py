@@ -13,7 +13,6 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from b24crm import errors
-from b24crm.crm import entity_types as et
 from b24crm.crm.activity import access, pings
 from b24crm.crm.activity.service import PROVIDER, clip, set_bindings
 from b24crm.crm.permissions import Grants, grants_for
@@ -21,7 +20,7 @@ from b24crm.crm.values import InvalidValue, parse_datetime
 from b24crm.events import outbox
 from b24crm.rpc.context import CallContext
 from b24crm.rpc.params import php_int
-from b24crm.store import crm_activities, crm_items, crm_types
+from b24crm.store import crm_activities, crm_items
 from b24crm.store.crm_activities import Binding
 
 PROVIDER_ID, PROVIDER_TYPE_ID = "CRM_TODO", "TODO"
@@ -58,17 +57,9 @@ def _deadline(value: str, tz: Any) -> float:
         raise WRONG_DATETIME_FORMAT() from None
 
 
-def owner_type_known(conn: Connection, portal_id: int, entity_type_id: int) -> bool:
-    if entity_type_id in et.ITEM_TYPES:
-        return True
-    return et.is_dynamic_range(entity_type_id) and (
-        crm_types.type_by_entity_type(conn, portal_id, entity_type_id) is not None
-    )
-
-
 def _owner_for_add(conn: Connection, ctx: CallContext, grants: Grants, owner: Binding) -> None:
     owner_type_id, owner_id = owner
-    if owner_id <= 0 or not owner_type_known(conn, ctx.portal.id, owner_type_id):
+    if owner_id <= 0 or not access.owner_type_known(conn, ctx.portal.id, owner_type_id):
         raise NOT_FOUND()  # ItemIdentifier::createFromArray refuses it
     if crm_items.get_item(conn, ctx.portal.id, owner_type_id, owner_id) is None:
         raise OWNER_NOT_FOUND()
@@ -176,7 +167,7 @@ def load(
     conn: Connection, ctx: CallContext, owner_type_id: int, owner_id: int, todo_id: Any
 ) -> dict[str, Any]:
     """``loadEntity``: the todo with that id bound to that owner, or the vendor's errors."""
-    if not owner_type_known(conn, ctx.portal.id, owner_type_id):
+    if not access.owner_type_known(conn, ctx.portal.id, owner_type_id):
         raise errors.ApiError("100", "The provided $entityTypeId is invalid")
     if owner_id <= 0:
         raise errors.ApiError(
