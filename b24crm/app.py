@@ -9,6 +9,7 @@ from b24crm.admin.routes import routes as admin_routes
 from b24crm.background import lifespan
 from b24crm.crm.activity.files import SHOW_FILE_PATH
 from b24crm.http.files import show_file
+from b24crm.http.oauth import routes as oauth_routes
 from b24crm.http.rest import RestApp
 from b24crm.runtime import Runtime
 
@@ -23,6 +24,7 @@ def create_app(runtime: Runtime) -> Starlette:
             Route("/rest/{path:path}", RestApp(), methods=REST_VERBS),
             Route("/rest", RestApp(), methods=REST_VERBS),
             Route(SHOW_FILE_PATH, show_file, methods=["GET"]),
+            *oauth_routes,
             *admin_routes,
         ],
     )

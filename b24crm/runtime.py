@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import secrets
 
-from b24crm import errors
+from b24crm.apps.oauth import OAuthServer
+from b24crm.apps.service import AppService
 from b24crm.auth.models import Credential
 from b24crm.auth.service import Tenancy
 from b24crm.clock import Clock, SystemClock
@@ -31,14 +32,15 @@ class Runtime:
         self.list_plans = Memo(512)
         self.files = FileStore(settings.files_path)
         self.dispatcher = Dispatcher(self)
+        self.oauth = OAuthServer(self)
+        self.apps = AppService(self)
         self.admin_token = settings.admin_token or secrets.token_urlsafe(24)
 
     def migrate(self) -> None:
         migrate.upgrade(self.db)
 
     def resolve_token(self, token: str) -> Credential:
-        """OAuth access tokens: none are issued until applications exist, so every token is unknown."""
-        raise errors.NO_AUTH_FOUND()
+        return self.oauth.resolve(token)
 
     def close(self) -> None:
         self.db.dispose()

@@ -112,3 +112,40 @@ class PortalClient:
         response = self.raw(method, params, form=form)
         assert response.status_code != 200, response.text
         return response.status_code, response.json()
+
+
+@dataclass
+class AppClient:
+    """Calls made as an application: ``/rest/{method}`` with the access token in ``auth``."""
+
+    runtime: Runtime
+    http: TestClient
+    access_token: str
+
+    def raw(self, method: str, params: dict[str, Any] | None = None, *, form: str = "json"):  # type: ignore[no-untyped-def]
+        body = {**(params or {}), "auth": self.access_token}
+        if form == "json":
+            return self.http.post(
+                f"/rest/{method}.json", content=json.dumps(body), headers={"Content-Type": "application/json"}
+            )
+        if form == "form":
+            return self.http.post(
+                f"/rest/{method}",
+                content=php_query(body),
+                headers={"Content-Type": "application/x-www-form-urlencoded"},
+            )
+        if form == "get":
+            return self.http.get(f"/rest/{method}?{php_query(body)}")
+        raise ValueError(form)
+
+    def result(self, method: str, params: dict[str, Any] | None = None, *, form: str = "json") -> Any:
+        response = self.raw(method, params, form=form)
+        assert response.status_code == 200, response.text
+        return response.json()["result"]
+
+    def error(
+        self, method: str, params: dict[str, Any] | None = None, *, form: str = "json"
+    ) -> tuple[int, dict[str, Any]]:
+        response = self.raw(method, params, form=form)
+        assert response.status_code != 200, response.text
+        return response.status_code, response.json()

@@ -78,7 +78,7 @@ def test_handler_receives_the_documented_payload(
         hook = _hook(portal, "onCrmActivityAdd", receiver.url)
         _hook(portal, "ONCRMACTIVITYDELETE", receiver.url)
         activity = _add_call(portal)
-        assert deliver_due(portal.runtime) == 1
+        assert deliver_due(portal.runtime, portal.hook.portal.id) == 1
         (call,) = receiver.calls
         assert call["path"] == "/handler" and call["type"] == "application/x-www-form-urlencoded"
         p = portal.hook.portal
@@ -89,11 +89,11 @@ def test_handler_receives_the_documented_payload(
             "ts": str(int(clock.now())),
             "auth[domain]": p.domain,
             "auth[client_endpoint]": "http://127.0.0.1:8024/rest/",
-            "auth[server_endpoint]": "http://127.0.0.1:8024/oauth/",
+            "auth[server_endpoint]": "http://127.0.0.1:8024/rest/",
             "auth[member_id]": p.member_id,
             "auth[application_token]": hook.application_token,
         }
-        assert deliver_due(portal.runtime) == 0  # delivered once, not again
+        assert deliver_due(portal.runtime, portal.hook.portal.id) == 0  # delivered once, not again
         log = portal.http.get(f"/_b24crm/portals/{p.id}/deliveries", headers=ADMIN).json()["result"]
         assert [(d["status"], d["attempts"]) for d in log] == [("delivered", 1)]
         assert (
@@ -107,16 +107,16 @@ def test_a_handler_that_is_down_gets_the_configured_retries(
     with _portal(settings.with_(event_retries=2, event_retry_delay=10.0), database, clock) as portal:
         _hook(portal, "ONCRMACTIVITYADD", _closed_port_url())
         _add_call(portal)
-        assert deliver_due(portal.runtime) == 1
-        assert deliver_due(portal.runtime) == 0  # the retry waits 10 s
+        assert deliver_due(portal.runtime, portal.hook.portal.id) == 1
+        assert deliver_due(portal.runtime, portal.hook.portal.id) == 0  # the retry waits 10 s
         clock.advance(10)
-        assert deliver_due(portal.runtime) == 1
+        assert deliver_due(portal.runtime, portal.hook.portal.id) == 1
         clock.advance(19)
-        assert deliver_due(portal.runtime) == 0  # then 20 s
+        assert deliver_due(portal.runtime, portal.hook.portal.id) == 0  # then 20 s
         clock.advance(1)
-        assert deliver_due(portal.runtime) == 1
+        assert deliver_due(portal.runtime, portal.hook.portal.id) == 1
         clock.advance(3600)
-        assert deliver_due(portal.runtime) == 0  # given up after 1 + 2 attempts
+        assert deliver_due(portal.runtime, portal.hook.portal.id) == 0  # given up after 1 + 2 attempts
         log = portal.http.get(f"/_b24crm/portals/{portal.hook.portal.id}/deliveries", headers=ADMIN).json()[
             "result"
         ]
@@ -135,9 +135,9 @@ def test_the_vendors_single_attempt_by_default(
         with _portal(settings, database, clock) as portal:
             _hook(portal, "ONCRMACTIVITYADD", failing.url)
             _add_call(portal)
-            assert deliver_due(portal.runtime) == 1
+            assert deliver_due(portal.runtime, portal.hook.portal.id) == 1
             clock.advance(3600)
-            assert deliver_due(portal.runtime) == 0
+            assert deliver_due(portal.runtime, portal.hook.portal.id) == 0
             log = portal.http.get(f"/_b24crm/portals/{portal.hook.portal.id}/deliveries", headers=ADMIN)
             (delivery,) = log.json()["result"]
             assert (delivery["status"], delivery["attempts_log"][0]["status_code"]) == ("failed", 500)

@@ -75,7 +75,10 @@ class Credential:
 
     @cached_property
     def key(self) -> str:
-        """Identifies the credential for per-credential accounting (operating time, limits)."""
+        """Identifies the credential for per-credential accounting (operating time, limits): a webhook, or
+        an application acting for one user, whichever token it holds at the moment."""
+        if self.app is not None:
+            return f"{self.portal.id}:app:{self.app.id}:{self.user.id}"
         return f"{self.portal.id}:{self.kind}:{self.id}"
 
     def has_scope(self, scope: str) -> bool:

@@ -21,6 +21,8 @@ from b24crm.crm import entity_types as et
 from b24crm.crm.fields import ID_TYPES, ItemField, catalogue, upper_name
 from b24crm.crm.permissions import Grants, grants_for
 from b24crm.crm.values import InvalidValue, out_converter, parse_datetime, to_bool, value_in
+from b24crm.events import catalogue as event_names
+from b24crm.events import outbox
 from b24crm.rpc.context import CallContext
 from b24crm.rpc.results import Page, make_page, page_window
 from b24crm.store import crm_items, crm_types
@@ -298,7 +300,16 @@ def add(ctx: CallContext, entity_type_id: Any, fields_in: Any, *, classic: bool 
         fm = _multifields_in(fields_in)
         if fm is not None and "fm" in item_type.fields:
             crm_items.replace_multifields(conn, ctx.portal.id, item_type.entity_type_id, item_id, fm)
+        _emit(conn, ctx, item_type, "ADD", item_id, now)
         return _load(conn, ctx, item_type, item_id)
+
+
+def _emit(
+    conn: Connection, ctx: CallContext, item_type: ItemType, action: str, item_id: int, now: float
+) -> None:
+    entity_type_id = item_type.entity_type_id
+    data = event_names.item_event_data(entity_type_id, item_id)
+    outbox.emit(conn, ctx.portal.id, event_names.item_event(entity_type_id, action), data, now, ctx.origin)
 
 
 def _check_required(item_type: ItemType, stored: dict[str, Any]) -> None:
@@ -366,10 +377,12 @@ def update(
             )
             if fm is not None and "fm" in item_type.fields:
                 crm_items.replace_multifields(conn, ctx.portal.id, item_type.entity_type_id, row["id"], fm)
+        _emit(conn, ctx, item_type, "UPDATE", row["id"], now)
         return _load(conn, ctx, item_type, row["id"])
 
 
 def delete(ctx: CallContext, entity_type_id: Any, item_id: Any) -> None:
+    now = ctx.clock.now()
     with ctx.db.write() as conn:
         item_type = resolve_type(conn, ctx.portal.id, entity_type_id)
         row = _existing(conn, ctx, item_type, item_id)
@@ -378,6 +391,7 @@ def delete(ctx: CallContext, entity_type_id: Any, item_id: Any) -> None:
         for hook in ITEM_DELETED:
             hook(conn, ctx, item_type.entity_type_id, row["id"])
         crm_items.delete_item(conn, ctx.portal.id, item_type.entity_type_id, row["id"])
+        _emit(conn, ctx, item_type, "DELETE", row["id"], now)
 
 
 def describe_fields(ctx: CallContext, entity_type_id: Any) -> dict[str, Any]:

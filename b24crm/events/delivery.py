@@ -18,7 +18,10 @@ from typing import Any
 import httpx
 import qs_codec
 
-from b24crm.store import deliveries, tenancy
+from b24crm.apps.models import LOCAL, App
+from b24crm.apps.oauth import TokenPair
+from b24crm.events.outbox import APP_INSTALL, APP_UNINSTALL, OFFLINE_EVENT
+from b24crm.store import apps, deliveries, tenancy
 
 log = logging.getLogger("b24crm.events")
 
@@ -30,24 +33,58 @@ POLL = 0.025  # seconds between looks for due deliveries when there were none (b
 LIMITS = httpx.Limits(max_connections=8, max_keepalive_connections=8)
 
 
-def auth_block(portal: dict[str, Any], base_url: str, application_token: str) -> dict[str, str]:
-    """The ``auth`` of an outgoing webhook's call: no access token, as Bitrix24 sends it without an app."""
+# Events that need long-term access carry the refresh token too (docs: api-reference/events/index.md).
+WITH_REFRESH = frozenset({APP_INSTALL, "ONAPPUPDATE", OFFLINE_EVENT})
+TOKEN_REUSE_MARGIN = 600.0  # a cached event token is handed out while it has this long to live
+
+
+def auth_block(portal: dict[str, Any], base_url: str, application_token: str) -> dict[str, Any]:
+    """The ``auth`` of an outgoing webhook's call: no access token, as Bitrix24 sends it without an app
+    (and as it sends ONAPPUNINSTALL, whose tokens are already revoked)."""
     return {
         "domain": portal["domain"],
         "client_endpoint": f"{base_url}/rest/",
-        "server_endpoint": f"{base_url}/oauth/",
+        "server_endpoint": f"{base_url}/rest/",
         "member_id": portal["member_id"],
         "application_token": application_token,
     }
 
 
-def payload(delivery: dict[str, Any], portal: dict[str, Any], base_url: str, now: float) -> dict[str, Any]:
+def app_auth_block(
+    portal: dict[str, Any], base_url: str, app: App, pair: TokenPair, *, with_refresh: bool
+) -> dict[str, Any]:
+    """The ``auth`` of an app's event: the acting user's token and the app's (docs: events/index.md)."""
+    block: dict[str, Any] = {
+        "access_token": pair.access_token,
+        "expires": pair.expires,
+        "expires_in": 3600,
+        "scope": app.scope_text,
+        "domain": portal["domain"],
+        "server_endpoint": f"{base_url}/rest/",
+        "status": LOCAL,
+        "client_endpoint": f"{base_url}/rest/",
+        "member_id": portal["member_id"],
+        "user_id": pair.user_id,
+    }
+    if with_refresh:
+        block["refresh_token"] = pair.refresh_token
+    block["application_token"] = app.application_token
+    return block
+
+
+def payload(
+    delivery: dict[str, Any],
+    portal: dict[str, Any],
+    base_url: str,
+    now: float,
+    auth: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     return {
         "event": delivery["event"],
         "event_handler_id": delivery["handler_id"],
         "data": delivery["data"],
         "ts": int(now),
-        "auth": auth_block(portal, base_url, delivery["application_token"]),
+        "auth": auth if auth is not None else auth_block(portal, base_url, delivery["application_token"]),
     }
 
 
@@ -59,29 +96,60 @@ def encode(body: dict[str, Any]) -> str:
 class DeliveryWorker:
     def __init__(self, runtime: Any) -> None:
         self.runtime = runtime
+        # (portal, app, user) -> the token pair last issued for events; plain tokens live only here.
+        self._tokens: dict[tuple[int, int, int], TokenPair] = {}
+
+    def _auth_for(self, conn: Any, delivery: dict[str, Any], portal: dict[str, Any], now: float) -> Any:
+        """The delivery's ``auth``: None for an outgoing webhook (the reduced block is built later)."""
+        app_id = delivery.get("app_id")
+        if app_id is None:
+            return None
+        row = apps.app_by_id(conn, delivery["portal_id"], app_id)
+        base_url = self.runtime.settings.base_url
+        user_id = delivery.get("user_id")
+        if row is None or not row["active"] or delivery["event"] == APP_UNINSTALL or not user_id:
+            # No tokens: the app is gone, or nobody acted (a robot, an agent).
+            return auth_block(portal, base_url, delivery["application_token"])
+        app = App.from_row(row)
+        with_refresh = delivery["event"] in WITH_REFRESH
+        key = (app.portal_id, app.id, int(user_id))
+        pair = self._tokens.get(key)
+        if with_refresh or pair is None or pair.expires - now < TOKEN_REUSE_MARGIN:
+            # A refresh token is single use, so whoever gets one gets a pair of its own.
+            pair = self.runtime.oauth.issue(conn, app, int(user_id), now)
+            if not with_refresh:
+                self._tokens[key] = pair
+        return app_auth_block(portal, base_url, app, pair, with_refresh=with_refresh)
 
     def _retry_delay(self, attempts: int) -> float:
         return float(self.runtime.settings.event_retry_delay) * (2 ** max(attempts - 1, 0))
 
-    async def run_once(self, client: httpx.AsyncClient) -> int:
-        """Send every due delivery once (up to ``BATCH`` at a time, concurrently); answers how many."""
+    async def run_once(self, client: httpx.AsyncClient, portal_id: int | None = None) -> int:
+        """Send every due delivery once (up to ``BATCH`` at a time, concurrently), of every portal or of
+        one; answers how many."""
         db, clock = self.runtime.db, self.runtime.clock
         now = clock.now()
         with db.read() as conn:
-            batch = deliveries.due(conn, now, BATCH)
+            batch = deliveries.due(conn, now, BATCH, portal_id)
         if not batch:
             return 0
         portals: dict[int, dict[str, Any] | None] = {}
         claimed = []
+        auths: list[Any] = []
         with db.write() as conn:  # one transaction claims the whole batch
             for delivery in batch:
                 if deliveries.claim(conn, delivery, now + LEASE):
                     if delivery["portal_id"] not in portals:
                         portals[delivery["portal_id"]] = tenancy.portal_by_id(conn, delivery["portal_id"])
-                    if portals[delivery["portal_id"]] is not None:
+                    portal = portals[delivery["portal_id"]]
+                    if portal is not None:
                         claimed.append(delivery)
+                        auths.append(self._auth_for(conn, delivery, portal, now))
         outcomes = await asyncio.gather(
-            *(self._post(client, d, portals[d["portal_id"]] or {}) for d in claimed)
+            *(
+                self._post(client, d, portals[d["portal_id"]] or {}, auth)
+                for d, auth in zip(claimed, auths, strict=True)
+            )
         )
         with db.write() as conn:  # and one records what happened
             for delivery, outcome in zip(claimed, outcomes, strict=True):
@@ -89,10 +157,10 @@ class DeliveryWorker:
         return len(claimed)
 
     async def _post(
-        self, client: httpx.AsyncClient, delivery: dict[str, Any], portal: dict[str, Any]
+        self, client: httpx.AsyncClient, delivery: dict[str, Any], portal: dict[str, Any], auth: Any
     ) -> dict[str, Any]:
         started = self.runtime.clock.now()
-        body = encode(payload(delivery, portal, self.runtime.settings.base_url, started))
+        body = encode(payload(delivery, portal, self.runtime.settings.base_url, started, auth))
         began = time.perf_counter()
         outcome: dict[str, Any] = {"started": started, "status_code": None, "error": None, "response": None}
         try:
@@ -135,11 +203,11 @@ class DeliveryWorker:
                     await asyncio.sleep(POLL)
 
 
-def deliver_due(runtime: Any) -> int:
-    """One delivery round from synchronous code (tests, the CLI)."""
+def deliver_due(runtime: Any, portal_id: int | None = None) -> int:
+    """One delivery round from synchronous code (tests, the CLI), of every portal or of one."""
 
     async def once() -> int:
         async with httpx.AsyncClient(limits=LIMITS) as client:
-            return await DeliveryWorker(runtime).run_once(client)
+            return await DeliveryWorker(runtime).run_once(client, portal_id)
 
     return asyncio.run(once())

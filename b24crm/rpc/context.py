@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from b24crm.auth.models import Credential, Portal, User
+from b24crm.events.outbox import Origin
 
 if TYPE_CHECKING:
     from b24crm.clock import Clock
@@ -20,6 +22,8 @@ class CallContext:
     method: str
     https: bool = False
     in_batch: bool = False
+    # The call's ``auth_connector``: offline handlers with the same connector do not queue its changes.
+    connector: str = ""
 
     @property
     def portal(self) -> Portal:
@@ -28,6 +32,11 @@ class CallContext:
     @property
     def user(self) -> User:
         return self.credential.user
+
+    @cached_property
+    def origin(self) -> Origin:
+        """Who the events of this call's changes come from."""
+        return Origin(self.credential.user.id, self.connector)
 
     @property
     def db(self) -> Database:

@@ -64,7 +64,15 @@ class Dispatcher:
         start = clock.now()
         began = time.perf_counter()
         parsed = spec.parse(params)
-        ctx = CallContext(self.runtime, credential, spec.name, https=https, in_batch=in_batch)
+        connector = params.get("auth_connector")
+        ctx = CallContext(
+            self.runtime,
+            credential,
+            spec.name,
+            https=https,
+            in_batch=in_batch,
+            connector=connector if isinstance(connector, str) and credential.app is not None else "",
+        )
         if spec.is_async:
             result = await spec.handler(ctx, parsed)
         elif spec.blocking:

@@ -8,16 +8,31 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from b24crm.store.sql import RawStatement, next_id
-from b24crm.store.tables import event_attempts, event_deliveries, event_handlers, event_outbox
+from b24crm.store.tables import apps, event_attempts, event_deliveries, event_handlers, event_outbox
 
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
 
+_H = event_handlers
+_HANDLER_COLUMNS = (
+    _H.c.id,
+    _H.c.url,
+    _H.c.application_token,
+    _H.c.user_id,
+    _H.c.app_id,
+    _H.c.auth_type,
+    _H.c.offline,
+    _H.c.connector,
+    _H.c.options,
+    apps.c.installed,
+    apps.c.active,
+)
 # Every event asks which handlers it has (usually none): compiled once, run on the driver connection.
+# Outgoing webhooks have no app; an app's handlers come with its install state.
 _HANDLERS_OF = RawStatement(
-    sa.select(event_handlers.c.id).where(
-        event_handlers.c.portal_id == sa.bindparam("portal_id"),
-        event_handlers.c.event == sa.bindparam("event"),
-    )
+    sa.select(*_HANDLER_COLUMNS)
+    .select_from(_H.outerjoin(apps, sa.and_(apps.c.portal_id == _H.c.portal_id, apps.c.id == _H.c.app_id)))
+    .where(_H.c.portal_id == sa.bindparam("portal_id"), _H.c.event == sa.bindparam("event"))
+    .order_by(_H.c.id)
 )
 
 
@@ -34,15 +49,46 @@ def list_handlers(conn: Connection, portal_id: int) -> list[dict[str, Any]]:
     return [dict(r) for r in conn.execute(stmt).mappings()]
 
 
-def handler_ids(conn: Connection, portal_id: int, event: str) -> list[int]:
+_HANDLER_KEYS = tuple(c.name for c in _HANDLER_COLUMNS)
+
+
+def handlers_of(conn: Connection, portal_id: int, event: str) -> list[dict[str, Any]]:
+    """The handlers bound to an event, with their app's ``installed`` and ``active`` (None without app)."""
     cursor = _HANDLERS_OF.run(conn, {"portal_id": portal_id, "event": event})
     try:
-        return [row[0] for row in cursor.fetchall()]
+        rows = cursor.fetchall()
     finally:
         cursor.close()
+    return [dict(zip(_HANDLER_KEYS, row, strict=True)) for row in rows]
 
 
-def insert_delivery(conn: Connection, portal_id: int, event_id: int, handler_id: int, now: float) -> int:
+def handler_ids(conn: Connection, portal_id: int, event: str) -> list[int]:
+    return [h["id"] for h in handlers_of(conn, portal_id, event)]
+
+
+def handlers_of_app(conn: Connection, portal_id: int, app_id: int | None) -> list[dict[str, Any]]:
+    stmt = sa.select(_H).where(_H.c.portal_id == portal_id)
+    stmt = stmt.where(_H.c.app_id.is_(None) if app_id is None else _H.c.app_id == app_id)
+    return [dict(r) for r in conn.execute(stmt.order_by(_H.c.id)).mappings()]
+
+
+def delete_handlers(conn: Connection, portal_id: int, ids: list[int]) -> int:
+    if not ids:
+        return 0
+    return conn.execute(_H.delete().where(_H.c.portal_id == portal_id, _H.c.id.in_(ids))).rowcount or 0
+
+
+def last_delivery_to(conn: Connection, portal_id: int, handler_id: int) -> float | None:
+    d = event_deliveries
+    stmt = sa.select(sa.func.max(d.c.created)).where(d.c.portal_id == portal_id, d.c.handler_id == handler_id)
+    value = conn.execute(stmt).scalar()
+    return None if value is None else float(value)
+
+
+def insert_delivery(
+    conn: Connection, portal_id: int, event_id: int, handler_id: int, now: float, target: dict[str, Any]
+) -> int:
+    """A pending delivery; ``target`` holds the url, application_token, app_id and user_id it is sent with."""
     delivery_id = next_id(conn, portal_id, "event_delivery")
     conn.execute(
         event_deliveries.insert().values(
@@ -54,32 +100,40 @@ def insert_delivery(conn: Connection, portal_id: int, event_id: int, handler_id:
             attempts=0,
             next_attempt=now,
             created=now,
+            **target,
         )
     )
     return delivery_id
 
 
-def due(conn: Connection, now: float, limit: int) -> list[dict[str, Any]]:
-    """Deliveries whose time has come, on every portal (the worker serves them all), oldest first, with
-    their event and handler."""
+def due(conn: Connection, now: float, limit: int, portal_id: int | None = None) -> list[dict[str, Any]]:
+    """Deliveries whose time has come, on every portal (the worker serves them all) or on one, oldest
+    first, with their event and handler."""
     d, e, h = event_deliveries, event_outbox, event_handlers
+    # Deliveries written before 0005 have no target of their own: they take their handler's.
     stmt = (
         sa.select(
-            d,
+            *(c for c in d.c if c.name not in ("url", "application_token")),
             e.c.event,
             e.c.data,
-            h.c.url,
-            h.c.application_token,
+            sa.func.coalesce(d.c.url, h.c.url).label("url"),
+            sa.func.coalesce(d.c.application_token, h.c.application_token).label("application_token"),
         )
         .select_from(
-            d.join(e, sa.and_(e.c.portal_id == d.c.portal_id, e.c.id == d.c.event_id)).join(
+            d.join(e, sa.and_(e.c.portal_id == d.c.portal_id, e.c.id == d.c.event_id)).outerjoin(
                 h, sa.and_(h.c.portal_id == d.c.portal_id, h.c.id == d.c.handler_id)
             )
         )
-        .where(d.c.status == PENDING, d.c.next_attempt <= now)
+        .where(
+            d.c.status == PENDING,
+            d.c.next_attempt <= now,
+            sa.or_(d.c.url.is_not(None), h.c.url.is_not(None)),
+        )
         .order_by(d.c.next_attempt, d.c.portal_id, d.c.id)
         .limit(limit)
     )
+    if portal_id is not None:
+        stmt = stmt.where(d.c.portal_id == portal_id)
     return [dict(r) for r in conn.execute(stmt).mappings()]
 
 

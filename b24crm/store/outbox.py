@@ -13,10 +13,20 @@ from b24crm.store.tables import event_outbox, mail_outbox
 _INSERT_EVENT = RawInsert(event_outbox)  # every change writes one: compiled once
 
 
-def insert_event(conn: Connection, portal_id: int, event: str, data: dict[str, Any], now: float) -> int:
+def insert_event(
+    conn: Connection, portal_id: int, event: str, data: dict[str, Any], now: float, user_id: int | None = None
+) -> int:
     event_id = next_id(conn, portal_id, "event")
     _INSERT_EVENT.run(
-        conn, {"portal_id": portal_id, "id": event_id, "event": event.upper(), "data": data, "created": now}
+        conn,
+        {
+            "portal_id": portal_id,
+            "id": event_id,
+            "event": event.upper(),
+            "data": data,
+            "created": now,
+            "user_id": user_id,
+        },
     )
     return event_id
 

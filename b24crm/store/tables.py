@@ -284,6 +284,8 @@ event_outbox = sa.Table(
     sa.Column("event", sa.String(128), nullable=False),  # upper case, as handlers receive it
     sa.Column("data", sa.JSON, nullable=False),
     sa.Column("created", sa.Float, nullable=False),
+    # Who made the change: the user whose token an app's handler receives with the event.
+    sa.Column("user_id", sa.Integer, nullable=True),
 )
 
 # Outgoing e-mail: recorded, never sent, for a developer to inspect.
@@ -315,6 +317,12 @@ event_handlers = sa.Table(
     sa.Column("user_id", sa.Integer, nullable=False),
     sa.Column("app_id", sa.Integer, nullable=True),
     sa.Column("created", sa.Float, nullable=False),
+    # event.bind's AUTH_TYPE: the user whose token the handler gets; 0 for the user who made the change.
+    sa.Column("auth_type", sa.Integer, nullable=False, server_default="0"),
+    # Offline handlers have no URL: their events wait in the app's offline queue.
+    sa.Column("offline", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("connector", sa.String(128), nullable=False, server_default=""),
+    sa.Column("options", sa.JSON, nullable=True),
     sa.Index("ix_event_handlers_event", "portal_id", "event"),
 )
 
@@ -332,6 +340,12 @@ event_deliveries = sa.Table(
     sa.Column("next_attempt", sa.Float, nullable=False),
     sa.Column("created", sa.Float, nullable=False),
     sa.Column("finished", sa.Float, nullable=True),
+    # Where and as whom, taken from the handler when the event is written, so that unbinding a handler or
+    # uninstalling its app (which removes the handlers) cannot strand an event already committed.
+    sa.Column("url", sa.String(2048), nullable=True),
+    sa.Column("application_token", sa.String(64), nullable=True),
+    sa.Column("app_id", sa.Integer, nullable=True),
+    sa.Column("user_id", sa.Integer, nullable=True),
     sa.Index("ix_event_deliveries_due", "status", "next_attempt"),
 )
 
@@ -349,4 +363,97 @@ event_attempts = sa.Table(
     sa.Column("error", sa.Text, nullable=True),
     sa.Column("response", sa.String(512), nullable=True),
     sa.Index("ix_event_attempts_delivery", "portal_id", "delivery_id"),
+)
+
+# --- Applications -----------------------------------------------------------------------------------
+
+# Local applications (``b24crm app create``). The client secret is kept as a digest; the application
+# token is sent with every event and must be readable, so it is kept as it is.
+apps = sa.Table(
+    "apps",
+    metadata,
+    sa.Column("portal_id", sa.Integer, sa.ForeignKey("portals.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("client_id", sa.String(128), nullable=False, unique=True),
+    sa.Column("secret_digest", sa.String(64), nullable=False),
+    sa.Column("title", sa.String(255), nullable=False, server_default=""),
+    sa.Column("handler_url", sa.String(2048), nullable=False),
+    sa.Column("redirect_uri", sa.String(2048), nullable=False),
+    sa.Column("scopes", sa.String(1024), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("has_ui", sa.Boolean, nullable=False),
+    sa.Column("installed", sa.Boolean, nullable=False),  # the install finished (installFinish)
+    sa.Column("active", sa.Boolean, nullable=False),  # False once uninstalled
+    sa.Column("application_token", sa.String(64), nullable=False),
+    sa.Column("installed_by", sa.Integer, nullable=False),
+    sa.Column("created", sa.Float, nullable=False),
+)
+
+# Authorization codes: single use, 30 seconds.
+oauth_codes = sa.Table(
+    "oauth_codes",
+    metadata,
+    sa.Column("portal_id", sa.Integer, sa.ForeignKey("portals.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("app_id", sa.Integer, nullable=False),
+    sa.Column("user_id", sa.Integer, nullable=False),
+    sa.Column("code_digest", sa.String(64), nullable=False, unique=True),
+    sa.Column("expires", sa.Float, nullable=False),
+    sa.Column("used", sa.Boolean, nullable=False),
+)
+
+# One row per issued token pair; both tokens kept as digests. A refresh consumes the refresh token
+# (``refresh_digest`` becomes NULL) and issues a new pair; the old access token lives out its hour.
+oauth_tokens = sa.Table(
+    "oauth_tokens",
+    metadata,
+    sa.Column("portal_id", sa.Integer, sa.ForeignKey("portals.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("app_id", sa.Integer, nullable=False),
+    sa.Column("user_id", sa.Integer, nullable=False),
+    sa.Column("access_digest", sa.String(64), nullable=False, unique=True),
+    sa.Column("refresh_digest", sa.String(64), nullable=True, unique=True),
+    sa.Column("access_expires", sa.Float, nullable=False),
+    sa.Column("refresh_expires", sa.Float, nullable=False),
+    sa.Column("created", sa.Float, nullable=False),
+    sa.Index("ix_oauth_tokens_app", "portal_id", "app_id"),
+)
+
+# Widgets: where an app shows itself in the portal's interface (placement.bind).
+placements = sa.Table(
+    "placements",
+    metadata,
+    sa.Column("portal_id", sa.Integer, sa.ForeignKey("portals.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("app_id", sa.Integer, nullable=False),
+    sa.Column("placement", sa.String(128), nullable=False),
+    sa.Column("handler", sa.String(2048), nullable=False),
+    sa.Column("user_id", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("title", sa.String(255), nullable=False, server_default=""),
+    sa.Column("description", sa.String(1024), nullable=False, server_default=""),
+    sa.Column("group_name", sa.String(255), nullable=False, server_default=""),
+    sa.Column("lang_all", sa.JSON, nullable=False),
+    sa.Column("options", sa.JSON, nullable=False),
+    sa.Column("created", sa.Float, nullable=False),
+    sa.Index("ix_placements_app", "portal_id", "app_id", "placement"),
+)
+
+# The offline-event queue of each app (event.offline.*): the latest state per object and event, until the
+# app reads and clears it.
+offline_events = sa.Table(
+    "offline_events",
+    metadata,
+    sa.Column("portal_id", sa.Integer, sa.ForeignKey("portals.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("app_id", sa.Integer, nullable=False),
+    sa.Column("connector", sa.String(128), nullable=False, server_default=""),
+    sa.Column("event", sa.String(128), nullable=False),
+    sa.Column("message_id", sa.String(64), nullable=False),
+    sa.Column("data", sa.JSON, nullable=False),
+    sa.Column("additional", sa.JSON, nullable=False),
+    sa.Column("created", sa.Float, nullable=False),
+    sa.Column("process_id", sa.String(64), nullable=True),
+    sa.Column("process_time", sa.Float, nullable=True),
+    sa.Column("error", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Index("ix_offline_events_queue", "portal_id", "app_id", "connector", "message_id"),
 )

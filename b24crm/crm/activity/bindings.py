@@ -65,7 +65,7 @@ def _store(conn: Connection, ctx: CallContext, activity_id: int, bindings: list[
     now = ctx.clock.now()
     set_bindings(conn, ctx.portal.id, activity_id, bindings)
     crm_activities.update_activity(conn, ctx.portal.id, activity_id, {"last_updated": now})
-    outbox.emit_entity(conn, ctx.portal.id, outbox.ACTIVITY_UPDATE, activity_id, now)
+    outbox.emit_entity(conn, ctx.portal.id, outbox.ACTIVITY_UPDATE, activity_id, now, ctx.origin)
     return True
 
 

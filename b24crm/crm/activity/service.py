@@ -402,11 +402,11 @@ def add(ctx: CallContext, fields_raw: Any, params_raw: Any = None) -> int:
             if uploads:
                 written = store.save(conn, ctx.portal.id, activity_id, uploads, now)
                 crm_activities.update_activity(conn, ctx.portal.id, activity_id, {"file_count": len(uploads)})
-            outbox.emit_entity(conn, ctx.portal.id, outbox.ACTIVITY_ADD, activity_id, now)
+            outbox.emit_entity(conn, ctx.portal.id, outbox.ACTIVITY_ADD, activity_id, now, ctx.origin)
             if mail.is_outgoing(record):
                 mail_problems = mail.send(conn, ctx.portal.id, activity_id, record, communications, now)
                 # The vendor stamps the message (an update) before its checks: the event fires either way.
-                outbox.emit_entity(conn, ctx.portal.id, outbox.ACTIVITY_UPDATE, activity_id, now)
+                outbox.emit_entity(conn, ctx.portal.id, outbox.ACTIVITY_UPDATE, activity_id, now, ctx.origin)
     except BaseException:
         store.discard(written)
         raise
@@ -521,7 +521,7 @@ def update(ctx: CallContext, activity_id_raw: Any, fields_raw: Any, params_raw: 
                 _save_communications(found, activity_id, communications)
             if row["provider_id"] == "CRM_TODO":
                 _reschedule_todo(conn, ctx.portal.id, {**row, **changes})
-            outbox.emit_entity(conn, ctx.portal.id, outbox.ACTIVITY_UPDATE, activity_id, now)
+            outbox.emit_entity(conn, ctx.portal.id, outbox.ACTIVITY_UPDATE, activity_id, now, ctx.origin)
     except BaseException:
         store.discard(written)
         raise
@@ -585,7 +585,7 @@ def remove(conn: Connection, ctx: CallContext, activity_id: int, now: float) -> 
     store = file_store(ctx)
     files = crm_activities.files_of(conn, ctx.portal.id, [activity_id])[activity_id]
     crm_activities.delete_activity(conn, ctx.portal.id, activity_id)
-    outbox.emit_entity(conn, ctx.portal.id, outbox.ACTIVITY_DELETE, activity_id, now)
+    outbox.emit_entity(conn, ctx.portal.id, outbox.ACTIVITY_DELETE, activity_id, now, ctx.origin)
     return [store.path_of(f) for f in files]
 
 

@@ -106,7 +106,7 @@ def _complete(conn: Connection, ctx: CallContext, row: dict[str, Any], now: floa
             {"completed": "Y", "status": 2, "last_updated": now, "editor_id": ctx.user.id},
         )
         pings.cancel(conn, ctx.portal.id, row["id"])
-        outbox.emit_entity(conn, ctx.portal.id, outbox.ACTIVITY_UPDATE, row["id"], now)
+        outbox.emit_entity(conn, ctx.portal.id, outbox.ACTIVITY_UPDATE, row["id"], now, ctx.origin)
 
 
 def add(ctx: CallContext, args: dict[str, Any]) -> dict[str, int]:
@@ -157,7 +157,7 @@ def add(ctx: CallContext, args: dict[str, Any]) -> dict[str, int]:
         activity_id = crm_activities.insert_activity(conn, ctx.portal.id, record)
         set_bindings(conn, ctx.portal.id, activity_id, bindings)
         pings.schedule(conn, ctx.portal.id, activity_id, responsible, deadline, offsets)
-        outbox.emit_entity(conn, ctx.portal.id, outbox.ACTIVITY_ADD, activity_id, now)
+        outbox.emit_entity(conn, ctx.portal.id, outbox.ACTIVITY_ADD, activity_id, now, ctx.origin)
         if parent is not None:
             _complete(conn, ctx, parent, now)
     return {"id": activity_id}
@@ -205,7 +205,7 @@ def _save(
             merged["deadline"],
             merged["ping_offsets"] or [],
         )
-    outbox.emit_entity(conn, ctx.portal.id, outbox.ACTIVITY_UPDATE, row["id"], now)
+    outbox.emit_entity(conn, ctx.portal.id, outbox.ACTIVITY_UPDATE, row["id"], now, ctx.origin)
     return {"id": row["id"]}
 
 

@@ -1,0 +1,259 @@
+"""OAuth 2.0 as Bitrix24 runs it (docs: settings/oauth/index.md, auto-renewal.md, error-codes.md).
+
+``/oauth/authorize/`` gives a single-use code that lives 30 seconds; ``/oauth/token/`` trades it, or a
+refresh token, for an access token that lives an hour and a refresh token that lives 180 days and is
+replaced by every refresh. Tokens and codes are kept as SHA-256 digests: they are long random strings, so
+a slow hash would only slow every call down. Resolved access tokens are cached for a moment, like
+webhooks, and never beyond their expiry.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode, urlsplit
+
+from b24crm import errors
+from b24crm.apps.models import LOCAL, App
+from b24crm.auth.models import Credential, Portal, User
+from b24crm.auth.secrets import digest
+from b24crm.store import apps as store
+from b24crm.store import tenancy
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from b24crm.runtime import Runtime
+
+ACCESS_LIFETIME = 3600
+REFRESH_LIFETIME = 180 * 24 * 3600
+CODE_LIFETIME = 30
+CACHE_TTL = 10.0
+
+
+class OAuthError(Exception):
+    """An answer of the token and authorize endpoints: ``{"error", "error_description"}`` and a status."""
+
+    def __init__(self, code: str, description: str, status: int = 400) -> None:
+        super().__init__(f"{code}: {description}")
+        self.code, self.description, self.status = code, description, status
+
+    def body(self) -> dict[str, str]:
+        return {"error": self.code, "error_description": self.description}
+
+
+def _invalid_request(what: str) -> OAuthError:
+    return OAuthError("invalid_request", what)
+
+
+INVALID_CLIENT = ("invalid_client", "Invalid client credentials", 401)
+INVALID_GRANT = ("invalid_grant", "Invalid grant", 400)
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    expires: int
+    user_id: int
+
+
+def new_token() -> str:
+    # The vendor's tokens are 70 hexadecimal characters.
+    return secrets.token_hex(35)
+
+
+def new_client_id() -> str:
+    """``local.<14 hex>.<8 digits>``, the form of a local application's client_id."""
+    return f"local.{secrets.token_hex(7)}.{secrets.randbelow(10**8):08d}"
+
+
+class OAuthServer:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self._cache: dict[str, tuple[Credential, float]] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def base_url(self) -> str:
+        return self.runtime.settings.base_url
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._cache.clear()
+
+    # --- issuing ----------------------------------------------------------------------------------------
+
+    def issue(self, conn: Connection, app: App, user_id: int, now: float) -> TokenPair:
+        access, refresh = new_token(), new_token()
+        store.insert_token(
+            conn,
+            app.portal_id,
+            {
+                "app_id": app.id,
+                "user_id": user_id,
+                "access_digest": digest(access),
+                "refresh_digest": digest(refresh),
+                "access_expires": now + ACCESS_LIFETIME,
+                "refresh_expires": now + REFRESH_LIFETIME,
+                "created": now,
+            },
+        )
+        return TokenPair(access, refresh, int(now + ACCESS_LIFETIME), user_id)
+
+    def token_answer(self, app: App, portal: dict[str, Any], pair: TokenPair) -> dict[str, Any]:
+        """The token endpoint's answer (docs: settings/oauth/index.md, auto-renewal.md)."""
+        return {
+            "access_token": pair.access_token,
+            "expires": pair.expires,
+            "expires_in": ACCESS_LIFETIME,
+            "scope": app.scope_text,
+            "domain": urlsplit(self.base_url).netloc,
+            "server_endpoint": f"{self.base_url}/rest/",
+            "status": LOCAL,
+            "client_endpoint": f"{self.base_url}/rest/",
+            "member_id": portal["member_id"],
+            "user_id": pair.user_id,
+            "refresh_token": pair.refresh_token,
+        }
+
+    # --- the two endpoints ------------------------------------------------------------------------------
+
+    def authorize(self, query: dict[str, str]) -> str:
+        """The redirect to the app with a fresh code, for the user named by ``user_id`` (a b24crm
+        addition: there is no browser login here) or else the user who installed the app."""
+        client_id = query.get("client_id", "")
+        if not client_id:
+            raise _invalid_request("client_id not passed")
+        now = self.runtime.clock.now()
+        code = secrets.token_hex(35)
+        with self.runtime.db.write() as conn:
+            row = store.app_by_client_id(conn, client_id)
+            if row is None or not row["active"]:
+                raise OAuthError(*INVALID_CLIENT)
+            app = App.from_row(row)
+            user_id = _int(query.get("user_id")) or app.installed_by
+            user = tenancy.user_by_id(conn, app.portal_id, user_id)
+            if user is None or not user["active"]:
+                raise OAuthError("invalid_request", "User not found")
+            portal = tenancy.portal_by_id(conn, app.portal_id)
+            assert portal is not None
+            store.insert_code(
+                conn,
+                app.portal_id,
+                {
+                    "app_id": app.id,
+                    "user_id": user_id,
+                    "code_digest": digest(code),
+                    "expires": now + CODE_LIFETIME,
+                },
+            )
+        answer = {
+            "code": code,
+            "state": query.get("state", ""),
+            "domain": portal["domain"],
+            "member_id": portal["member_id"],
+            "scope": app.scope_text,
+            "server_domain": urlsplit(self.base_url).netloc,
+        }
+        separator = "&" if "?" in app.redirect_uri else "?"
+        return f"{app.redirect_uri}{separator}{urlencode(answer)}"
+
+    def token(self, params: dict[str, Any]) -> dict[str, Any]:
+        """``/oauth/token/``: the authorization_code and refresh_token grants."""
+        grant = _text(params.get("grant_type"))
+        client_id, secret = _text(params.get("client_id")), _text(params.get("client_secret"))
+        if not grant:
+            raise _invalid_request("grant_type not passed")
+        if grant not in ("authorization_code", "refresh_token"):
+            raise OAuthError("unsupported_grant_type", "Unsupported grant type")
+        if not client_id:
+            raise _invalid_request("client_id not passed")
+        now = self.runtime.clock.now()
+        with self.runtime.db.write() as conn:
+            row = store.app_by_client_id(conn, client_id)
+            if row is None or not row["active"] or row["secret_digest"] != digest(secret):
+                raise OAuthError(*INVALID_CLIENT)
+            app = App.from_row(row)
+            if grant == "authorization_code":
+                user_id = self._spend_code(conn, app, _text(params.get("code")), now)
+            else:
+                user_id = self._spend_refresh(conn, app, _text(params.get("refresh_token")), now)
+            pair = self.issue(conn, app, user_id, now)
+            portal = tenancy.portal_by_id(conn, app.portal_id)
+        assert portal is not None
+        return self.token_answer(app, portal, pair)
+
+    def _spend_code(self, conn: Connection, app: App, code: str, now: float) -> int:
+        if not code:
+            raise _invalid_request("code not passed")
+        row = store.code_by_digest(conn, digest(code))
+        if row is None or row["app_id"] != app.id or row["portal_id"] != app.portal_id:
+            raise OAuthError(*INVALID_GRANT)
+        if row["used"] or row["expires"] < now or not store.use_code(conn, row):
+            raise OAuthError(*INVALID_GRANT)
+        return int(row["user_id"])
+
+    def _spend_refresh(self, conn: Connection, app: App, refresh: str, now: float) -> int:
+        if not refresh:
+            raise _invalid_request("refresh_token not passed")
+        row = store.token_by_refresh(conn, digest(refresh))
+        if row is None or row["app_id"] != app.id or row["portal_id"] != app.portal_id:
+            raise OAuthError(*INVALID_GRANT)
+        if row["refresh_expires"] < now or not store.consume_refresh(conn, row):
+            raise OAuthError(*INVALID_GRANT)
+        return int(row["user_id"])
+
+    # --- resolving a REST call's token ------------------------------------------------------------------
+
+    def resolve(self, token: str) -> Credential:
+        now = self.runtime.clock.now()
+        cached = self._cache.get(token)
+        if cached is not None:
+            credential, fresh_until = cached
+            if credential.expires_at is not None and credential.expires_at <= now:
+                raise errors.EXPIRED_TOKEN()
+            if fresh_until >= now:
+                return credential
+        with self.runtime.db.read() as conn:
+            row = store.token_by_access(conn, digest(token))
+            if row is None:
+                raise errors.INVALID_TOKEN()
+            app_row = store.app_by_id(conn, row["portal_id"], row["app_id"])
+            portal_row = tenancy.portal_by_id(conn, row["portal_id"])
+            user_row = tenancy.user_by_id(conn, row["portal_id"], row["user_id"])
+        if app_row is None or not app_row["active"] or portal_row is None or user_row is None:
+            raise errors.INVALID_TOKEN()
+        if row["access_expires"] <= now:
+            raise errors.EXPIRED_TOKEN()
+        user = User.from_row(user_row)
+        if not user.active:
+            raise errors.NO_AUTH_FOUND()
+        app = App.from_row(app_row)
+        credential = Credential(
+            kind="oauth",
+            id=row["id"],
+            portal=Portal.from_row(portal_row),
+            user=user,
+            scopes=frozenset(app.scopes),
+            app=app,
+            expires_at=row["access_expires"],
+        )
+        with self._lock:
+            if len(self._cache) > 10_000:
+                self._cache.clear()
+            self._cache[token] = (credential, min(now + CACHE_TTL, row["access_expires"]))
+        return credential
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0

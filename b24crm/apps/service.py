@@ -1,0 +1,154 @@
+"""Local applications: creating and installing them, finishing the install, uninstalling.
+
+Creating an app installs it at once, as adding a local application in Bitrix24 does: the install handler
+receives ``ONAPPINSTALL`` with the installing user's tokens and the application token. An app with an
+interface stays "not fully installed" (``app.info`` INSTALLED false, no events, no placements) until its
+installer page calls ``BX24.installFinish()``; here that is ``b24crm app finish`` or the admin endpoint.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from b24crm.apps.models import App
+from b24crm.apps.oauth import new_client_id
+from b24crm.auth.secrets import digest
+from b24crm.auth.service import parse_scopes
+from b24crm.events import outbox
+from b24crm.store import apps as store
+from b24crm.store import tenancy
+from b24crm.store.tables import users
+
+if TYPE_CHECKING:
+    from b24crm.runtime import Runtime
+
+LANGUAGE_ID = "en"
+
+
+@dataclass(frozen=True)
+class NewApp:
+    app: App
+    client_secret: str
+
+
+def _http_url(url: str, what: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"the {what} must be an http(s) URL: {url!r}")
+    return url
+
+
+class AppService:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    def create(
+        self,
+        portal_id: int,
+        *,
+        handler_url: str,
+        scopes: str | list[str] | tuple[str, ...],
+        title: str = "",
+        user_id: int | None = None,
+        has_ui: bool = False,
+        redirect_uri: str | None = None,
+    ) -> NewApp:
+        """A new local application, installed by ``user_id`` (the portal's first administrator by default)."""
+        _http_url(handler_url, "handler")
+        if redirect_uri is not None:
+            _http_url(redirect_uri, "redirect URI")
+        scope_list = parse_scopes(scopes)
+        secret = secrets.token_urlsafe(36)[:48]
+        now = self.runtime.clock.now()
+        with self.runtime.db.write() as conn:
+            if tenancy.portal_by_id(conn, portal_id) is None:
+                raise LookupError(f"no portal {portal_id}")
+            installer = self._installer(conn, portal_id, user_id)
+            values = {
+                "client_id": new_client_id(),
+                "secret_digest": digest(secret),
+                "title": title,
+                "handler_url": handler_url,
+                "redirect_uri": redirect_uri or handler_url,
+                "scopes": ",".join(scope_list),
+                "version": 1,
+                "has_ui": has_ui,
+                "installed": not has_ui,
+                "active": True,
+                "application_token": secrets.token_hex(16),
+                "installed_by": installer,
+                "created": now,
+            }
+            app_id = store.insert_app(conn, portal_id, values)
+            app = App.from_row({"portal_id": portal_id, "id": app_id, **values})
+            data = {"VERSION": str(app.version), "ACTIVE": "Y", "INSTALLED": "Y", "LANGUAGE_ID": LANGUAGE_ID}
+            outbox.emit_to(
+                conn,
+                portal_id,
+                outbox.APP_INSTALL,
+                data,
+                now,
+                url=handler_url,
+                application_token=app.application_token,
+                app_id=app_id,
+                user_id=installer,
+            )
+        return NewApp(app, secret)
+
+    @staticmethod
+    def _installer(conn: object, portal_id: int, user_id: int | None) -> int:
+        if user_id is not None:
+            row = tenancy.user_by_id(conn, portal_id, user_id)  # type: ignore[arg-type]
+            if row is None:
+                raise LookupError(f"no user {user_id} on portal {portal_id}")
+            if not row["is_admin"]:
+                raise ValueError("only an administrator installs applications")
+            return user_id
+        admins = tenancy.list_users(conn, portal_id, where=[users.c.is_admin.is_(True)], limit=1)  # type: ignore[arg-type]
+        if not admins:
+            raise LookupError(f"portal {portal_id} has no administrator to install the app")
+        return int(admins[0]["id"])
+
+    def get(self, portal_id: int, app_id: int) -> App:
+        with self.runtime.db.read() as conn:
+            row = store.app_by_id(conn, portal_id, app_id)
+        if row is None:
+            raise LookupError(f"no application {app_id} on portal {portal_id}")
+        return App.from_row(row)
+
+    def list(self, portal_id: int) -> list[App]:
+        with self.runtime.db.read() as conn:
+            return [App.from_row(r) for r in store.list_apps(conn, portal_id)]
+
+    def finish_install(self, portal_id: int, app_id: int) -> App:
+        """What ``BX24.installFinish()`` does: the app is installed; its events and placements start."""
+        with self.runtime.db.write() as conn:
+            row = store.app_by_id(conn, portal_id, app_id)
+            if row is None or not row["active"]:
+                raise LookupError(f"no installed application {app_id} on portal {portal_id}")
+            store.update_app(conn, portal_id, app_id, {"installed": True})
+        self.runtime.oauth.invalidate()
+        return self.get(portal_id, app_id)
+
+    def uninstall(self, portal_id: int, app_id: int, *, clean: bool = True) -> None:
+        """ONAPPUNINSTALL to the app's handlers of it, then its handlers, placements and tokens go."""
+        now = self.runtime.clock.now()
+        with self.runtime.db.write() as conn:
+            row = store.app_by_id(conn, portal_id, app_id)
+            if row is None or not row["active"]:
+                raise LookupError(f"no installed application {app_id} on portal {portal_id}")
+            data = {"LANGUAGE_ID": LANGUAGE_ID, "CLEAN": 1 if clean else 0}
+            outbox.emit(conn, portal_id, outbox.APP_UNINSTALL, data, now, app_id=app_id)
+            store.remove_app_bindings(conn, portal_id, app_id)
+            store.update_app(conn, portal_id, app_id, {"active": False, "installed": False})
+        self.runtime.oauth.invalidate()
+
+    def expire_tokens(self, portal_id: int, app_id: int) -> int:
+        """End the app's access tokens now, so that a client's refresh path can be tried at will."""
+        with self.runtime.db.write() as conn:
+            count = store.expire_tokens(conn, portal_id, app_id, self.runtime.clock.now())
+        self.runtime.oauth.invalidate()
+        return count

@@ -1,0 +1,54 @@
+"""The events a portal can bind (``events``, ``event.bind``), each with the scope it belongs to.
+
+The platform's own events are global; the CRM's are in ``crm``: the activity events, the classic
+entities' ``ONCRM<ENTITY><ACTION>`` and, for smart processes and smart invoices,
+``ONCRMDYNAMICITEM<ACTION>_<entityTypeId>`` (docs: api-reference/crm/universal/events/*.md).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Connection
+
+from b24crm.crm.entity_types import COMPANY, CONTACT, DEAL, LEAD, QUOTE, SMART_INVOICE
+from b24crm.events import outbox
+from b24crm.store import crm_types
+
+BASIC_EVENTS = (
+    outbox.APP_INSTALL,
+    outbox.APP_UNINSTALL,
+    "ONAPPUPDATE",
+    "ONAPPPAYMENT",
+    outbox.APP_TEST,
+    "ONAPPMETHODCONFIRM",
+    outbox.OFFLINE_EVENT,
+)
+ACTIONS = ("ADD", "UPDATE", "DELETE")
+_CLASSIC = {LEAD: "LEAD", DEAL: "DEAL", CONTACT: "CONTACT", COMPANY: "COMPANY", QUOTE: "QUOTE"}
+
+
+def item_event(entity_type_id: int, action: str) -> str:
+    symbol = _CLASSIC.get(entity_type_id)
+    if symbol is not None:
+        return f"ONCRM{symbol}{action}"
+    return f"ONCRMDYNAMICITEM{action}_{entity_type_id}"
+
+
+def item_event_data(entity_type_id: int, item_id: int) -> dict[str, dict[str, int]]:
+    if entity_type_id in _CLASSIC:
+        return {"FIELDS": {"ID": item_id}}
+    return {"FIELDS": {"ID": item_id, "ENTITY_TYPE_ID": entity_type_id}}
+
+
+def known_events(conn: Connection, portal_id: int) -> dict[str, str]:
+    """Every event of the portal, upper case, with its scope, in the vendor's listing order."""
+    events = {name: "basic" for name in BASIC_EVENTS}
+    for action in ACTIONS:
+        events[f"ONCRMACTIVITY{action}"] = "crm"
+    for entity_type_id in _CLASSIC:
+        for action in ACTIONS:
+            events[item_event(entity_type_id, action)] = "crm"
+    dynamic = [SMART_INVOICE, *(t["entity_type_id"] for t in crm_types.list_types(conn, portal_id))]
+    for entity_type_id in dynamic:
+        for action in ACTIONS:
+            events[item_event(entity_type_id, action)] = "crm"
+    return events

@@ -1,0 +1,145 @@
+"""Repository for applications, their OAuth codes and tokens, and their placements."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from b24crm.store.sql import next_id
+from b24crm.store.tables import apps, event_handlers, oauth_codes, oauth_tokens, placements
+
+
+def _one(conn: Connection, stmt: Any) -> dict[str, Any] | None:
+    row = conn.execute(stmt).mappings().first()
+    return dict(row) if row else None
+
+
+# --- apps -------------------------------------------------------------------------------------------
+
+
+def insert_app(conn: Connection, portal_id: int, values: dict[str, Any]) -> int:
+    app_id = next_id(conn, portal_id, "app")
+    conn.execute(apps.insert().values(portal_id=portal_id, id=app_id, **values))
+    return app_id
+
+
+def app_by_id(conn: Connection, portal_id: int, app_id: int) -> dict[str, Any] | None:
+    return _one(conn, sa.select(apps).where(apps.c.portal_id == portal_id, apps.c.id == app_id))
+
+
+def app_by_client_id(conn: Connection, client_id: str) -> dict[str, Any] | None:
+    return _one(conn, sa.select(apps).where(apps.c.client_id == client_id))
+
+
+def list_apps(conn: Connection, portal_id: int) -> list[dict[str, Any]]:
+    stmt = sa.select(apps).where(apps.c.portal_id == portal_id).order_by(apps.c.id)
+    return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def update_app(conn: Connection, portal_id: int, app_id: int, values: dict[str, Any]) -> None:
+    conn.execute(apps.update().where(apps.c.portal_id == portal_id, apps.c.id == app_id).values(**values))
+
+
+def remove_app_bindings(conn: Connection, portal_id: int, app_id: int) -> None:
+    """What uninstalling takes away: the app's event handlers, placements and tokens."""
+    for table in (event_handlers, placements, oauth_tokens, oauth_codes):
+        conn.execute(table.delete().where(table.c.portal_id == portal_id, table.c.app_id == app_id))
+
+
+# --- codes and tokens --------------------------------------------------------------------------------
+
+
+def insert_code(conn: Connection, portal_id: int, values: dict[str, Any]) -> int:
+    code_id = next_id(conn, portal_id, "oauth_code")
+    conn.execute(oauth_codes.insert().values(portal_id=portal_id, id=code_id, used=False, **values))
+    return code_id
+
+
+def code_by_digest(conn: Connection, code_digest: str) -> dict[str, Any] | None:
+    return _one(conn, sa.select(oauth_codes).where(oauth_codes.c.code_digest == code_digest))
+
+
+def use_code(conn: Connection, code: dict[str, Any]) -> bool:
+    """Mark a code used; False when another request used it first."""
+    c = oauth_codes
+    stmt = (
+        c.update()
+        .where(c.c.portal_id == code["portal_id"], c.c.id == code["id"], c.c.used == sa.false())
+        .values(used=True)
+    )
+    return (conn.execute(stmt).rowcount or 0) == 1
+
+
+def insert_token(conn: Connection, portal_id: int, values: dict[str, Any]) -> int:
+    token_id = next_id(conn, portal_id, "oauth_token")
+    conn.execute(oauth_tokens.insert().values(portal_id=portal_id, id=token_id, **values))
+    return token_id
+
+
+def token_by_access(conn: Connection, access_digest: str) -> dict[str, Any] | None:
+    return _one(conn, sa.select(oauth_tokens).where(oauth_tokens.c.access_digest == access_digest))
+
+
+def token_by_refresh(conn: Connection, refresh_digest: str) -> dict[str, Any] | None:
+    return _one(conn, sa.select(oauth_tokens).where(oauth_tokens.c.refresh_digest == refresh_digest))
+
+
+def consume_refresh(conn: Connection, token: dict[str, Any]) -> bool:
+    """Spend a refresh token; False when another request spent it first."""
+    t = oauth_tokens
+    stmt = (
+        t.update()
+        .where(t.c.portal_id == token["portal_id"], t.c.id == token["id"], t.c.refresh_digest.is_not(None))
+        .values(refresh_digest=None)
+    )
+    return (conn.execute(stmt).rowcount or 0) == 1
+
+
+def expire_tokens(conn: Connection, portal_id: int, app_id: int, now: float) -> int:
+    """End the app's access tokens now (a developer's tool: test the expired-token path)."""
+    t = oauth_tokens
+    stmt = (
+        t.update()
+        .where(t.c.portal_id == portal_id, t.c.app_id == app_id, t.c.access_expires > now)
+        .values(access_expires=now)
+    )
+    return conn.execute(stmt).rowcount or 0
+
+
+# --- placements ----------------------------------------------------------------------------------------
+
+
+def insert_placement(conn: Connection, portal_id: int, values: dict[str, Any]) -> int:
+    placement_id = next_id(conn, portal_id, "placement")
+    conn.execute(placements.insert().values(portal_id=portal_id, id=placement_id, **values))
+    return placement_id
+
+
+def placements_of_app(
+    conn: Connection, portal_id: int, app_id: int, placement: str | None = None
+) -> list[dict[str, Any]]:
+    p = placements
+    stmt = sa.select(p).where(p.c.portal_id == portal_id, p.c.app_id == app_id)
+    if placement is not None:
+        stmt = stmt.where(p.c.placement == placement)
+    return [dict(r) for r in conn.execute(stmt.order_by(p.c.id)).mappings()]
+
+
+def placements_of_portal(conn: Connection, portal_id: int) -> list[dict[str, Any]]:
+    p = placements
+    stmt = sa.select(p).where(p.c.portal_id == portal_id).order_by(p.c.id)
+    return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def placement_by_id(conn: Connection, portal_id: int, placement_id: int) -> dict[str, Any] | None:
+    p = placements
+    return _one(conn, sa.select(p).where(p.c.portal_id == portal_id, p.c.id == placement_id))
+
+
+def delete_placements(conn: Connection, portal_id: int, ids: list[int]) -> int:
+    if not ids:
+        return 0
+    p = placements
+    return conn.execute(p.delete().where(p.c.portal_id == portal_id, p.c.id.in_(ids))).rowcount or 0

@@ -1,0 +1,279 @@
+"""Applications and OAuth 2.0: creating an app installs it (ONAPPINSTALL with tokens), the
+authorization-code and refresh grants with their lifetimes and errors, the tokens' use on REST calls
+(expired, invalid, out of scope) and app.info."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from starlette.testclient import TestClient
+
+from b24crm.app import create_app
+from b24crm.apps.service import NewApp
+from b24crm.clock import ManualClock
+from b24crm.devtools import EventReceiver
+from b24crm.events.delivery import deliver_due
+from b24crm.runtime import Runtime
+from b24crm.settings import Settings
+from b24crm.store.engine import Database
+from tests.client import AppClient, PortalClient
+
+
+@pytest.fixture
+def receiver() -> Iterator[EventReceiver]:
+    made = EventReceiver()
+    yield made
+    made.close()
+
+
+@pytest.fixture
+def rt(settings: Settings, database: Database, clock: ManualClock) -> Runtime:
+    return Runtime(settings, db=database, clock=clock)
+
+
+@pytest.fixture
+def client(rt: Runtime) -> Iterator[TestClient]:
+    with TestClient(create_app(rt), base_url="http://testserver") as made:
+        yield made
+
+
+@pytest.fixture
+def portal(rt: Runtime, client: TestClient) -> PortalClient:
+    return PortalClient.create(rt, client, scopes=("crm",))
+
+
+def _app(portal: PortalClient, url: str, scopes: str = "crm,placement", **kw: object) -> NewApp:
+    return portal.runtime.apps.create(portal.hook.portal.id, handler_url=url, scopes=scopes, **kw)  # type: ignore[arg-type]
+
+
+def _code(client: TestClient, made: NewApp, **extra: str) -> dict[str, list[str]]:
+    response = client.get(
+        "/oauth/authorize/",
+        params={"client_id": made.app.client_id, "state": "xyz", **extra},
+        follow_redirects=False,
+    )
+    assert response.status_code == 302, response.text
+    location = urlsplit(response.headers["location"])
+    return parse_qs(location.query)
+
+
+def _grant(client: TestClient, made: NewApp, code: str) -> dict[str, object]:
+    query = {
+        "grant_type": "authorization_code",
+        "client_id": made.app.client_id,
+        "client_secret": made.client_secret,
+        "code": code,
+    }
+    response = client.get("/oauth/token/", params=query)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_creating_an_app_posts_onappinstall_with_working_tokens(
+    portal: PortalClient, client: TestClient, receiver: EventReceiver
+) -> None:
+    made = _app(portal, receiver.url)
+    assert made.app.client_id.startswith("local.")
+    assert deliver_due(portal.runtime, portal.hook.portal.id) == 1
+    (call,) = receiver.calls
+    form = call["form"]
+    assert call["type"] == "application/x-www-form-urlencoded"
+    assert form["event"] == "ONAPPINSTALL"
+    assert form["data[VERSION]"] == "1"
+    assert form["data[ACTIVE]"] == "Y"
+    assert form["data[INSTALLED]"] == "Y"
+    assert form["data[LANGUAGE_ID]"] == "en"
+    assert form["auth[application_token]"] == made.app.application_token
+    assert form["auth[expires_in]"] == "3600"
+    assert form["auth[scope]"] == "crm,placement"
+    assert form["auth[member_id]"] == portal.hook.portal.member_id
+    assert form["auth[domain]"] == portal.hook.portal.domain
+    assert form["auth[client_endpoint]"] == "http://127.0.0.1:8024/rest/"
+    assert form["auth[server_endpoint]"] == "http://127.0.0.1:8024/rest/"
+    assert form["auth[status]"] == "L"
+    assert form["auth[refresh_token]"]
+    app = AppClient(portal.runtime, client, form["auth[access_token]"])
+    info = app.result("app.info")
+    assert info["ID"] == made.app.id
+    assert info["CODE"] == made.app.client_id
+    assert info["INSTALLED"] is True
+    assert info["STATUS"] == "L"
+    assert app.result("crm.deal.add", {"fields": {"TITLE": "From the app"}}) > 0
+
+
+def test_the_authorization_code_flow_and_its_rules(
+    portal: PortalClient, client: TestClient, clock: ManualClock
+) -> None:
+    made = _app(portal, "http://127.0.0.1:9/app")
+    query = _code(client, made)
+    assert query["state"] == ["xyz"]
+    assert query["domain"] == [portal.hook.portal.domain]
+    assert query["member_id"] == [portal.hook.portal.member_id]
+    assert query["scope"] == ["crm,placement"]
+    assert query["server_domain"] == ["127.0.0.1:8024"]
+    answer = _grant(client, made, query["code"][0])
+    assert answer["expires_in"] == 3600
+    assert answer["expires"] == int(clock.now()) + 3600
+    assert answer["member_id"] == portal.hook.portal.member_id
+    assert answer["user_id"] == portal.hook.user.id
+    assert answer["scope"] == "crm,placement"
+    assert answer["status"] == "L"
+    assert answer["client_endpoint"] == "http://127.0.0.1:8024/rest/"
+    assert answer["server_endpoint"] == "http://127.0.0.1:8024/rest/"
+    assert answer["domain"] == "127.0.0.1:8024"
+    assert set(answer) == {
+        "access_token",
+        "expires",
+        "expires_in",
+        "scope",
+        "domain",
+        "server_endpoint",
+        "status",
+        "client_endpoint",
+        "member_id",
+        "user_id",
+        "refresh_token",
+    }
+    # A code is good once.
+    response = client.get(
+        "/oauth/token/",
+        params={
+            "grant_type": "authorization_code",
+            "client_id": made.app.client_id,
+            "client_secret": made.client_secret,
+            "code": query["code"][0],
+        },
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_grant"
+    # And lives 30 seconds.
+    late = _code(client, made)["code"][0]
+    clock.advance(31)
+    response = client.get(
+        "/oauth/token/",
+        params={
+            "grant_type": "authorization_code",
+            "client_id": made.app.client_id,
+            "client_secret": made.client_secret,
+            "code": late,
+        },
+    )
+    assert response.json()["error"] == "invalid_grant"
+
+
+def test_refresh_rotates_the_refresh_token_and_keeps_the_old_access_token_for_its_hour(
+    portal: PortalClient, client: TestClient, clock: ManualClock
+) -> None:
+    made = _app(portal, "http://127.0.0.1:9/app")
+    first = _grant(client, made, _code(client, made)["code"][0])
+    refresh = {
+        "grant_type": "refresh_token",
+        "client_id": made.app.client_id,
+        "client_secret": made.client_secret,
+        "refresh_token": first["refresh_token"],
+    }
+    clock.advance(600)
+    # b24jssdk sends the refresh as a form POST.
+    response = client.post(
+        "/oauth/token/",
+        content="&".join(f"{k}={v}" for k, v in refresh.items()),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 200, response.text
+    second = response.json()
+    assert second["refresh_token"] != first["refresh_token"]
+    assert second["access_token"] != first["access_token"]
+    assert second["expires"] == int(clock.now()) + 3600
+    again = client.get("/oauth/token/", params=refresh)
+    assert (again.status_code, again.json()["error"]) == (400, "invalid_grant")
+    old, new = (
+        AppClient(portal.runtime, client, str(first["access_token"])),
+        AppClient(portal.runtime, client, str(second["access_token"])),
+    )
+    assert old.result("app.info")["ID"] == made.app.id
+    clock.advance(3000)  # the first token's hour is over, the second's is not
+    assert old.error("app.info") == (
+        401,
+        {"error": "expired_token", "error_description": "The access token provided has expired"},
+    )
+    assert new.result("app.info")["ID"] == made.app.id
+    # A refresh token lives 180 days.
+    clock.advance(180 * 86400)
+    late = client.get("/oauth/token/", params={**refresh, "refresh_token": second["refresh_token"]})
+    assert late.json()["error"] == "invalid_grant"
+
+
+@pytest.mark.parametrize(
+    ("change", "status", "error"),
+    [
+        ({"client_secret": "wrong"}, 401, "invalid_client"),
+        ({"client_id": "local.0000.1"}, 401, "invalid_client"),
+        ({"grant_type": "password"}, 400, "unsupported_grant_type"),
+        ({"grant_type": ""}, 400, "invalid_request"),
+        ({"refresh_token": "nope"}, 400, "invalid_grant"),
+        ({"refresh_token": ""}, 400, "invalid_request"),
+    ],
+)
+def test_token_endpoint_errors(
+    portal: PortalClient, client: TestClient, change: dict[str, str], status: int, error: str
+) -> None:
+    made = _app(portal, "http://127.0.0.1:9/app")
+    _grant(client, made, _code(client, made)["code"][0])
+    query = {
+        "grant_type": "refresh_token",
+        "client_id": made.app.client_id,
+        "client_secret": made.client_secret,
+        "refresh_token": "x",
+        **change,
+    }
+    response = client.get("/oauth/token/", params=query)
+    assert response.status_code == status
+    body = response.json()
+    assert body["error"] == error
+    assert set(body) == {"error", "error_description"}
+
+
+def test_tokens_on_rest_calls(portal: PortalClient, client: TestClient) -> None:
+    made = _app(portal, "http://127.0.0.1:9/app", scopes="placement")
+    token = str(_grant(client, made, _code(client, made)["code"][0])["access_token"])
+    app = AppClient(portal.runtime, client, token)
+    for form in ("json", "form", "get"):
+        assert app.result("app.info", form=form)["CODE"] == made.app.client_id
+    status, body = app.error("crm.deal.list")
+    assert (status, body["error"]) == (403, "insufficient_scope")
+    status, body = AppClient(portal.runtime, client, "f" * 70).error("app.info")
+    assert (status, body["error"]) == (401, "invalid_token")
+    # A webhook has no application context.
+    status, body = portal.error("app.info")
+    assert (status, body) == (
+        400,
+        {"error": "ACCESS_DENIED", "error_description": "Access denied! Application context required"},
+    )
+
+
+def test_an_app_with_an_interface_is_installed_when_the_install_finishes(
+    portal: PortalClient, client: TestClient
+) -> None:
+    made = _app(portal, "http://127.0.0.1:9/app", has_ui=True)
+    app = AppClient(
+        portal.runtime, client, str(_grant(client, made, _code(client, made)["code"][0])["access_token"])
+    )
+    assert app.result("app.info")["INSTALLED"] is False
+    portal.runtime.apps.finish_install(portal.hook.portal.id, made.app.id)
+    assert app.result("app.info")["INSTALLED"] is True
+
+
+def test_uninstalled_apps_tokens_stop_working(portal: PortalClient, client: TestClient) -> None:
+    made = _app(portal, "http://127.0.0.1:9/app")
+    token = str(_grant(client, made, _code(client, made)["code"][0])["access_token"])
+    app = AppClient(portal.runtime, client, token)
+    assert app.result("app.info")
+    portal.runtime.apps.uninstall(portal.hook.portal.id, made.app.id)
+    status, body = app.error("app.info")
+    assert (status, body["error"]) == (401, "invalid_token")
+    response = client.get(
+        "/oauth/authorize/", params={"client_id": made.app.client_id}, follow_redirects=False
+    )
+    assert response.status_code == 401
