@@ -1,5 +1,5 @@
-"""The server's lifespan: settling the heap at start, firing todo reminders whose time has come, and
-sending events to their handlers."""
+"""The server's lifespan: settling the heap at start, firing todo reminders whose time has come, purging
+dead OAuth tokens, and sending events to their handlers."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from b24crm.events.delivery import DeliveryWorker
 log = logging.getLogger("b24crm")
 
 REMINDER_TICK = 5.0  # seconds between looks for todo reminders whose time has come
+TOKEN_PURGE_EVERY = 720  # reminder ticks between purges of dead OAuth tokens (an hour)
 
 
 @asynccontextmanager
@@ -25,12 +26,16 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
     runtime = app.state.runtime
 
     async def tick() -> None:
+        ticks = 0
         while True:
             await asyncio.sleep(REMINDER_TICK)
+            ticks += 1
             try:
                 await run_in_threadpool(pings.fire_due, runtime.db, runtime.clock.now())
+                if ticks % TOKEN_PURGE_EVERY == 0:
+                    await run_in_threadpool(runtime.oauth.purge, runtime.clock.now())
             except Exception:  # a busy or restarting database: the next tick tries again
-                log.exception("firing reminders failed")
+                log.exception("background round failed")
 
     # Everything loaded at start lives as long as the server: moved out of the cyclic collector's
     # generations, a full collection no longer walks it, which took the p99 of list pages from ~100 ms

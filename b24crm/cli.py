@@ -24,12 +24,14 @@ user_cli = typer.Typer(help="Users of a portal.")
 webhook_cli = typer.Typer(help="Incoming webhooks.")
 role_cli = typer.Typer(help="CRM roles: what users may read, add, edit and delete.")
 hook_out_cli = typer.Typer(help="Outgoing webhooks: a portal's events POSTed to a URL.")
+app_cli = typer.Typer(help="Local applications: OAuth clients with events and placements.")
 cli.add_typer(db_cli, name="db")
 cli.add_typer(portal_cli, name="portal")
 cli.add_typer(user_cli, name="user")
 cli.add_typer(webhook_cli, name="webhook")
 cli.add_typer(role_cli, name="role")
 cli.add_typer(hook_out_cli, name="hook-out")
+cli.add_typer(app_cli, name="app")
 
 err = Console(stderr=True)
 
@@ -268,6 +270,103 @@ def hook_out_create(
         raise typer.Exit(1) from exc
     _say(f"Handler: {made.id} {made.event} -> {made.url}")
     _say(f"application_token: {made.application_token}")
+
+
+@app_cli.command("create")
+def app_create(
+    portal: Annotated[int, typer.Option(help="Portal id.")],
+    handler: Annotated[str, typer.Option(help="The app's address: its install handler and redirect URI.")],
+    scope: Annotated[str, typer.Option(help="Comma-separated scopes, e.g. crm,placement.")] = "crm",
+    title: Annotated[str, typer.Option(help="The app's name.")] = "",
+    user: Annotated[int | None, typer.Option(help="Installing administrator (default: the first).")] = None,
+    ui: Annotated[
+        bool, typer.Option("--ui", help="An app with an interface: installed once `app finish` runs.")
+    ] = False,
+    redirect_uri: Annotated[str | None, typer.Option(help="Where /oauth/authorize/ sends the code.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Create and install a local application; prints its client_id and client_secret (shown once)."""
+    runtime = _runtime(db)
+    try:
+        made = runtime.apps.create(
+            portal,
+            handler_url=handler,
+            scopes=scope,
+            title=title,
+            user_id=user,
+            has_ui=ui,
+            redirect_uri=redirect_uri,
+        )
+    except (LookupError, ValueError) as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    _say(f"App: {made.app.id} installed={'yes' if made.app.installed else 'no (run app finish)'}")
+    _say(f"client_id: {made.app.client_id}")
+    _say(f"client_secret: {made.client_secret}")
+    _say(f"application_token: {made.app.application_token}")
+    _say(f"Authorize: {runtime.settings.base_url}/oauth/authorize/?client_id={made.app.client_id}")
+
+
+def _app_action(action: str, portal: int, app: int, db: str | None) -> None:
+    runtime = _runtime(db)
+    try:
+        if action == "finish":
+            runtime.apps.finish_install(portal, app)
+        elif action == "uninstall":
+            runtime.apps.uninstall(portal, app)
+        else:
+            _say(f"Expired tokens: {runtime.apps.expire_tokens(portal, app)}")
+    except LookupError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+
+
+@app_cli.command("finish")
+def app_finish(
+    portal: Annotated[int, typer.Option(help="Portal id.")],
+    app: Annotated[int, typer.Option(help="App id.")],
+    db: DbOption = None,
+) -> None:
+    """Finish an app's install, as its installer page's BX24.installFinish() does."""
+    _app_action("finish", portal, app, db)
+
+
+@app_cli.command("uninstall")
+def app_uninstall(
+    portal: Annotated[int, typer.Option(help="Portal id.")],
+    app: Annotated[int, typer.Option(help="App id.")],
+    db: DbOption = None,
+) -> None:
+    """Uninstall an app: ONAPPUNINSTALL, then its handlers, placements and tokens are removed."""
+    _app_action("uninstall", portal, app, db)
+
+
+@app_cli.command("expire-tokens")
+def app_expire_tokens(
+    portal: Annotated[int, typer.Option(help="Portal id.")],
+    app: Annotated[int, typer.Option(help="App id.")],
+    db: DbOption = None,
+) -> None:
+    """End the app's access tokens now, to try a client's refresh on expired_token."""
+    _app_action("expire", portal, app, db)
+
+
+@app_cli.command("list")
+def app_list(portal: Annotated[int, typer.Option(help="Portal id.")], db: DbOption = None) -> None:
+    """The portal's applications (one JSON object a line)."""
+    for made in _runtime(db).apps.list(portal):
+        _say(
+            json.dumps(
+                {
+                    "id": made.id,
+                    "client_id": made.client_id,
+                    "title": made.title,
+                    "scopes": list(made.scopes),
+                    "installed": made.installed,
+                    "active": made.active,
+                }
+            )
+        )
 
 
 def _print_rows(rows: list[dict[str, Any]]) -> None:

@@ -84,11 +84,20 @@ SYSTEM_ERRORS: tuple[ErrorSpec, ...] = (
 # Platform-level errors outside that table (docs: error-codes.md, api-reference/rest-v3.md, the REST server).
 ERROR_METHOD_NOT_FOUND = ErrorSpec("ERROR_METHOD_NOT_FOUND", "Method not found!", 404)
 OPERATION_TIME_LIMIT = ErrorSpec("OPERATION_TIME_LIMIT", "Method is blocked due to operation time limit", 429)
-INVALID_TOKEN = ErrorSpec("invalid_token", "The access token provided is invalid", 401)
+# An access token the server never issued (or whose app is gone), as the cloud answers it.
+INVALID_TOKEN = ErrorSpec("invalid_token", "Unable to get application by token", 401)
+# A token without the method's scope: the webhook wording is in the table above.
+INSUFFICIENT_SCOPE_TOKEN = ErrorSpec(
+    "insufficient_scope", "The request requires higher privileges than provided by the access token", 403
+)
+# Application-only methods called otherwise: placement.* add the reason, event.* do not.
 WRONG_AUTH_TYPE = ErrorSpec(
     "WRONG_AUTH_TYPE",
     "Current authorization type is denied for this method Application context required",
     403,
+)
+WRONG_AUTH_TYPE_BARE = ErrorSpec(
+    "WRONG_AUTH_TYPE", "Current authorization type is denied for this method", 403
 )
 APP_CONTEXT_REQUIRED = ErrorSpec("ACCESS_DENIED", "Access denied! Application context required", 400)
 ACCESS_DENIED = ErrorSpec("ACCESS_DENIED", "Access denied!", 403)

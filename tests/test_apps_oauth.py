@@ -4,71 +4,19 @@ authorization-code and refresh grants with their lifetimes and errors, the token
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from urllib.parse import parse_qs, urlsplit
-
 import pytest
 from starlette.testclient import TestClient
 
-from b24crm.app import create_app
 from b24crm.apps.service import NewApp
 from b24crm.clock import ManualClock
 from b24crm.devtools import EventReceiver
 from b24crm.events.delivery import deliver_due
-from b24crm.runtime import Runtime
-from b24crm.settings import Settings
-from b24crm.store.engine import Database
+from tests.apps_support import client, code_for, grant, portal, receiver, rt  # noqa: F401
 from tests.client import AppClient, PortalClient
-
-
-@pytest.fixture
-def receiver() -> Iterator[EventReceiver]:
-    made = EventReceiver()
-    yield made
-    made.close()
-
-
-@pytest.fixture
-def rt(settings: Settings, database: Database, clock: ManualClock) -> Runtime:
-    return Runtime(settings, db=database, clock=clock)
-
-
-@pytest.fixture
-def client(rt: Runtime) -> Iterator[TestClient]:
-    with TestClient(create_app(rt), base_url="http://testserver") as made:
-        yield made
-
-
-@pytest.fixture
-def portal(rt: Runtime, client: TestClient) -> PortalClient:
-    return PortalClient.create(rt, client, scopes=("crm",))
 
 
 def _app(portal: PortalClient, url: str, scopes: str = "crm,placement", **kw: object) -> NewApp:
     return portal.runtime.apps.create(portal.hook.portal.id, handler_url=url, scopes=scopes, **kw)  # type: ignore[arg-type]
-
-
-def _code(client: TestClient, made: NewApp, **extra: str) -> dict[str, list[str]]:
-    response = client.get(
-        "/oauth/authorize/",
-        params={"client_id": made.app.client_id, "state": "xyz", **extra},
-        follow_redirects=False,
-    )
-    assert response.status_code == 302, response.text
-    location = urlsplit(response.headers["location"])
-    return parse_qs(location.query)
-
-
-def _grant(client: TestClient, made: NewApp, code: str) -> dict[str, object]:
-    query = {
-        "grant_type": "authorization_code",
-        "client_id": made.app.client_id,
-        "client_secret": made.client_secret,
-        "code": code,
-    }
-    response = client.get("/oauth/token/", params=query)
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 def test_creating_an_app_posts_onappinstall_with_working_tokens(
@@ -107,13 +55,13 @@ def test_the_authorization_code_flow_and_its_rules(
     portal: PortalClient, client: TestClient, clock: ManualClock
 ) -> None:
     made = _app(portal, "http://127.0.0.1:9/app")
-    query = _code(client, made)
+    query = code_for(client, made)
     assert query["state"] == ["xyz"]
     assert query["domain"] == [portal.hook.portal.domain]
     assert query["member_id"] == [portal.hook.portal.member_id]
     assert query["scope"] == ["crm,placement"]
     assert query["server_domain"] == ["127.0.0.1:8024"]
-    answer = _grant(client, made, query["code"][0])
+    answer = grant(client, made, query["code"][0])
     assert answer["expires_in"] == 3600
     assert answer["expires"] == int(clock.now()) + 3600
     assert answer["member_id"] == portal.hook.portal.member_id
@@ -149,7 +97,7 @@ def test_the_authorization_code_flow_and_its_rules(
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_grant"
     # And lives 30 seconds.
-    late = _code(client, made)["code"][0]
+    late = code_for(client, made)["code"][0]
     clock.advance(31)
     response = client.get(
         "/oauth/token/",
@@ -167,7 +115,7 @@ def test_refresh_rotates_the_refresh_token_and_keeps_the_old_access_token_for_it
     portal: PortalClient, client: TestClient, clock: ManualClock
 ) -> None:
     made = _app(portal, "http://127.0.0.1:9/app")
-    first = _grant(client, made, _code(client, made)["code"][0])
+    first = grant(client, made, code_for(client, made)["code"][0])
     refresh = {
         "grant_type": "refresh_token",
         "client_id": made.app.client_id,
@@ -206,21 +154,27 @@ def test_refresh_rotates_the_refresh_token_and_keeps_the_old_access_token_for_it
 
 
 @pytest.mark.parametrize(
-    ("change", "status", "error"),
+    ("change", "body"),
     [
-        ({"client_secret": "wrong"}, 401, "invalid_client"),
-        ({"client_id": "local.0000.1"}, 401, "invalid_client"),
-        ({"grant_type": "password"}, 400, "unsupported_grant_type"),
-        ({"grant_type": ""}, 400, "invalid_request"),
-        ({"refresh_token": "nope"}, 400, "invalid_grant"),
-        ({"refresh_token": ""}, 400, "invalid_request"),
+        ({"client_secret": "wrong"}, {"error": "invalid_client"}),
+        ({"client_id": "local.0000.1"}, {"error": "invalid_client"}),
+        ({"grant_type": "password"}, {"error": "unsupported_grant_type"}),
+        (
+            {"grant_type": ""},
+            {"error": "invalid_request", "error_description": "Invalid grant_type parameter or parameter missing"},
+        ),
+        ({"refresh_token": "nope"}, {"error": "invalid_grant"}),
+        (
+            {"refresh_token": ""},
+            {"error": "invalid_request", "error_description": 'No "refresh_token" parameter found'},
+        ),
     ],
 )
 def test_token_endpoint_errors(
-    portal: PortalClient, client: TestClient, change: dict[str, str], status: int, error: str
+    portal: PortalClient, client: TestClient, change: dict[str, str], body: dict[str, str]
 ) -> None:
     made = _app(portal, "http://127.0.0.1:9/app")
-    _grant(client, made, _code(client, made)["code"][0])
+    grant(client, made, code_for(client, made)["code"][0])
     query = {
         "grant_type": "refresh_token",
         "client_id": made.app.client_id,
@@ -229,22 +183,28 @@ def test_token_endpoint_errors(
         **change,
     }
     response = client.get("/oauth/token/", params=query)
-    assert response.status_code == status
-    body = response.json()
-    assert body["error"] == error
-    assert set(body) == {"error", "error_description"}
+    assert (response.status_code, response.json()) == (400, body)
 
 
 def test_tokens_on_rest_calls(portal: PortalClient, client: TestClient) -> None:
     made = _app(portal, "http://127.0.0.1:9/app", scopes="placement")
-    token = str(_grant(client, made, _code(client, made)["code"][0])["access_token"])
+    token = str(grant(client, made, code_for(client, made)["code"][0])["access_token"])
     app = AppClient(portal.runtime, client, token)
     for form in ("json", "form", "get"):
         assert app.result("app.info", form=form)["CODE"] == made.app.client_id
     status, body = app.error("crm.deal.list")
-    assert (status, body["error"]) == (403, "insufficient_scope")
+    assert (status, body) == (
+        403,
+        {
+            "error": "insufficient_scope",
+            "error_description": "The request requires higher privileges than provided by the access token",
+        },
+    )
     status, body = AppClient(portal.runtime, client, "f" * 70).error("app.info")
-    assert (status, body["error"]) == (401, "invalid_token")
+    assert (status, body) == (
+        401,
+        {"error": "invalid_token", "error_description": "Unable to get application by token"},
+    )
     # A webhook has no application context.
     status, body = portal.error("app.info")
     assert (status, body) == (
@@ -258,7 +218,7 @@ def test_an_app_with_an_interface_is_installed_when_the_install_finishes(
 ) -> None:
     made = _app(portal, "http://127.0.0.1:9/app", has_ui=True)
     app = AppClient(
-        portal.runtime, client, str(_grant(client, made, _code(client, made)["code"][0])["access_token"])
+        portal.runtime, client, str(grant(client, made, code_for(client, made)["code"][0])["access_token"])
     )
     assert app.result("app.info")["INSTALLED"] is False
     portal.runtime.apps.finish_install(portal.hook.portal.id, made.app.id)
@@ -267,7 +227,7 @@ def test_an_app_with_an_interface_is_installed_when_the_install_finishes(
 
 def test_uninstalled_apps_tokens_stop_working(portal: PortalClient, client: TestClient) -> None:
     made = _app(portal, "http://127.0.0.1:9/app")
-    token = str(_grant(client, made, _code(client, made)["code"][0])["access_token"])
+    token = str(grant(client, made, code_for(client, made)["code"][0])["access_token"])
     app = AppClient(portal.runtime, client, token)
     assert app.result("app.info")
     portal.runtime.apps.uninstall(portal.hook.portal.id, made.app.id)
@@ -276,4 +236,4 @@ def test_uninstalled_apps_tokens_stop_working(portal: PortalClient, client: Test
     response = client.get(
         "/oauth/authorize/", params={"client_id": made.app.client_id}, follow_redirects=False
     )
-    assert response.status_code == 401
+    assert (response.status_code, response.json()) == (400, {"error": "invalid_client"})

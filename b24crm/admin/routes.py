@@ -15,10 +15,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from b24crm import __version__, errors
+from b24crm.apps import placements
+from b24crm.apps.models import App
 from b24crm.auth.service import parse_scopes
 from b24crm.crm.activity import pings
 from b24crm.http.render import render, render_error
 from b24crm.runtime import Runtime
+from b24crm.store import apps as apps_store
 from b24crm.store import deliveries, outbox, tenancy
 from b24crm.store.filters import to_int
 
@@ -171,6 +174,81 @@ def _handlers(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) -> 
     return 200, [{k: v for k, v in r.items() if k != "application_token"} for r in rows]
 
 
+def _app_view(app: App) -> dict[str, Any]:
+    return {
+        "id": app.id,
+        "client_id": app.client_id,
+        "title": app.title,
+        "handler_url": app.handler_url,
+        "redirect_uri": app.redirect_uri,
+        "scopes": list(app.scopes),
+        "has_ui": app.has_ui,
+        "installed": app.installed,
+        "active": app.active,
+        "application_token": app.application_token,
+        "installed_by": app.installed_by,
+    }
+
+
+def _app_id(path: dict[str, Any]) -> int:
+    return to_int(path["app_id"])
+
+
+def _apps(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) -> tuple[int, Any]:
+    return 200, [_app_view(a) for a in runtime.apps.list(_portal_id(path))]
+
+
+def _create_app(runtime: Runtime, path: dict[str, Any], body: dict[str, Any]) -> tuple[int, Any]:
+    """A local application, installed at once (its handler receives ONAPPINSTALL); the client secret is
+    shown only here."""
+    user_id = body.get("user_id")
+    made = runtime.apps.create(
+        _portal_id(path),
+        handler_url=_text(body, "handler", ""),
+        scopes=body.get("scope", "crm"),
+        title=_text(body, "title", ""),
+        user_id=None if user_id is None else to_int(user_id),
+        has_ui=bool(body.get("ui", False)),
+        redirect_uri=body.get("redirect_uri"),
+    )
+    return 201, {**_app_view(made.app), "client_secret": made.client_secret}
+
+
+def _finish_install(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) -> tuple[int, Any]:
+    """What the installer page's ``BX24.installFinish()`` does."""
+    return 200, _app_view(runtime.apps.finish_install(_portal_id(path), _app_id(path)))
+
+
+def _uninstall(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) -> tuple[int, Any]:
+    runtime.apps.uninstall(_portal_id(path), _app_id(path), clean=path.get("clean", "1") != "0")
+    return 200, True
+
+
+def _expire_tokens(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) -> tuple[int, Any]:
+    """End the app's access tokens now, to try a client's refresh path."""
+    return 200, {"expired": runtime.apps.expire_tokens(_portal_id(path), _app_id(path))}
+
+
+def _placements(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) -> tuple[int, Any]:
+    with runtime.db.read() as conn:
+        return 200, apps_store.placements_of_portal(conn, _portal_id(path))
+
+
+def _placement_call(runtime: Runtime, path: dict[str, Any], body: dict[str, Any]) -> tuple[int, Any]:
+    """The browser POST that opens a placement's handler: ``{method, url, form}``. ``activity_id``
+    fills PLACEMENT_OPTIONS as the timeline or the activity list would; ``options`` sets them."""
+    user_id, activity_id = body.get("user_id"), body.get("activity_id")
+    call = placements.handler_call(
+        runtime,
+        _portal_id(path),
+        to_int(path["placement_id"]),
+        user_id=None if user_id is None else to_int(user_id),
+        options=body.get("options"),
+        activity_id=None if activity_id is None else to_int(activity_id),
+    )
+    return 200, call
+
+
 def _methods(runtime: Runtime, _path: dict[str, Any], _body: dict[str, Any]) -> tuple[int, Any]:
     return 200, [{"name": s.name, "scope": list(s.scopes), "summary": s.summary} for s in runtime.registry]
 
@@ -189,4 +267,25 @@ routes = [
     Route("/_b24crm/portals/{portal_id:int}/reminders", admin_endpoint(_reminders), methods=["GET"]),
     Route("/_b24crm/portals/{portal_id:int}/deliveries", admin_endpoint(_deliveries), methods=["GET"]),
     Route("/_b24crm/portals/{portal_id:int}/handlers", admin_endpoint(_handlers), methods=["GET"]),
+    Route("/_b24crm/portals/{portal_id:int}/apps", admin_endpoint(_apps), methods=["GET"]),
+    Route("/_b24crm/portals/{portal_id:int}/apps", admin_endpoint(_create_app), methods=["POST"]),
+    Route(
+        "/_b24crm/portals/{portal_id:int}/apps/{app_id:int}", admin_endpoint(_uninstall), methods=["DELETE"]
+    ),
+    Route(
+        "/_b24crm/portals/{portal_id:int}/apps/{app_id:int}/install-finish",
+        admin_endpoint(_finish_install),
+        methods=["POST"],
+    ),
+    Route(
+        "/_b24crm/portals/{portal_id:int}/apps/{app_id:int}/expire-tokens",
+        admin_endpoint(_expire_tokens),
+        methods=["POST"],
+    ),
+    Route("/_b24crm/portals/{portal_id:int}/placements", admin_endpoint(_placements), methods=["GET"]),
+    Route(
+        "/_b24crm/portals/{portal_id:int}/placements/{placement_id:int}/call",
+        admin_endpoint(_placement_call),
+        methods=["POST"],
+    ),
 ]

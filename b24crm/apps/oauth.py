@@ -34,22 +34,27 @@ CACHE_TTL = 10.0
 
 
 class OAuthError(Exception):
-    """An answer of the token and authorize endpoints: ``{"error", "error_description"}`` and a status."""
+    """An answer of the token and authorize endpoints: ``{"error"[, "error_description"]}`` and a status.
+    The cloud's server leaves the description out of its client and grant errors."""
 
-    def __init__(self, code: str, description: str, status: int = 400) -> None:
+    def __init__(self, code: str, description: str = "", status: int = 400) -> None:
         super().__init__(f"{code}: {description}")
         self.code, self.description, self.status = code, description, status
 
     def body(self) -> dict[str, str]:
+        if not self.description:
+            return {"error": self.code}
         return {"error": self.code, "error_description": self.description}
 
 
-def _invalid_request(what: str) -> OAuthError:
-    return OAuthError("invalid_request", what)
+def _missing(name: str) -> OAuthError:
+    return OAuthError("invalid_request", f'No "{name}" parameter found')
 
 
-INVALID_CLIENT = ("invalid_client", "Invalid client credentials", 401)
-INVALID_GRANT = ("invalid_grant", "Invalid grant", 400)
+# Unknown client, wrong secret, or an app no longer installed (docs: settings/oauth/error-codes.md).
+INVALID_CLIENT = ("invalid_client", "", 400)
+# A code or refresh token that is unknown, spent or expired.
+INVALID_GRANT = ("invalid_grant", "", 400)
 
 
 @dataclass(frozen=True)
@@ -86,8 +91,12 @@ class OAuthServer:
 
     # --- issuing ----------------------------------------------------------------------------------------
 
-    def issue(self, conn: Connection, app: App, user_id: int, now: float) -> TokenPair:
-        access, refresh = new_token(), new_token()
+    def issue(
+        self, conn: Connection, app: App, user_id: int, now: float, *, with_refresh: bool = True
+    ) -> TokenPair:
+        """A new token pair for the app acting as ``user_id``; without a refresh token (``refresh_token``
+        ``""``) for the one-hour tokens events carry, which are purged once expired."""
+        access, refresh = new_token(), new_token() if with_refresh else ""
         store.insert_token(
             conn,
             app.portal_id,
@@ -95,7 +104,7 @@ class OAuthServer:
                 "app_id": app.id,
                 "user_id": user_id,
                 "access_digest": digest(access),
-                "refresh_digest": digest(refresh),
+                "refresh_digest": digest(refresh) if refresh else None,
                 "access_expires": now + ACCESS_LIFETIME,
                 "refresh_expires": now + REFRESH_LIFETIME,
                 "created": now,
@@ -119,6 +128,11 @@ class OAuthServer:
             "refresh_token": pair.refresh_token,
         }
 
+    def purge(self, now: float) -> int:
+        """Drop token rows nothing can use any more: access expired and refresh spent, or both expired."""
+        with self.runtime.db.write() as conn:
+            return store.purge_tokens(conn, now)
+
     # --- the two endpoints ------------------------------------------------------------------------------
 
     def authorize(self, query: dict[str, str]) -> str:
@@ -126,7 +140,7 @@ class OAuthServer:
         addition: there is no browser login here) or else the user who installed the app."""
         client_id = query.get("client_id", "")
         if not client_id:
-            raise _invalid_request("client_id not passed")
+            raise _missing("client_id")
         now = self.runtime.clock.now()
         code = secrets.token_hex(35)
         with self.runtime.db.write() as conn:
@@ -137,7 +151,7 @@ class OAuthServer:
             user_id = _int(query.get("user_id")) or app.installed_by
             user = tenancy.user_by_id(conn, app.portal_id, user_id)
             if user is None or not user["active"]:
-                raise OAuthError("invalid_request", "User not found")
+                raise OAuthError("invalid_request", "User not found", 400)
             portal = tenancy.portal_by_id(conn, app.portal_id)
             assert portal is not None
             store.insert_code(
@@ -166,11 +180,11 @@ class OAuthServer:
         grant = _text(params.get("grant_type"))
         client_id, secret = _text(params.get("client_id")), _text(params.get("client_secret"))
         if not grant:
-            raise _invalid_request("grant_type not passed")
+            raise OAuthError("invalid_request", "Invalid grant_type parameter or parameter missing")
         if grant not in ("authorization_code", "refresh_token"):
-            raise OAuthError("unsupported_grant_type", "Unsupported grant type")
+            raise OAuthError("unsupported_grant_type")
         if not client_id:
-            raise _invalid_request("client_id not passed")
+            raise _missing("client_id")
         now = self.runtime.clock.now()
         with self.runtime.db.write() as conn:
             row = store.app_by_client_id(conn, client_id)
@@ -188,7 +202,7 @@ class OAuthServer:
 
     def _spend_code(self, conn: Connection, app: App, code: str, now: float) -> int:
         if not code:
-            raise _invalid_request("code not passed")
+            raise _missing("code")
         row = store.code_by_digest(conn, digest(code))
         if row is None or row["app_id"] != app.id or row["portal_id"] != app.portal_id:
             raise OAuthError(*INVALID_GRANT)
@@ -198,7 +212,7 @@ class OAuthServer:
 
     def _spend_refresh(self, conn: Connection, app: App, refresh: str, now: float) -> int:
         if not refresh:
-            raise _invalid_request("refresh_token not passed")
+            raise _missing("refresh_token")
         row = store.token_by_refresh(conn, digest(refresh))
         if row is None or row["app_id"] != app.id or row["portal_id"] != app.portal_id:
             raise OAuthError(*INVALID_GRANT)

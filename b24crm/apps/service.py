@@ -1,16 +1,18 @@
 """Local applications: creating and installing them, finishing the install, uninstalling.
 
-Creating an app installs it at once, as adding a local application in Bitrix24 does: the install handler
-receives ``ONAPPINSTALL`` with the installing user's tokens and the application token. An app with an
-interface stays "not fully installed" (``app.info`` INSTALLED false, no events, no placements) until its
-installer page calls ``BX24.installFinish()``; here that is ``b24crm app finish`` or the admin endpoint.
+Creating an app installs it at once, as adding a local application in Bitrix24 does. An app without an
+interface ("script only") is installed there and then: its install handler is bound to ``ONAPPINSTALL``
+and receives it, with the installing user's tokens and the application token. An app with an interface
+stays "not fully installed" (``app.info`` INSTALLED false, no events, no placements) until its installer
+page calls ``BX24.installFinish()`` (here ``b24crm app finish`` or the admin endpoint); then ONAPPINSTALL
+goes to the handlers it bound itself meanwhile.
 """
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from b24crm.apps.models import App
@@ -19,7 +21,7 @@ from b24crm.auth.secrets import digest
 from b24crm.auth.service import parse_scopes
 from b24crm.events import outbox
 from b24crm.store import apps as store
-from b24crm.store import tenancy
+from b24crm.store import deliveries, tenancy
 from b24crm.store.tables import users
 
 if TYPE_CHECKING:
@@ -84,19 +86,27 @@ class AppService:
             }
             app_id = store.insert_app(conn, portal_id, values)
             app = App.from_row({"portal_id": portal_id, "id": app_id, **values})
-            data = {"VERSION": str(app.version), "ACTIVE": "Y", "INSTALLED": "Y", "LANGUAGE_ID": LANGUAGE_ID}
-            outbox.emit_to(
-                conn,
-                portal_id,
-                outbox.APP_INSTALL,
-                data,
-                now,
-                url=handler_url,
-                application_token=app.application_token,
-                app_id=app_id,
-                user_id=installer,
-            )
+            if not has_ui:
+                deliveries.insert_handler(
+                    conn,
+                    portal_id,
+                    {
+                        "event": outbox.APP_INSTALL,
+                        "url": handler_url,
+                        "application_token": app.application_token,
+                        "user_id": installer,
+                        "app_id": app_id,
+                        "created": now,
+                    },
+                )
+                self._installed(conn, app, installer, now)
         return NewApp(app, secret)
+
+    @staticmethod
+    def _installed(conn: Any, app: App, user_id: int, now: float) -> None:
+        data = {"VERSION": str(app.version), "ACTIVE": "Y", "INSTALLED": "Y", "LANGUAGE_ID": LANGUAGE_ID}
+        origin = outbox.Origin(user_id=user_id)
+        outbox.emit(conn, app.portal_id, outbox.APP_INSTALL, data, now, origin, app_id=app.id)
 
     @staticmethod
     def _installer(conn: object, portal_id: int, user_id: int | None) -> int:
@@ -123,24 +133,31 @@ class AppService:
         with self.runtime.db.read() as conn:
             return [App.from_row(r) for r in store.list_apps(conn, portal_id)]
 
-    def finish_install(self, portal_id: int, app_id: int) -> App:
-        """What ``BX24.installFinish()`` does: the app is installed; its events and placements start."""
-        with self.runtime.db.write() as conn:
-            row = store.app_by_id(conn, portal_id, app_id)
-            if row is None or not row["active"]:
-                raise LookupError(f"no installed application {app_id} on portal {portal_id}")
-            store.update_app(conn, portal_id, app_id, {"installed": True})
-        self.runtime.oauth.invalidate()
-        return self.get(portal_id, app_id)
-
-    def uninstall(self, portal_id: int, app_id: int, *, clean: bool = True) -> None:
-        """ONAPPUNINSTALL to the app's handlers of it, then its handlers, placements and tokens go."""
+    def finish_install(self, portal_id: int, app_id: int, user_id: int | None = None) -> App:
+        """What ``BX24.installFinish()`` does for an administrator (the installer by default): the app is
+        installed, ONAPPINSTALL goes to its handlers, its events and placements start."""
         now = self.runtime.clock.now()
         with self.runtime.db.write() as conn:
             row = store.app_by_id(conn, portal_id, app_id)
             if row is None or not row["active"]:
                 raise LookupError(f"no installed application {app_id} on portal {portal_id}")
-            data = {"LANGUAGE_ID": LANGUAGE_ID, "CLEAN": 1 if clean else 0}
+            acting = self._installer(conn, portal_id, user_id or row["installed_by"])
+            already = bool(row["installed"])
+            store.update_app(conn, portal_id, app_id, {"installed": True})
+            if not already:
+                self._installed(conn, App.from_row({**row, "installed": True}), acting, now)
+        self.runtime.oauth.invalidate()
+        return self.get(portal_id, app_id)
+
+    def uninstall(self, portal_id: int, app_id: int, *, clean: bool = True) -> None:
+        """ONAPPUNINSTALL to the app's handlers of it (without tokens), then its handlers, offline queue,
+        placements and tokens go; the app's row stays, inactive."""
+        now = self.runtime.clock.now()
+        with self.runtime.db.write() as conn:
+            row = store.app_by_id(conn, portal_id, app_id)
+            if row is None or not row["active"]:
+                raise LookupError(f"no installed application {app_id} on portal {portal_id}")
+            data = {"CLEAN": 1 if clean else 0, "LANGUAGE_ID": LANGUAGE_ID}
             outbox.emit(conn, portal_id, outbox.APP_UNINSTALL, data, now, app_id=app_id)
             store.remove_app_bindings(conn, portal_id, app_id)
             store.update_app(conn, portal_id, app_id, {"active": False, "installed": False})

@@ -20,7 +20,7 @@ import qs_codec
 
 from b24crm.apps.models import LOCAL, App
 from b24crm.apps.oauth import TokenPair
-from b24crm.events.outbox import APP_INSTALL, APP_UNINSTALL, OFFLINE_EVENT
+from b24crm.events.outbox import APP_INSTALL, APP_TEST, APP_UNINSTALL, OFFLINE_EVENT
 from b24crm.store import apps, deliveries, tenancy
 
 log = logging.getLogger("b24crm.events")
@@ -33,9 +33,9 @@ POLL = 0.025  # seconds between looks for due deliveries when there were none (b
 LIMITS = httpx.Limits(max_connections=8, max_keepalive_connections=8)
 
 
-# Events that need long-term access carry the refresh token too (docs: api-reference/events/index.md).
-WITH_REFRESH = frozenset({APP_INSTALL, "ONAPPUPDATE", OFFLINE_EVENT})
-TOKEN_REUSE_MARGIN = 600.0  # a cached event token is handed out while it has this long to live
+# Events that need long-term access carry the refresh token too (docs: api-reference/events/index.md;
+# the vendor's ``sendRefreshToken`` events). CRM events do not.
+WITH_REFRESH = frozenset({APP_INSTALL, "ONAPPUPDATE", APP_TEST, OFFLINE_EVENT, "ONSUBSCRIPTIONRENEW"})
 
 
 def auth_block(portal: dict[str, Any], base_url: str, application_token: str) -> dict[str, Any]:
@@ -96,8 +96,6 @@ def encode(body: dict[str, Any]) -> str:
 class DeliveryWorker:
     def __init__(self, runtime: Any) -> None:
         self.runtime = runtime
-        # (portal, app, user) -> the token pair last issued for events; plain tokens live only here.
-        self._tokens: dict[tuple[int, int, int], TokenPair] = {}
 
     def _auth_for(self, conn: Any, delivery: dict[str, Any], portal: dict[str, Any], now: float) -> Any:
         """The delivery's ``auth``: None for an outgoing webhook (the reduced block is built later)."""
@@ -112,13 +110,8 @@ class DeliveryWorker:
             return auth_block(portal, base_url, delivery["application_token"])
         app = App.from_row(row)
         with_refresh = delivery["event"] in WITH_REFRESH
-        key = (app.portal_id, app.id, int(user_id))
-        pair = self._tokens.get(key)
-        if with_refresh or pair is None or pair.expires - now < TOKEN_REUSE_MARGIN:
-            # A refresh token is single use, so whoever gets one gets a pair of its own.
-            pair = self.runtime.oauth.issue(conn, app, int(user_id), now)
-            if not with_refresh:
-                self._tokens[key] = pair
+        # Each delivery carries a token of its own, minted as it is sent (``expires`` = ``ts`` + 3600).
+        pair = self.runtime.oauth.issue(conn, app, int(user_id), now, with_refresh=with_refresh)
         return app_auth_block(portal, base_url, app, pair, with_refresh=with_refresh)
 
     def _retry_delay(self, attempts: int) -> float:

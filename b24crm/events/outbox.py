@@ -5,10 +5,10 @@ event exists exactly when the change committed, and so do its deliveries to the 
 Which handlers get an event, as Bitrix24 decides it:
 - outgoing webhooks (no app) always;
 - an app's handlers only while the app is installed and its install has finished (events are not
-  delivered before ``installFinish``), except the install event itself;
+  delivered before ``installFinish``);
 - an app's own events (``ONAPPINSTALL``, ``ONAPPTEST``, ...) only that app's handlers;
-- an offline handler queues the event instead, unless the change was made with the same
-  ``auth_connector`` (the loop prevention of docs: api-reference/events/offline-events.md).
+- an offline handler queues the event instead, unless the change was made by the same app with the same
+  ``auth_connector`` (none counts as ""): the loop prevention of docs: api-reference/events/offline-events.md.
 """
 
 from __future__ import annotations
@@ -33,10 +33,12 @@ APP_EVENTS = frozenset({APP_INSTALL, APP_UNINSTALL, "ONAPPUPDATE", "ONAPPPAYMENT
 
 @dataclass(frozen=True)
 class Origin:
-    """Who made the change: the user whose token app handlers receive, and the call's ``auth_connector``."""
+    """Who made the change: the user whose token app handlers receive, and the app and ``auth_connector``
+    of the call (for the offline queues' loop prevention)."""
 
     user_id: int | None = None
     connector: str = ""
+    app_id: int | None = None
 
 
 NOBODY = Origin()
@@ -61,9 +63,12 @@ def emit(
         if not _receives(handler, name, app_id):
             continue
         if handler["offline"]:
-            if origin.connector and origin.connector == handler["connector"]:
+            if origin.app_id == handler["app_id"] and origin.connector == handler["connector"]:
                 continue
-            offline.enqueue(conn, portal_id, handler["app_id"], handler["connector"], name, data, now)
+            additional = {"user_id": origin.user_id or 0}
+            offline.enqueue(
+                conn, portal_id, handler["app_id"], handler["connector"], name, data, additional, now
+            )
             queued_apps.add(handler["app_id"])
             continue
         user_id = handler["auth_type"] or origin.user_id
@@ -86,7 +91,7 @@ def _receives(handler: dict[str, Any], event: str, app_id: int | None) -> bool:
         return False
     if event in APP_EVENTS and app_id is None:
         return False
-    return bool(handler["active"]) and (bool(handler["installed"]) or event == APP_INSTALL)
+    return bool(handler["active"]) and bool(handler["installed"])
 
 
 def _notify_offline(conn: Connection, portal_id: int, app_id: int, now: float, origin: Origin) -> None:
@@ -116,25 +121,6 @@ def _min_timeout(options: Any) -> float:
         except (TypeError, ValueError):
             return 1.0
     return 1.0
-
-
-def emit_to(
-    conn: Connection,
-    portal_id: int,
-    event: str,
-    data: dict[str, Any],
-    now: float,
-    *,
-    url: str,
-    application_token: str,
-    app_id: int,
-    user_id: int,
-) -> int:
-    """An event for one address that no handler row stands for (the app's install handler)."""
-    event_id = outbox.insert_event(conn, portal_id, event, data, now, user_id)
-    target = {"url": url, "application_token": application_token, "app_id": app_id, "user_id": user_id}
-    deliveries.insert_delivery(conn, portal_id, event_id, 0, now, target)
-    return event_id
 
 
 def emit_entity(

@@ -16,6 +16,8 @@ FAMILIES = (
     "b24crm.methods.crm_activity",
     "b24crm.methods.crm_activity_todo",
     "b24crm.methods.crm_activity_binding",
+    "b24crm.methods.event",
+    "b24crm.methods.placement",
 )
 
 

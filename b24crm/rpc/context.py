@@ -36,7 +36,8 @@ class CallContext:
     @cached_property
     def origin(self) -> Origin:
         """Who the events of this call's changes come from."""
-        return Origin(self.credential.user.id, self.connector)
+        app = self.credential.app
+        return Origin(self.credential.user.id, self.connector, None if app is None else app.id)
 
     @property
     def db(self) -> Database:

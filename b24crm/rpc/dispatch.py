@@ -47,7 +47,8 @@ class Dispatcher:
             raise errors.ERROR_BATCH_METHOD_NOT_ALLOWED()
         if not spec.allowed_for(credential.scopes):
             # Inside batch the vendor's batch item throws the bare code: an empty description.
-            raise errors.INSUFFICIENT_SCOPE("") if in_batch else errors.INSUFFICIENT_SCOPE()
+            denied = errors.INSUFFICIENT_SCOPE if credential.app is None else errors.INSUFFICIENT_SCOPE_TOKEN
+            raise denied("") if in_batch else denied()
         return spec
 
     async def invoke(

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from b24crm.store.sql import next_id
-from b24crm.store.tables import apps, event_handlers, oauth_codes, oauth_tokens, placements
+from b24crm.store.tables import apps, event_handlers, oauth_codes, oauth_tokens, offline_events, placements
 
 
 def _one(conn: Connection, stmt: Any) -> dict[str, Any] | None:
@@ -43,8 +43,8 @@ def update_app(conn: Connection, portal_id: int, app_id: int, values: dict[str, 
 
 
 def remove_app_bindings(conn: Connection, portal_id: int, app_id: int) -> None:
-    """What uninstalling takes away: the app's event handlers, placements and tokens."""
-    for table in (event_handlers, placements, oauth_tokens, oauth_codes):
+    """What uninstalling takes away: the app's event handlers, offline queue, placements and tokens."""
+    for table in (event_handlers, offline_events, placements, oauth_tokens, oauth_codes):
         conn.execute(table.delete().where(table.c.portal_id == portal_id, table.c.app_id == app_id))
 
 
@@ -106,6 +106,15 @@ def expire_tokens(conn: Connection, portal_id: int, app_id: int, now: float) -> 
         .values(access_expires=now)
     )
     return conn.execute(stmt).rowcount or 0
+
+
+def purge_tokens(conn: Connection, now: float) -> int:
+    t = oauth_tokens
+    dead = sa.or_(
+        sa.and_(t.c.refresh_digest.is_(None), t.c.access_expires < now),
+        sa.and_(t.c.refresh_expires < now, t.c.access_expires < now),
+    )
+    return conn.execute(t.delete().where(dead)).rowcount or 0
 
 
 # --- placements ----------------------------------------------------------------------------------------

@@ -16,8 +16,9 @@ _Q = offline_events
 
 
 def message_id(event: str, data: dict[str, Any]) -> str:
-    """The same change of the same object gets the same id, so the queue keeps one row for it."""
-    text = event + json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    """``md5(EVENT|json(data))`` as the vendor computes it: the same event of the same object gets the same
+    id, so the queue keeps one waiting row for it."""
+    text = event + "|" + json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.md5(text.encode("utf-8")).hexdigest()  # an identifier, not a secret
 
 
@@ -28,6 +29,7 @@ def enqueue(
     connector: str,
     event: str,
     data: dict[str, Any],
+    additional: dict[str, Any],
     now: float,
 ) -> None:
     """Queue an event, or refresh the waiting row of the same object: the queue keeps the latest state."""
@@ -42,7 +44,7 @@ def enqueue(
             _Q.c.message_id == mid,
             waiting,
         )
-        .values(created=now, data=data, error=False)
+        .values(created=now, data=data, additional=additional, error=False)
     )
     if (conn.execute(stmt).rowcount or 0) > 0:
         return
@@ -56,7 +58,7 @@ def enqueue(
             event=event,
             message_id=mid,
             data=data,
-            additional={},
+            additional=additional,
             created=now,
             error=False,
         )
