@@ -161,7 +161,10 @@ def test_refresh_rotates_the_refresh_token_and_keeps_the_old_access_token_for_it
         ({"grant_type": "password"}, {"error": "unsupported_grant_type"}),
         (
             {"grant_type": ""},
-            {"error": "invalid_request", "error_description": "Invalid grant_type parameter or parameter missing"},
+            {
+                "error": "invalid_request",
+                "error_description": "Invalid grant_type parameter or parameter missing",
+            },
         ),
         ({"refresh_token": "nope"}, {"error": "invalid_grant"}),
         (
