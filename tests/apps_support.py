@@ -1,5 +1,6 @@
-"""Fixtures and helpers for application tests: a runtime on the manual clock, a portal, and installing an
-app through the real OAuth endpoints (authorize, then the code grant)."""
+"""Fixtures (registered for every test module by conftest) and helpers for application tests: a runtime
+on the manual clock, a portal, and installing an app through the real OAuth endpoints (authorize, then the
+code grant)."""
 
 from __future__ import annotations
 
@@ -29,20 +30,20 @@ def receiver() -> Iterator[EventReceiver]:
 
 
 @pytest.fixture
-def rt(settings: Settings, database: Database, clock: ManualClock) -> Runtime:
+def clocked_runtime(settings: Settings, database: Database, clock: ManualClock) -> Runtime:
     return Runtime(settings, db=database, clock=clock)
 
 
 @pytest.fixture
-def client(rt: Runtime) -> Iterator[TestClient]:
-    with TestClient(create_app(rt), base_url="http://testserver") as made:
+def clocked_http(clocked_runtime: Runtime) -> Iterator[TestClient]:
+    with TestClient(create_app(clocked_runtime), base_url="http://testserver") as made:
         yield made
 
 
 @pytest.fixture
-def portal(rt: Runtime, client: TestClient) -> PortalClient:
+def app_portal(clocked_runtime: Runtime, clocked_http: TestClient) -> PortalClient:
     """A portal with an administrator and a crm webhook, on the manual clock."""
-    return PortalClient.create(rt, client, scopes=("crm",))
+    return PortalClient.create(clocked_runtime, clocked_http, scopes=("crm",))
 
 
 def code_for(client: TestClient, made: NewApp, **extra: str) -> dict[str, list[str]]:

@@ -23,6 +23,8 @@ from b24crm.store import migrate
 from b24crm.store.engine import Database
 from tests.client import PortalClient
 
+pytest_plugins = ["tests.apps_support"]
+
 PG_URL = os.environ.get("B24CRM_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 REQUIRE_PG = os.environ.get("B24CRM_REQUIRE_PG") == "1"
 

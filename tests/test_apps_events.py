@@ -11,21 +11,23 @@ from b24crm.clock import ManualClock
 from b24crm.devtools import EventReceiver
 from b24crm.events.delivery import deliver_due
 from b24crm.settings import Settings
-from tests.apps_support import client, install, portal, receiver, rt  # noqa: F401
+from tests.apps_support import install
 from tests.client import AppClient, PortalClient
 
+AUTH_TYPE_DENIED = "Access denied! Event binding with AUTH_TYPE requires administrator access rights"
+OFFLINE_DENIED = "Access denied! Offline events {} requires administrator access rights"
 WRONG_AUTH_TYPE = {
     "error": "WRONG_AUTH_TYPE",
     "error_description": "Current authorization type is denied for this method",
 }
 
 
-def _deliver(portal: PortalClient) -> int:
-    return deliver_due(portal.runtime, portal.hook.portal.id)
+def _deliver(app_portal: PortalClient) -> int:
+    return deliver_due(app_portal.runtime, app_portal.hook.portal.id)
 
 
-def _call(portal: PortalClient, api: AppClient | PortalClient | None = None) -> int:
-    caller = api or portal
+def _call(app_portal: PortalClient, api: AppClient | PortalClient | None = None) -> int:
+    caller = api or app_portal
     deal = caller.result("crm.deal.add", {"fields": {"TITLE": "Deal"}})
     fields = {
         "OWNER_TYPE_ID": 2,
@@ -38,10 +40,10 @@ def _call(portal: PortalClient, api: AppClient | PortalClient | None = None) -> 
 
 
 def test_an_app_receives_its_install_and_the_activity_event(
-    portal: PortalClient, receiver: EventReceiver, clock: ManualClock
+    app_portal: PortalClient, receiver: EventReceiver, clock: ManualClock
 ) -> None:
-    app = install(portal, receiver.url)
-    assert _deliver(portal) == 1
+    app = install(app_portal, receiver.url)
+    assert _deliver(app_portal) == 1
     (installed,) = receiver.calls
     assert installed["form"]["event"] == "ONAPPINSTALL"
     assert int(installed["form"]["event_handler_id"]) > 0
@@ -49,8 +51,8 @@ def test_an_app_receives_its_install_and_the_activity_event(
     receiver.calls.clear()
 
     assert app.api.result("event.bind", {"event": "onCrmActivityAdd", "handler": receiver.url}) is True
-    activity = _call(portal)
-    assert _deliver(portal) == 1
+    activity = _call(app_portal)
+    assert _deliver(app_portal) == 1
     (call,) = receiver.calls
     form = call["form"]
     assert call["type"] == "application/x-www-form-urlencoded"
@@ -62,16 +64,16 @@ def test_an_app_receives_its_install_and_the_activity_event(
         "auth[expires]": str(ts + 3600),
         "auth[expires_in]": "3600",
         "auth[scope]": "crm,placement",
-        "auth[domain]": portal.hook.portal.domain,
+        "auth[domain]": app_portal.hook.portal.domain,
         "auth[server_endpoint]": "http://127.0.0.1:8024/rest/",
         "auth[status]": "L",
         "auth[client_endpoint]": "http://127.0.0.1:8024/rest/",
-        "auth[member_id]": portal.hook.portal.member_id,
-        "auth[user_id]": str(portal.hook.user.id),
+        "auth[member_id]": app_portal.hook.portal.member_id,
+        "auth[user_id]": str(app_portal.hook.user.id),
         "auth[application_token]": app.made.app.application_token,
     }
     # The token acts for the user who added the activity, in the app's context.
-    acting = AppClient(portal.runtime, portal.http, form["auth[access_token]"])
+    acting = AppClient(app_portal.runtime, app_portal.http, form["auth[access_token]"])
     assert acting.result("crm.activity.get", {"id": activity})["ID"] == str(activity)
     assert acting.result("app.info")["ID"] == app.id
     # The order of the payload's keys is the vendor's.
@@ -79,39 +81,40 @@ def test_an_app_receives_its_install_and_the_activity_event(
 
 
 def test_handlers_of_an_app_that_has_not_finished_installing_get_nothing(
-    portal: PortalClient, receiver: EventReceiver
+    app_portal: PortalClient, receiver: EventReceiver
 ) -> None:
-    app = install(portal, receiver.url, has_ui=True)
+    app = install(app_portal, receiver.url, has_ui=True)
     assert app.api.result("app.info")["INSTALLED"] is False
     app.api.result("event.bind", {"event": "ONAPPINSTALL", "handler": receiver.url})
     app.api.result("event.bind", {"event": "ONCRMDEALADD", "handler": receiver.url})
-    portal.result("crm.deal.add", {"fields": {"TITLE": "Too early"}})
-    assert _deliver(portal) == 0
-    portal.runtime.apps.finish_install(portal.hook.portal.id, app.id)
-    deal = portal.result("crm.deal.add", {"fields": {"TITLE": "In time"}})
-    assert _deliver(portal) == 2
-    assert [(c["form"]["event"], c["form"].get("data[FIELDS][ID]")) for c in receiver.calls] == [
-        ("ONAPPINSTALL", None),
+    app_portal.result("crm.deal.add", {"fields": {"TITLE": "Too early"}})
+    assert _deliver(app_portal) == 0
+    app_portal.runtime.apps.finish_install(app_portal.hook.portal.id, app.id)
+    deal = app_portal.result("crm.deal.add", {"fields": {"TITLE": "In time"}})
+    assert _deliver(app_portal) == 2
+    # Both are sent at once, so they may arrive in either order.
+    assert sorted((c["form"]["event"], c["form"].get("data[FIELDS][ID]", "")) for c in receiver.calls) == [
+        ("ONAPPINSTALL", ""),
         ("ONCRMDEALADD", str(deal)),
     ]
 
 
-def test_item_events_of_classic_and_dynamic_types(portal: PortalClient, receiver: EventReceiver) -> None:
-    app = install(portal, receiver.url)
-    entity_type_id = portal.result("crm.type.add", {"fields": {"title": "Cars"}})["type"]["entityTypeId"]
+def test_item_events_of_classic_and_dynamic_types(app_portal: PortalClient, receiver: EventReceiver) -> None:
+    app = install(app_portal, receiver.url)
+    entity_type_id = app_portal.result("crm.type.add", {"fields": {"title": "Cars"}})["type"]["entityTypeId"]
     events = app.api.result("events")
     assert f"ONCRMDYNAMICITEMADD_{entity_type_id}" in events
     for name in ("ONCRMDEALUPDATE", "ONCRMDEALDELETE", f"ONCRMDYNAMICITEMADD_{entity_type_id}"):
         app.api.result("event.bind", {"event": name, "handler": receiver.url})
-    _deliver(portal)
+    _deliver(app_portal)
     receiver.calls.clear()
-    deal = portal.result("crm.deal.add", {"fields": {"TITLE": "x"}})
-    portal.result("crm.deal.update", {"id": deal, "fields": {"TITLE": "y"}})
-    portal.result("crm.deal.delete", {"id": deal})
-    item = portal.result("crm.item.add", {"entityTypeId": entity_type_id, "fields": {"title": "Car"}})[
+    deal = app_portal.result("crm.deal.add", {"fields": {"TITLE": "x"}})
+    app_portal.result("crm.deal.update", {"id": deal, "fields": {"TITLE": "y"}})
+    app_portal.result("crm.deal.delete", {"id": deal})
+    item = app_portal.result("crm.item.add", {"entityTypeId": entity_type_id, "fields": {"title": "Car"}})[
         "item"
     ]["id"]
-    assert _deliver(portal) == 3
+    assert _deliver(app_portal) == 3
     got = sorted((c["form"]["event"], c["form"]["data[FIELDS][ID]"]) for c in receiver.calls)
     assert got == sorted(
         [
@@ -191,14 +194,14 @@ def test_item_events_of_classic_and_dynamic_types(portal: PortalClient, receiver
     ],
 )
 def test_event_bind_errors(
-    portal: PortalClient, params: dict[str, str], status: int, body: dict[str, str]
+    app_portal: PortalClient, params: dict[str, str], status: int, body: dict[str, str]
 ) -> None:
-    app = install(portal, "http://app.test/install")
+    app = install(app_portal, "http://app.test/install")
     assert app.api.error("event.bind", params) == (status, body)
 
 
-def test_event_bind_rights_and_duplicates(portal: PortalClient) -> None:
-    app = install(portal, "http://app.test/install", scopes="placement")
+def test_event_bind_rights_and_duplicates(app_portal: PortalClient) -> None:
+    app = install(app_portal, "http://app.test/install", scopes="placement")
     # Events of scopes the app lacks cannot be bound.
     assert (
         app.api.error("event.bind", {"event": "ONCRMDEALADD", "handler": "http://app.test/h"})[1]["error"]
@@ -209,34 +212,34 @@ def test_event_bind_rights_and_duplicates(portal: PortalClient) -> None:
         400,
         {"error": "ERROR_CORE", "error_description": "Unable to set event handler: Handler already binded"},
     )
-    assert portal.error("event.bind", {"event": "ONAPPTEST", "handler": "http://app.test/h"}) == (
+    assert app_portal.error("event.bind", {"event": "ONAPPTEST", "handler": "http://app.test/h"}) == (
         403,
         WRONG_AUTH_TYPE,
     )
-    user = portal.runtime.tenancy.create_user(portal.hook.portal.id, name="Plain")
-    plain = install(portal, "http://app.test/other", scopes="crm", user_id=user.id)
+    user = app_portal.runtime.tenancy.create_user(app_portal.hook.portal.id, name="Plain")
+    plain = install(app_portal, "http://app.test/other", scopes="crm", user_id=user.id)
     assert plain.api.error(
         "event.bind",
-        {"event": "ONCRMDEALADD", "handler": "http://app.test/h", "auth_type": portal.hook.user.id},
+        {"event": "ONCRMDEALADD", "handler": "http://app.test/h", "auth_type": app_portal.hook.user.id},
     ) == (
         403,
         {
             "error": "ACCESS_DENIED",
-            "error_description": "Access denied! Event binding with AUTH_TYPE requires administrator access rights",
+            "error_description": AUTH_TYPE_DENIED,
         },
     )
     assert plain.api.error("event.bind", {"event": "ONCRMDEALADD", "event_type": "offline"}) == (
         403,
         {
             "error": "ACCESS_DENIED",
-            "error_description": "Access denied! Offline events binding requires administrator access rights",
+            "error_description": OFFLINE_DENIED.format("binding"),
         },
     )
     assert plain.api.error("event.unbind", {"event": "ONCRMDEALADD", "event_type": "offline"}) == (
         403,
         {
             "error": "ACCESS_DENIED",
-            "error_description": "Access denied! Offline events unbinding requires administrator access rights",
+            "error_description": OFFLINE_DENIED.format("unbinding"),
         },
     )
     # A user's own handler acts as that user, and they see only their own.
@@ -248,12 +251,12 @@ def test_event_bind_rights_and_duplicates(portal: PortalClient) -> None:
     ]
 
 
-def test_event_get_unbind_and_events(portal: PortalClient) -> None:
-    app = install(portal, "http://app.test/install")
+def test_event_get_unbind_and_events(app_portal: PortalClient) -> None:
+    app = install(app_portal, "http://app.test/install")
     app.api.result("event.bind", {"EVENT": "ONCRMDEALADD", "HANDLER": "http://app.test/a"})
     app.api.result(
         "event.bind",
-        {"event": "ONCRMDEALADD", "handler": "http://app.test/a", "auth_type": portal.hook.user.id},
+        {"event": "ONCRMDEALADD", "handler": "http://app.test/a", "auth_type": app_portal.hook.user.id},
     )
     app.api.result(
         "event.bind", {"event": "ONCRMLEADADD", "event_type": "offline", "auth_connector": "sync1"}
@@ -264,7 +267,7 @@ def test_event_get_unbind_and_events(portal: PortalClient) -> None:
         {
             "event": "ONCRMDEALADD",
             "handler": "http://app.test/a",
-            "auth_type": str(portal.hook.user.id),
+            "auth_type": str(app_portal.hook.user.id),
             "offline": 0,
         },
         {"event": "ONCRMLEADADD", "connector_id": "sync1", "offline": 1},
@@ -291,21 +294,21 @@ def test_event_get_unbind_and_events(portal: PortalClient) -> None:
     } <= set(everything)
     assert app.api.result("events", {"scope": "crm"}) == [e for e in everything if e.startswith("ONCRM")]
     assert app.api.result("events", {"scope": ""}) == [e for e in everything if not e.startswith("ONCRM")]
-    assert portal.error("events") == (403, WRONG_AUTH_TYPE)
-    assert portal.error("event.get") == (403, WRONG_AUTH_TYPE)
+    assert app_portal.error("events") == (403, WRONG_AUTH_TYPE)
+    assert app_portal.error("event.get") == (403, WRONG_AUTH_TYPE)
 
 
 def test_event_test_sends_onapptest_to_the_calling_app_only(
-    portal: PortalClient, receiver: EventReceiver
+    app_portal: PortalClient, receiver: EventReceiver
 ) -> None:
-    app = install(portal, receiver.url)
-    other = install(portal, receiver.url + "/other")
+    app = install(app_portal, receiver.url)
+    other = install(app_portal, receiver.url + "/other")
     app.api.result("event.bind", {"event": "ONAPPTEST", "handler": receiver.url})
     other.api.result("event.bind", {"event": "ONAPPTEST", "handler": receiver.url + "/other"})
-    _deliver(portal)
+    _deliver(app_portal)
     receiver.calls.clear()
     assert app.api.result("event.test", {"any": "data", "n": 5}) == 1
-    assert _deliver(portal) == 1
+    assert _deliver(app_portal) == 1
     (call,) = receiver.calls
     assert call["path"] == "/handler"
     assert call["form"]["event"] == "ONAPPTEST"
@@ -313,53 +316,53 @@ def test_event_test_sends_onapptest_to_the_calling_app_only(
     assert call["form"]["data[QUERY][n]"] == "5"
     assert call["form"]["data[LANGUAGE_ID]"] == "en"
     assert call["form"]["auth[refresh_token]"]  # ONAPPTEST carries one, CRM events do not
-    assert portal.error("event.test") == (403, WRONG_AUTH_TYPE)
+    assert app_portal.error("event.test") == (403, WRONG_AUTH_TYPE)
 
 
 def test_uninstall_sends_onappuninstall_without_tokens_and_removes_the_handlers(
-    portal: PortalClient, receiver: EventReceiver
+    app_portal: PortalClient, receiver: EventReceiver
 ) -> None:
-    app = install(portal, receiver.url)
+    app = install(app_portal, receiver.url)
     app.api.result("event.bind", {"event": "ONAPPUNINSTALL", "handler": receiver.url})
     app.api.result("event.bind", {"event": "ONCRMDEALADD", "handler": receiver.url})
-    _deliver(portal)
+    _deliver(app_portal)
     receiver.calls.clear()
-    portal.runtime.apps.uninstall(portal.hook.portal.id, app.id)
-    portal.result("crm.deal.add", {"fields": {"TITLE": "After"}})
-    assert _deliver(portal) == 1
+    app_portal.runtime.apps.uninstall(app_portal.hook.portal.id, app.id)
+    app_portal.result("crm.deal.add", {"fields": {"TITLE": "After"}})
+    assert _deliver(app_portal) == 1
     (call,) = receiver.calls
     assert {k: v for k, v in call["form"].items() if k != "event_handler_id"} == {
         "event": "ONAPPUNINSTALL",
         "data[CLEAN]": "1",
         "data[LANGUAGE_ID]": "en",
         "ts": call["form"]["ts"],
-        "auth[domain]": portal.hook.portal.domain,
+        "auth[domain]": app_portal.hook.portal.domain,
         "auth[client_endpoint]": "http://127.0.0.1:8024/rest/",
         "auth[server_endpoint]": "http://127.0.0.1:8024/rest/",
-        "auth[member_id]": portal.hook.portal.member_id,
+        "auth[member_id]": app_portal.hook.portal.member_id,
         "auth[application_token]": app.made.app.application_token,
     }
-    with portal.runtime.db.read() as conn:
+    with app_portal.runtime.db.read() as conn:
         from b24crm.store import deliveries
 
-        assert deliveries.handlers_of_app(conn, portal.hook.portal.id, app.id) == []
+        assert deliveries.handlers_of_app(conn, app_portal.hook.portal.id, app.id) == []
 
 
 def test_a_down_handler_of_an_app_gets_the_configured_retries(
-    settings: Settings, portal: PortalClient, clock: ManualClock
+    settings: Settings, app_portal: PortalClient, clock: ManualClock
 ) -> None:
-    portal.runtime.settings = settings.with_(event_retries=2, event_retry_delay=1.0)
+    app_portal.runtime.settings = settings.with_(event_retries=2, event_retry_delay=1.0)
     down = EventReceiver(status=503)
     try:
-        app = install(portal, down.url)
+        app = install(app_portal, down.url)
         app.api.result("event.bind", {"event": "ONCRMDEALADD", "handler": down.url})
-        _deliver(portal)  # the install, refused once
-        portal.result("crm.deal.add", {"fields": {"TITLE": "Retried"}})
+        _deliver(app_portal)  # the install, refused once
+        app_portal.result("crm.deal.add", {"fields": {"TITLE": "Retried"}})
         for _ in range(3):
-            _deliver(portal)
+            _deliver(app_portal)
             clock.advance(10)
-        response = portal.http.get(
-            f"/_b24crm/portals/{portal.hook.portal.id}/deliveries",
+        response = app_portal.http.get(
+            f"/_b24crm/portals/{app_portal.hook.portal.id}/deliveries",
             headers={"Authorization": "Bearer admin-secret"},
         )
         deal_delivery = [d for d in response.json()["result"] if d["app_id"] == app.id][-1]

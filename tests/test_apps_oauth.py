@@ -11,20 +11,20 @@ from b24crm.apps.service import NewApp
 from b24crm.clock import ManualClock
 from b24crm.devtools import EventReceiver
 from b24crm.events.delivery import deliver_due
-from tests.apps_support import client, code_for, grant, portal, receiver, rt  # noqa: F401
+from tests.apps_support import code_for, grant
 from tests.client import AppClient, PortalClient
 
 
-def _app(portal: PortalClient, url: str, scopes: str = "crm,placement", **kw: object) -> NewApp:
-    return portal.runtime.apps.create(portal.hook.portal.id, handler_url=url, scopes=scopes, **kw)  # type: ignore[arg-type]
+def _app(app_portal: PortalClient, url: str, scopes: str = "crm,placement", **kw: object) -> NewApp:
+    return app_portal.runtime.apps.create(app_portal.hook.portal.id, handler_url=url, scopes=scopes, **kw)  # type: ignore[arg-type]
 
 
 def test_creating_an_app_posts_onappinstall_with_working_tokens(
-    portal: PortalClient, client: TestClient, receiver: EventReceiver
+    app_portal: PortalClient, clocked_http: TestClient, receiver: EventReceiver
 ) -> None:
-    made = _app(portal, receiver.url)
+    made = _app(app_portal, receiver.url)
     assert made.app.client_id.startswith("local.")
-    assert deliver_due(portal.runtime, portal.hook.portal.id) == 1
+    assert deliver_due(app_portal.runtime, app_portal.hook.portal.id) == 1
     (call,) = receiver.calls
     form = call["form"]
     assert call["type"] == "application/x-www-form-urlencoded"
@@ -36,13 +36,13 @@ def test_creating_an_app_posts_onappinstall_with_working_tokens(
     assert form["auth[application_token]"] == made.app.application_token
     assert form["auth[expires_in]"] == "3600"
     assert form["auth[scope]"] == "crm,placement"
-    assert form["auth[member_id]"] == portal.hook.portal.member_id
-    assert form["auth[domain]"] == portal.hook.portal.domain
+    assert form["auth[member_id]"] == app_portal.hook.portal.member_id
+    assert form["auth[domain]"] == app_portal.hook.portal.domain
     assert form["auth[client_endpoint]"] == "http://127.0.0.1:8024/rest/"
     assert form["auth[server_endpoint]"] == "http://127.0.0.1:8024/rest/"
     assert form["auth[status]"] == "L"
     assert form["auth[refresh_token]"]
-    app = AppClient(portal.runtime, client, form["auth[access_token]"])
+    app = AppClient(app_portal.runtime, clocked_http, form["auth[access_token]"])
     info = app.result("app.info")
     assert info["ID"] == made.app.id
     assert info["CODE"] == made.app.client_id
@@ -52,20 +52,20 @@ def test_creating_an_app_posts_onappinstall_with_working_tokens(
 
 
 def test_the_authorization_code_flow_and_its_rules(
-    portal: PortalClient, client: TestClient, clock: ManualClock
+    app_portal: PortalClient, clocked_http: TestClient, clock: ManualClock
 ) -> None:
-    made = _app(portal, "http://127.0.0.1:9/app")
-    query = code_for(client, made)
+    made = _app(app_portal, "http://127.0.0.1:9/app")
+    query = code_for(clocked_http, made)
     assert query["state"] == ["xyz"]
-    assert query["domain"] == [portal.hook.portal.domain]
-    assert query["member_id"] == [portal.hook.portal.member_id]
+    assert query["domain"] == [app_portal.hook.portal.domain]
+    assert query["member_id"] == [app_portal.hook.portal.member_id]
     assert query["scope"] == ["crm,placement"]
     assert query["server_domain"] == ["127.0.0.1:8024"]
-    answer = grant(client, made, query["code"][0])
+    answer = grant(clocked_http, made, query["code"][0])
     assert answer["expires_in"] == 3600
     assert answer["expires"] == int(clock.now()) + 3600
-    assert answer["member_id"] == portal.hook.portal.member_id
-    assert answer["user_id"] == portal.hook.user.id
+    assert answer["member_id"] == app_portal.hook.portal.member_id
+    assert answer["user_id"] == app_portal.hook.user.id
     assert answer["scope"] == "crm,placement"
     assert answer["status"] == "L"
     assert answer["client_endpoint"] == "http://127.0.0.1:8024/rest/"
@@ -85,7 +85,7 @@ def test_the_authorization_code_flow_and_its_rules(
         "refresh_token",
     }
     # A code is good once.
-    response = client.get(
+    response = clocked_http.get(
         "/oauth/token/",
         params={
             "grant_type": "authorization_code",
@@ -97,9 +97,9 @@ def test_the_authorization_code_flow_and_its_rules(
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_grant"
     # And lives 30 seconds.
-    late = code_for(client, made)["code"][0]
+    late = code_for(clocked_http, made)["code"][0]
     clock.advance(31)
-    response = client.get(
+    response = clocked_http.get(
         "/oauth/token/",
         params={
             "grant_type": "authorization_code",
@@ -112,10 +112,10 @@ def test_the_authorization_code_flow_and_its_rules(
 
 
 def test_refresh_rotates_the_refresh_token_and_keeps_the_old_access_token_for_its_hour(
-    portal: PortalClient, client: TestClient, clock: ManualClock
+    app_portal: PortalClient, clocked_http: TestClient, clock: ManualClock
 ) -> None:
-    made = _app(portal, "http://127.0.0.1:9/app")
-    first = grant(client, made, code_for(client, made)["code"][0])
+    made = _app(app_portal, "http://127.0.0.1:9/app")
+    first = grant(clocked_http, made, code_for(clocked_http, made)["code"][0])
     refresh = {
         "grant_type": "refresh_token",
         "client_id": made.app.client_id,
@@ -124,7 +124,7 @@ def test_refresh_rotates_the_refresh_token_and_keeps_the_old_access_token_for_it
     }
     clock.advance(600)
     # b24jssdk sends the refresh as a form POST.
-    response = client.post(
+    response = clocked_http.post(
         "/oauth/token/",
         content="&".join(f"{k}={v}" for k, v in refresh.items()),
         headers={"Content-Type": "application/x-www-form-urlencoded"},
@@ -134,11 +134,11 @@ def test_refresh_rotates_the_refresh_token_and_keeps_the_old_access_token_for_it
     assert second["refresh_token"] != first["refresh_token"]
     assert second["access_token"] != first["access_token"]
     assert second["expires"] == int(clock.now()) + 3600
-    again = client.get("/oauth/token/", params=refresh)
+    again = clocked_http.get("/oauth/token/", params=refresh)
     assert (again.status_code, again.json()["error"]) == (400, "invalid_grant")
     old, new = (
-        AppClient(portal.runtime, client, str(first["access_token"])),
-        AppClient(portal.runtime, client, str(second["access_token"])),
+        AppClient(app_portal.runtime, clocked_http, str(first["access_token"])),
+        AppClient(app_portal.runtime, clocked_http, str(second["access_token"])),
     )
     assert old.result("app.info")["ID"] == made.app.id
     clock.advance(3000)  # the first token's hour is over, the second's is not
@@ -149,7 +149,7 @@ def test_refresh_rotates_the_refresh_token_and_keeps_the_old_access_token_for_it
     assert new.result("app.info")["ID"] == made.app.id
     # A refresh token lives 180 days.
     clock.advance(180 * 86400)
-    late = client.get("/oauth/token/", params={**refresh, "refresh_token": second["refresh_token"]})
+    late = clocked_http.get("/oauth/token/", params={**refresh, "refresh_token": second["refresh_token"]})
     assert late.json()["error"] == "invalid_grant"
 
 
@@ -174,10 +174,10 @@ def test_refresh_rotates_the_refresh_token_and_keeps_the_old_access_token_for_it
     ],
 )
 def test_token_endpoint_errors(
-    portal: PortalClient, client: TestClient, change: dict[str, str], body: dict[str, str]
+    app_portal: PortalClient, clocked_http: TestClient, change: dict[str, str], body: dict[str, str]
 ) -> None:
-    made = _app(portal, "http://127.0.0.1:9/app")
-    grant(client, made, code_for(client, made)["code"][0])
+    made = _app(app_portal, "http://127.0.0.1:9/app")
+    grant(clocked_http, made, code_for(clocked_http, made)["code"][0])
     query = {
         "grant_type": "refresh_token",
         "client_id": made.app.client_id,
@@ -185,14 +185,14 @@ def test_token_endpoint_errors(
         "refresh_token": "x",
         **change,
     }
-    response = client.get("/oauth/token/", params=query)
+    response = clocked_http.get("/oauth/token/", params=query)
     assert (response.status_code, response.json()) == (400, body)
 
 
-def test_tokens_on_rest_calls(portal: PortalClient, client: TestClient) -> None:
-    made = _app(portal, "http://127.0.0.1:9/app", scopes="placement")
-    token = str(grant(client, made, code_for(client, made)["code"][0])["access_token"])
-    app = AppClient(portal.runtime, client, token)
+def test_tokens_on_rest_calls(app_portal: PortalClient, clocked_http: TestClient) -> None:
+    made = _app(app_portal, "http://127.0.0.1:9/app", scopes="placement")
+    token = str(grant(clocked_http, made, code_for(clocked_http, made)["code"][0])["access_token"])
+    app = AppClient(app_portal.runtime, clocked_http, token)
     for form in ("json", "form", "get"):
         assert app.result("app.info", form=form)["CODE"] == made.app.client_id
     status, body = app.error("crm.deal.list")
@@ -203,13 +203,13 @@ def test_tokens_on_rest_calls(portal: PortalClient, client: TestClient) -> None:
             "error_description": "The request requires higher privileges than provided by the access token",
         },
     )
-    status, body = AppClient(portal.runtime, client, "f" * 70).error("app.info")
+    status, body = AppClient(app_portal.runtime, clocked_http, "f" * 70).error("app.info")
     assert (status, body) == (
         401,
         {"error": "invalid_token", "error_description": "Unable to get application by token"},
     )
     # A webhook has no application context.
-    status, body = portal.error("app.info")
+    status, body = app_portal.error("app.info")
     assert (status, body) == (
         400,
         {"error": "ACCESS_DENIED", "error_description": "Access denied! Application context required"},
@@ -217,26 +217,28 @@ def test_tokens_on_rest_calls(portal: PortalClient, client: TestClient) -> None:
 
 
 def test_an_app_with_an_interface_is_installed_when_the_install_finishes(
-    portal: PortalClient, client: TestClient
+    app_portal: PortalClient, clocked_http: TestClient
 ) -> None:
-    made = _app(portal, "http://127.0.0.1:9/app", has_ui=True)
+    made = _app(app_portal, "http://127.0.0.1:9/app", has_ui=True)
     app = AppClient(
-        portal.runtime, client, str(grant(client, made, code_for(client, made)["code"][0])["access_token"])
+        app_portal.runtime,
+        clocked_http,
+        str(grant(clocked_http, made, code_for(clocked_http, made)["code"][0])["access_token"]),
     )
     assert app.result("app.info")["INSTALLED"] is False
-    portal.runtime.apps.finish_install(portal.hook.portal.id, made.app.id)
+    app_portal.runtime.apps.finish_install(app_portal.hook.portal.id, made.app.id)
     assert app.result("app.info")["INSTALLED"] is True
 
 
-def test_uninstalled_apps_tokens_stop_working(portal: PortalClient, client: TestClient) -> None:
-    made = _app(portal, "http://127.0.0.1:9/app")
-    token = str(grant(client, made, code_for(client, made)["code"][0])["access_token"])
-    app = AppClient(portal.runtime, client, token)
+def test_uninstalled_apps_tokens_stop_working(app_portal: PortalClient, clocked_http: TestClient) -> None:
+    made = _app(app_portal, "http://127.0.0.1:9/app")
+    token = str(grant(clocked_http, made, code_for(clocked_http, made)["code"][0])["access_token"])
+    app = AppClient(app_portal.runtime, clocked_http, token)
     assert app.result("app.info")
-    portal.runtime.apps.uninstall(portal.hook.portal.id, made.app.id)
+    app_portal.runtime.apps.uninstall(app_portal.hook.portal.id, made.app.id)
     status, body = app.error("app.info")
     assert (status, body["error"]) == (401, "invalid_token")
-    response = client.get(
+    response = clocked_http.get(
         "/oauth/authorize/", params={"client_id": made.app.client_id}, follow_redirects=False
     )
     assert (response.status_code, response.json()) == (400, {"error": "invalid_client"})
