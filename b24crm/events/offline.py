@@ -9,6 +9,7 @@ handled (``event.offline.clear``) or marks it failed (``event.offline.error``), 
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Any
 
@@ -33,6 +34,7 @@ _FIELDS: dict[str, tuple[legacy_filters.Kind, Any]] = {
 }
 _LIST_FIELDS = {**_FIELDS, "PROCESS_ID": ("string", q.c.process_id), "ERROR": ("int", q.c.error)}
 _OPERATIONS = ("", "=", ">", "<", ">=", "<=", "@", "%")
+_OPERATION = re.compile(r"^([^A-Z0-9_]*)(.*)$", re.S)
 
 
 def _bad(message: str, argument: str | None = None) -> errors.ApiError:
@@ -68,9 +70,7 @@ def _where(ctx: CallContext, raw: Any, fields: dict[str, tuple[legacy_filters.Ki
         raise _bad("The filter is not an array.")
     clauses: list[Any] = []
     for key, value in raw.items():
-        text = str(key).upper()
-        name = text.lstrip("=<>@%")
-        operation = text[: len(text) - len(name)]
+        operation, name = _OPERATION.match(str(key).upper()).groups()  # type: ignore[union-attr]
         if operation not in _OPERATIONS:
             raise _bad(f"Filter operation not allowed: {operation}")
         field = fields.get(name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import sqlalchemy as sa
@@ -59,7 +60,11 @@ def handlers_of(conn: Connection, portal_id: int, event: str) -> list[dict[str, 
         rows = cursor.fetchall()
     finally:
         cursor.close()
-    return [dict(zip(_HANDLER_KEYS, row, strict=True)) for row in rows]
+    handlers = [dict(zip(_HANDLER_KEYS, row, strict=True)) for row in rows]
+    for handler in handlers:  # the driver connection hands JSON over as text
+        if isinstance(handler["options"], str):
+            handler["options"] = json.loads(handler["options"])
+    return handlers
 
 
 def handler_ids(conn: Connection, portal_id: int, event: str) -> list[int]:
