@@ -19,7 +19,6 @@ from b24crm import errors
 from b24crm.apps.callbacks import check_callback
 from b24crm.apps.models import LOCAL, App
 from b24crm.apps.placement_codes import GLOBAL, PlacementCode, all_codes
-from b24crm.events.binding import require_app
 from b24crm.rpc.context import CallContext
 from b24crm.rpc.params import php_bool, php_int, php_str
 from b24crm.store import apps as store
@@ -40,8 +39,16 @@ MAX_COUNT = errors.ErrorSpec("ERROR_PLACEMENT_MAX_COUNT", "Placement max count: 
 ALREADY_BOUND = errors.ErrorSpec("ERROR_CORE", "Unable to set placement handler: Handler already binded")
 
 
+def _app(ctx: CallContext) -> App:
+    """The calling application; placement.* give the reason with WRONG_AUTH_TYPE (event.* do not)."""
+    app = ctx.credential.app
+    if app is None:
+        raise errors.WRONG_AUTH_TYPE()
+    return app  # type: ignore[no-any-return]
+
+
 def _admin_app(ctx: CallContext) -> App:
-    app = require_app(ctx)
+    app = _app(ctx)
     if not ctx.user.is_admin:
         raise errors.ACCESS_DENIED()
     return app
@@ -171,7 +178,7 @@ def registered(ctx: CallContext) -> list[dict[str, Any]]:
 
 def codes(ctx: CallContext, params: dict[str, Any]) -> list[str]:
     """``placement.list``: any user of the app; a SCOPE (empty: the global codes), FULL, or the app's."""
-    app = require_app(ctx)
+    app = _app(ctx)
     with ctx.db.read() as conn:
         known = all_codes(conn, ctx.portal.id)
     if "SCOPE" in params:
