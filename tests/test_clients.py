@@ -77,3 +77,49 @@ def test_b24pysdk_over_tls(runtime: Runtime, hook, monkeypatch: pytest.MonkeyPat
         untrusted = Client(BitrixWebhook(domain=domain, webhook_token=f"{hook.user.id}/{hook.code}"))
         with pytest.raises(Exception, match=r"(?i)ssl|certificate"):
             _ = untrusted.server.time().response
+
+
+def test_b24pysdk_app_token_refreshes_on_expired_token(
+    runtime: Runtime, hook, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """b24pysdk's BitrixApp/BitrixToken: a call with an expired token gets 401 expired_token, the SDK
+    refreshes at /oauth/token/ (GET, its hard-coded host pointed here) and retries."""
+    from b24pysdk import BitrixApp, BitrixToken
+    from b24pysdk.api.requesters.bitrix_oauth_requester import BitrixOAuthRequester
+
+    made = runtime.apps.create(hook.portal.id, handler_url="https://app.test/install", scopes="crm")
+    with runtime.db.write() as conn:
+        pair = runtime.oauth.issue(conn, made.app, hook.user.id, runtime.clock.now())
+    with live_server(runtime, tls=True) as (base, files):
+        assert files is not None
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(files.ca))
+        monkeypatch.setattr(BitrixOAuthRequester, "_OAUTH_TOKEN_URL", f"{base}/oauth/token/")
+        app = BitrixApp(client_id=made.app.client_id, client_secret=made.client_secret)
+        token = BitrixToken(
+            domain=base.removeprefix("https://"),
+            auth_token=pair.access_token,
+            refresh_token=pair.refresh_token,
+            expires=datetime.fromtimestamp(pair.expires).astimezone(),
+            expires_in=3600,
+            bitrix_app=app,
+        )
+        deal = token.call_method("crm.deal.add", {"fields": {"TITLE": "By the app"}})["result"]
+        assert runtime.apps.expire_tokens(hook.portal.id, made.app.id) >= 1
+        # The token is still valid by the SDK's clock: only the server's expired_token makes it refresh.
+        got = token.call_method("crm.deal.get", {"id": deal})
+        assert got["result"]["TITLE"] == "By the app"
+        assert token.auth_token != pair.access_token
+        assert token.refresh_token != pair.refresh_token
+        # The spent refresh token is refused as the cloud refuses it.
+        stale = BitrixToken(
+            domain=base.removeprefix("https://"),
+            auth_token=pair.access_token,
+            refresh_token=pair.refresh_token,
+            expires=datetime.fromtimestamp(pair.expires).astimezone(),
+            expires_in=3600,
+            bitrix_app=app,
+        )
+        from b24pysdk.errors.oauth import BitrixOAuthInvalidGrant
+
+        with pytest.raises(BitrixOAuthInvalidGrant):
+            stale.call_method("crm.deal.get", {"id": deal})

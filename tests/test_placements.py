@@ -162,7 +162,8 @@ def test_bind_get_list_unbind(app_portal: PortalClient) -> None:
 def test_who_may_call_placements(app_portal: PortalClient) -> None:
     wrong = {
         "error": "WRONG_AUTH_TYPE",
-        "error_description": "Current authorization type is denied for this method Application context required",
+        "error_description": "Current authorization type is denied for this method"
+        " Application context required",
     }
     hook = app_portal.with_webhook(app_portal.hook.user.id, ("crm", "placement"))
     for name in ("placement.bind", "placement.unbind", "placement.get", "placement.list"):
