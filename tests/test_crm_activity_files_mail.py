@@ -187,9 +187,10 @@ def test_events_are_written_with_each_change(portal: PortalClient) -> None:
     response = portal.http.get(f"/_b24crm/portals/{portal.hook.portal.id}/events", headers=ADMIN)
     events = [(e["event"], e["data"]) for e in response.json()["result"]]
     assert events == [
+        ("ONCRMDEALADD", {"FIELDS": {"ID": deal_id}}),
         ("ONCRMACTIVITYADD", {"FIELDS": {"ID": activity_id}}),
         ("ONCRMACTIVITYUPDATE", {"FIELDS": {"ID": activity_id}}),
         ("ONCRMACTIVITYDELETE", {"FIELDS": {"ID": activity_id}}),
     ]
-    later = portal.http.get(f"/_b24crm/portals/{portal.hook.portal.id}/events?after=2", headers=ADMIN)
+    later = portal.http.get(f"/_b24crm/portals/{portal.hook.portal.id}/events?after=3", headers=ADMIN)
     assert [e["event"] for e in later.json()["result"]] == ["ONCRMACTIVITYDELETE"]

@@ -214,7 +214,10 @@ def test_unknown_oauth_token_is_401(portal: PortalClient) -> None:
         portal.http.post("/rest/server.time", data={"auth": "not-a-token"}),
     ):
         assert response.status_code == 401
-        assert response.json()["error"] == "NO_AUTH_FOUND"
+        assert response.json() == {
+            "error": "invalid_token",
+            "error_description": "Unable to get application by token",
+        }
 
 
 def test_deleted_webhook_stops_working_at_once(portal: PortalClient) -> None:
