@@ -123,19 +123,32 @@ def activities(
 def events(
     count: Annotated[int, typer.Option("--events", help="Activities added in the burst.")] = 2000,
     db: Annotated[str, typer.Option(help="Database URL (default: a fresh SQLite file).")] = "",
+    handler: Annotated[
+        str,
+        typer.Option(
+            help="webhook (outgoing webhook), app (an app's handler), or both, one after the other."
+        ),
+    ] = "both",
     output: Annotated[Path | None, typer.Option(help="Also write the figures as JSON here.")] = None,
 ) -> None:
     """ONCRMACTIVITYADD delivered to a loopback handler: deliveries/s, commit-to-receipt latency."""
     from bench import events as scenario
 
-    with tempfile.TemporaryDirectory() as tmp, scratch_database(db, Path(tmp)) as db_url:
-        figures = scenario.run(db_url, Path(tmp) / "data", count, console)
-    table = Table("figure", "value")
-    for name, value in figures.items():
-        table.add_row(name, f"{value:,.1f}" if isinstance(value, float) else f"{value:,}")
+    modes = ["webhook", "app"] if handler == "both" else [handler]
+    results = []
+    for mode in modes:
+        with tempfile.TemporaryDirectory() as tmp, scratch_database(db, Path(tmp)) as db_url:
+            results.append(scenario.run(db_url, Path(tmp) / "data", count, console, mode))
+    table = Table("figure", *modes)
+    for name in results[0]:
+        values = [r[name] for r in results]
+        table.add_row(
+            name,
+            *(f"{v:,.1f}" if isinstance(v, float) else f"{v:,}" if isinstance(v, int) else v for v in values),
+        )
     console.print(table)
     if output:
-        output.write_text(json.dumps(figures, indent=2))
+        output.write_text(json.dumps(results, indent=2))
 
 
 if __name__ == "__main__":

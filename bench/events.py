@@ -1,5 +1,6 @@
 """The events scenario: activities added through the API, their ONCRMACTIVITYADD delivered by the server's
-worker to a handler on loopback; deliveries per second and the latency from commit to receipt."""
+worker to a handler on loopback; deliveries per second and the latency from commit to receipt. The
+handler is an outgoing webhook (the reduced ``auth``) or an application's (a token minted per delivery)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ from rich.console import Console
 
 from b24crm.devtools import EventReceiver
 from b24crm.events import hooks
+from b24crm.runtime import Runtime
+from b24crm.settings import Settings
+from b24crm.store import deliveries
 from b24crm.store.engine import Database
 from b24crm.store.tables import event_outbox
 from bench.servers import b24crm_server
@@ -44,7 +48,39 @@ def _adder(webhook: str, deal: int) -> Any:
     return add
 
 
-def run(db_url: str, data_dir: Path, events: int, console: Console) -> dict[str, Any]:
+def _bind(db_url: str, data_dir: Path, handler: str, url: str) -> None:
+    """ONCRMACTIVITYADD on the demo portal to ``url``: as an outgoing webhook, or for an installed app
+    (what its event.bind writes)."""
+    if handler == "webhook":
+        db = Database(db_url)
+        try:
+            hooks.create(db, 1, event="ONCRMACTIVITYADD", url=url, user_id=1, now=time.time())
+        finally:
+            db.dispose()
+        return
+    runtime = Runtime(Settings(db=db_url, data_dir=str(data_dir)))
+    try:
+        made = runtime.apps.create(1, handler_url=url, scopes="crm")
+        with runtime.db.write() as conn:
+            deliveries.insert_handler(
+                conn,
+                1,
+                {
+                    "event": "ONCRMACTIVITYADD",
+                    "url": url,
+                    "application_token": made.app.application_token,
+                    "user_id": 1,
+                    "app_id": made.app.id,
+                    "created": time.time(),
+                },
+            )
+    finally:
+        runtime.close()
+
+
+def run(
+    db_url: str, data_dir: Path, events: int, console: Console, handler: str = "webhook"
+) -> dict[str, Any]:
     """(1) ``events`` activities added while the server's worker is off: a backlog of deliveries, as
     after a crash; (2) a server started on it drains the backlog: deliveries per second; (3) 100
     activities one every 20 ms: the latency from commit to the handler's receipt."""
@@ -54,7 +90,7 @@ def run(db_url: str, data_dir: Path, events: int, console: Console) -> dict[str,
         os.environ["B24CRM_EVENT_DELIVERY"] = "0"
         try:
             with b24crm_server(db_url, data_dir) as (_, webhook):
-                hooks.create(db, 1, event="ONCRMACTIVITYADD", url=receiver.url, user_id=1, now=time.time())
+                _bind(db_url, data_dir, handler, receiver.url)
                 deal = httpx.post(f"{webhook}crm.deal.add", json={"fields": {"TITLE": "Events"}}).json()[
                     "result"
                 ]
@@ -90,6 +126,7 @@ def run(db_url: str, data_dir: Path, events: int, console: Console) -> dict[str,
     arrived = receiver.arrivals()
     latency = [(arrived[a] - created[a]) * 1000 for a in paced if a in arrived]
     return {
+        "handler": handler,
         "backlog_events": len(backlog),
         "backlog_delivered_after_restart": sum(a in arrived for a in backlog),
         "deliveries_per_s": len(backlog) / drained if drained > 0 else 0.0,
