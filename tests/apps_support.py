@@ -57,14 +57,18 @@ def code_for(client: TestClient, made: NewApp, **extra: str) -> dict[str, list[s
     return parse_qs(urlsplit(response.headers["location"]).query)
 
 
-def grant(client: TestClient, made: NewApp, code: str) -> dict[str, Any]:
-    query = {
+def code_grant(made: NewApp, code: str) -> dict[str, str]:
+    """The query of the authorization_code grant."""
+    return {
         "grant_type": "authorization_code",
         "client_id": made.app.client_id,
         "client_secret": made.client_secret,
         "code": code,
     }
-    response = client.get("/oauth/token/", params=query)
+
+
+def grant(client: TestClient, made: NewApp, code: str) -> dict[str, Any]:
+    response = client.get("/oauth/token/", params=code_grant(made, code))
     assert response.status_code == 200, response.text
     return response.json()  # type: ignore[no-any-return]
 

@@ -26,19 +26,6 @@ def _deliver(app_portal: PortalClient) -> int:
     return deliver_due(app_portal.runtime, app_portal.hook.portal.id)
 
 
-def _call(app_portal: PortalClient, api: AppClient | PortalClient | None = None) -> int:
-    caller = api or app_portal
-    deal = caller.result("crm.deal.add", {"fields": {"TITLE": "Deal"}})
-    fields = {
-        "OWNER_TYPE_ID": 2,
-        "OWNER_ID": deal,
-        "TYPE_ID": 2,
-        "SUBJECT": "Call",
-        "COMMUNICATIONS": [{"VALUE": "1"}],
-    }
-    return int(caller.result("crm.activity.add", {"fields": fields}))
-
-
 def test_an_app_receives_its_install_and_the_activity_event(
     app_portal: PortalClient, receiver: EventReceiver, clock: ManualClock
 ) -> None:
@@ -51,7 +38,7 @@ def test_an_app_receives_its_install_and_the_activity_event(
     receiver.calls.clear()
 
     assert app.api.result("event.bind", {"event": "onCrmActivityAdd", "handler": receiver.url}) is True
-    activity = _call(app_portal)
+    activity = app_portal.add_call()
     assert _deliver(app_portal) == 1
     (call,) = receiver.calls
     form = call["form"]

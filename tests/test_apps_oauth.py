@@ -11,7 +11,7 @@ from b24crm.apps.service import NewApp
 from b24crm.clock import ManualClock
 from b24crm.devtools import EventReceiver
 from b24crm.events.delivery import deliver_due
-from tests.apps_support import code_for, grant
+from tests.apps_support import code_for, code_grant, grant
 from tests.client import AppClient, PortalClient
 
 
@@ -85,29 +85,12 @@ def test_the_authorization_code_flow_and_its_rules(
         "refresh_token",
     }
     # A code is good once.
-    response = clocked_http.get(
-        "/oauth/token/",
-        params={
-            "grant_type": "authorization_code",
-            "client_id": made.app.client_id,
-            "client_secret": made.client_secret,
-            "code": query["code"][0],
-        },
-    )
-    assert response.status_code == 400
-    assert response.json()["error"] == "invalid_grant"
+    response = clocked_http.get("/oauth/token/", params=code_grant(made, query["code"][0]))
+    assert (response.status_code, response.json()) == (400, {"error": "invalid_grant"})
     # And lives 30 seconds.
     late = code_for(clocked_http, made)["code"][0]
     clock.advance(31)
-    response = clocked_http.get(
-        "/oauth/token/",
-        params={
-            "grant_type": "authorization_code",
-            "client_id": made.app.client_id,
-            "client_secret": made.client_secret,
-            "code": late,
-        },
-    )
+    response = clocked_http.get("/oauth/token/", params=code_grant(made, late))
     assert response.json()["error"] == "invalid_grant"
 
 

@@ -95,14 +95,18 @@ def test_b24pysdk_app_token_refreshes_on_expired_token(
         monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(files.ca))
         monkeypatch.setattr(BitrixOAuthRequester, "_OAUTH_TOKEN_URL", f"{base}/oauth/token/")
         app = BitrixApp(client_id=made.app.client_id, client_secret=made.client_secret)
-        token = BitrixToken(
-            domain=base.removeprefix("https://"),
-            auth_token=pair.access_token,
-            refresh_token=pair.refresh_token,
-            expires=datetime.fromtimestamp(pair.expires).astimezone(),
-            expires_in=3600,
-            bitrix_app=app,
-        )
+
+        def sdk_token() -> BitrixToken:
+            return BitrixToken(
+                domain=base.removeprefix("https://"),
+                auth_token=pair.access_token,
+                refresh_token=pair.refresh_token,
+                expires=datetime.fromtimestamp(pair.expires).astimezone(),
+                expires_in=3600,
+                bitrix_app=app,
+            )
+
+        token = sdk_token()
         deal = token.call_method("crm.deal.add", {"fields": {"TITLE": "By the app"}})["result"]
         assert runtime.apps.expire_tokens(hook.portal.id, made.app.id) >= 1
         # The token is still valid by the SDK's clock: only the server's expired_token makes it refresh.
@@ -111,14 +115,7 @@ def test_b24pysdk_app_token_refreshes_on_expired_token(
         assert token.auth_token != pair.access_token
         assert token.refresh_token != pair.refresh_token
         # The spent refresh token is refused as the cloud refuses it.
-        stale = BitrixToken(
-            domain=base.removeprefix("https://"),
-            auth_token=pair.access_token,
-            refresh_token=pair.refresh_token,
-            expires=datetime.fromtimestamp(pair.expires).astimezone(),
-            expires_in=3600,
-            bitrix_app=app,
-        )
+        stale = sdk_token()
         from b24pysdk.errors.oauth import BitrixOAuthInvalidGrant
 
         with pytest.raises(BitrixOAuthInvalidGrant):

@@ -47,18 +47,6 @@ def _portal(settings: Settings, database: Database, clock: ManualClock) -> Itera
         yield PortalClient.create(runtime, http, scopes=("crm",))
 
 
-def _add_call(portal: PortalClient) -> int:
-    deal = portal.result("crm.deal.add", {"fields": {"TITLE": "Hooked"}})
-    fields = {
-        "OWNER_TYPE_ID": 2,
-        "OWNER_ID": deal,
-        "TYPE_ID": 2,
-        "SUBJECT": "Call",
-        "COMMUNICATIONS": [{"VALUE": "1"}],
-    }
-    return int(portal.result("crm.activity.add", {"fields": fields}))
-
-
 def _hook(portal: PortalClient, event: str, url: str) -> hooks.OutgoingWebhook:
     runtime = portal.runtime
     return hooks.create(
@@ -77,7 +65,7 @@ def test_handler_receives_the_documented_payload(
     with _portal(settings, database, clock) as portal:
         hook = _hook(portal, "onCrmActivityAdd", receiver.url)
         _hook(portal, "ONCRMACTIVITYDELETE", receiver.url)
-        activity = _add_call(portal)
+        activity = portal.add_call()
         assert deliver_due(portal.runtime, portal.hook.portal.id) == 1
         (call,) = receiver.calls
         assert call["path"] == "/handler" and call["type"] == "application/x-www-form-urlencoded"
@@ -106,7 +94,7 @@ def test_a_handler_that_is_down_gets_the_configured_retries(
 ) -> None:
     with _portal(settings.with_(event_retries=2, event_retry_delay=10.0), database, clock) as portal:
         _hook(portal, "ONCRMACTIVITYADD", _closed_port_url())
-        _add_call(portal)
+        portal.add_call()
         assert deliver_due(portal.runtime, portal.hook.portal.id) == 1
         assert deliver_due(portal.runtime, portal.hook.portal.id) == 0  # the retry waits 10 s
         clock.advance(10)
@@ -134,7 +122,7 @@ def test_the_vendors_single_attempt_by_default(
     try:
         with _portal(settings, database, clock) as portal:
             _hook(portal, "ONCRMACTIVITYADD", failing.url)
-            _add_call(portal)
+            portal.add_call()
             assert deliver_due(portal.runtime, portal.hook.portal.id) == 1
             clock.advance(3600)
             assert deliver_due(portal.runtime, portal.hook.portal.id) == 0
@@ -150,7 +138,7 @@ def test_nothing_committed_is_lost_across_a_restart(
 ) -> None:
     with _portal(settings, database, clock) as portal:
         _hook(portal, "ONCRMACTIVITYADD", receiver.url)
-        activity = _add_call(portal)
+        activity = portal.add_call()
         portal_id = portal.hook.portal.id
     # The server stopped before sending; a new one on the same database delivers.
     restarted = Runtime(settings, db=database, clock=clock)
@@ -169,7 +157,7 @@ def test_the_running_server_delivers_by_itself(
     with TestClient(create_app(runtime), base_url="http://testserver") as http:
         portal = PortalClient.create(runtime, http, scopes=("crm",))
         _hook(portal, "ONCRMACTIVITYADD", receiver.url)
-        activity = _add_call(portal)
+        activity = portal.add_call()
         deadline = time.monotonic() + 10
         while not receiver.calls and time.monotonic() < deadline:
             time.sleep(0.05)

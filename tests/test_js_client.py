@@ -52,42 +52,20 @@ def test_b24jssdk_refreshes_an_expired_token_with_a_form_post(runtime: Runtime) 
     with runtime.db.write() as conn:
         pair = runtime.oauth.issue(conn, made.app, admin.id, runtime.clock.now())
     with live_server(runtime) as (base, _files):
-        common = (base, made.app.client_id, made.client_secret)
-        added = _run(
-            node,
-            *common,
-            pair.access_token,
-            pair.refresh_token,
-            str(pair.expires),
-            portal.member_id,
-            "crm.deal.add",
-            json.dumps({"fields": {"TITLE": "From JS"}}),
-        )
+        credentials = (base, made.app.client_id, made.client_secret, pair.access_token, pair.refresh_token)
+
+        def call(method: str, params: dict[str, object]) -> dict[str, object]:
+            """One B24OAuth client, made afresh with the first token pair, calling ``method``."""
+            return _run(node, *credentials, str(pair.expires), portal.member_id, method, json.dumps(params))
+
+        added = call("crm.deal.add", {"fields": {"TITLE": "From JS"}})
         assert added["ok"] is True and added["refreshed"] == []
         runtime.apps.expire_tokens(portal.id, made.app.id)
-        got = _run(
-            node,
-            *common,
-            pair.access_token,
-            pair.refresh_token,
-            str(pair.expires),
-            portal.member_id,
-            "crm.deal.get",
-            json.dumps({"id": added["result"]}),
-        )
+        got = call("crm.deal.get", {"id": added["result"]})
         assert got["ok"] is True
         assert got["result"]["TITLE"] == "From JS"  # type: ignore[index]
         (fresh,) = got["refreshed"]  # type: ignore[misc]
         assert fresh != pair.access_token
         # The refresh token is spent now: a second client holding it cannot refresh.
-        again = _run(
-            node,
-            *common,
-            pair.access_token,
-            pair.refresh_token,
-            str(pair.expires),
-            portal.member_id,
-            "crm.deal.get",
-            json.dumps({"id": added["result"]}),
-        )
+        again = call("crm.deal.get", {"id": added["result"]})
         assert again["ok"] is False and again["refreshed"] == []
