@@ -69,7 +69,11 @@ def test_reserve_then_clear_or_fail(app_portal: PortalClient) -> None:
     assert [e["MESSAGE_ID"] for e in errors["events"]] == [failed]
     rows = app.api.raw("event.offline.list", {"filter": {"ERROR": 1}}).json()
     assert (rows["total"], rows["result"][0]["ERROR"]) == (1, "1")
-    assert app.api.result("event.offline.clear", {"process_id": second["process_id"]}) is True
+    (last,) = second["events"]
+    assert (
+        app.api.result("event.offline.clear", {"process_id": second["process_id"], "id": [last["ID"]]})
+        is True
+    )
     assert app.api.raw("event.offline.list").json()["total"] == 1
 
 
@@ -127,6 +131,9 @@ def test_offline_errors(app_portal: PortalClient) -> None:
     )
     assert app.api.error("event.offline.clear", {"process_id": "p", "message_id": ["short"]}) == argument(
         "Value must be array of MESSAGE_ID values", "messsage_id"
+    )
+    assert app.api.error("event.offline.clear", {"process_id": "p", "id": ["x"]}) == argument(
+        "Value must be array of integers", "id"
     )
     assert app.api.error("event.offline.error", {"process_id": "p", "message_id": "x"}) == argument(
         "Value must be array of MESSAGE_ID values", "message_id"

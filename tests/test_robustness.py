@@ -130,3 +130,59 @@ def test_activity_methods_refuse_bad_fields_cleanly(
     assert response.status_code != 500, (method, params, response.text)
     if response.status_code != 200:
         assert set(response.json()) >= {"error", "error_description"}
+
+
+APP_METHODS = sorted(
+    n for n in NAMES if n.startswith(("event", "placement", "app.")) or n in ("events", "crm.activity.add")
+)
+APP_KEYS = st.sampled_from(
+    [
+        "event",
+        "handler",
+        "auth_type",
+        "event_type",
+        "auth_connector",
+        "options",
+        "filter",
+        "order",
+        "limit",
+        "clear",
+        "process_id",
+        "error",
+        "id",
+        "message_id",
+        "start",
+        "PLACEMENT",
+        "HANDLER",
+        "TITLE",
+        "LANG_ALL",
+        "OPTIONS",
+        "USER_ID",
+        "SCOPE",
+        "FULL",
+        "fields",
+    ]
+)
+APP_VALUES = st.one_of(
+    values,
+    st.sampled_from(
+        ["ONCRMDEALADD", "offline", "online", "http://app.test/h", "CRM_ACTIVITY_LIST_MENU", "REST_APP_URI"]
+    ),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.sampled_from(APP_METHODS), params=st.dictionaries(APP_KEYS, APP_VALUES, max_size=5))
+def test_no_app_method_answers_500(app_portal: PortalClient, name: str, params: dict) -> None:  # type: ignore[type-arg]
+    """The application methods, called with an app's token and arbitrary parameters."""
+    from tests.apps_support import install
+
+    app = getattr(app_portal, "_fuzzed_app", None) or install(app_portal, "http://app.test/install")
+    app_portal._fuzzed_app = app  # type: ignore[attr-defined]
+    response = app.api.raw(name, params)
+    assert response.status_code != 500, (name, params, response.text)
+    body = response.json()
+    if response.status_code == 200:
+        assert "result" in body and "time" in body
+    else:
+        assert set(body) >= {"error", "error_description"}, body

@@ -185,6 +185,14 @@ def _message_ids(value: Any, *, exact: bool) -> list[str]:
     return ids
 
 
+def _positive_ids(value: Any) -> list[int]:
+    items = list(value.values()) if isinstance(value, dict) else value if isinstance(value, list) else None
+    numbers = [php_int(i) for i in items] if items else []
+    if not numbers or any(n <= 0 for n in numbers):
+        raise _bad("Value must be array of integers", "id")
+    return numbers
+
+
 def _process_rows(pid: str, connector: str) -> list[Any]:
     return [q.c.process_id == pid if pid else q.c.process_id.is_(None), q.c.connector == connector]
 
@@ -196,11 +204,7 @@ def clear(ctx: CallContext, process_id: Any, ids: Any, message_ids: Any, connect
     if message_ids is not None:
         where.append(q.c.message_id.in_(_message_ids(message_ids, exact=True)))
     elif ids is not None:
-        chosen = ids.values() if isinstance(ids, dict) else ids
-        numbers = [php_int(i) for i in chosen] if isinstance(chosen, (list, type({}.values()))) else [0]
-        if not numbers or any(n <= 0 for n in numbers):
-            raise _bad("Value must be array of integers", "id")
-        where.append(q.c.id.in_(numbers))
+        where.append(q.c.id.in_(_positive_ids(ids)))
     with ctx.db.write() as conn:
         offline.delete(conn, ctx.portal.id, app_id, where)
     return True
