@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from b24crm.auth.service import Tenancy
 from b24crm.clock import SystemClock
-from b24crm.store import sql
+from b24crm.store import migrate, sql
 from b24crm.store.engine import Database
 from b24crm.store.tables import metadata
 
@@ -65,3 +67,61 @@ def test_concurrent_writers_get_distinct_ids(database: Database) -> None:
     for t in threads:
         t.join()
     assert sorted(ids) == list(range(1, 61))
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_deliveries_written_before_0005_are_sent_after_the_upgrade(backend: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A database at 0004 with a pending delivery (no target of its own) upgrades and still delivers it."""
+    from contextlib import ExitStack
+
+    from b24crm.devtools import scratch_postgres
+    from b24crm.store import deliveries, tenancy
+    from tests.conftest import PG_URL, REQUIRE_PG
+
+    with ExitStack() as stack:
+        if backend == "sqlite":
+            url = f"sqlite:///{tmp_path / 'old.db'}"
+        else:
+            try:
+                url = stack.enter_context(scratch_postgres(PG_URL, "b24crm_upgrade"))
+            except Exception as exc:
+                if REQUIRE_PG:
+                    raise
+                pytest.skip(f"PostgreSQL tests skipped: cannot connect to {PG_URL} ({exc})")
+        db = Database(url)
+        stack.callback(db.dispose)
+        migrate.upgrade(db, "0004")
+        with db.write() as conn:
+            portal_id = tenancy.insert_portal(
+                conn, domain="old.test", member_id="m" * 32, title="", time_zone="UTC", now=1.0
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO event_handlers"
+                    " (portal_id, id, event, url, application_token, user_id, created) VALUES (:p, 1, 'ONCRMDEALADD', 'http://old.test/h', 'tok', 1, 1.0)"
+                ),
+                {"p": portal_id},
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO event_outbox (portal_id, id, event, data, created)"
+                    " VALUES (:p, 1, 'ONCRMDEALADD', '{\"FIELDS\": {\"ID\": 7}}', 1.0)"
+                ),
+                {"p": portal_id},
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO event_deliveries (portal_id, id, event_id, handler_id, status, attempts,"
+                    " next_attempt, created) VALUES (:p, 1, 1, 1, 'pending', 0, 1.0, 1.0)"
+                ),
+                {"p": portal_id},
+            )
+        migrate.upgrade(db)
+        with db.read() as conn:
+            (due,) = deliveries.due(conn, 2.0, 10, portal_id)
+        assert (due["url"], due["application_token"], due["event"]) == (
+            "http://old.test/h",
+            "tok",
+            "ONCRMDEALADD",
+        )
+        assert due["data"] == {"FIELDS": {"ID": 7}}
