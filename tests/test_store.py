@@ -98,7 +98,8 @@ def test_deliveries_written_before_0005_are_sent_after_the_upgrade(backend: str,
             conn.execute(
                 sa.text(
                     "INSERT INTO event_handlers"
-                    " (portal_id, id, event, url, application_token, user_id, created) VALUES (:p, 1, 'ONCRMDEALADD', 'http://old.test/h', 'tok', 1, 1.0)"
+                    " (portal_id, id, event, url, application_token, user_id, created)"
+                    " VALUES (:p, 1, 'ONCRMDEALADD', 'http://old.test/h', 'tok', 1, 1.0)"
                 ),
                 {"p": portal_id},
             )
