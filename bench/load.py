@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import sys
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -115,5 +116,16 @@ def run_python(
 def drive(
     name: str, url: str, *, body: str | None = None, seconds: int = 10, connections: int = 16
 ) -> Figures:
-    runner = run_wrk if have_wrk() else run_python
-    return runner(name, url, body=body, seconds=seconds, connections=connections)
+    if not have_wrk():
+        global _warned
+        if not _warned:
+            sys.stderr.write(
+                "wrk not found (apt-get install wrk): falling back to a Python load generator, which competes"
+                " with the server for the CPU; its ratios are not comparable with wrk's\n"
+            )
+            _warned = True
+        return run_python(name, url, body=body, seconds=seconds, connections=connections)
+    return run_wrk(name, url, body=body, seconds=seconds, connections=connections)
+
+
+_warned = False
