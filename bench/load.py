@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import sys
 import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
