@@ -27,6 +27,8 @@ def php_int(value: Any) -> int:
     elif isinstance(value, float):
         number = int(value) if value == value and abs(value) != float("inf") else 0
     elif isinstance(value, str):
+        if value.isascii() and value.isdigit() and len(value) < 10:  # the common case: a plain id
+            return int(value)
         match = _LEADING_NUMBER.match(value)
         if match is None:
             number = 0

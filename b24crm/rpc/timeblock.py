@@ -55,6 +55,21 @@ def time_block(start: float, finish: float, processing: float, tz: tzinfo) -> di
         "finish": finish,
         "duration": finish - start,
         "processing": processing,
-        "date_start": iso(start, tz),
-        "date_finish": iso(finish, tz),
+        "date_start": _this_second(start, tz),
+        "date_finish": _this_second(finish, tz),
     }
+
+
+# Every answer writes the current second twice, and thousands of answers share a second.
+_last: tuple[int, tzinfo, str] = (-1, None, "")  # type: ignore[assignment]
+
+
+def _this_second(ts: float, tz: tzinfo) -> str:
+    global _last
+    second = int(ts // 1)
+    seen, zone, text = _last
+    if second == seen and zone is tz:
+        return text
+    text = iso(second, tz)
+    _last = (second, tz, text)
+    return text

@@ -27,18 +27,17 @@ _BY_ID = sa.select(crm_activities).where(
 )
 
 
-def raw_get(
-    db: Database, portal_id: int, activity_id: int, columns: tuple[Any, ...]
-) -> tuple[Any, ...] | None:
-    """``columns`` of one activity, read on a bare driver connection (the hot path of crm.activity.get)."""
-    query = _RAW_GETS.get(columns)
-    if query is None:
-        query = _RAW_GETS[columns] = RawSelect(
-            sa.select(*columns).where(
-                crm_activities.c.portal_id == sa.bindparam("portal_id"),
-                crm_activities.c.id == sa.bindparam("id"),
-            )
+def raw_get_query(columns: tuple[Any, ...]) -> RawSelect:
+    """The read of ``columns`` of one activity by id, for ``raw_get``: built once by its caller."""
+    return RawSelect(
+        sa.select(*columns).where(
+            crm_activities.c.portal_id == sa.bindparam("portal_id"), crm_activities.c.id == sa.bindparam("id")
         )
+    )
+
+
+def raw_get(db: Database, query: RawSelect, portal_id: int, activity_id: int) -> tuple[Any, ...] | None:
+    """One activity read with ``query`` on a bare driver connection (the hot path of crm.activity.get)."""
     params = {"portal_id": portal_id, "id": activity_id}
     try:
         with db.read_raw() as driver:
@@ -49,7 +48,6 @@ def raw_get(
     return rows[0] if rows else None
 
 
-_RAW_GETS: dict[tuple[Any, ...], RawSelect] = {}
 # The inserts of crm.activity.add, compiled once (the hot write path).
 _INSERT_ACTIVITY = RawInsert(crm_activities)
 _INSERT_BINDING = RawInsert(crm_activity_bindings)

@@ -92,8 +92,8 @@ class RawSelect:
         sql, order = self._compile(dialect_name)
         cursor = driver_connection.cursor()
         try:
-            cursor.execute(sql, tuple(params[name] for name in order) if order is not None else params)
-            return list(cursor.fetchall())
+            cursor.execute(sql, [params[name] for name in order] if order is not None else params)
+            return cursor.fetchall()  # type: ignore[no-any-return]
         finally:
             cursor.close()
 

@@ -445,7 +445,7 @@ def _apply_add_defaults(
     _derive_deadline(record, tz)
 
 
-def _visible(conn: Connection, ctx: CallContext, grants: Grants, activity_id: int) -> dict[str, Any]:
+def visible(conn: Connection, ctx: CallContext, grants: Grants, activity_id: int) -> dict[str, Any]:
     row = crm_activities.get_activity(conn, ctx.portal.id, activity_id)
     if row is None:
         raise NOT_FOUND()
@@ -478,7 +478,7 @@ def update(ctx: CallContext, activity_id_raw: Any, fields_raw: Any, params_raw: 
             fields_in = fields_param(fields_raw)
             array_param(params_raw, PARAMS_NOT_ARRAY)
             activity_id = activity_id_param(activity_id_raw)
-            row = _visible(conn, ctx, grants, activity_id)
+            row = visible(conn, ctx, grants, activity_id)
             if not access.may_edit(conn, ctx.portal.id, grants, row):
                 raise ACCESS_DENIED()
             _check_app_owned(ctx, row)
@@ -549,29 +549,12 @@ def set_bindings(conn: Connection, portal_id: int, activity_id: int, bindings: l
     )
 
 
-def get(ctx: CallContext, activity_id_raw: Any) -> dict[str, Any]:
-    from b24crm.crm.activity import listing
-
-    if ctx.user.is_admin:
-        # Administrators read everything: one bare read, unless files or the provider need more.
-        found = listing.render_fast(ctx, activity_id_param(activity_id_raw))
-        if found is not None:
-            return found
-    with ctx.db.read() as conn:
-        grants = crm_grants(conn, ctx)
-        activity_id = activity_id_param(activity_id_raw)
-        row = _visible(conn, ctx, grants, activity_id)
-        if row["provider_id"].upper() == "CONFIGURABLE_REST_APP":
-            raise errors.ApiError("", "Use crm.activity.configurable.get for this activity provider")
-        return listing.render_one(conn, ctx, row)
-
-
 def delete(ctx: CallContext, activity_id_raw: Any) -> bool:
     now = ctx.clock.now()
     with ctx.db.write() as conn:
         grants = crm_grants(conn, ctx)
         activity_id = activity_id_param(activity_id_raw)
-        row = _visible(conn, ctx, grants, activity_id)
+        row = visible(conn, ctx, grants, activity_id)
         if not access.may_edit(conn, ctx.portal.id, grants, row):
             raise ACCESS_DENIED()
         _check_app_owned(ctx, row)

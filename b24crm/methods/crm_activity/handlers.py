@@ -65,7 +65,7 @@ def update(ctx: CallContext, p: UpdateParams) -> bool:
 @method("crm.activity.get", scope="crm", params=IdParams, doc=f"{DOCS}crm-activity-get.md", blocking=False)
 def get(ctx: CallContext, p: IdParams) -> dict[str, Any]:
     """One activity, every value a string."""
-    return service.get(ctx, p.id)
+    return listing.get(ctx, p.id)
 
 
 @method(
