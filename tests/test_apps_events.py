@@ -10,7 +10,9 @@ import pytest
 from b24crm.clock import ManualClock
 from b24crm.devtools import EventReceiver
 from b24crm.events.delivery import deliver_due
+from b24crm.runtime import Runtime
 from b24crm.settings import Settings
+from b24crm.store.engine import Database
 from tests.apps_support import install
 from tests.client import AppClient, PortalClient
 
@@ -65,6 +67,27 @@ def test_an_app_receives_its_install_and_the_activity_event(
     assert acting.result("app.info")["ID"] == app.id
     # The order of the payload's keys is the vendor's.
     assert list(form)[:4] == ["event", "event_handler_id", "data[FIELDS][ID]", "ts"]
+
+
+def test_an_apps_event_committed_before_a_restart_is_delivered_after_it(
+    settings: Settings,
+    database: Database,
+    clock: ManualClock,
+    app_portal: PortalClient,
+    receiver: EventReceiver,
+) -> None:
+    app = install(app_portal, receiver.url)
+    app.api.result("event.bind", {"event": "ONCRMACTIVITYADD", "handler": receiver.url})
+    activity = app_portal.add_call()
+    # This server stops before sending; a new one on the same database sends the install and the event.
+    restarted = Runtime(settings, db=database, clock=clock)
+    assert deliver_due(restarted, app_portal.hook.portal.id) == 2
+    (event,) = [c["form"] for c in receiver.calls if c["form"]["event"] == "ONCRMACTIVITYADD"]
+    assert event["data[FIELDS][ID]"] == str(activity)
+    assert event["auth[application_token]"] == app.made.app.application_token
+    assert (
+        AppClient(restarted, app_portal.http, event["auth[access_token]"]).result("app.info")["ID"] == app.id
+    )
 
 
 def test_handlers_of_an_app_that_has_not_finished_installing_get_nothing(

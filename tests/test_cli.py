@@ -120,3 +120,30 @@ def test_hook_out_mail_and_events_commands(db_url: str) -> None:
     for command in ("mail", "events"):
         listed = runner.invoke(cli, [command, "--db", db_url, "--portal", pid])
         assert listed.exit_code == 0 and listed.output.strip() == "", listed.output
+
+
+def test_app_commands(db_url: str) -> None:
+    runner = CliRunner()
+    made = runner.invoke(cli, ["portal", "create", "--db", db_url])
+    pid = re.search(r"Portal: (\d+)", made.output).group(1)  # type: ignore[union-attr]
+    runner.invoke(cli, ["user", "create", "--db", db_url, "--portal", pid, "--admin"])
+    base = ["--db", db_url, "--portal", pid]
+    created = runner.invoke(
+        cli,
+        ["app", "create", *base, "--handler", "http://app.test/install", "--scope", "crm,placement", "--ui"],
+    )
+    assert created.exit_code == 0, created.output
+    app_id = re.search(r"App: (\d+) installed=no", created.output).group(1)  # type: ignore[union-attr]
+    assert re.search(r"client_id: local\.[0-9a-f]{14}\.\d{8}", created.output)
+    assert re.search(r"client_secret: \S{20,}", created.output)
+    assert "/oauth/authorize/?client_id=local." in created.output
+    assert '"installed": false' in runner.invoke(cli, ["app", "list", *base]).output
+    assert runner.invoke(cli, ["app", "finish", *base, "--app", app_id]).exit_code == 0
+    assert '"installed": true' in runner.invoke(cli, ["app", "list", *base]).output
+    expired = runner.invoke(cli, ["app", "expire-tokens", *base, "--app", app_id])
+    assert expired.exit_code == 0 and "Expired tokens: 0" in expired.output
+    assert runner.invoke(cli, ["app", "uninstall", *base, "--app", app_id]).exit_code == 0
+    assert '"active": false' in runner.invoke(cli, ["app", "list", *base]).output
+    assert runner.invoke(cli, ["app", "uninstall", *base, "--app", app_id]).exit_code == 1
+    bad = runner.invoke(cli, ["app", "create", *base, "--handler", "nope"])
+    assert bad.exit_code == 1

@@ -11,6 +11,7 @@ goes to the handlers it bound itself meanwhile.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -28,6 +29,10 @@ if TYPE_CHECKING:
     from b24crm.runtime import Runtime
 
 LANGUAGE_ID = "en"
+
+# What else an app leaves behind registers here (activity types, badges, content blocks, as those method
+# families arrive): called inside the uninstall transaction with (conn, portal_id, app_id).
+APP_REMOVED: list[Callable[[Any, int, int], None]] = []
 
 
 @dataclass(frozen=True)
@@ -160,6 +165,8 @@ class AppService:
             data = {"CLEAN": 1 if clean else 0, "LANGUAGE_ID": LANGUAGE_ID}
             outbox.emit(conn, portal_id, outbox.APP_UNINSTALL, data, now, app_id=app_id)
             store.remove_app_bindings(conn, portal_id, app_id)
+            for forget in APP_REMOVED:
+                forget(conn, portal_id, app_id)
             store.update_app(conn, portal_id, app_id, {"active": False, "installed": False})
         self.runtime.oauth.invalidate()
 
