@@ -178,6 +178,10 @@ def test_tokens_on_rest_calls(app_portal: PortalClient, clocked_http: TestClient
     app = AppClient(app_portal.runtime, clocked_http, token)
     for form in ("json", "form", "get"):
         assert app.result("app.info", form=form)["CODE"] == made.app.client_id
+    # The token may also come as a Bearer header or as access_token, where the vendor looks for it too.
+    by_header = clocked_http.get("/rest/app.info", headers={"Authorization": f"Bearer {token}"})
+    assert by_header.json()["result"]["ID"] == made.app.id
+    assert clocked_http.get(f"/rest/app.info?access_token={token}").json()["result"]["ID"] == made.app.id
     status, body = app.error("crm.deal.list")
     assert (status, body) == (
         403,

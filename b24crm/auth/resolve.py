@@ -24,11 +24,15 @@ class Presented:
     token: str | None = None
 
 
-def presented(webhook: tuple[str, str] | None, params: dict[str, Any]) -> Presented:
+def presented(webhook: tuple[str, str] | None, params: dict[str, Any], bearer: str = "") -> Presented:
+    """The credential of a call, where the vendor looks for it: the webhook in the path; else an access
+    token in an ``Authorization: Bearer`` header, the ``auth`` parameter or ``access_token``."""
     if webhook is not None:
         return Presented(webhook_user=webhook[0], webhook_code=webhook[1])
-    token = params.get("auth")
-    return Presented(token=token if isinstance(token, str) and token else None)
+    for token in (bearer, params.get("auth"), params.get("access_token")):
+        if isinstance(token, str) and token:
+            return Presented(token=token)
+    return Presented()
 
 
 # Lookups under way, so that concurrent calls with the same uncached webhook share one database query

@@ -59,6 +59,11 @@ def _header(scope: Scope, name: bytes) -> str:
     return ""
 
 
+def _bearer(scope: Scope) -> str:
+    header = _header(scope, b"authorization")
+    return header[7:].strip() if header[:7].lower() == "bearer " else ""
+
+
 def is_https(scope: Scope) -> bool:
     if scope.get("scheme") == "https":
         return True
@@ -119,8 +124,11 @@ async def handle_rest(scope: Scope, receive: Receive, send: Send) -> None:
         # Only webhook credentials are refused over plain HTTP, as the vendor's APAuth does.
         if runtime.settings.require_https and not https and route.webhook is not None:
             raise errors.INVALID_REQUEST()
-        credential = await authenticate(runtime, presented(route.webhook, params))
+        credential = await authenticate(
+            runtime, presented(route.webhook, params, "" if route.webhook else _bearer(scope))
+        )
         params.pop("auth", None)
+        params.pop("access_token", None)
         outcome = await runtime.dispatcher.invoke(credential, route.method, params, https=https)
     except errors.ApiError as exc:
         await _respond(send, exc.body(), exc.status, route.fmt)
