@@ -8,6 +8,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from b24crm.apps.service import NewApp
+from b24crm.auth.secrets import digest
+from b24crm.store import apps as apps_store
 from b24crm.clock import ManualClock
 from b24crm.devtools import EventReceiver
 from b24crm.events.delivery import deliver_due
@@ -229,3 +231,30 @@ def test_uninstalled_apps_tokens_stop_working(app_portal: PortalClient, clocked_
         "/oauth/authorize/", params={"client_id": made.app.client_id}, follow_redirects=False
     )
     assert (response.status_code, response.json()) == (400, {"error": "invalid_client"})
+
+
+def test_dead_tokens_are_purged(
+    app_portal: PortalClient, clocked_http: TestClient, clock: ManualClock
+) -> None:
+    made = _app(app_portal, "http://127.0.0.1:9/app")
+    live = grant(clocked_http, made, code_for(clocked_http, made)["code"][0])
+    runtime = app_portal.runtime
+    with runtime.db.write() as conn:
+        event = runtime.oauth.issue(conn, made.app, app_portal.hook.user.id, clock.now(), with_refresh=False)
+    assert event.refresh_token == ""
+    clock.advance(3601)
+    runtime.oauth.purge(clock.now())
+    # The event token (no refresh token) is gone; the pair whose refresh token still lives stays.
+    with runtime.db.read() as conn:
+        assert apps_store.token_by_access(conn, digest(event.access_token)) is None
+        assert apps_store.token_by_access(conn, digest(live["access_token"])) is not None
+    refreshed = clocked_http.get(
+        "/oauth/token/",
+        params={
+            "grant_type": "refresh_token",
+            "client_id": made.app.client_id,
+            "client_secret": made.client_secret,
+            "refresh_token": live["refresh_token"],
+        },
+    )
+    assert refreshed.status_code == 200, refreshed.text

@@ -109,11 +109,13 @@ def expire_tokens(conn: Connection, portal_id: int, app_id: int, now: float) -> 
 
 
 def purge_tokens(conn: Connection, now: float) -> int:
+    """Drop the token rows nothing can use any more, and the expired codes; answers how many tokens."""
     t = oauth_tokens
     dead = sa.or_(
         sa.and_(t.c.refresh_digest.is_(None), t.c.access_expires < now),
         sa.and_(t.c.refresh_expires < now, t.c.access_expires < now),
     )
+    conn.execute(oauth_codes.delete().where(oauth_codes.c.expires < now))
     return conn.execute(t.delete().where(dead)).rowcount or 0
 
 
