@@ -9,10 +9,10 @@ from starlette.testclient import TestClient
 
 from b24crm.apps.service import NewApp
 from b24crm.auth.secrets import digest
-from b24crm.store import apps as apps_store
 from b24crm.clock import ManualClock
 from b24crm.devtools import EventReceiver
 from b24crm.events.delivery import deliver_due
+from b24crm.store import apps as apps_store
 from tests.apps_support import code_for, code_grant, grant
 from tests.client import AppClient, PortalClient
 
