@@ -54,10 +54,17 @@ def core(
             bare = drive(
                 "bare starlette", f"{bare_base}/rest/server.time", seconds=seconds, connections=connections
             )
-        with b24crm_server(db_url, Path(tmp) / "data") as (_, webhook):
+        with b24crm_server(db_url, Path(tmp) / "data") as (base, webhook):
+            token = _app_token(db_url, Path(tmp) / "data")
             rows = [
                 drive(
                     "b24crm server.time", f"{webhook}server.time", seconds=seconds, connections=connections
+                ),
+                drive(
+                    "server.time, app token",
+                    f"{base}/rest/server.time?auth={token}",
+                    seconds=seconds,
+                    connections=connections,
                 ),
                 drive(
                     "b24crm batch ×50",
@@ -73,6 +80,22 @@ def core(
     console.print(f"server.time / bare = {ratio:.2f} (target ≥ 0.70)")
     if output:
         output.write_text(json.dumps([f.__dict__ for f in all_rows], indent=2))
+
+
+def _app_token(db_url: str, data_dir: Path) -> str:
+    """An access token of an application installed on the demo portal (the OAuth path of a REST call)."""
+    from b24crm.runtime import Runtime
+    from b24crm.settings import Settings
+
+    runtime = Runtime(Settings(db=db_url, data_dir=str(data_dir)))
+    try:
+        made = runtime.apps.create(1, handler_url="http://127.0.0.1:9/install", scopes="crm")
+        with runtime.db.write() as conn:
+            return runtime.oauth.issue(
+                conn, made.app, made.app.installed_by, runtime.clock.now()
+            ).access_token
+    finally:
+        runtime.close()
 
 
 @app.command()

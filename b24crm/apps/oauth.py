@@ -222,15 +222,23 @@ class OAuthServer:
 
     # --- resolving a REST call's token ------------------------------------------------------------------
 
-    def resolve(self, token: str) -> Credential:
+    def cached(self, token: str) -> Credential | None:
+        """The token's credential when the cache still holds it (never touches the database); an
+        expired token is ``expired_token`` at once."""
+        entry = self._cache.get(token)
+        if entry is None:
+            return None
+        credential, fresh_until = entry
         now = self.runtime.clock.now()
-        cached = self._cache.get(token)
-        if cached is not None:
-            credential, fresh_until = cached
-            if credential.expires_at is not None and credential.expires_at <= now:
-                raise errors.EXPIRED_TOKEN()
-            if fresh_until >= now:
-                return credential
+        if credential.expires_at is not None and credential.expires_at <= now:
+            raise errors.EXPIRED_TOKEN()
+        return credential if fresh_until >= now else None
+
+    def resolve(self, token: str) -> Credential:
+        credential = self.cached(token)
+        if credential is not None:
+            return credential
+        now = self.runtime.clock.now()
         with self.runtime.db.read() as conn:
             row = store.token_by_access(conn, digest(token))
             if row is None:

@@ -68,5 +68,8 @@ async def authenticate(runtime: Runtime, creds: Presented) -> Credential:
             return cached
         return await _resolve_webhook_once(runtime, creds.webhook_user, creds.webhook_code)
     if creds.token is not None:
+        cached_token = runtime.oauth.cached(creds.token)
+        if cached_token is not None:
+            return cached_token
         return await run_in_threadpool(runtime.resolve_token, creds.token)
     raise errors.NO_AUTH_FOUND()
