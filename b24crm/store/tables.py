@@ -347,6 +347,8 @@ event_deliveries = sa.Table(
     sa.Column("app_id", sa.Integer, nullable=True),
     sa.Column("user_id", sa.Integer, nullable=True),
     sa.Index("ix_event_deliveries_due", "status", "next_attempt"),
+    # ONOFFLINEEVENT's throttle asks when a handler was last sent something.
+    sa.Index("ix_event_deliveries_handler", "portal_id", "handler_id", "created"),
 )
 
 # Every attempt to deliver, for a developer to read: when, how long, what the handler answered.

@@ -122,9 +122,11 @@ def upgrade() -> None:
         batch.add_column(sa.Column("application_token", sa.String(64), nullable=True))
         batch.add_column(sa.Column("app_id", sa.Integer, nullable=True))
         batch.add_column(sa.Column("user_id", sa.Integer, nullable=True))
+    op.create_index("ix_event_deliveries_handler", "event_deliveries", ["portal_id", "handler_id", "created"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_event_deliveries_handler", "event_deliveries")
     with op.batch_alter_table("event_deliveries") as batch:
         for column in ("user_id", "app_id", "application_token", "url"):
             batch.drop_column(column)
