@@ -13,8 +13,10 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
+
+from sqlalchemy.engine import Connection
 
 from b24crm.apps.models import App
 from b24crm.apps.oauth import new_client_id
@@ -32,7 +34,7 @@ LANGUAGE_ID = "en"
 
 # What else an app leaves behind registers here (activity types, badges, content blocks, as those method
 # families arrive): called inside the uninstall transaction with (conn, portal_id, app_id).
-APP_REMOVED: list[Callable[[Any, int, int], None]] = []
+APP_REMOVED: list[Callable[[Connection, int, int], None]] = []
 
 
 @dataclass(frozen=True)
@@ -108,21 +110,21 @@ class AppService:
         return NewApp(app, secret)
 
     @staticmethod
-    def _installed(conn: Any, app: App, user_id: int, now: float) -> None:
+    def _installed(conn: Connection, app: App, user_id: int, now: float) -> None:
         data = {"VERSION": str(app.version), "ACTIVE": "Y", "INSTALLED": "Y", "LANGUAGE_ID": LANGUAGE_ID}
         origin = outbox.Origin(user_id=user_id)
         outbox.emit(conn, app.portal_id, outbox.APP_INSTALL, data, now, origin, app_id=app.id)
 
     @staticmethod
-    def _installer(conn: object, portal_id: int, user_id: int | None) -> int:
+    def _installer(conn: Connection, portal_id: int, user_id: int | None) -> int:
         if user_id is not None:
-            row = tenancy.user_by_id(conn, portal_id, user_id)  # type: ignore[arg-type]
+            row = tenancy.user_by_id(conn, portal_id, user_id)
             if row is None:
                 raise LookupError(f"no user {user_id} on portal {portal_id}")
             if not row["is_admin"]:
                 raise ValueError("only an administrator installs applications")
             return user_id
-        admins = tenancy.list_users(conn, portal_id, where=[users.c.is_admin.is_(True)], limit=1)  # type: ignore[arg-type]
+        admins = tenancy.list_users(conn, portal_id, where=[users.c.is_admin.is_(True)], limit=1)
         if not admins:
             raise LookupError(f"portal {portal_id} has no administrator to install the app")
         return int(admins[0]["id"])

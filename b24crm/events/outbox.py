@@ -71,17 +71,23 @@ def emit(
             )
             queued_apps.add(handler["app_id"])
             continue
-        user_id = handler["auth_type"] or origin.user_id
-        target = {
-            "url": handler["url"],
-            "application_token": handler["application_token"],
-            "app_id": handler["app_id"],
-            "user_id": user_id,
-        }
-        deliveries.insert_delivery(conn, portal_id, event_id, handler["id"], now, target)
+        deliveries.insert_delivery(
+            conn, portal_id, event_id, handler["id"], now, _target(handler, origin.user_id)
+        )
     for queued in sorted(queued_apps):
         _notify_offline(conn, portal_id, queued, now, origin)
     return event_id
+
+
+def _target(handler: dict[str, Any], acting_user: int | None) -> dict[str, Any]:
+    """Where a delivery goes and as whom, fixed when the event is written: the handler's AUTH_TYPE user,
+    else the user who made the change."""
+    return {
+        "url": handler["url"],
+        "application_token": handler["application_token"],
+        "app_id": handler["app_id"],
+        "user_id": handler["auth_type"] or acting_user,
+    }
 
 
 def _receives(handler: dict[str, Any], event: str, app_id: int | None) -> bool:
@@ -105,12 +111,8 @@ def _notify_offline(conn: Connection, portal_id: int, app_id: int, now: float, o
         if timeout > 0 and last is not None and now - last < timeout:
             continue
         event_id = outbox.insert_event(conn, portal_id, OFFLINE_EVENT, {}, now, origin.user_id)
-        target = {
-            "url": handler["url"],
-            "application_token": handler["application_token"],
-            "app_id": app_id,
-            "user_id": handler["auth_type"] or origin.user_id or handler["user_id"],
-        }
+        # The notice needs a token even when no user acted: then the binding user's.
+        target = _target(handler, origin.user_id or handler["user_id"])
         deliveries.insert_delivery(conn, portal_id, event_id, handler["id"], now, target)
 
 
