@@ -388,12 +388,19 @@ def test_rest_app_activities_belong_to_their_app(app_portal: PortalClient) -> No
     other = install(app_portal, "http://app.test/other")
     deal = app_portal.result("crm.deal.add", {"fields": {"TITLE": "Deal"}})
     fields = {"OWNER_TYPE_ID": 2, "OWNER_ID": deal, "TYPE_ID": 6, "PROVIDER_ID": "REST_APP", "SUBJECT": "App"}
-    context = (400, {"error": "", "error_description": "Application context required."})
-    assert app_portal.error("crm.activity.add", {"fields": fields}) == context
+    assert app_portal.error("crm.activity.add", {"fields": fields}) == (
+        400,
+        {"error": "", "error_description": "Application context required."},
+    )
+    context = (
+        403,
+        {"error": "ACCESS_DENIED", "error_description": "Access denied! Application context required"},
+    )
     activity = int(app.api.result("crm.activity.add", {"fields": fields}))
     got = app.api.result("crm.activity.get", {"id": activity})
     assert (got["PROVIDER_ID"], got["ASSOCIATED_ENTITY_ID"]) == ("REST_APP", str(app.id))
     assert app_portal.error("crm.activity.update", {"id": activity, "fields": {"SUBJECT": "x"}}) == context
+    assert app_portal.error("crm.activity.delete", {"id": activity}) == context
     denied = (400, {"error": "", "error_description": "Access denied."})
     assert other.api.error("crm.activity.update", {"id": activity, "fields": {"SUBJECT": "x"}}) == denied
     assert app.api.result("crm.activity.update", {"id": activity, "fields": {"SUBJECT": "Mine"}}) is True

@@ -235,3 +235,26 @@ def test_the_handler_call_opens_an_app_from_an_activity(app_portal: PortalClient
     )["ID"] == str(activity)
     with pytest.raises(LookupError):
         placements.handler_call(app_portal.runtime, app_portal.hook.portal.id, 999)
+
+
+def test_clicking_a_rest_app_activity_opens_its_app(app_portal: PortalClient) -> None:
+    app = install(app_portal, "http://app.test/app")
+    deal = app_portal.result("crm.deal.add", {"fields": {"TITLE": "Deal"}})
+    fields = {
+        "OWNER_TYPE_ID": 2,
+        "OWNER_ID": deal,
+        "PROVIDER_ID": "REST_APP",
+        "PROVIDER_TYPE_ID": "LINK",
+        "SUBJECT": "App",
+    }
+    activity = int(app.api.result("crm.activity.add", {"fields": fields}))
+    url = f"/_b24crm/portals/{app_portal.hook.portal.id}/activities/{activity}/app-call"
+    call = app_portal.http.post(url, json={}, headers=ADMIN).json()["result"]
+    assert call["url"].startswith("http://app.test/app?DOMAIN=")
+    assert call["form"]["PLACEMENT"] == "DEFAULT"
+    assert json.loads(call["form"]["PLACEMENT_OPTIONS"]) == {"activity_id": str(activity)}
+    plain = app_portal.add_call()
+    refused = app_portal.http.post(
+        f"/_b24crm/portals/{app_portal.hook.portal.id}/activities/{plain}/app-call", json={}, headers=ADMIN
+    )
+    assert refused.status_code == 400

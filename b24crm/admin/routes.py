@@ -249,6 +249,18 @@ def _placement_call(runtime: Runtime, path: dict[str, Any], body: dict[str, Any]
     return 200, call
 
 
+def _activity_app_call(runtime: Runtime, path: dict[str, Any], body: dict[str, Any]) -> tuple[int, Any]:
+    """The POST that opens the app behind a REST_APP activity, as clicking it in the timeline does."""
+    user_id = body.get("user_id")
+    call = placements.app_call(
+        runtime,
+        _portal_id(path),
+        to_int(path["activity_id"]),
+        user_id=None if user_id is None else to_int(user_id),
+    )
+    return 200, call
+
+
 def _methods(runtime: Runtime, _path: dict[str, Any], _body: dict[str, Any]) -> tuple[int, Any]:
     return 200, [{"name": s.name, "scope": list(s.scopes), "summary": s.summary} for s in runtime.registry]
 
@@ -283,6 +295,11 @@ routes = [
         methods=["POST"],
     ),
     Route("/_b24crm/portals/{portal_id:int}/placements", admin_endpoint(_placements), methods=["GET"]),
+    Route(
+        "/_b24crm/portals/{portal_id:int}/activities/{activity_id:int}/app-call",
+        admin_endpoint(_activity_app_call),
+        methods=["POST"],
+    ),
     Route(
         "/_b24crm/portals/{portal_id:int}/placements/{placement_id:int}/call",
         admin_endpoint(_placement_call),

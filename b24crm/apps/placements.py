@@ -222,28 +222,50 @@ def handler_call(
     user_id: int | None = None,
     options: Any = None,
     activity_id: int | None = None,
-    https: bool = False,
 ) -> dict[str, Any]:
     """The browser's POST that opens a placement, for ``user_id`` (the installing user by default):
     ``{"method", "url", "form"}``. LookupError when the placement, its app or the user is not there."""
-    now = runtime.clock.now()
     with runtime.db.write() as conn:
         row = store.placement_by_id(conn, portal_id, placement_id)
         if row is None:
             raise LookupError(f"no placement {placement_id} on portal {portal_id}")
-        app_row = store.app_by_id(conn, portal_id, row["app_id"])
-        if app_row is None or not app_row["active"] or not app_row["installed"]:
-            raise LookupError("the placement's application is not installed")  # hidden until then
-        app = App.from_row(app_row)
-        portal = tenancy.portal_by_id(conn, portal_id)
-        assert portal is not None
+        app = _installed_app(conn, portal_id, row["app_id"])
         if activity_id is not None:
             options = activity_options(conn, portal_id, row["placement"], activity_id)
-        pair = runtime.oauth.issue(conn, app, user_id or app.installed_by, now)
+        return _frame_call(conn, runtime, app, row["handler"], row["placement"], options, user_id)
+
+
+def app_call(runtime: Any, portal_id: int, activity_id: int, *, user_id: int | None = None) -> dict[str, Any]:
+    """The POST that opens the app behind a ``REST_APP`` activity when it is clicked in the timeline: the
+    app's own page with ``PLACEMENT`` DEFAULT and ``{"activity_id"}`` in PLACEMENT_OPTIONS (docs:
+    crm/timeline/activities/app-embedding/activity-app.md)."""
+    with runtime.db.write() as conn:
+        row = crm_activities.get_activity(conn, portal_id, activity_id)
+        if row is None or row["provider_id"].upper() != "REST_APP":
+            raise LookupError(f"no application activity {activity_id} on portal {portal_id}")
+        app = _installed_app(conn, portal_id, row["associated_entity_id"])
+        options = {"activity_id": str(activity_id)}
+        return _frame_call(conn, runtime, app, app.handler_url, "DEFAULT", options, user_id)
+
+
+def _installed_app(conn: Any, portal_id: int, app_id: int) -> App:
+    row = store.app_by_id(conn, portal_id, app_id)
+    if row is None or not row["active"] or not row["installed"]:
+        raise LookupError("the application is not installed")  # its placements are hidden until then
+    return App.from_row(row)
+
+
+def _frame_call(
+    conn: Any, runtime: Any, app: App, handler: str, placement: str, options: Any, user_id: int | None
+) -> dict[str, Any]:
+    """The form a portal page posts into the app's frame (docs: widgets/_includes/widget_data.md)."""
+    pair = runtime.oauth.issue(conn, app, user_id or app.installed_by, runtime.clock.now())
+    portal = tenancy.portal_by_id(conn, app.portal_id)
+    assert portal is not None
     base_url = runtime.settings.base_url
     query = {
         "DOMAIN": urlsplit(base_url).netloc,
-        "PROTOCOL": "1" if https or base_url.startswith("https:") else "0",
+        "PROTOCOL": "1" if base_url.startswith("https:") else "0",
         "LANG": LANGUAGE,
         "APP_SID": secrets.token_hex(16),
     }
@@ -256,9 +278,9 @@ def handler_call(
         "APPLICATION_SCOPE": app.scope_text,
         "member_id": portal["member_id"],
         "status": LOCAL,
-        "PLACEMENT": row["placement"],
+        "PLACEMENT": placement,
     }
     if options:
         form["PLACEMENT_OPTIONS"] = json.dumps(options, ensure_ascii=False, separators=(",", ":"))
-    separator = "&" if "?" in row["handler"] else "?"
-    return {"method": "POST", "url": f"{row['handler']}{separator}{urlencode(query)}", "form": form}
+    separator = "&" if "?" in handler else "?"
+    return {"method": "POST", "url": f"{handler}{separator}{urlencode(query)}", "form": form}

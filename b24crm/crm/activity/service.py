@@ -40,6 +40,9 @@ NO_PROVIDER = errors.ErrorSpec(
     "", "The custom activity without provider is not supported in current context."
 )
 APP_CONTEXT = errors.ErrorSpec("", "Application context required.")
+# Changing or deleting an app's activity outside app context: the text docs:
+# crm/timeline/activities/app-embedding/activity-app.md gives, an AccessException's code and status.
+APP_CONTEXT_DENIED = errors.ErrorSpec("ACCESS_DENIED", "Access denied! Application context required", 403)
 COMMUNICATIONS_INVALID = errors.ErrorSpec("", "The field COMMUNICATIONS is not defined or invalid.")
 ONE_COMMUNICATION = errors.ErrorSpec(
     "", "The only one communication is allowed for activity of specified type."
@@ -460,7 +463,7 @@ def _check_app_owned(ctx: CallContext, row: dict[str, Any]) -> None:
     if row["provider_id"].upper() == "REST_APP":
         app_id = _app_id(ctx)
         if app_id is None:
-            raise APP_CONTEXT()
+            raise APP_CONTEXT_DENIED()
         if row["associated_entity_id"] != app_id:
             raise ACCESS_DENIED()
 
