@@ -97,12 +97,23 @@ class DeliveryWorker:
     def __init__(self, runtime: Any) -> None:
         self.runtime = runtime
 
-    def _auth_for(self, conn: Any, delivery: dict[str, Any], portal: dict[str, Any], now: float) -> Any:
-        """The delivery's ``auth``: None for an outgoing webhook (the reduced block is built later)."""
+    def _auth_for(
+        self,
+        conn: Any,
+        delivery: dict[str, Any],
+        portal: dict[str, Any],
+        now: float,
+        seen: dict[tuple[int, int], dict[str, Any] | None],
+    ) -> Any:
+        """The delivery's ``auth``: None for an outgoing webhook (the reduced block is built later).
+        ``seen`` keeps the apps already read in this round."""
         app_id = delivery.get("app_id")
         if app_id is None:
             return None
-        row = apps.app_by_id(conn, delivery["portal_id"], app_id)
+        key = (delivery["portal_id"], app_id)
+        if key not in seen:
+            seen[key] = apps.app_by_id(conn, *key)
+        row = seen[key]
         base_url = self.runtime.settings.base_url
         user_id = delivery.get("user_id")
         if row is None or not row["active"] or delivery["event"] == APP_UNINSTALL or not user_id:
@@ -129,6 +140,7 @@ class DeliveryWorker:
         portals: dict[int, dict[str, Any] | None] = {}
         claimed = []
         auths: list[Any] = []
+        apps_seen: dict[tuple[int, int], dict[str, Any] | None] = {}
         with db.write() as conn:  # one transaction claims the whole batch
             for delivery in batch:
                 if deliveries.claim(conn, delivery, now + LEASE):
@@ -137,7 +149,7 @@ class DeliveryWorker:
                     portal = portals[delivery["portal_id"]]
                     if portal is not None:
                         claimed.append(delivery)
-                        auths.append(self._auth_for(conn, delivery, portal, now))
+                        auths.append(self._auth_for(conn, delivery, portal, now, apps_seen))
         outcomes = await asyncio.gather(
             *(
                 self._post(client, d, portals[d["portal_id"]] or {}, auth)

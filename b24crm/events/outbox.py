@@ -74,8 +74,10 @@ def emit(
         deliveries.insert_delivery(
             conn, portal_id, event_id, handler["id"], now, _target(handler, origin.user_id)
         )
-    for queued in sorted(queued_apps):
-        _notify_offline(conn, portal_id, queued, now, origin)
+    if queued_apps:
+        notices = deliveries.handlers_of(conn, portal_id, OFFLINE_EVENT)
+        for queued in sorted(queued_apps):
+            _notify_offline(conn, portal_id, queued, notices, now, origin)
     return event_id
 
 
@@ -100,10 +102,17 @@ def _receives(handler: dict[str, Any], event: str, app_id: int | None) -> bool:
     return bool(handler["active"]) and bool(handler["installed"])
 
 
-def _notify_offline(conn: Connection, portal_id: int, app_id: int, now: float, origin: Origin) -> None:
+def _notify_offline(
+    conn: Connection,
+    portal_id: int,
+    app_id: int,
+    notices: list[dict[str, Any]],
+    now: float,
+    origin: Origin,
+) -> None:
     """ONOFFLINEEVENT to the app's handlers of it, at most once per ``minTimeout`` seconds (default 1;
     0 is once per change) (docs: api-reference/events/on-offline-event.md)."""
-    for handler in deliveries.handlers_of(conn, portal_id, OFFLINE_EVENT):
+    for handler in notices:
         if handler["app_id"] != app_id or handler["offline"] or not _receives(handler, OFFLINE_EVENT, app_id):
             continue
         timeout = _min_timeout(handler["options"])
