@@ -316,7 +316,7 @@ def _app_action(action: str, portal: int, app: int, db: str | None) -> None:
             runtime.apps.uninstall(portal, app)
         else:
             _say(f"Expired tokens: {runtime.apps.expire_tokens(portal, app)}")
-    except LookupError as exc:
+    except (LookupError, ValueError) as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from exc
 

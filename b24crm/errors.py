@@ -86,6 +86,8 @@ ERROR_METHOD_NOT_FOUND = ErrorSpec("ERROR_METHOD_NOT_FOUND", "Method not found!"
 OPERATION_TIME_LIMIT = ErrorSpec("OPERATION_TIME_LIMIT", "Method is blocked due to operation time limit", 429)
 # An access token the server never issued (or whose app is gone), as the cloud answers it.
 INVALID_TOKEN = ErrorSpec("invalid_token", "Unable to get application by token", 401)
+# The token's user cannot act (deactivated), as the vendor's OAuth check (rest/lib/oauth/auth.php) answers.
+AUTHORIZATION_ERROR = ErrorSpec("authorization_error", "Unable to authorize user", 401)
 # A token without the method's scope: the webhook wording is in the table above.
 INSUFFICIENT_SCOPE_TOKEN = ErrorSpec(
     "insufficient_scope", "The request requires higher privileges than provided by the access token", 403

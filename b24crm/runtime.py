@@ -6,7 +6,6 @@ import secrets
 
 from b24crm.apps.oauth import OAuthServer
 from b24crm.apps.service import AppService
-from b24crm.auth.models import Credential
 from b24crm.auth.service import Tenancy
 from b24crm.clock import Clock, SystemClock
 from b24crm.crm.activity.files import FileStore
@@ -34,13 +33,12 @@ class Runtime:
         self.dispatcher = Dispatcher(self)
         self.oauth = OAuthServer(self)
         self.apps = AppService(self)
+        # A portal, user or webhook change drops the resolved tokens with the webhooks.
+        self.tenancy.on_change.append(self.oauth.invalidate)
         self.admin_token = settings.admin_token or secrets.token_urlsafe(24)
 
     def migrate(self) -> None:
         migrate.upgrade(self.db)
-
-    def resolve_token(self, token: str) -> Credential:
-        return self.oauth.resolve(token)
 
     def close(self) -> None:
         self.db.dispose()

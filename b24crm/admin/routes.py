@@ -163,9 +163,10 @@ def _reminders(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) ->
 
 
 def _deliveries(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) -> tuple[int, Any]:
-    """Every event delivery of the portal with each attempt: status, latency, the handler's answer."""
+    """The portal's event deliveries (a thousand after ``after``) with each attempt: status, latency, the
+    handler's answer."""
     with runtime.db.read() as conn:
-        return 200, deliveries.deliveries_of_portal(conn, _portal_id(path))
+        return 200, deliveries.deliveries_of_portal(conn, _portal_id(path), after=_after(path))
 
 
 def _handlers(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) -> tuple[int, Any]:
@@ -208,7 +209,7 @@ def _create_app(runtime: Runtime, path: dict[str, Any], body: dict[str, Any]) ->
         scopes=body.get("scope", "crm"),
         title=_text(body, "title", ""),
         user_id=None if user_id is None else to_int(user_id),
-        has_ui=bool(body.get("ui", False)),
+        has_ui=body.get("ui", False) in (True, 1, "1", "true", "Y"),
         redirect_uri=body.get("redirect_uri"),
     )
     return 201, {**_app_view(made.app), "client_secret": made.client_secret}

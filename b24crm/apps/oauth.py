@@ -13,12 +13,14 @@ import secrets
 import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 from b24crm import errors
+from b24crm.apps.callbacks import with_query
 from b24crm.apps.models import LOCAL, App
 from b24crm.auth.models import Credential, Portal, User
 from b24crm.auth.secrets import digest
+from b24crm.rpc.params import php_int
 from b24crm.store import apps as store
 from b24crm.store import tenancy
 
@@ -142,13 +144,13 @@ class OAuthServer:
         if not client_id:
             raise _missing("client_id")
         now = self.runtime.clock.now()
-        code = secrets.token_hex(35)
+        code = new_token()
         with self.runtime.db.write() as conn:
             row = store.app_by_client_id(conn, client_id)
             if row is None or not row["active"]:
                 raise OAuthError(*INVALID_CLIENT)
             app = App.from_row(row)
-            user_id = _int(query.get("user_id")) or app.installed_by
+            user_id = php_int(query.get("user_id")) or app.installed_by
             user = tenancy.user_by_id(conn, app.portal_id, user_id)
             if user is None or not user["active"]:
                 raise OAuthError("invalid_request", "User not found", 400)
@@ -172,8 +174,7 @@ class OAuthServer:
             "scope": app.scope_text,
             "server_domain": urlsplit(self.base_url).netloc,
         }
-        separator = "&" if "?" in app.redirect_uri else "?"
-        return f"{app.redirect_uri}{separator}{urlencode(answer)}"
+        return with_query(app.redirect_uri, answer)
 
     def token(self, params: dict[str, Any]) -> dict[str, Any]:
         """``/oauth/token/``: the authorization_code and refresh_token grants."""
@@ -235,9 +236,7 @@ class OAuthServer:
         return credential if fresh_until >= now else None
 
     def resolve(self, token: str) -> Credential:
-        credential = self.cached(token)
-        if credential is not None:
-            return credential
+        """The token's credential, from the database (callers look in ``cached`` first)."""
         now = self.runtime.clock.now()
         with self.runtime.db.read() as conn:
             row = store.token_by_access(conn, digest(token))
@@ -252,7 +251,7 @@ class OAuthServer:
             raise errors.EXPIRED_TOKEN()
         user = User.from_row(user_row)
         if not user.active:
-            raise errors.NO_AUTH_FOUND()
+            raise errors.AUTHORIZATION_ERROR()
         app = App.from_row(app_row)
         credential = Credential(
             kind="oauth",
@@ -272,10 +271,3 @@ class OAuthServer:
 
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
-
-
-def _int(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0

@@ -13,16 +13,20 @@ from __future__ import annotations
 import json
 import secrets
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
+
+from sqlalchemy.exc import IntegrityError
 
 from b24crm import errors
-from b24crm.apps.callbacks import check_callback
+from b24crm.apps.callbacks import check_callback, with_query
 from b24crm.apps.models import LOCAL, App
 from b24crm.apps.placement_codes import GLOBAL, PlacementCode, all_codes
 from b24crm.rpc.context import CallContext
 from b24crm.rpc.params import php_bool, php_int, php_str
 from b24crm.store import apps as store
 from b24crm.store import crm_activities, tenancy
+from b24crm.store.sql import fit
+from b24crm.store.tables import placements as placements_table
 
 LANGUAGE = "en"
 NOT_STRING = errors.ErrorSpec("ERROR_ARGUMENT", "The value of an argument 'PLACEMENT' must be of type string")
@@ -89,6 +93,13 @@ _TEXT_KEYS = ("TITLE", "DESCRIPTION", "GROUP_NAME")
 
 
 def bind(ctx: CallContext, params: dict[str, Any]) -> Any:
+    try:
+        return _bind(ctx, params)
+    except IntegrityError:  # the same handler is bound to the code: the unique index decides, also in a race
+        raise ALREADY_BOUND() from None
+
+
+def _bind(ctx: CallContext, params: dict[str, Any]) -> Any:
     app = _admin_app(ctx)
     code_name = _code(params.get("PLACEMENT"))
     if not code_name:
@@ -110,6 +121,7 @@ def bind(ctx: CallContext, params: dict[str, Any]) -> Any:
         if user_id and not code.user_mode:
             raise USER_MODE()
         texts = _texts(params, app)
+        store.lock_app(conn, ctx.portal.id, app.id)  # the count below holds until the insert commits
         existing = store.placements_of_app(conn, ctx.portal.id, app.id, code.code)
         if code.max_count and len([p for p in existing if p["user_id"] in (0, user_id)]) >= code.max_count:
             raise MAX_COUNT()
@@ -119,8 +131,6 @@ def bind(ctx: CallContext, params: dict[str, Any]) -> Any:
                 "error": "EMPTY_ERROR_HANDLER_URL",
                 "error_description": "Field errorHandlerUrl is empty.",
             }
-        if any(p["handler"] == handler for p in existing):
-            raise ALREADY_BOUND()
         chosen = texts.get(LANGUAGE) or next(iter(texts.values()))
         store.insert_placement(
             conn,
@@ -130,9 +140,9 @@ def bind(ctx: CallContext, params: dict[str, Any]) -> Any:
                 "placement": code.code,
                 "handler": handler,
                 "user_id": user_id,
-                "title": chosen["TITLE"],
-                "description": chosen["DESCRIPTION"],
-                "group_name": chosen["GROUP_NAME"],
+                "title": fit(placements_table, "title", chosen["TITLE"]),
+                "description": fit(placements_table, "description", chosen["DESCRIPTION"]),
+                "group_name": fit(placements_table, "group_name", chosen["GROUP_NAME"]),
                 "lang_all": texts,
                 "options": options,
                 "created": ctx.clock.now(),
@@ -184,17 +194,10 @@ def codes(ctx: CallContext, params: dict[str, Any]) -> list[str]:
     if "SCOPE" in params:
         wanted = php_str(params["SCOPE"]).strip() or GLOBAL
         return [c.code for c in known.values() if c.scope == wanted]
-    if _php_loose_true(params.get("FULL")):
+    if php_bool(params.get("FULL")):  # PHP's loose "== true": "false" counts too
         return list(known)
     order = [s for s in app.scopes if s != GLOBAL] + [GLOBAL]
     return [c.code for scope in order for c in known.values() if c.scope == scope]
-
-
-def _php_loose_true(value: Any) -> bool:
-    """PHP's ``$value == true``: any non-empty string but "0", any non-zero number."""
-    if isinstance(value, str):
-        return value not in ("", "0")
-    return php_bool(value)
 
 
 # --- opening a placement ---------------------------------------------------------------------------------
@@ -259,7 +262,11 @@ def _frame_call(
     conn: Any, runtime: Any, app: App, handler: str, placement: str, options: Any, user_id: int | None
 ) -> dict[str, Any]:
     """The form a portal page posts into the app's frame (docs: widgets/_includes/widget_data.md)."""
-    pair = runtime.oauth.issue(conn, app, user_id or app.installed_by, runtime.clock.now())
+    acting = user_id or app.installed_by
+    user = tenancy.user_by_id(conn, app.portal_id, acting)
+    if user is None or not user["active"]:
+        raise LookupError(f"no active user {acting} on portal {app.portal_id}")
+    pair = runtime.oauth.issue(conn, app, acting, runtime.clock.now())
     portal = tenancy.portal_by_id(conn, app.portal_id)
     assert portal is not None
     base_url = runtime.settings.base_url
@@ -282,5 +289,4 @@ def _frame_call(
     }
     if options:
         form["PLACEMENT_OPTIONS"] = json.dumps(options, ensure_ascii=False, separators=(",", ":"))
-    separator = "&" if "?" in handler else "?"
-    return {"method": "POST", "url": f"{handler}{separator}{urlencode(query)}", "form": form}
+    return {"method": "POST", "url": with_query(handler, query), "form": form}

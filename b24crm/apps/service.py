@@ -11,13 +11,13 @@ goes to the handlers it bound itself meanwhile.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from sqlalchemy.engine import Connection
 
+from b24crm.apps.callbacks import http_url
 from b24crm.apps.models import App
 from b24crm.apps.oauth import new_client_id
 from b24crm.auth.secrets import digest
@@ -31,23 +31,13 @@ if TYPE_CHECKING:
     from b24crm.runtime import Runtime
 
 LANGUAGE_ID = "en"
-
-# What else an app leaves behind registers here (activity types, badges, content blocks, as those method
-# families arrive): called inside the uninstall transaction with (conn, portal_id, app_id).
-APP_REMOVED: list[Callable[[Connection, int, int], None]] = []
+TITLE_LENGTH = 255  # the apps.title column
 
 
 @dataclass(frozen=True)
 class NewApp:
     app: App
     client_secret: str
-
-
-def _http_url(url: str, what: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError(f"the {what} must be an http(s) URL: {url!r}")
-    return url
 
 
 class AppService:
@@ -66,9 +56,11 @@ class AppService:
         redirect_uri: str | None = None,
     ) -> NewApp:
         """A new local application, installed by ``user_id`` (the portal's first administrator by default)."""
-        _http_url(handler_url, "handler")
-        if redirect_uri is not None:
-            _http_url(redirect_uri, "redirect URI")
+        http_url(handler_url, "handler")
+        if redirect_uri is not None and urlsplit(http_url(redirect_uri, "redirect URI")).fragment:
+            raise ValueError("a redirect URI has no fragment (RFC 6749, 3.1.2)")
+        if not isinstance(title, str) or len(title) > TITLE_LENGTH:
+            raise ValueError(f"the title must be a text of at most {TITLE_LENGTH} characters")
         scope_list = parse_scopes(scopes)
         secret = secrets.token_urlsafe(36)[:48]
         now = self.runtime.clock.now()
@@ -167,8 +159,6 @@ class AppService:
             data = {"CLEAN": 1 if clean else 0, "LANGUAGE_ID": LANGUAGE_ID}
             outbox.emit(conn, portal_id, outbox.APP_UNINSTALL, data, now, app_id=app_id)
             store.remove_app_bindings(conn, portal_id, app_id)
-            for forget in APP_REMOVED:
-                forget(conn, portal_id, app_id)
             store.update_app(conn, portal_id, app_id, {"active": False, "installed": False})
         self.runtime.oauth.invalidate()
 

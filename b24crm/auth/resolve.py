@@ -71,5 +71,5 @@ async def authenticate(runtime: Runtime, creds: Presented) -> Credential:
         cached_token = runtime.oauth.cached(creds.token)
         if cached_token is not None:
             return cached_token
-        return await run_in_threadpool(runtime.resolve_token, creds.token)
+        return await run_in_threadpool(runtime.oauth.resolve, creds.token)
     raise errors.NO_AUTH_FOUND()

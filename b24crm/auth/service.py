@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -61,6 +62,8 @@ class Tenancy:
         # (user id, code) -> (credential, fresh until); the raw pair avoids hashing on every call.
         self._cache: dict[tuple[str, str], tuple[Credential, float]] = {}
         self._lock = threading.Lock()
+        # Other caches of credentials that a change here makes stale (the OAuth tokens').
+        self.on_change: list[Callable[[], None]] = []
 
     # --- creation -------------------------------------------------------------------------------------
 
@@ -164,6 +167,8 @@ class Tenancy:
     def invalidate(self) -> None:
         with self._lock:
             self._cache.clear()
+        for listener in self.on_change:
+            listener()
 
     def cached_webhook(self, user_id: str, code: str) -> Credential | None:
         """The credential when it is in the cache and still fresh; never touches the database."""

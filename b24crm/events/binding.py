@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
 from b24crm import errors
 from b24crm.apps.callbacks import check_callback
 from b24crm.apps.models import App
@@ -95,36 +98,45 @@ def bind(ctx: CallContext, event: Any, handler: Any, auth_type: Any, event_type:
     else:
         url = check_callback(_handler(handler))
     connector = ctx.connector if kind == OFFLINE else ""
-    with ctx.db.write() as conn:
-        if name not in _bindable(ctx, app, conn):
-            raise EVENT_NOT_FOUND()
-        if kind == OFFLINE and name == outbox.OFFLINE_EVENT:
-            raise NOT_OFFLINE()
-        for row in deliveries.handlers_of_app(conn, ctx.portal.id, app.id):
-            if (row["event"], row["url"], row["auth_type"], row["connector"]) == (
-                name,
-                url,
-                acting_as,
-                connector,
-            ):
-                raise ALREADY_BOUND()
-        deliveries.insert_handler(
-            conn,
-            ctx.portal.id,
-            {
-                "event": name,
-                "url": url,
-                "application_token": app.application_token,
-                "user_id": user.id,
-                "app_id": app.id,
-                "created": ctx.clock.now(),
-                "auth_type": acting_as,
-                "offline": kind == OFFLINE,
-                "connector": connector,
-                "options": _options(name, options),
-            },
-        )
+    try:
+        with ctx.db.write() as conn:
+            _insert_binding(conn, ctx, app, name, kind, url, acting_as, connector, options)
+    except IntegrityError:  # the same binding exists: the unique index decides, also between racing binds
+        raise ALREADY_BOUND() from None
     return True
+
+
+def _insert_binding(
+    conn: Connection,
+    ctx: CallContext,
+    app: App,
+    name: str,
+    kind: str,
+    url: str,
+    acting_as: int,
+    connector: str,
+    options: Any,
+) -> None:
+    if name not in _bindable(ctx, app, conn):
+        raise EVENT_NOT_FOUND()
+    if kind == OFFLINE and name == outbox.OFFLINE_EVENT:
+        raise NOT_OFFLINE()
+    deliveries.insert_handler(
+        conn,
+        ctx.portal.id,
+        {
+            "event": name,
+            "url": url,
+            "application_token": app.application_token,
+            "user_id": ctx.user.id,
+            "app_id": app.id,
+            "created": ctx.clock.now(),
+            "auth_type": acting_as,
+            "offline": kind == OFFLINE,
+            "connector": connector,
+            "options": _options(name, options),
+        },
+    )
 
 
 def _bindable(ctx: CallContext, app: App, conn: Any) -> dict[str, str]:

@@ -89,8 +89,18 @@ def payload(
 
 
 def encode(body: dict[str, Any]) -> str:
-    """PHP-style form encoding: ``data[FIELDS][ID]=7&auth[domain]=...``."""
-    return qs_codec.encode(body, qs_codec.EncodeOptions(encode_values_only=False))
+    """PHP's ``http_build_query``: ``data[FIELDS][ID]=7&auth[domain]=...``, true as 1 and false as 0."""
+    return qs_codec.encode(_php_scalars(body), qs_codec.EncodeOptions(encode_values_only=False))
+
+
+def _php_scalars(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, dict):
+        return {k: _php_scalars(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_php_scalars(v) for v in value]
+    return value
 
 
 class DeliveryWorker:
@@ -176,7 +186,7 @@ class DeliveryWorker:
                 timeout=TIMEOUT,
             )
             outcome.update(status_code=response.status_code, response=response.text[:512])
-        except httpx.HTTPError as exc:
+        except Exception as exc:  # any failure is this attempt's outcome, never the round's
             outcome["error"] = f"{exc.__class__.__name__}: {exc}"[:1000]
         outcome["latency_ms"] = (time.perf_counter() - began) * 1000
         return outcome

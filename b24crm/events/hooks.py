@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
+from b24crm.apps.callbacks import http_url
 from b24crm.store import deliveries, tenancy
 from b24crm.store.engine import Database
 
@@ -25,9 +25,7 @@ def create(
     name = event.strip().upper()
     if not name:
         raise ValueError("an event name is needed, e.g. ONCRMACTIVITYADD")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError(f"not an http(s) URL: {url!r}")
+    http_url(url, "handler URL")
     token = secrets.token_hex(16)
     with db.write() as conn:
         if tenancy.portal_by_id(conn, portal_id) is None:

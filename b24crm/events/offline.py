@@ -4,7 +4,7 @@ method pages).
 The queue keeps the latest state of each object per event. ``get`` with ``clear=0`` reserves what it
 returns under a new ``process_id``, so parallel readers get disjoint sets; the reader then clears what it
 handled (``event.offline.clear``) or marks it failed (``event.offline.error``), and ``get`` with that
-``process_id`` returns the reserved rows again. Reservations older than 30 days go back to the queue.
+``process_id`` returns the reserved rows again. Reservations older than 30 days are deleted.
 """
 
 from __future__ import annotations
@@ -129,14 +129,7 @@ def _new_process_id() -> str:
 
 
 def get(
-    ctx: CallContext,
-    filter_: Any,
-    order: Any,
-    limit: Any,
-    clear: Any,
-    process_id: Any,
-    connector: Any,
-    error: Any,
+    ctx: CallContext, filter_: Any, order: Any, limit: Any, clear: Any, process_id: Any, error: Any
 ) -> dict[str, Any]:
     """Reserve up to ``limit`` waiting events under a new process id (or re-read a process's), then
     delete them (``clear=1``, the default) or hand the process id back (``clear=0``)."""
@@ -146,12 +139,12 @@ def get(
         raise _bad("Value must be positive integer", "LIMIT")
     keep = clear not in (None, "") and php_int(clear) == 0
     given = php_str(process_id).strip()
-    connector_id = php_str(connector).strip()
+    connector_id = ctx.connector
     now = ctx.clock.now()
     where = _where(ctx, filter_, _FIELDS)
     ordering = _order(order, _FIELDS, ("TIMESTAMP_X", "ASC"))
     with ctx.db.write() as conn:
-        offline.release_stale(conn, ctx.portal.id, app_id, now - RESERVATION_LIFETIME)
+        offline.drop_stale(conn, ctx.portal.id, app_id, now - RESERVATION_LIFETIME)
         if given:
             pid = given
             where.append(q.c.process_id == pid)
@@ -162,7 +155,8 @@ def get(
             conn, ctx.portal.id, app_id, connector_id, where=where, order=ordering, limit=count
         )
         if not given:
-            offline.reserve(conn, ctx.portal.id, [r["id"] for r in rows], pid, now)
+            taken = offline.reserve(conn, ctx.portal.id, [r["id"] for r in rows], pid, now)
+            rows = [r for r in rows if r["id"] in taken]
         if not keep and rows:
             offline.delete(
                 conn, ctx.portal.id, app_id, [q.c.connector == connector_id, q.c.process_id == pid]
@@ -197,10 +191,10 @@ def _process_rows(pid: str, connector: str) -> list[Any]:
     return [q.c.process_id == pid if pid else q.c.process_id.is_(None), q.c.connector == connector]
 
 
-def clear(ctx: CallContext, process_id: Any, ids: Any, message_ids: Any, connector: Any) -> bool:
+def clear(ctx: CallContext, process_id: Any, ids: Any, message_ids: Any) -> bool:
     app_id = _admin_app(ctx)
     pid = _required_process(process_id)
-    where = _process_rows(pid, php_str(connector).strip())
+    where = _process_rows(pid, ctx.connector)
     if message_ids is not None:
         where.append(q.c.message_id.in_(_message_ids(message_ids, exact=True)))
     elif ids is not None:
@@ -210,13 +204,13 @@ def clear(ctx: CallContext, process_id: Any, ids: Any, message_ids: Any, connect
     return True
 
 
-def error(ctx: CallContext, process_id: Any, message_ids: Any, connector: Any) -> bool:
+def error(ctx: CallContext, process_id: Any, message_ids: Any) -> bool:
     """Mark a process's events failed: they leave the process and wait as errors (``get`` with
     ``error=1``); newer waiting copies of the same messages are dropped."""
     app_id = _admin_app(ctx)
     pid = _required_process(process_id)
     messages = _message_ids(message_ids, exact=False)
-    connector_id = php_str(connector).strip()
+    connector_id = ctx.connector
     if not messages:
         return True
     with ctx.db.write() as conn:
@@ -227,10 +221,10 @@ def error(ctx: CallContext, process_id: Any, message_ids: Any, connector: Any) -
     return True
 
 
-def listing(ctx: CallContext, filter_: Any, order: Any, start: Any, connector: Any) -> Page:
+def listing(ctx: CallContext, filter_: Any, order: Any, start: Any) -> Page:
     app_id = _admin_app(ctx)
     offset, counted = legacy_window(start)
-    connector_id = php_str(connector).strip()
+    connector_id = ctx.connector
     where = _where(ctx, filter_, _LIST_FIELDS)
     ordering = _order(order, _LIST_FIELDS, ("ID", "ASC"))
     with ctx.db.read() as conn:

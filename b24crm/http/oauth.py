@@ -12,22 +12,18 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from b24crm.apps.oauth import OAuthError
-from b24crm.http.params import decode_json_body, decode_query
+from b24crm.errors import ApiError
+from b24crm.http.params import decode_query, finish_params
+from b24crm.http.rest import read_params
 from b24crm.runtime import Runtime
 
 
 async def _params(request: Request) -> dict[str, Any]:
-    params: dict[str, Any] = decode_query(request.scope.get("query_string", b""))
-    if request.method == "POST":
-        body = await request.body()
-        if body:
-            content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-            try:
-                extra = decode_json_body(body) if content_type.endswith("json") else decode_query(body)
-            except Exception:  # an unreadable body: treated as absent, the grant checks then answer
-                extra = {}
-            params.update(extra)
-    return params
+    """The parameters as the REST endpoint reads them (query, then any body; text made storable)."""
+    try:
+        return await read_params(request.scope, request.receive)
+    except ApiError:  # an unreadable JSON body: treated as absent, the grant checks then answer
+        return finish_params(decode_query(request.scope.get("query_string", b"")))
 
 
 async def authorize(request: Request) -> Response:

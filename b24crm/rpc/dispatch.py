@@ -72,7 +72,8 @@ class Dispatcher:
             spec.name,
             https=https,
             in_batch=in_batch,
-            connector=connector if isinstance(connector, str) and credential.app is not None else "",
+            # Trimmed and cut to the vendor's CONNECTOR_ID column, once for every method that uses it.
+            connector=connector.strip()[:255] if isinstance(connector, str) and credential.app else "",
         )
         if spec.is_async:
             result = await spec.handler(ctx, parsed)

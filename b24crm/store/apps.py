@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from b24crm.store.sql import next_id
+from b24crm.store.sql import lock_row, next_id
 from b24crm.store.tables import apps, event_handlers, oauth_codes, oauth_tokens, offline_events, placements
 
 
@@ -40,6 +40,10 @@ def list_apps(conn: Connection, portal_id: int) -> list[dict[str, Any]]:
 
 def update_app(conn: Connection, portal_id: int, app_id: int, values: dict[str, Any]) -> None:
     conn.execute(apps.update().where(apps.c.portal_id == portal_id, apps.c.id == app_id).values(**values))
+
+
+def lock_app(conn: Connection, portal_id: int, app_id: int) -> None:
+    lock_row(conn, apps, apps.c.portal_id == portal_id, apps.c.id == app_id)
 
 
 def remove_app_bindings(conn: Connection, portal_id: int, app_id: int) -> None:

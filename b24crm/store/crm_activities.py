@@ -234,10 +234,6 @@ def delete_files(conn: Connection, portal_id: int, file_ids: Sequence[int]) -> N
 # --- lists ----------------------------------------------------------------------------------------------
 
 
-def list_rows(conn: Connection, statement: sa.Select[Any]) -> list[dict[str, Any]]:
-    return [dict(r) for r in conn.execute(statement).mappings()]
-
-
 def fetch_all(cursor: Any) -> list[tuple[Any, ...]]:
     """The rows of a driver cursor (``RawStatement.run``), which is closed."""
     try:

@@ -67,10 +67,6 @@ def handlers_of(conn: Connection, portal_id: int, event: str) -> list[dict[str, 
     return handlers
 
 
-def handler_ids(conn: Connection, portal_id: int, event: str) -> list[int]:
-    return [h["id"] for h in handlers_of(conn, portal_id, event)]
-
-
 def handlers_of_app(conn: Connection, portal_id: int, app_id: int | None) -> list[dict[str, Any]]:
     stmt = sa.select(_H).where(_H.c.portal_id == portal_id)
     stmt = stmt.where(_H.c.app_id.is_(None) if app_id is None else _H.c.app_id == app_id)
@@ -168,14 +164,21 @@ def finish(conn: Connection, portal_id: int, delivery_id: int, values: dict[str,
     conn.execute(d.update().where(d.c.portal_id == portal_id, d.c.id == delivery_id).values(**values))
 
 
-def deliveries_of_portal(conn: Connection, portal_id: int) -> list[dict[str, Any]]:
+def deliveries_of_portal(
+    conn: Connection, portal_id: int, *, after: int = 0, limit: int = 1000
+) -> list[dict[str, Any]]:
+    """The portal's deliveries with an id above ``after``, oldest first, each with its attempts."""
     d, a = event_deliveries, event_attempts
-    rows = [
-        dict(r)
-        for r in conn.execute(sa.select(d).where(d.c.portal_id == portal_id).order_by(d.c.id)).mappings()
-    ]
+    page = sa.select(d).where(d.c.portal_id == portal_id, d.c.id > after).order_by(d.c.id).limit(limit)
+    rows = [dict(r) for r in conn.execute(page).mappings()]
+    if not rows:
+        return []
     attempts: dict[int, list[dict[str, Any]]] = {r["id"]: [] for r in rows}
-    stmt = sa.select(a).where(a.c.portal_id == portal_id).order_by(a.c.delivery_id, a.c.attempt)
+    stmt = (
+        sa.select(a)
+        .where(a.c.portal_id == portal_id, a.c.delivery_id.between(rows[0]["id"], rows[-1]["id"]))
+        .order_by(a.c.delivery_id, a.c.attempt)
+    )
     for attempt in conn.execute(stmt).mappings():
         attempts.setdefault(attempt["delivery_id"], []).append(
             {k: attempt[k] for k in ("attempt", "started", "latency_ms", "status_code", "error", "response")}

@@ -92,13 +92,19 @@ def count(conn: Connection, portal_id: int, app_id: int, connector: str, *, wher
     return int(conn.execute(stmt).scalar_one())
 
 
-def reserve(conn: Connection, portal_id: int, ids: list[int], process_id: str, now: float) -> None:
-    if ids:
-        conn.execute(
-            _Q.update()
-            .where(_Q.c.portal_id == portal_id, _Q.c.id.in_(ids))
-            .values(process_id=process_id, process_time=now)
-        )
+def reserve(conn: Connection, portal_id: int, ids: list[int], process_id: str, now: float) -> set[int]:
+    """Take the rows still waiting among ``ids`` for ``process_id``; answers those taken. A concurrent
+    reader that took some first keeps them: PostgreSQL re-checks ``process_id IS NULL`` after waiting
+    for its lock, so two readers never get the same row."""
+    if not ids:
+        return set()
+    stmt = (
+        _Q.update()
+        .where(_Q.c.portal_id == portal_id, _Q.c.id.in_(ids), _Q.c.process_id.is_(None))
+        .values(process_id=process_id, process_time=now)
+        .returning(_Q.c.id)
+    )
+    return {row[0] for row in conn.execute(stmt)}
 
 
 def delete(conn: Connection, portal_id: int, app_id: int, where: list[Any]) -> int:
@@ -115,15 +121,13 @@ def mark_error(conn: Connection, portal_id: int, app_id: int, where: list[Any]) 
     return conn.execute(stmt).rowcount or 0
 
 
-def release_stale(conn: Connection, portal_id: int, app_id: int, before: float) -> None:
-    """Reservations older than ``before`` go back to the queue (the vendor keeps them 30 days)."""
+def drop_stale(conn: Connection, portal_id: int, app_id: int, before: float) -> None:
+    """Reserved rows older than ``before`` are deleted, as the vendor's cleaning agent does after 30 days."""
     conn.execute(
-        _Q.update()
-        .where(
+        _Q.delete().where(
             _Q.c.portal_id == portal_id,
             _Q.c.app_id == app_id,
             _Q.c.process_id.is_not(None),
             _Q.c.process_time < before,
         )
-        .values(process_id=None, process_time=None)
     )

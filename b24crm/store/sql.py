@@ -11,6 +11,20 @@ from sqlalchemy.engine import Connection
 from b24crm.store.tables import sequences
 
 
+def fit(table: sa.Table, column: str, text: str) -> str:
+    """Text cut to its column's length, as MySQL outside strict mode stores an over-long value (PostgreSQL
+    would refuse it, SQLite keep it whole)."""
+    length = getattr(table.c[column].type, "length", None)
+    return text[:length] if length and len(text) > length else text
+
+
+def lock_row(conn: Connection, table: sa.Table, *where: Any) -> None:
+    """Hold the matching row until the transaction ends, so that checks made under it (a count before an
+    insert) cannot race; SQLite's write transactions are serial already."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.select(sa.literal(1)).select_from(table).where(*where).with_for_update())
+
+
 def _insert(conn: Connection, table: sa.Table) -> Any:
     return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
 

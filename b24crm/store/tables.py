@@ -321,9 +321,14 @@ event_handlers = sa.Table(
     sa.Column("auth_type", sa.Integer, nullable=False, server_default="0"),
     # Offline handlers have no URL: their events wait in the app's offline queue.
     sa.Column("offline", sa.Boolean, nullable=False, server_default=sa.false()),
-    sa.Column("connector", sa.String(128), nullable=False, server_default=""),
+    sa.Column("connector", sa.String(255), nullable=False, server_default=""),
     sa.Column("options", sa.JSON, nullable=True),
     sa.Index("ix_event_handlers_event", "portal_id", "event"),
+    # One binding per app, event, handler, user and connector (the vendor's checkUniq), also when two
+    # binds race; outgoing webhooks (no app) are not unique.
+    sa.UniqueConstraint(
+        "portal_id", "app_id", "event", "url", "auth_type", "connector", name="uq_event_handlers_binding"
+    ),
 )
 
 # One row per (event, handler): written with the event, in its transaction, so that nothing committed is
@@ -438,6 +443,7 @@ placements = sa.Table(
     sa.Column("options", sa.JSON, nullable=False),
     sa.Column("created", sa.Float, nullable=False),
     sa.Index("ix_placements_app", "portal_id", "app_id", "placement"),
+    sa.UniqueConstraint("portal_id", "app_id", "placement", "handler", name="uq_placements_binding"),
 )
 
 # The offline-event queue of each app (event.offline.*): the latest state per object and event, until the
@@ -448,7 +454,7 @@ offline_events = sa.Table(
     sa.Column("portal_id", sa.Integer, sa.ForeignKey("portals.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("app_id", sa.Integer, nullable=False),
-    sa.Column("connector", sa.String(128), nullable=False, server_default=""),
+    sa.Column("connector", sa.String(255), nullable=False, server_default=""),
     sa.Column("event", sa.String(128), nullable=False),
     sa.Column("message_id", sa.String(64), nullable=False),
     sa.Column("data", sa.JSON, nullable=False),

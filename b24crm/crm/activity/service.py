@@ -26,6 +26,7 @@ from b24crm.rpc.context import CallContext
 from b24crm.rpc.params import php_int, php_str
 from b24crm.store import crm_activities, crm_items
 from b24crm.store.crm_activities import Binding
+from b24crm.store.sql import fit
 from b24crm.store.tables import crm_activities as crm_activities_table
 from b24crm.store.tables import crm_activity_communications
 
@@ -128,9 +129,8 @@ def _moment(value: Any, tz: Any) -> float | InvalidValue | None:
 
 
 def clip(column: str, text: str, table: sa.Table = crm_activities_table) -> str:
-    """Text cut to its column's length, as MySQL outside strict mode stores an over-long value."""
-    length = getattr(table.c[column].type, "length", None)
-    return text[:length] if length and len(text) > length else text
+    """An activity text cut to its column (``store.sql.fit``)."""
+    return fit(table, column, text)
 
 
 def internalize(fields_in: dict[str, Any], tz: Any, *, updating: bool) -> dict[str, Any]:

@@ -1,6 +1,8 @@
 """event.bind / unbind / get / test, events, event.offline.get / clear / error / list.
 
 Docs: api-reference/events/*.md. Parameter names arrive lower-cased (the vendor reads them in any case).
+``auth_connector`` is not a method parameter but the call's (``ctx.connector``), as the vendor's OAuth layer
+takes it off every call.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ class BindParams(Params):
     handler: Any = None
     auth_type: Any = None
     event_type: Any = None
-    auth_connector: Any = None
     options: Any = None
 
 
@@ -30,7 +31,6 @@ class OfflineGetParams(Params):
     limit: Any = None
     clear: Any = None
     process_id: Any = None
-    auth_connector: Any = None
     error: Any = None
 
 
@@ -38,14 +38,12 @@ class OfflineClearParams(Params):
     process_id: Any = None
     id: Any = None
     message_id: Any = None
-    auth_connector: Any = None
 
 
 class OfflineListParams(Params):
     filter: Any = None
     order: Any = None
     start: Any = None
-    auth_connector: Any = None
 
 
 @method("event.bind", scope=BASIC, params=BindParams, doc=f"{DOCS}event-bind.md")
@@ -86,22 +84,22 @@ def event_test(ctx: CallContext, p: Params) -> int:
 @method("event.offline.get", scope=BASIC, params=OfflineGetParams, doc=f"{DOCS}event-offline-get.md")
 def event_offline_get(ctx: CallContext, p: OfflineGetParams) -> dict[str, Any]:
     """Read (and clear, or reserve under a process id) the application's offline events."""
-    return offline.get(ctx, p.filter, p.order, p.limit, p.clear, p.process_id, p.auth_connector, p.error)
+    return offline.get(ctx, p.filter, p.order, p.limit, p.clear, p.process_id, p.error)
 
 
 @method("event.offline.clear", scope=BASIC, params=OfflineClearParams, doc=f"{DOCS}event-offline-clear.md")
 def event_offline_clear(ctx: CallContext, p: OfflineClearParams) -> bool:
     """Remove offline events reserved by a process."""
-    return offline.clear(ctx, p.process_id, p.id, p.message_id, p.auth_connector)
+    return offline.clear(ctx, p.process_id, p.id, p.message_id)
 
 
 @method("event.offline.error", scope=BASIC, params=OfflineClearParams, doc=f"{DOCS}event-offline-error.md")
 def event_offline_error(ctx: CallContext, p: OfflineClearParams) -> bool:
     """Mark offline events of a process as failed."""
-    return offline.error(ctx, p.process_id, p.message_id, p.auth_connector)
+    return offline.error(ctx, p.process_id, p.message_id)
 
 
 @method("event.offline.list", scope=BASIC, params=OfflineListParams, doc=f"{DOCS}event-offline-list.md")
 def event_offline_list(ctx: CallContext, p: OfflineListParams) -> Page:
     """Every offline event of the application, reserved or not, in pages of 50."""
-    return offline.listing(ctx, p.filter, p.order, p.start, p.auth_connector)
+    return offline.listing(ctx, p.filter, p.order, p.start)

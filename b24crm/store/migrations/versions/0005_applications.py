@@ -90,13 +90,14 @@ def upgrade() -> None:
         sa.Column("options", sa.JSON, nullable=False),
         sa.Column("created", sa.Float, nullable=False),
         *_keys("placements"),
+        sa.UniqueConstraint("portal_id", "app_id", "placement", "handler", name="uq_placements_binding"),
     )
     op.create_index("ix_placements_app", "placements", ["portal_id", "app_id", "placement"])
     op.create_table(
         "offline_events",
         *_ids(),
         sa.Column("app_id", sa.Integer, nullable=False),
-        sa.Column("connector", sa.String(128), nullable=False, server_default=""),
+        sa.Column("connector", sa.String(255), nullable=False, server_default=""),
         sa.Column("event", sa.String(128), nullable=False),
         sa.Column("message_id", sa.String(64), nullable=False),
         sa.Column("data", sa.JSON, nullable=False),
@@ -115,8 +116,12 @@ def upgrade() -> None:
     with op.batch_alter_table("event_handlers") as batch:
         batch.add_column(sa.Column("auth_type", sa.Integer, nullable=False, server_default="0"))
         batch.add_column(sa.Column("offline", sa.Boolean, nullable=False, server_default=sa.false()))
-        batch.add_column(sa.Column("connector", sa.String(128), nullable=False, server_default=""))
+        batch.add_column(sa.Column("connector", sa.String(255), nullable=False, server_default=""))
         batch.add_column(sa.Column("options", sa.JSON, nullable=True))
+        batch.create_unique_constraint(
+            "uq_event_handlers_binding",
+            ["portal_id", "app_id", "event", "url", "auth_type", "connector"],
+        )
     with op.batch_alter_table("event_deliveries") as batch:
         batch.add_column(sa.Column("url", sa.String(2048), nullable=True))
         batch.add_column(sa.Column("application_token", sa.String(64), nullable=True))
@@ -131,6 +136,7 @@ def downgrade() -> None:
         for column in ("user_id", "app_id", "application_token", "url"):
             batch.drop_column(column)
     with op.batch_alter_table("event_handlers") as batch:
+        batch.drop_constraint("uq_event_handlers_binding", type_="unique")
         for column in ("options", "connector", "offline", "auth_type"):
             batch.drop_column(column)
     with op.batch_alter_table("event_outbox") as batch:
