@@ -71,8 +71,8 @@ class Tenancy:
         """A new portal; ValueError for an unknown time zone or a domain another portal has."""
         if not isinstance(time_zone, str) or not _known_zone(time_zone):
             raise ValueError(f"unknown time zone: {time_zone!r}")
-        if domain is not None and (not isinstance(domain, str) or not domain.strip()):
-            raise ValueError("the domain must be a non-empty string")
+        if domain is not None and (not isinstance(domain, str) or not domain.strip() or len(domain) > 255):
+            raise ValueError("the domain must be a non-empty string of at most 255 characters")
         member_id = secrets.new_member_id()
         with self.db.write() as conn:
             if domain is not None and tenancy.portal_by_domain(conn, domain) is not None:

@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from b24crm.store.sql import next_id
+from b24crm.store.sql import fit, fit_row, next_id
 from b24crm.store.tables import crm_items, crm_multifields
 
 
@@ -19,7 +19,9 @@ def _key(portal_id: int, entity_type_id: int) -> list[sa.ColumnElement[bool]]:
 def insert_item(conn: Connection, portal_id: int, entity_type_id: int, values: dict[str, Any]) -> int:
     item_id = next_id(conn, portal_id, f"crm_item_{entity_type_id}")
     conn.execute(
-        crm_items.insert().values(portal_id=portal_id, entity_type_id=entity_type_id, id=item_id, **values)
+        crm_items.insert().values(
+            portal_id=portal_id, entity_type_id=entity_type_id, id=item_id, **fit_row(crm_items, values)
+        )
     )
     return item_id
 
@@ -42,7 +44,9 @@ def update_item(
     conn: Connection, portal_id: int, entity_type_id: int, item_id: int, values: dict[str, Any]
 ) -> None:
     conn.execute(
-        crm_items.update().where(*_key(portal_id, entity_type_id), crm_items.c.id == item_id).values(**values)
+        crm_items.update()
+        .where(*_key(portal_id, entity_type_id), crm_items.c.id == item_id)
+        .values(**fit_row(crm_items, values))
     )
 
 
@@ -108,9 +112,9 @@ def replace_multifields(
                 id=row.get("id") or next_id(conn, portal_id, "crm_multifield"),
                 entity_type_id=entity_type_id,
                 item_id=item_id,
-                type_id=row["typeId"],
-                value_type=row["valueType"],
-                value=row["value"],
+                type_id=fit(crm_multifields, "type_id", row["typeId"]),
+                value_type=fit(crm_multifields, "value_type", row["valueType"]),
+                value=fit(crm_multifields, "value", row["value"]),
             )
         )
 

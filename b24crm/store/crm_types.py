@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from b24crm.store.sql import next_id
+from b24crm.store.sql import fit_row, next_id
 from b24crm.store.tables import crm_types
 
 
@@ -32,7 +32,7 @@ def type_by_id(conn: Connection, portal_id: int, type_id: int) -> dict[str, Any]
 
 def insert_type(conn: Connection, portal_id: int, values: dict[str, Any]) -> int:
     type_id = next_id(conn, portal_id, "crm_type")
-    conn.execute(crm_types.insert().values(portal_id=portal_id, id=type_id, **values))
+    conn.execute(crm_types.insert().values(portal_id=portal_id, id=type_id, **fit_row(crm_types, values)))
     return type_id
 
 
@@ -40,7 +40,7 @@ def update_type(conn: Connection, portal_id: int, type_id: int, values: dict[str
     conn.execute(
         crm_types.update()
         .where(crm_types.c.portal_id == portal_id, crm_types.c.id == type_id)
-        .values(**values)
+        .values(**fit_row(crm_types, values))
     )
 
 

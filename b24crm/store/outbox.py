@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from b24crm.store.sql import RawInsert, next_id
+from b24crm.store.sql import RawInsert, fit_row, next_id
 from b24crm.store.tables import event_outbox, mail_outbox
 
 _INSERT_EVENT = RawInsert(event_outbox)  # every change writes one: compiled once
@@ -51,7 +51,7 @@ def list_events(
 
 def insert_mail(conn: Connection, portal_id: int, values: dict[str, Any]) -> int:
     mail_id = next_id(conn, portal_id, "mail")
-    conn.execute(mail_outbox.insert().values(portal_id=portal_id, id=mail_id, **values))
+    conn.execute(mail_outbox.insert().values(portal_id=portal_id, id=mail_id, **fit_row(mail_outbox, values)))
     return mail_id
 
 

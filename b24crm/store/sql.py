@@ -18,6 +18,11 @@ def fit(table: sa.Table, column: str, text: str) -> str:
     return text[:length] if length and len(text) > length else text
 
 
+def fit_row(table: sa.Table, values: dict[str, Any]) -> dict[str, Any]:
+    """Every text of a row cut to its column (``fit``): what the store writes never exceeds a column."""
+    return {k: fit(table, k, v) if isinstance(v, str) and k in table.c else v for k, v in values.items()}
+
+
 def lock_row(conn: Connection, table: sa.Table, *where: Any) -> None:
     """Hold the matching row until the transaction ends, so that checks made under it (a count before an
     insert) cannot race; SQLite's write transactions are serial already."""

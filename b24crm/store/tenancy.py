@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from b24crm.store.sql import next_id
+from b24crm.store.sql import fit, fit_row, next_id
 from b24crm.store.tables import metadata, portals, users, webhooks
 
 
@@ -17,7 +17,11 @@ def insert_portal(
 ) -> int:
     result = conn.execute(
         portals.insert().values(
-            domain=domain, member_id=member_id, title=title, time_zone=time_zone, created_at=now
+            domain=domain,
+            member_id=member_id,
+            title=fit(portals, "title", title),
+            time_zone=time_zone,
+            created_at=now,
         )
     )
     key = result.inserted_primary_key
@@ -53,7 +57,9 @@ def delete_portal(conn: Connection, portal_id: int) -> bool:
 
 def insert_user(conn: Connection, portal_id: int, now: float, **values: Any) -> int:
     user_id = next_id(conn, portal_id, "user")
-    conn.execute(users.insert().values(portal_id=portal_id, id=user_id, created_at=now, **values))
+    conn.execute(
+        users.insert().values(portal_id=portal_id, id=user_id, created_at=now, **fit_row(users, values))
+    )
     return user_id
 
 
