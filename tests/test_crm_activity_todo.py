@@ -245,6 +245,24 @@ def test_child_todo_copies_bindings_and_completes_parent(clocked: PortalClient) 
     assert _todo(clocked, deal_id, parentActivityId=99999) > child
 
 
+def test_a_parent_the_caller_cannot_read_is_ignored(clocked: PortalClient) -> None:
+    portal_id = clocked.hook.portal.id
+    seller = clocked.runtime.tenancy.create_user(portal_id, name="Seller")
+    with clocked.runtime.db.write() as conn:
+        role = create_role(conn, portal_id, name="Own", permissions=dict([parse_grant("2:*=own")]))
+        crm_roles.assign(conn, portal_id, seller.id, role)
+    restricted = clocked.with_webhook(seller.id, ("crm",))
+    hidden = _todo(clocked, _deal(clocked), title="Not yours")
+    mine = restricted.result("crm.deal.add", {"fields": {"TITLE": "Mine"}})
+    child = _todo(restricted, mine, parentActivityId=hidden)
+    # The hidden todo stays open, and the new one is bound to the caller's deal alone.
+    assert clocked.result("crm.activity.get", {"id": hidden})["COMPLETED"] == "N"
+    assert restricted.result("crm.activity.binding.list", {"activityId": child}) == [
+        {"entityTypeId": 2, "entityId": mine}
+    ]
+    assert restricted.result("crm.activity.get", {"id": child})["ASSOCIATED_ENTITY_ID"] == "0"
+
+
 def test_ping_offsets_fire_as_the_clock_passes(clocked: PortalClient, clock: ManualClock) -> None:
     deal_id = _deal(clocked)
     clock.set(1_772_370_000.0)  # 2026-03-01T13:00:00Z

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 
 from b24crm import errors
 from b24crm.crm.activity import access, pings
-from b24crm.crm.activity.service import PROVIDER, clip, set_bindings
+from b24crm.crm.activity.service import PROVIDER, clip, set_bindings, visible
 from b24crm.crm.permissions import Grants, grants_for
 from b24crm.crm.values import InvalidValue, parse_datetime
 from b24crm.events import outbox
@@ -91,10 +91,17 @@ def _settings_with_color(settings: Any, color: str | None) -> Any:
     return current or None
 
 
-def _parent(conn: Connection, portal_id: int, parent_id: int | None) -> dict[str, Any] | None:
+def _parent(
+    conn: Connection, ctx: CallContext, grants: Grants, parent_id: int | None
+) -> dict[str, Any] | None:
+    """The parent todo, or None when there is none or the caller may not read it: the vendor reads it
+    with ``CCrmActivity::GetByID``'s permission check and ignores what that does not find."""
     if not parent_id or parent_id <= 0:
         return None
-    return crm_activities.get_activity(conn, portal_id, parent_id)  # a missing parent is ignored
+    try:
+        return visible(conn, ctx, grants, parent_id)
+    except errors.ApiError:
+        return None
 
 
 def _complete(conn: Connection, ctx: CallContext, row: dict[str, Any], now: float) -> None:
@@ -117,7 +124,7 @@ def add(ctx: CallContext, args: dict[str, Any]) -> dict[str, int]:
         grants = grants_for(conn, ctx.portal.id, ctx.user)
         deadline = _deadline(args["deadline"], tz)  # prepared before the rights are checked, as the vendor's
         _owner_for_add(conn, ctx, grants, owner)
-        parent = _parent(conn, ctx.portal.id, args["parentActivityId"])
+        parent = _parent(conn, ctx, grants, args["parentActivityId"])
         if parent is not None and parent["completed"] == "Y":
             raise PARENT_COMPLETED()
         bindings: list[Binding] = [owner]
@@ -184,10 +191,12 @@ def load(
     return row
 
 
-def _editable(conn: Connection, ctx: CallContext, row: dict[str, Any], owner: Binding) -> None:
+def _editable(conn: Connection, ctx: CallContext, row: dict[str, Any], owner: Binding) -> Grants:
+    """The caller's grants, when they may edit the todo's owner."""
     grants = grants_for(conn, ctx.portal.id, ctx.user)
     if not access.may_item(conn, ctx.portal.id, grants, owner, "edit"):
         raise ACCESS_DENIED()
+    return grants
 
 
 def _save(
@@ -215,11 +224,11 @@ def update(ctx: CallContext, args: dict[str, Any]) -> dict[str, int]:
     owner = (args["ownerTypeId"], args["ownerId"])
     with ctx.db.write() as conn:
         row = load(conn, ctx, *owner, args["id"])
-        _editable(conn, ctx, row, owner)
+        grants = _editable(conn, ctx, row, owner)
         if row["completed"] == "Y":
             raise COMPLETED()
         deadline = _deadline(args["deadline"], tz)
-        parent = _parent(conn, ctx.portal.id, args["parentActivityId"])
+        parent = _parent(conn, ctx, grants, args["parentActivityId"])
         if parent is not None and parent["completed"] == "Y" and parent["id"] != row["parent_id"]:
             raise PARENT_COMPLETED()
         changes: dict[str, Any] = {
