@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -194,3 +195,13 @@ def test_events_are_written_with_each_change(portal: PortalClient) -> None:
     ]
     later = portal.http.get(f"/_b24crm/portals/{portal.hook.portal.id}/events?after=3", headers=ADMIN)
     assert [e["event"] for e in later.json()["result"]] == ["ONCRMACTIVITYDELETE"]
+
+
+def test_the_link_secret_is_made_whole_and_shared(tmp_path: Path) -> None:
+    from b24crm.crm.activity.files import FileStore
+
+    (tmp_path / ".url-secret").write_bytes(b"half")  # left short by a crash while it was written
+    first = FileStore(tmp_path)._secret()
+    assert len(first) == 32
+    assert FileStore(tmp_path)._secret() == first  # a second server reads the same key
+    assert [p.name for p in tmp_path.iterdir()] == [".url-secret"]

@@ -13,9 +13,9 @@ import binascii
 import hashlib
 import hmac
 import mimetypes
+import os
 import re
 import secrets
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -81,14 +81,22 @@ class FileStore:
         if self._key is None:
             path = self.root / ".url-secret"
             self.root.mkdir(parents=True, exist_ok=True)
-            try:
-                with path.open("xb") as made:  # created once, atomically: every server reads the same key
-                    made.write(secrets.token_bytes(32))
-            except FileExistsError:
-                pass
-            key = path.read_bytes()
-            while len(key) < 32:  # another process is still writing it
-                time.sleep(0.01)
+            key = path.read_bytes() if path.exists() else b""
+            if len(key) < 32:
+                # Written whole under another name, then linked into place: a reader never sees half a
+                # key, and of two servers starting together the first link wins for both. A short file
+                # (a crash or a full disk while an older version wrote it) is replaced.
+                made = path.with_name(f".url-secret.{secrets.token_hex(8)}")
+                made.write_bytes(secrets.token_bytes(32))
+                try:
+                    if key:
+                        os.replace(made, path)
+                    else:
+                        os.link(made, path)
+                except FileExistsError:
+                    pass
+                finally:
+                    made.unlink(missing_ok=True)
                 key = path.read_bytes()
             self._key = key
         return self._key
