@@ -238,3 +238,14 @@ def test_odd_multifield_ids_are_treated_as_new_values(portal: PortalClient) -> N
         (False, "2"),
         (False, "a@b.c"),
     ]
+
+
+def test_company_banking_details_and_legal_address_are_item_fields(portal: PortalClient) -> None:
+    fields = portal.result("crm.item.fields", {"entityTypeId": 4})["fields"]
+    assert {"bankingDetails", "addressLegal"} <= set(fields)
+    item = portal.result("crm.item.add", {"entityTypeId": 4, "fields": {"title": "Co", "bankingDetails": "B"}})
+    item_id = item["item"]["id"]
+    portal.result("crm.item.update", {"entityTypeId": 4, "id": item_id, "fields": {"bankingDetails": "NEW"}})
+    got = portal.result("crm.item.get", {"entityTypeId": 4, "id": item_id})["item"]
+    assert got["bankingDetails"] == "NEW"
+    assert portal.result("crm.company.get", {"id": item_id})["BANKING_DETAILS"] == "NEW"

@@ -279,6 +279,9 @@ COMPANY_FIELDS = (
     _f("currencyId", "crm_currency", "Currency"),
     _f("comments", "text", "Comment"),
     _f("isMyCompany", "boolean", "My company"),
+    # Documented company item fields (object-fields.md), so not classic-only.
+    _f("bankingDetails", "string", "Banking details"),
+    _f("addressLegal", "string", "Legal address"),
     _f("leadId", "crm_lead", "Lead"),
     _f("contactIds", "crm_contact", "Contacts", multiple=True),
     _f("categoryId", "crm_category", "Pipeline", immutable=True),
@@ -290,9 +293,7 @@ COMPANY_FIELDS = (
     *UTM,
     *MULTIFIELDS,
     *ADDRESS,
-    _f("addressLegal", "string", "Legal address", **CLASSIC),
     *_address("regAddress", "Registered address"),
-    _f("bankingDetails", "string", "Banking details", **CLASSIC),
     *ORIGIN_VERSION,
     _f("lastCommunicationTime", "datetime", "Last communication on", read_only=True, **CLASSIC),
 )
