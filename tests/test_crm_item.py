@@ -243,9 +243,22 @@ def test_odd_multifield_ids_are_treated_as_new_values(portal: PortalClient) -> N
 def test_company_banking_details_and_legal_address_are_item_fields(portal: PortalClient) -> None:
     fields = portal.result("crm.item.fields", {"entityTypeId": 4})["fields"]
     assert {"bankingDetails", "addressLegal"} <= set(fields)
-    item = portal.result("crm.item.add", {"entityTypeId": 4, "fields": {"title": "Co", "bankingDetails": "B"}})
+    item = portal.result(
+        "crm.item.add", {"entityTypeId": 4, "fields": {"title": "Co", "bankingDetails": "B"}}
+    )
     item_id = item["item"]["id"]
     portal.result("crm.item.update", {"entityTypeId": 4, "id": item_id, "fields": {"bankingDetails": "NEW"}})
     got = portal.result("crm.item.get", {"entityTypeId": 4, "id": item_id})["item"]
     assert got["bankingDetails"] == "NEW"
     assert portal.result("crm.company.get", {"id": item_id})["BANKING_DETAILS"] == "NEW"
+
+
+def test_an_item_update_that_changes_nothing_emits_no_event(portal: PortalClient) -> None:
+    item_id = portal.result("crm.item.add", {"entityTypeId": 2, "fields": {"title": "Same"}})["item"]["id"]
+    portal.result("crm.item.update", {"entityTypeId": 2, "id": item_id, "fields": {"title": "Same"}})
+    portal.result("crm.deal.update", {"id": item_id, "fields": {"TITLE": "Same"}})
+    events = portal.http.get(
+        f"/_b24crm/portals/{portal.hook.portal.id}/events", headers={"Authorization": "Bearer admin-secret"}
+    ).json()["result"]
+    # crm.item skips the save; the classic update fires as the vendor's CCrmDeal::Update does.
+    assert [e["event"] for e in events] == ["ONCRMDEALADD", "ONCRMDEALUPDATE"]

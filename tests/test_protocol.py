@@ -301,3 +301,15 @@ def test_a_crash_is_a_500_without_traceback(portal: PortalClient, monkeypatch: p
     assert status == 500
     assert body == {"error": "INTERNAL_SERVER_ERROR", "error_description": "Internal server error"}
     assert "secret" not in str(body)
+
+
+def test_json_nested_beyond_any_decoder_is_wrong_encoding(portal: PortalClient) -> None:
+    for depth in (600, 5000):
+        body = '{"fields": {"SETTINGS": ' + "[" * depth + "]" * depth + "}}"
+        response = portal.http.post(
+            f"{portal.base}/crm.activity.add", content=body, headers={"Content-Type": "application/json"}
+        )
+        assert (response.status_code, response.json()) == (
+            400,
+            {"error": "WRONG_ENCODING", "error_description": "Wrong request encoding"},
+        )

@@ -377,7 +377,9 @@ def update(
             )
             if fm is not None and "fm" in item_type.fields:
                 crm_items.replace_multifields(conn, ctx.portal.id, item_type.entity_type_id, row["id"], fm)
-        _emit(conn, ctx, item_type, "UPDATE", row["id"], now)
+        # crm.item skips the save, and so the event, when nothing changed; the classic Update always fires.
+        if changed or fm is not None or classic:
+            _emit(conn, ctx, item_type, "UPDATE", row["id"], now)
         return _load(conn, ctx, item_type, row["id"])
 
 

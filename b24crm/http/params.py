@@ -32,8 +32,14 @@ def fold_top_level(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def finish_params(params: dict[str, Any]) -> dict[str, Any]:
-    """Merged raw parameters -> what handlers see: names folded, PHP arrays in their JSON shape."""
-    return php_to_json(fold_top_level(params)) if params else {}
+    """Merged raw parameters -> what handlers see: names folded, PHP arrays in their JSON shape. Input
+    nested deeper than the reshaping can follow is refused as PHP's decoder (depth 512) refuses it."""
+    if not params:
+        return {}
+    try:
+        return php_to_json(fold_top_level(params))  # type: ignore[no-any-return]
+    except RecursionError:
+        raise errors.WRONG_ENCODING() from None
 
 
 def decode_query(query: bytes | str) -> dict[str, Any]:
@@ -56,7 +62,7 @@ def _reject_constant(name: str) -> Any:
 def decode_json_body(body: bytes) -> dict[str, Any]:
     try:
         data = json.loads(body, parse_constant=_reject_constant)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # nesting beyond any PHP decoder's too
         raise errors.WRONG_ENCODING() from exc
     if isinstance(data, list):
         # A PHP array decoded from a JSON list has the keys 0..n-1.
