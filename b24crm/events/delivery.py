@@ -140,18 +140,34 @@ class DeliveryWorker:
 
     async def run_once(self, client: httpx.AsyncClient, portal_id: int | None = None) -> int:
         """Send every due delivery once (up to ``BATCH`` at a time, concurrently), of every portal or of
-        one; answers how many."""
-        db, clock = self.runtime.db, self.runtime.clock
-        now = clock.now()
+        one; answers how many. The database work runs in a thread: a write waiting for SQLite's one
+        writer must not hold the event loop, and with it every request."""
+        claimed, portals, auths = await asyncio.to_thread(self._claim, self.runtime.clock.now(), portal_id)
+        if not claimed:
+            return 0
+        outcomes = await asyncio.gather(
+            *(
+                self._post(client, d, portals[d["portal_id"]] or {}, auth)
+                for d, auth in zip(claimed, auths, strict=True)
+            )
+        )
+        await asyncio.to_thread(self._record_all, claimed, outcomes)
+        return len(claimed)
+
+    def _claim(
+        self, now: float, portal_id: int | None
+    ) -> tuple[list[dict[str, Any]], dict[int, dict[str, Any] | None], list[Any]]:
+        """Claim the due deliveries in one transaction, with their portals and ``auth`` blocks."""
+        db = self.runtime.db
         with db.read() as conn:
             batch = deliveries.due(conn, now, BATCH, portal_id)
-        if not batch:
-            return 0
         portals: dict[int, dict[str, Any] | None] = {}
-        claimed = []
+        claimed: list[dict[str, Any]] = []
         auths: list[Any] = []
+        if not batch:
+            return claimed, portals, auths
         apps_seen: dict[tuple[int, int], dict[str, Any] | None] = {}
-        with db.write() as conn:  # one transaction claims the whole batch
+        with db.write() as conn:
             for delivery in batch:
                 if deliveries.claim(conn, delivery, now + LEASE):
                     if delivery["portal_id"] not in portals:
@@ -160,16 +176,12 @@ class DeliveryWorker:
                     if portal is not None:
                         claimed.append(delivery)
                         auths.append(self._auth_for(conn, delivery, portal, now, apps_seen))
-        outcomes = await asyncio.gather(
-            *(
-                self._post(client, d, portals[d["portal_id"]] or {}, auth)
-                for d, auth in zip(claimed, auths, strict=True)
-            )
-        )
-        with db.write() as conn:  # and one records what happened
+        return claimed, portals, auths
+
+    def _record_all(self, claimed: list[dict[str, Any]], outcomes: list[dict[str, Any]]) -> None:
+        with self.runtime.db.write() as conn:  # one transaction records what happened
             for delivery, outcome in zip(claimed, outcomes, strict=True):
                 self._record(conn, delivery, outcome)
-        return len(claimed)
 
     async def _post(
         self, client: httpx.AsyncClient, delivery: dict[str, Any], portal: dict[str, Any], auth: Any
