@@ -609,3 +609,24 @@ def test_classic_only_fields_stay_out_of_the_item_api(portal: PortalClient) -> N
     # Given through crm.item.*, the classic-only field is an unknown field: ignored, the stored value stays.
     portal.result("crm.item.update", {"entityTypeId": 3, "id": contact_id, "fields": {"addressCity": "Oslo"}})
     assert portal.result("crm.contact.get", {"id": contact_id})["ADDRESS_CITY"] == "Riga"
+
+
+@pytest.mark.parametrize("entity", ["lead", "contact", "company"])
+def test_has_phone_is_kept_with_the_multifields_and_filters(portal: PortalClient, entity: str) -> None:
+    name = {"lead": {"TITLE": "L"}, "contact": {"NAME": "C"}, "company": {"TITLE": "Co"}}[entity]
+    phoned = portal.result(f"crm.{entity}.add", {"fields": {**name, "PHONE": [{"VALUE": "+1555"}]}})
+    plain = portal.result(f"crm.{entity}.add", {"fields": name})
+    listed = portal.result(
+        f"crm.{entity}.list", {"filter": {"HAS_PHONE": "Y"}, "select": ["ID", "HAS_PHONE"]}
+    )
+    assert listed == [{"ID": str(phoned), "HAS_PHONE": "Y"}]
+    assert [r["ID"] for r in portal.result(f"crm.{entity}.list", {"filter": {"HAS_PHONE": "N"}})] == [
+        str(plain)
+    ]
+    # Removing the phone clears the flag.
+    (phone,) = portal.result(f"crm.{entity}.get", {"id": phoned})["PHONE"]
+    portal.result(
+        f"crm.{entity}.update", {"id": phoned, "fields": {"PHONE": [{"ID": phone["ID"], "DELETE": "Y"}]}}
+    )
+    assert portal.result(f"crm.{entity}.get", {"id": phoned})["HAS_PHONE"] == "N"
+    assert portal.result(f"crm.{entity}.list", {"filter": {"HAS_PHONE": "Y"}}) == []

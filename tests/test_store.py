@@ -13,7 +13,7 @@ from b24crm.auth.service import Tenancy
 from b24crm.clock import SystemClock
 from b24crm.store import migrate, sql
 from b24crm.store.engine import Database
-from b24crm.store.tables import metadata
+from b24crm.store.tables import crm_items, metadata
 
 
 def test_migrations_create_exactly_the_declared_tables(database: Database) -> None:
@@ -117,7 +117,34 @@ def test_deliveries_written_before_0005_are_sent_after_the_upgrade(backend: str,
                 ),
                 {"p": portal_id},
             )
+            # A contact with a phone and one without: the classic methods computed HAS_PHONE then.
+            for item_id in (1, 2):
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO crm_items"
+                        " (portal_id, entity_type_id, id, created_time, updated_time, data)"
+                        ' VALUES (:p, 3, :i, 1.0, 1.0, \'{"name": "C"}\')'
+                    ),
+                    {"p": portal_id, "i": item_id},
+                )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO crm_multifields"
+                    " (portal_id, id, entity_type_id, item_id, type_id, value_type, value)"
+                    " VALUES (:p, 1, 3, 1, 'PHONE', 'WORK', '+1555')"
+                ),
+                {"p": portal_id},
+            )
         migrate.upgrade(db)
+        with db.read() as conn:
+            flags = {
+                row[0]: row[1]
+                for row in conn.execute(
+                    sa.select(crm_items.c.id, crm_items.c.data).where(crm_items.c.portal_id == portal_id)
+                )
+            }
+        assert flags[1] == {"name": "C", "hasPhone": True, "hasEmail": False, "hasImol": False}
+        assert flags[2]["hasPhone"] is False
         with db.read() as conn:
             (due,) = deliveries.due(conn, 2.0, 10, portal_id)
         assert (due["url"], due["application_token"], due["event"]) == (

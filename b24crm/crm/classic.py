@@ -25,7 +25,6 @@ from b24crm.store.filters import split_key, to_int
 
 ENTITIES = {"lead": et.LEAD, "deal": et.DEAL, "contact": et.CONTACT, "company": et.COMPANY}
 MULTIFIELD_NAMES = ("PHONE", "EMAIL", "WEB", "IM", "LINK")
-HAS_FLAGS = {"HAS_PHONE": "PHONE", "HAS_EMAIL": "EMAIL", "HAS_IMOL": "IM"}
 
 # Legacy errors: an empty code, HTTP 400.
 ID_INVALID = errors.ErrorSpec("", "ID is not defined or invalid.")
@@ -33,9 +32,8 @@ NOT_FOUND = errors.ErrorSpec("", "Not found")
 ACCESS_DENIED = errors.ErrorSpec("", "Access denied.")
 FIELDS_NOT_ARRAY = errors.ErrorSpec("", "Parameter 'fields' must be array.")
 
-# ``Legacy.field`` of the entries that are no stored field of their own.
-COMPUTED = ""  # HAS_PHONE, HAS_EMAIL, HAS_IMOL: computed from the multifields when rendered
-MULTIFIELD = "fm"  # PHONE, EMAIL, ...: the item's multifields of that type
+# ``Legacy.field`` of PHONE, EMAIL, ...: no stored field of their own but the item's multifields of a type.
+MULTIFIELD = "fm"
 
 
 @dataclass(frozen=True)
@@ -43,7 +41,7 @@ class Legacy:
     """A field as a classic ``crm.<entity>.fields`` describes it, and the stored field behind it."""
 
     name: str
-    field: str  # the camelCase field it is stored as, or COMPUTED / MULTIFIELD
+    field: str  # the camelCase field it is stored as, or MULTIFIELD
     type: str
     title: str
     required: bool = False
@@ -56,8 +54,8 @@ class Legacy:
 
     @property
     def stored(self) -> bool:
-        """Backed by a stored field of its own (not computed, not a multifield type)."""
-        return self.field not in (COMPUTED, MULTIFIELD)
+        """Backed by a stored field of its own (not a multifield type)."""
+        return self.field != MULTIFIELD
 
     def describe(self) -> dict[str, Any]:
         described = description(
@@ -81,8 +79,12 @@ def _l(name: str, field: str, type_: str, title: str, **flags: Any) -> Legacy:
     return Legacy(name, field, type_, title, **flags)
 
 
+_HAS_FIELDS = {"HAS_PHONE": "hasPhone", "HAS_EMAIL": "hasEmail", "HAS_IMOL": "hasImol"}
+
+
 def _has(name: str, title: str) -> Legacy:
-    return Legacy(name, COMPUTED, "char", title, read_only=True)
+    """HAS_PHONE and kin: the flags the item keeps with its multifields (filterable, as the vendor's)."""
+    return Legacy(name, _HAS_FIELDS[name], "char", title, read_only=True)
 
 
 def _mf(name: str, title: str) -> Legacy:
@@ -368,21 +370,13 @@ def _empty(entry: Legacy) -> Any:
     return "" if entry.type in ("date", "datetime") else None
 
 
-def _unset(v: Any, tz: Any) -> Any:
-    return None
-
-
 @cache
 def _steps(entity_type_id: int) -> tuple[items.RenderStep, ...]:
-    """The render steps of the listed fields; a computed field gets a placeholder (no column, no ``data``
-    key) that keeps its place in the order until ``render`` fills it in."""
+    """The render steps of the listed stored fields, in the classic order."""
     fields = catalogue(entity_type_id)
     steps: list[items.RenderStep] = []
     for entry in legacy_table(entity_type_id):
         if not entry.listed or entry.field == MULTIFIELD:
-            continue
-        if entry.field == COMPUTED:
-            steps.append((entry.name, None, "", _unset, None))
             continue
         f = fields[entry.field]
         steps.append((entry.name, f.column, f.name, _string_out(f), _empty(entry)))
@@ -412,14 +406,11 @@ def render(
     *,
     multifields: bool = True,
 ) -> dict[str, Any]:
-    """A stored row in the classic form; ``fm`` (when loaded) fills HAS_PHONE/HAS_EMAIL/HAS_IMOL and, with
-    ``multifields``, the PHONE/EMAIL/... lists of the types the item has."""
+    """A stored row in the classic form; with ``fm`` and ``multifields``, the PHONE/EMAIL/... lists of the
+    types the item has."""
     out = items.render_fields(_steps(entity_type_id), row, ctx.portal.tz, select, "ID")
     if fm is not None:
         grouped = _multifields_out(fm)
-        for name, kind in HAS_FLAGS.items():
-            if name in out:
-                out[name] = "Y" if grouped.get(kind) else "N"
         if multifields:
             for name in MULTIFIELD_NAMES:
                 if grouped.get(name) and (select is None or name in select):
@@ -596,7 +587,7 @@ def list_items(
                 else None
             )
             fms: dict[int, list[dict[str, Any]]] = {}
-            wants_fm = selection is None or bool(selection & {*MULTIFIELD_NAMES, *HAS_FLAGS})
+            wants_fm = selection is None or bool(selection & set(MULTIFIELD_NAMES))
             if "fm" in catalogue(entity_type_id) and wants_fm:
                 fms = crm_items.multifields_of(conn, ctx.portal.id, entity_type_id, [r["id"] for r in rows])
             return rows, total, plan.offset, fms

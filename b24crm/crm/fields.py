@@ -151,6 +151,14 @@ MULTIFIELDS = (_f("fm", "crm_multifield", "Phones, e-mails, websites and messeng
 
 # Stored values of the classic fields that the item layer does not have (classic.py names them).
 CLASSIC = {"classic_only": True}
+# Whether the item has a phone, an e-mail or an open line, kept with every change of its multifields
+# (the vendor's HAS_PHONE, HAS_EMAIL, HAS_IMOL columns); the lead lists them, the classic methods all three.
+CONTACT_FLAGS = {"hasPhone": "PHONE", "hasEmail": "EMAIL", "hasImol": "IM"}
+HAS_CLASSIC = (
+    _f("hasPhone", "boolean", "Has phone", read_only=True, classic_only=True),
+    _f("hasEmail", "boolean", "Has e-mail", read_only=True, classic_only=True),
+    _f("hasImol", "boolean", "Has open line", read_only=True, classic_only=True),
+)
 
 
 def _address(prefix: str, title: str) -> tuple[ItemField, ...]:
@@ -266,6 +274,7 @@ CONTACT_FIELDS = (
     *MULTIFIELDS,
     *ADDRESS,
     *ORIGIN_VERSION,
+    *HAS_CLASSIC,
 )
 
 COMPANY_FIELDS = (
@@ -296,6 +305,7 @@ COMPANY_FIELDS = (
     *_address("regAddress", "Registered address"),
     *ORIGIN_VERSION,
     _f("lastCommunicationTime", "datetime", "Last communication on", read_only=True, **CLASSIC),
+    *HAS_CLASSIC,
 )
 
 _DYNAMIC_COMMON = (

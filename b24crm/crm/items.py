@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 
 from b24crm import errors
 from b24crm.crm import entity_types as et
-from b24crm.crm.fields import ID_TYPES, ItemField, catalogue, upper_name
+from b24crm.crm.fields import CONTACT_FLAGS, ID_TYPES, ItemField, catalogue, upper_name
 from b24crm.crm.permissions import Grants, grants_for
 from b24crm.crm.values import InvalidValue, out_converter, parse_datetime, to_bool, value_in
 from b24crm.events import catalogue as event_names
@@ -286,6 +286,8 @@ def add(ctx: CallContext, entity_type_id: Any, fields_in: Any, *, classic: bool 
         if not grants.allows(item_type.entity_type_id, "add", stored.get("assignedById")):
             raise ACCESS_DENIED()
         _check_required(item_type, stored)
+        fm = _multifields_in(fields_in)
+        stored.update(_contact_flags(item_type, fm or []))
         item_id = crm_items.insert_item(
             conn, ctx.portal.id, item_type.entity_type_id, _split(item_type, stored)
         )
@@ -297,7 +299,6 @@ def add(ctx: CallContext, entity_type_id: Any, fields_in: Any, *, classic: bool 
                 crm_items.update_item(
                     conn, ctx.portal.id, item_type.entity_type_id, item_id, {"title": default_title}
                 )
-        fm = _multifields_in(fields_in)
         if fm is not None and "fm" in item_type.fields:
             crm_items.replace_multifields(conn, ctx.portal.id, item_type.entity_type_id, item_id, fm)
         _emit(conn, ctx, item_type, "ADD", item_id, now)
@@ -310,6 +311,12 @@ def _emit(
     entity_type_id = item_type.entity_type_id
     data = event_names.item_event_data(entity_type_id, item_id)
     outbox.emit(conn, ctx.portal.id, event_names.item_event(entity_type_id, action), data, now, ctx.origin)
+
+
+def _contact_flags(item_type: ItemType, fm: list[dict[str, Any]]) -> dict[str, bool]:
+    """hasPhone / hasEmail / hasImol of the multifields an item will have, for the types that keep them."""
+    kinds = {row["typeId"] for row in fm}
+    return {name: kind in kinds for name, kind in CONTACT_FLAGS.items() if name in item_type.fields}
 
 
 def _check_required(item_type: ItemType, stored: dict[str, Any]) -> None:
@@ -365,6 +372,9 @@ def update(
         ]
         fm = _multifields_in(fields_in, frozenset(m["id"] for m in current))
         changed = {k: v for k, v in changes.items() if stored.get(k) != v}
+        if fm is not None:
+            flags = _contact_flags(item_type, fm)
+            changed.update({k: v for k, v in flags.items() if stored.get(k) != v})
         if changed or fm is not None:
             if "stageId" in changed and "movedBy" in item_type.fields:
                 changed.update(movedBy=ctx.user.id, movedTime=now)

@@ -128,6 +128,43 @@ def upgrade() -> None:
         batch.add_column(sa.Column("app_id", sa.Integer, nullable=True))
         batch.add_column(sa.Column("user_id", sa.Integer, nullable=True))
     op.create_index("ix_event_deliveries_handler", "event_deliveries", ["portal_id", "handler_id", "created"])
+    _keep_contact_flags()
+
+
+def _keep_contact_flags() -> None:
+    """Leads, contacts and companies keep hasPhone / hasEmail / hasImol from now on (before, the classic
+    methods computed them): the flags of the items already there, from their multifields."""
+    conn = op.get_bind()
+    items = sa.table(
+        "crm_items",
+        sa.column("portal_id", sa.Integer),
+        sa.column("entity_type_id", sa.Integer),
+        sa.column("id", sa.Integer),
+        sa.column("data", sa.JSON),
+    )
+    fm = sa.table(
+        "crm_multifields",
+        sa.column("portal_id", sa.Integer),
+        sa.column("entity_type_id", sa.Integer),
+        sa.column("item_id", sa.Integer),
+        sa.column("type_id", sa.String),
+    )
+    kinds: dict[tuple[int, int, int], set[str]] = {}
+    for row in conn.execute(sa.select(fm.c.portal_id, fm.c.entity_type_id, fm.c.item_id, fm.c.type_id)):
+        kinds.setdefault((row[0], row[1], row[2]), set()).add(row[3])
+    flags = {"hasPhone": "PHONE", "hasEmail": "EMAIL", "hasImol": "IM"}
+    stmt = sa.select(items.c.portal_id, items.c.entity_type_id, items.c.id, items.c.data).where(
+        items.c.entity_type_id.in_([1, 3, 4])
+    )
+    for portal_id, entity_type_id, item_id, data in conn.execute(stmt).all():
+        present = kinds.get((portal_id, entity_type_id, item_id), set())
+        updated = {**(data or {}), **{name: kind in present for name, kind in flags.items()}}
+        conn.execute(
+            items.update()
+            .where(items.c.portal_id == portal_id, items.c.entity_type_id == entity_type_id)
+            .where(items.c.id == item_id)
+            .values(data=updated)
+        )
 
 
 def downgrade() -> None:
