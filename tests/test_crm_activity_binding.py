@@ -202,6 +202,11 @@ def test_move_keeps_the_link_and_emits_update(portal: PortalClient) -> None:
     assert [(e["event"], e["data"]) for e in events[before:]] == [
         ("ONCRMACTIVITYUPDATE", {"FIELDS": {"ID": activity}})
     ]
+    # The change is the mover's, as the vendor's update records it.
+    other = portal.runtime.tenancy.create_user(portal.hook.portal.id, name="Mover", admin=True)
+    back = {**move, "sourceEntityId": second, "targetEntityId": first}
+    assert portal.with_webhook(other.id, ("crm",)).result("crm.activity.binding.move", back) is True
+    assert portal.result("crm.activity.get", {"id": activity})["EDITOR_ID"] == str(other.id)
 
 
 def test_more_than_a_hundred_bindings_are_trimmed(portal: PortalClient) -> None:

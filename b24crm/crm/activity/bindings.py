@@ -64,7 +64,9 @@ def _store(conn: Connection, ctx: CallContext, activity_id: int, bindings: list[
         bindings = [b for b in bindings if b in keep]
     now = ctx.clock.now()
     set_bindings(conn, ctx.portal.id, activity_id, bindings)
-    crm_activities.update_activity(conn, ctx.portal.id, activity_id, {"last_updated": now})
+    crm_activities.update_activity(
+        conn, ctx.portal.id, activity_id, {"last_updated": now, "editor_id": ctx.user.id}
+    )
     outbox.emit_entity(conn, ctx.portal.id, outbox.ACTIVITY_UPDATE, activity_id, now, ctx.origin)
     return True
 
