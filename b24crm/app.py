@@ -4,20 +4,38 @@ from __future__ import annotations
 
 from starlette.applications import Starlette
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from b24crm.admin.routes import routes as admin_routes
 from b24crm.background import lifespan
 from b24crm.crm.activity.files import SHOW_FILE_PATH
 from b24crm.http.files import show_file
 from b24crm.http.oauth import routes as oauth_routes
-from b24crm.http.rest import RestApp
+from b24crm.http.rest import REST_PREFIX, RestApp, handle_rest
 from b24crm.runtime import Runtime
 
 REST_VERBS = ["GET", "POST"]
+_REST_METHODS = frozenset({"GET", "HEAD", "POST"})  # what the REST routes below admit
+_REST_PATHS = f"{REST_PREFIX}/"
+
+
+class B24App(Starlette):
+    """Starlette, with REST calls taken straight to their endpoint: its middleware and router cost a
+    quarter of a ``crm.activity.get`` (bench/README.md). The routes stay for everything else, and for
+    REST calls with other verbs (405)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in _REST_METHODS:
+            path = scope["path"]
+            if path == REST_PREFIX or path.startswith(_REST_PATHS):
+                scope["app"] = self
+                await handle_rest(scope, receive, send)
+                return
+        await super().__call__(scope, receive, send)
 
 
 def create_app(runtime: Runtime) -> Starlette:
-    app = Starlette(
+    app = B24App(
         lifespan=lifespan,
         routes=[
             # A plain ASGI app as endpoint: Starlette passes the scope through untouched.

@@ -15,11 +15,11 @@ from starlette.testclient import TestClient
 from b24crm.app import create_app
 from b24crm.clock import ManualClock
 from b24crm.devtools import EventReceiver
-from b24crm.events import hooks
+from b24crm.events import delivery, hooks
 from b24crm.events.delivery import deliver_due
 from b24crm.runtime import Runtime
 from b24crm.settings import Settings
-from b24crm.store.engine import Database
+from b24crm.store.engine import Database, signal_after_commit
 from tests.client import PortalClient
 
 ADMIN = {"Authorization": "Bearer admin-secret"}
@@ -162,6 +162,44 @@ def test_the_running_server_delivers_by_itself(
         while not receiver.calls and time.monotonic() < deadline:
             time.sleep(0.05)
     assert [c["form"]["data[FIELDS][ID]"] for c in receiver.calls] == [str(activity)]
+
+
+def test_a_commit_wakes_the_worker_without_waiting_for_its_next_look(
+    settings: Settings, database: Database, receiver: EventReceiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # With the idle look a minute away, only the commit's signal can bring the delivery within seconds.
+    monkeypatch.setattr(delivery, "IDLE", 60.0)
+    runtime = Runtime(settings.with_(event_delivery=True), db=database)
+    with TestClient(create_app(runtime), base_url="http://testserver") as http:
+        portal = PortalClient.create(runtime, http, scopes=("crm",))
+        _hook(portal, "ONCRMACTIVITYADD", receiver.url)
+        time.sleep(0.2)  # the worker's first look is done: it waits now
+        first = portal.add_call()
+        second = portal.add_call()
+        deadline = time.monotonic() + 10
+        while len(receiver.calls) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert sorted(c["form"]["data[FIELDS][ID]"] for c in receiver.calls) == sorted([str(first), str(second)])
+
+
+def test_signals_follow_the_commit_and_never_a_rollback(database: Database) -> None:
+    heard: list[str] = []
+    forget = database.listen("probe", lambda: heard.append("probe"))
+    with database.write() as conn:
+        signal_after_commit(conn, "probe")
+        signal_after_commit(conn, "probe")  # once a transaction
+        assert heard == []  # not before the commit
+    assert heard == ["probe"]
+    with pytest.raises(RuntimeError), database.write() as conn:
+        signal_after_commit(conn, "probe")
+        raise RuntimeError("rolled back")
+    with database.write():
+        pass  # the rolled-back signal did not stay on the pooled connection
+    assert heard == ["probe"]
+    forget()
+    with database.write() as conn:
+        signal_after_commit(conn, "probe")
+    assert heard == ["probe"]
 
 
 def test_outgoing_webhook_input_is_checked(portal: PortalClient) -> None:

@@ -40,6 +40,16 @@ def test_double_slashes_are_tolerated(portal: PortalClient) -> None:
     assert response.status_code == 200
 
 
+def test_rest_paths_and_verbs_route_as_the_route_table_says(portal: PortalClient) -> None:
+    # GET, HEAD and POST under /rest go straight to the endpoint; other verbs and look-alike paths do not.
+    assert portal.http.head(f"{portal.base}/server.time").status_code == 200
+    assert portal.http.put(f"{portal.base}/server.time").status_code == 405
+    look_alike = f"/restful/{portal.hook.user.id}/{portal.hook.code}/server.time"
+    assert portal.http.get(look_alike).status_code == 404
+    bare = portal.http.get("/rest")
+    assert bare.status_code == 404 and bare.json()["error"] == "ERROR_METHOD_NOT_FOUND"
+
+
 def test_xml_suffix_answers_in_xml(portal: PortalClient) -> None:
     response = portal.http.get(f"{portal.base}/method.get.xml?name=server.time")
     assert response.status_code == 200

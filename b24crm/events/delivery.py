@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from contextlib import suppress
 from typing import Any
 
 import httpx
@@ -28,7 +29,9 @@ log = logging.getLogger("b24crm.events")
 LEASE = 60.0  # seconds a claimed delivery stays with its worker
 TIMEOUT = 15.0  # the vendor's queue server waits this long for a handler
 BATCH = 50
-POLL = 0.025  # seconds between looks for due deliveries when there were none (bounds the latency)
+# A commit that writes deliveries wakes the worker at once; without one it looks every IDLE seconds, for
+# retries come due and for deliveries written by another process (the CLI, a second server).
+IDLE = 0.5
 # At most this many deliveries in flight at once: handlers are often small servers with short backlogs.
 LIMITS = httpx.Limits(max_connections=8, max_keepalive_connections=8)
 
@@ -219,15 +222,29 @@ class DeliveryWorker:
         deliveries.finish(conn, delivery["portal_id"], delivery["id"], {"attempts": attempts, **result})
 
     async def run_forever(self) -> None:
-        async with httpx.AsyncClient(limits=LIMITS) as client:
-            while True:
-                try:
-                    tried = await self.run_once(client)
-                except Exception:  # a busy or restarting database: the next round tries again
-                    log.exception("event delivery round failed")
-                    tried = 0
-                if not tried:
-                    await asyncio.sleep(POLL)
+        loop = asyncio.get_running_loop()
+        wake = asyncio.Event()
+
+        def woken() -> None:  # called in the committing thread
+            with suppress(RuntimeError):  # the loop closed under a late commit
+                loop.call_soon_threadsafe(wake.set)
+
+        # Polling instead cost every request on the loop: 40 looks a second were ~10 % of crm.activity.get.
+        forget = self.runtime.db.listen(deliveries.NEW_DELIVERY, woken)
+        try:
+            async with httpx.AsyncClient(limits=LIMITS) as client:
+                while True:
+                    wake.clear()  # before the look: a commit during it wakes the next wait
+                    try:
+                        tried = await self.run_once(client)
+                    except Exception:  # a busy or restarting database: the next round tries again
+                        log.exception("event delivery round failed")
+                        tried = 0
+                    if not tried:
+                        with suppress(TimeoutError):
+                            await asyncio.wait_for(wake.wait(), IDLE)
+        finally:
+            forget()
 
 
 def deliver_due(runtime: Any, portal_id: int | None = None) -> int:

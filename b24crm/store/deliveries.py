@@ -8,10 +8,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from b24crm.store.engine import signal_after_commit
 from b24crm.store.sql import RawStatement, next_id
 from b24crm.store.tables import apps, event_attempts, event_deliveries, event_handlers, event_outbox
 
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
+NEW_DELIVERY = "new delivery"  # signalled when a transaction that wrote deliveries commits
 
 _H = event_handlers
 _HANDLER_COLUMNS = (
@@ -104,6 +106,7 @@ def insert_delivery(
             **target,
         )
     )
+    signal_after_commit(conn, NEW_DELIVERY)
     return delivery_id
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,15 @@ import psycopg
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
+
+# Where a write transaction keeps the signals it raises until it commits (``signal_after_commit``).
+_SIGNALS = "b24crm.signals"
+
+
+def signal_after_commit(conn: Connection, signal: str) -> None:
+    """Have ``Database.write`` call ``signal``'s listeners once the transaction of ``conn`` has committed
+    (never on rollback): how the event worker learns of new deliveries without polling the database."""
+    conn.info.setdefault(_SIGNALS, set()).add(signal)
 
 
 def normalise_url(raw: str) -> URL:
@@ -47,6 +56,7 @@ class Database:
             raise ValueError(f"unsupported database: {self.dialect} (use sqlite:/// or postgresql://)")
         self._raw = threading.local()
         self._raw_drivers: list[Any] = []  # every bare connection made, to close them on dispose
+        self._listeners: dict[str, list[Callable[[], None]]] = {}
         # What a lost connection raises through the driver: worth one retry on a fresh connection.
         self.connection_errors: tuple[type[Exception], ...] = (
             (psycopg.OperationalError, psycopg.InterfaceError)
@@ -91,7 +101,21 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Connection]:
         with self._writer.begin() as conn:
-            yield conn
+            try:
+                yield conn
+            finally:
+                # Taken off the connection whatever happens: the pool hands it to the next writer.
+                signals = conn.info.pop(_SIGNALS, None)
+        if signals:  # committed
+            for signal in signals:
+                for callback in list(self._listeners.get(signal, ())):
+                    callback()
+
+    def listen(self, signal: str, callback: Callable[[], None]) -> Callable[[], None]:
+        """Register ``callback`` for ``signal``; answers the function that unregisters it. Callbacks run in
+        the committing thread and must be quick."""
+        self._listeners.setdefault(signal, []).append(callback)
+        return lambda: self._listeners[signal].remove(callback)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
