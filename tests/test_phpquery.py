@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, unquote_plus
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from b24crm.http.phpquery import parse_qs, php_to_json
+from b24crm.http.phpquery import assign, parse_qs, php_to_json
 from tests.client import flatten
 
 
@@ -76,3 +76,19 @@ def test_encoding_then_decoding_round_trips(params: dict) -> None:  # type: igno
     """Whatever a PHP-style encoder sends, we decode back to the same structure."""
     query = "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in flatten(params))
     assert decoded(query) == php_to_json(params)
+
+
+_QUERY_PIECES = st.sampled_from(
+    ["id", "ID", "a b", "a.b", "a[", "a[b]", "[x]", "", "=", "%5B", "+", "x", "5", "&"]
+)
+
+
+@given(st.lists(_QUERY_PIECES, max_size=12).map("".join))
+def test_plain_pairs_decode_as_every_other_pair(query: str) -> None:
+    # The fast path for ``name=value`` pairs must agree with the full decoding of each pair.
+    expected: dict[str, object] = {}
+    for chunk in query.split("&"):
+        if chunk:
+            name, _, value = chunk.partition("=")
+            assign(expected, unquote_plus(name), unquote_plus(value))
+    assert parse_qs(query) == expected

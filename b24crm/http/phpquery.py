@@ -90,13 +90,20 @@ def parse_pairs(pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
 
 def parse_qs(query: str) -> dict[str, Any]:
     """``parse_str``: a raw query string (``+`` = space, percent-escapes in names and values)."""
-    pairs = []
+    target: dict[str, Any] = {}
     for chunk in query.split("&"):
         if not chunk:
             continue
         name, _, value = chunk.partition("=")
-        pairs.append((unquote_plus(name), unquote_plus(value)))
-    return parse_pairs(pairs)
+        if name and "%" not in chunk and "+" not in chunk and not _RESHAPED_NAME.intersection(name):
+            target[name] = value  # the common ``id=5``: nothing to decode or reshape
+        else:
+            assign(target, unquote_plus(name), unquote_plus(value))
+    return target
+
+
+# What makes PHP reshape a top-level name (brackets, and spaces and dots turned into ``_``).
+_RESHAPED_NAME = frozenset("[ .")
 
 
 def clean_text(text: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from starlette.requests import Request
@@ -32,6 +33,7 @@ class RestPath:
     webhook: tuple[str, str] | None  # (user_id, code)
 
 
+@lru_cache(maxsize=4096)  # a client calls the same few paths over and over (ids go in the parameters)
 def parse_rest_path(path: str) -> RestPath:
     """``path`` is what follows ``/rest``."""
     segments = [s for s in path.split("/") if s]
