@@ -29,7 +29,7 @@ def _table(rows: list[Figures], baseline: Figures) -> Table:
         table.add_row(
             row.name,
             f"{row.rps:,.0f}",
-            f"{row.rps / baseline.rps:.2f}",
+            f"{row.rps / baseline.rps if row.ratio_to_bare is None else row.ratio_to_bare:.2f}",
             f"{row.p50_ms:.2f}",
             f"{row.p99_ms:.2f}",
             str(row.requests),
@@ -120,9 +120,12 @@ def items(
 @app.command()
 def activities(
     rows: Annotated[int, typer.Option(help="Activities to seed (on ROWS // 10 deals).")] = 1_000_000,
-    seconds: Annotated[int, typer.Option(help="Duration of each load run.")] = 10,
+    seconds: Annotated[
+        int, typer.Option(help="Duration of each load run; the ratio loads share it over their rounds.")
+    ] = 10,
     connections: Annotated[int, typer.Option(help="Concurrent connections.")] = 16,
     db: Annotated[str, typer.Option(help="Database URL (default: a fresh SQLite file).")] = "",
+    rounds: Annotated[int, typer.Option(help="Alternating rounds of bare, server.time and get.")] = 5,
     output: Annotated[Path | None, typer.Option(help="Also write the figures as JSON here.")] = None,
 ) -> None:
     """crm.activity.get (random id), add and a filtered, ordered list page over ROWS activities, beside
@@ -134,7 +137,7 @@ def activities(
     )
     with tempfile.TemporaryDirectory() as tmp, scratch_database(db, Path(tmp)) as db_url:
         console.print(f"seeding {rows:,} activities into {db_url.split('@')[-1]}")
-        figures = scenario.run(db_url, Path(tmp) / "data", rows, seconds, connections, console)
+        figures = scenario.run(db_url, Path(tmp) / "data", rows, seconds, connections, console, rounds)
     console.print(_table(figures, figures[0]))
     for line in scenario.verdicts(figures):
         console.print(line)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +35,34 @@ class Figures:
     p99_ms: float
     requests: int
     failures: int
+    # Measured in alternating rounds beside the bare endpoint: the median of the per-round ratios.
+    ratio_to_bare: float | None = None
+
+
+def alternate(runs: dict[str, Callable[[], Figures]], rounds: int, baseline: str) -> list[Figures]:
+    """Run each load in turn, ``rounds`` times over, and answer each one's medians, with the median of its
+    per-round ratio to ``baseline``. This machine's speed drifts by tens of per cent within a minute, so
+    a ratio of two runs far apart in time says more about the drift than about the code; runs seconds
+    apart, repeated, do not."""
+    seen: dict[str, list[Figures]] = {name: [] for name in runs}
+    for _ in range(rounds):
+        for name, run in runs.items():
+            seen[name].append(run())
+    out = []
+    for name, figures in seen.items():
+        ratios = [f.rps / b.rps for f, b in zip(figures, seen[baseline], strict=True)]
+        out.append(
+            Figures(
+                name=name,
+                rps=statistics.median(f.rps for f in figures),
+                p50_ms=statistics.median(f.p50_ms for f in figures),
+                p99_ms=statistics.median(f.p99_ms for f in figures),
+                requests=sum(f.requests for f in figures),
+                failures=sum(f.failures for f in figures),
+                ratio_to_bare=statistics.median(ratios),
+            )
+        )
+    return out
 
 
 def have_wrk() -> bool:
