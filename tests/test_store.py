@@ -153,3 +153,31 @@ def test_deliveries_written_before_0005_are_sent_after_the_upgrade(backend: str,
             "ONCRMDEALADD",
         )
         assert due["data"] == {"FIELDS": {"ID": 7}}
+
+
+def test_an_item_read_on_the_driver_is_the_engines_row(database: Database) -> None:
+    # get_item reads through the driver for speed; its values (JSON decoded, floats, NULLs) must be the
+    # ones the engine's own result would give.
+    from b24crm.store import crm_items as repo
+
+    portal = Tenancy(database, SystemClock()).create_portal()
+    values = {
+        "title": "Deal <&>",
+        "assigned_by_id": 1,
+        "created_by": 1,
+        "updated_by": 1,
+        "created_time": 1.5,
+        "updated_time": 2.25,
+        "opportunity": 1234.5,
+        "currency_id": None,
+        "data": {"comments": "ü", "nested": [1, {"a": None}]},
+    }
+    with database.write() as conn:
+        item_id = repo.insert_item(conn, portal.id, 2, values)
+    with database.read() as conn:
+        where = (crm_items.c.portal_id == portal.id, crm_items.c.id == item_id)
+        expected = conn.execute(sa.select(crm_items).where(*where)).mappings().one()
+        found = repo.get_item(conn, portal.id, 2, item_id)
+        assert repo.get_item(conn, portal.id, 2, item_id + 1) is None
+    assert found == dict(expected)
+    assert found["data"] == values["data"] and found["opportunity"] == 1234.5

@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from b24crm.store.sql import fit, fit_row, next_id
+from b24crm.store.sql import RawStatement, fit, fit_row, next_id
 from b24crm.store.tables import crm_items, crm_multifields
 
 
@@ -26,18 +26,21 @@ def insert_item(conn: Connection, portal_id: int, entity_type_id: int, values: d
     return item_id
 
 
-# Built once: every activity operation reads its owners by key.
-_BY_KEY = sa.select(crm_items).where(
-    crm_items.c.portal_id == sa.bindparam("portal_id"),
-    crm_items.c.entity_type_id == sa.bindparam("entity_type_id"),
-    crm_items.c.id == sa.bindparam("id"),
+# Compiled once and run on the driver: every activity operation reads its owners by key, and through the
+# engine the read cost a sixth of a crm.activity.add.
+_BY_KEY = RawStatement(
+    sa.select(crm_items).where(
+        crm_items.c.portal_id == sa.bindparam("portal_id"),
+        crm_items.c.entity_type_id == sa.bindparam("entity_type_id"),
+        crm_items.c.id == sa.bindparam("id"),
+    )
 )
 
 
 def get_item(conn: Connection, portal_id: int, entity_type_id: int, item_id: int) -> dict[str, Any] | None:
     params = {"portal_id": portal_id, "entity_type_id": entity_type_id, "id": item_id}
-    row = conn.execute(_BY_KEY, params).mappings().first()
-    return dict(row) if row else None
+    rows = _BY_KEY.mappings(conn, params)
+    return rows[0] if rows else None
 
 
 def update_item(

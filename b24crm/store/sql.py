@@ -126,6 +126,7 @@ class RawStatement:
     def __init__(self, statement: Any) -> None:
         self.statement = statement
         self._compiled: dict[str, tuple[str, tuple[str, ...], dict[str, Any], dict[str, Any]]] = {}
+        self._result_shapes: dict[str, tuple[tuple[str, ...], tuple[tuple[str, Any], ...]]] = {}
 
     def _compile(self, dialect: Any) -> tuple[str, tuple[str, ...], dict[str, Any], dict[str, Any]]:
         found = self._compiled.get(dialect.name)
@@ -152,6 +153,35 @@ class RawStatement:
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         cursor.execute(sql, tuple(values[n] for n in names) if conn.dialect.positional else values)
         return cursor
+
+    def mappings(self, conn: Connection, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """Execute a SELECT; answers its rows as dicts, typed values (JSON) decoded as SQLAlchemy would."""
+        cursor = self.run(conn, params)
+        try:
+            rows = cursor.fetchall()
+            names, processors = self._results(conn.dialect, cursor.description)
+        finally:
+            cursor.close()
+        out = []
+        for row in rows:
+            item = dict(zip(names, row, strict=True))
+            for name, processor in processors:
+                item[name] = processor(item[name])
+            out.append(item)
+        return out
+
+    def _results(self, dialect: Any, description: Any) -> tuple[tuple[str, ...], tuple[tuple[str, Any], ...]]:
+        found = self._result_shapes.get(dialect.name)
+        if found is None:
+            columns = list(self.statement.selected_columns)
+            # The driver's type codes (PostgreSQL's OIDs) pick the processors, as the engine's results do.
+            processors = tuple(
+                (column.key, processor)
+                for column, described in zip(columns, description, strict=True)
+                if (processor := column.type._cached_result_processor(dialect, described[1])) is not None
+            )
+            found = self._result_shapes[dialect.name] = (tuple(c.key for c in columns), processors)
+        return found
 
 
 def _column_defaults(table: sa.Table) -> dict[str, Any]:
