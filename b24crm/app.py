@@ -21,7 +21,7 @@ _REST_PATHS = f"{REST_PREFIX}/"
 
 class B24App(Starlette):
     """Starlette, with REST calls taken straight to their endpoint: its middleware and router cost a
-    quarter of a ``crm.activity.get`` (bench/README.md). The routes stay for everything else, and for
+    sixth of a ``crm.activity.get`` (bench/README.md). The routes stay for everything else, and for
     REST calls with other verbs (405)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

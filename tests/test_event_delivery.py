@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
+import sqlalchemy as sa
 from starlette.testclient import TestClient
 
 from b24crm.app import create_app
@@ -200,6 +201,19 @@ def test_signals_follow_the_commit_and_never_a_rollback(database: Database) -> N
     with database.write() as conn:
         signal_after_commit(conn, "probe")
     assert heard == ["probe"]
+
+
+def test_a_failing_listener_neither_undoes_nor_fails_the_commit(database: Database) -> None:
+    def broken() -> None:
+        raise RuntimeError("listener bug")
+
+    forget = database.listen("probe", broken)
+    with database.write() as conn:
+        signal_after_commit(conn, "probe")
+        conn.execute(sa.text("CREATE TABLE listener_probe (x INTEGER)"))
+    forget()
+    with database.read() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM listener_probe")).scalar() == 0  # it was kept
 
 
 def test_outgoing_webhook_input_is_checked(portal: PortalClient) -> None:

@@ -46,6 +46,8 @@ def test_rest_paths_and_verbs_route_as_the_route_table_says(portal: PortalClient
     assert portal.http.put(f"{portal.base}/server.time").status_code == 405
     look_alike = f"/restful/{portal.hook.user.id}/{portal.hook.code}/server.time"
     assert portal.http.get(look_alike).status_code == 404
+    long_name = "x" * 5000  # not remembered, parsed all the same
+    assert portal.error(f"crm.{long_name}")[0] == 404
     bare = portal.http.get("/rest")
     assert bare.status_code == 404 and bare.json()["error"] == "ERROR_METHOD_NOT_FOUND"
 

@@ -33,9 +33,22 @@ class RestPath:
     webhook: tuple[str, str] | None  # (user_id, code)
 
 
-@lru_cache(maxsize=4096)  # a client calls the same few paths over and over (ids go in the parameters)
 def parse_rest_path(path: str) -> RestPath:
     """``path`` is what follows ``/rest``."""
+    # A client calls the same few paths over and over (ids go in the parameters); long ones are not kept,
+    # so that odd paths cannot fill the memory.
+    return _parse_remembered(path) if len(path) <= _REMEMBERED_PATH else _parse(path)
+
+
+_REMEMBERED_PATH = 256
+
+
+@lru_cache(maxsize=4096)
+def _parse_remembered(path: str) -> RestPath:
+    return _parse(path)
+
+
+def _parse(path: str) -> RestPath:
     segments = [s for s in path.split("/") if s]
     webhook = None
     if len(segments) >= 3 and segments[0].isdigit():

@@ -7,6 +7,7 @@ transaction that commits on success and rolls back on any exception.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -18,6 +19,8 @@ import psycopg
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
+
+log = logging.getLogger("b24crm.store")
 
 # Where a write transaction keeps the signals it raises until it commits (``signal_after_commit``).
 _SIGNALS = "b24crm.signals"
@@ -109,7 +112,12 @@ class Database:
         if signals:  # committed
             for signal in signals:
                 for callback in list(self._listeners.get(signal, ())):
-                    callback()
+                    try:
+                        callback()
+                    except (
+                        Exception
+                    ):  # the change is committed: a listener's failure must not undo the answer
+                        log.exception("listener of %r failed", signal)
 
     def listen(self, signal: str, callback: Callable[[], None]) -> Callable[[], None]:
         """Register ``callback`` for ``signal``; answers the function that unregisters it. Callbacks run in
