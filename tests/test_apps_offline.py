@@ -77,6 +77,18 @@ def test_reserve_then_clear_or_fail(app_portal: PortalClient) -> None:
     assert app.api.raw("event.offline.list").json()["total"] == 1
 
 
+def test_clearing_a_process_reread_deletes_only_what_it_returned(app_portal: PortalClient) -> None:
+    app = _offline_app(app_portal)
+    deals = [app_portal.result("crm.deal.add", {"fields": {"TITLE": str(n)}}) for n in range(3)]
+    pid = app.api.result("event.offline.get", {"clear": 0, "limit": 3})["process_id"]
+    once = app.api.result("event.offline.get", {"process_id": pid, "limit": 1})
+    assert [e["EVENT_DATA"]["FIELDS"]["ID"] for e in once["events"]] == deals[:1]
+    # The two it did not return stay reserved to the process, not lost.
+    rest = app.api.result("event.offline.get", {"process_id": pid})
+    assert [e["EVENT_DATA"]["FIELDS"]["ID"] for e in rest["events"]] == deals[1:]
+    assert app.api.raw("event.offline.list").json()["total"] == 0
+
+
 def test_the_apps_own_changes_are_not_queued_back_to_it(app_portal: PortalClient) -> None:
     app = _offline_app(app_portal)
     app.api.result("event.bind", {"event": "ONCRMDEALADD", "event_type": "offline", "auth_connector": "sync"})

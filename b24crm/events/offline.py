@@ -158,9 +158,8 @@ def get(
             taken = offline.reserve(conn, ctx.portal.id, [r["id"] for r in rows], pid, now)
             rows = [r for r in rows if r["id"] in taken]
         if not keep and rows:
-            offline.delete(
-                conn, ctx.portal.id, app_id, [q.c.connector == connector_id, q.c.process_id == pid]
-            )
+            # The selected records, as documented; a re-read with a smaller limit leaves the others reserved.
+            offline.delete(conn, ctx.portal.id, app_id, [q.c.id.in_([r["id"] for r in rows])])
     return {"process_id": pid if keep else None, "events": [_render(ctx, r) for r in rows]}
 
 
