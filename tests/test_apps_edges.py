@@ -53,6 +53,21 @@ def test_handler_urls_that_cannot_be_sent_or_stored_are_refused(app_portal: Port
         app_portal.runtime.apps.create(app_portal.hook.portal.id, handler_url="http://xn--a.b/", scopes="crm")
 
 
+def test_app_texts_a_store_cannot_hold_and_fragment_redirects_are_refused(app_portal: PortalClient) -> None:
+    apps_url = f"/_b24crm/portals/{app_portal.hook.portal.id}/apps"
+    for body in (
+        {"handler": "https://a.example/x", "title": "a\u0000b"},  # PostgreSQL refuses NUL: was a 500
+        {"handler": "https://a.example/x#frag"},  # the handler is the redirect URI: RFC 6749, 3.1.2
+    ):
+        answer = app_portal.http.post(apps_url, json=body, headers=ADMIN)
+        assert answer.status_code == 400, answer.text
+    made = app_portal.http.post(apps_url, json={"handler": "https://a.example/x"}, headers=ADMIN)
+    assert made.status_code == 201
+    for body in ({"title": "t\u0000"}, {"admin_name": "a\u0000"}):
+        portal = app_portal.http.post("/_b24crm/portals", json=body, headers=ADMIN)
+        assert portal.status_code == 400, portal.text
+
+
 def test_a_delivery_that_fails_oddly_is_one_failed_attempt_and_its_batch_goes_on(
     app_portal: PortalClient, receiver: EventReceiver
 ) -> None:

@@ -81,8 +81,8 @@ def _portals(runtime: Runtime, _path: dict[str, Any], _body: dict[str, Any]) -> 
 
 def _text(body: dict[str, Any], key: str, default: str) -> str:
     value = body.get(key, default)
-    if not isinstance(value, str):
-        raise ValueError(f"{key} must be a string")
+    if not isinstance(value, str) or "\x00" in value:  # PostgreSQL refuses NUL in text
+        raise ValueError(f"{key} must be a string without NUL")
     return value
 
 

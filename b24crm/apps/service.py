@@ -57,10 +57,12 @@ class AppService:
     ) -> NewApp:
         """A new local application, installed by ``user_id`` (the portal's first administrator by default)."""
         http_url(handler_url, "handler")
-        if redirect_uri is not None and urlsplit(http_url(redirect_uri, "redirect URI")).fragment:
+        # The handler is the redirect URI when none is given: the fragment rule holds for it too.
+        redirect = http_url(redirect_uri, "redirect URI") if redirect_uri is not None else handler_url
+        if urlsplit(redirect).fragment:
             raise ValueError("a redirect URI has no fragment (RFC 6749, 3.1.2)")
-        if not isinstance(title, str) or len(title) > TITLE_LENGTH:
-            raise ValueError(f"the title must be a text of at most {TITLE_LENGTH} characters")
+        if not isinstance(title, str) or len(title) > TITLE_LENGTH or "\x00" in title:
+            raise ValueError(f"the title must be a text of at most {TITLE_LENGTH} characters, without NUL")
         scope_list = parse_scopes(scopes)
         secret = secrets.token_urlsafe(36)[:48]
         now = self.runtime.clock.now()
@@ -73,7 +75,7 @@ class AppService:
                 "secret_digest": digest(secret),
                 "title": title,
                 "handler_url": handler_url,
-                "redirect_uri": redirect_uri or handler_url,
+                "redirect_uri": redirect,
                 "scopes": ",".join(scope_list),
                 "version": 1,
                 "has_ui": has_ui,
