@@ -145,10 +145,11 @@ class AppService:
             acting = self._installer(conn, portal_id, user_id or row["installed_by"])
             already = bool(row["installed"])
             store.update_app(conn, portal_id, app_id, {"installed": True})
+            app = App.from_row({**row, "installed": True})
             if not already:
-                self._installed(conn, App.from_row({**row, "installed": True}), acting, now)
+                self._installed(conn, app, acting, now)
         self.runtime.oauth.invalidate()
-        return self.get(portal_id, app_id)
+        return app
 
     def uninstall(self, portal_id: int, app_id: int, *, clean: bool = True) -> None:
         """ONAPPUNINSTALL to the app's handlers of it (without tokens), then its handlers, offline queue,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import sqlalchemy as sa
@@ -52,21 +51,9 @@ def list_handlers(conn: Connection, portal_id: int) -> list[dict[str, Any]]:
     return [dict(r) for r in conn.execute(stmt).mappings()]
 
 
-_HANDLER_KEYS = tuple(c.name for c in _HANDLER_COLUMNS)
-
-
 def handlers_of(conn: Connection, portal_id: int, event: str) -> list[dict[str, Any]]:
     """The handlers bound to an event, with their app's ``installed`` and ``active`` (None without app)."""
-    cursor = _HANDLERS_OF.run(conn, {"portal_id": portal_id, "event": event})
-    try:
-        rows = cursor.fetchall()
-    finally:
-        cursor.close()
-    handlers = [dict(zip(_HANDLER_KEYS, row, strict=True)) for row in rows]
-    for handler in handlers:  # the driver connection hands JSON over as text
-        if isinstance(handler["options"], str):
-            handler["options"] = json.loads(handler["options"])
-    return handlers
+    return _HANDLERS_OF.mappings(conn, {"portal_id": portal_id, "event": event})
 
 
 def handlers_of_app(conn: Connection, portal_id: int, app_id: int | None) -> list[dict[str, Any]]:
