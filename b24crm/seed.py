@@ -12,7 +12,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from b24crm.auth.models import Portal
 from b24crm.crm import entity_types as et
+from b24crm.crm.activity import answers
 from b24crm.store import crm_activities as activities_repo
 from b24crm.store import sql, tenancy
 from b24crm.store.engine import Database
@@ -241,6 +243,9 @@ def seed_activities(
         sql.set_sequence(conn, portal_id, ACTIVITY_SEQUENCE, first + count - 1)
         next_comm = sql.current_value(conn, portal_id, COMMUNICATION_SEQUENCE) + 1
         sql.set_sequence(conn, portal_id, COMMUNICATION_SEQUENCE, next_comm + comm_count - 1)
+        portal_row = tenancy.portal_by_id(conn, portal_id)
+    assert portal_row is not None
+    portal = Portal.from_row(portal_row)
     done = 0
     while done < count:
         size = min(BATCH, count - done)
@@ -253,6 +258,7 @@ def seed_activities(
             if comms:
                 conn.execute(crm_activity_communications.insert(), comms)
             activities_repo.touch(conn, portal_id)  # remembered list counts must not outlive the load
+            answers.keep(conn, portal, first + done, first + done + size - 1)  # as crm.activity.add would
         next_comm += len(comms)
         done += size
         progress(size)

@@ -15,6 +15,7 @@ import orjson
 from starlette.responses import Response
 
 from b24crm.errors import ApiError
+from b24crm.rpc.results import Encoded
 
 JSON_TYPE = "application/json; charset=utf-8"
 XML_TYPE = "text/xml; charset=utf-8"
@@ -34,7 +35,15 @@ _TYPE_RAW = {JSON_TYPE: JSON_TYPE.encode(), XML_TYPE: XML_TYPE.encode()}
 def _default(value: Any) -> Any:
     if isinstance(value, (set, frozenset, tuple)):
         return list(value)
+    if isinstance(value, Encoded):
+        return value.decoded()
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def _orjson_default(value: Any) -> Any:
+    if isinstance(value, Encoded):
+        return orjson.Fragment(value.json)  # spliced in as it is; the PHP escapes below cover it too
+    return _default(value)
 
 
 # Built once: constructing an encoder per answer is measurable on the hot path.
@@ -49,7 +58,7 @@ def encode_json(body: Any) -> bytes:
     # orjson writes a 44 KB list page in a tenth of the standard library's time (bench/README.md);
     # what it refuses (lone surrogates, integers past 64 bits) goes the standard way.
     try:
-        encoded = orjson.dumps(body, default=_default, option=_ORJSON_OPTIONS)
+        encoded = orjson.dumps(body, default=_orjson_default, option=_ORJSON_OPTIONS)
     except (TypeError, orjson.JSONEncodeError):
         return _encode_json_stdlib(body)
     for char, escaped in _PHP_ESCAPES_RAW:
@@ -68,6 +77,8 @@ def _encode_json_stdlib(body: Any) -> bytes:
 
 
 def _xml_value(value: Any, out: list[str]) -> None:
+    if isinstance(value, Encoded):
+        value = value.decoded()
     if isinstance(value, dict):
         for key, item in value.items():
             _xml_element(key, item, out)

@@ -5,7 +5,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from b24crm.rpc.params import php_int
+
+
+class Encoded:
+    """A result already encoded as JSON (a stored answer): the envelope takes the bytes as they are, and
+    only what needs the value itself (batch references, XML answers) decodes it."""
+
+    __slots__ = ("json",)
+
+    def __init__(self, json: bytes) -> None:
+        self.json = json
+
+    def decoded(self) -> Any:
+        return orjson.loads(self.json)
+
+
+def plain(result: Any) -> Any:
+    """A handler's result as a value: ``Encoded`` decoded, anything else as it is."""
+    return result.decoded() if isinstance(result, Encoded) else result
 
 
 @dataclass(frozen=True)

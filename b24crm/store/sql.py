@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,6 +33,15 @@ def lock_row(conn: Connection, table: sa.Table, *where: Any) -> None:
 
 def _insert(conn: Connection, table: sa.Table) -> Any:
     return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
+
+
+def upsert(dialect_name: str, table: sa.Table, keys: tuple[str, ...], values: tuple[str, ...]) -> Any:
+    """INSERT of ``keys`` and ``values`` (bound by name) that updates ``values`` when the key exists."""
+    insert = (postgresql.insert if dialect_name == "postgresql" else sqlite.insert)(table)
+    stmt = insert.values({name: sa.bindparam(name) for name in (*keys, *values)})
+    return stmt.on_conflict_do_update(
+        index_elements=[table.c[name] for name in keys], set_={name: stmt.excluded[name] for name in values}
+    )
 
 
 def _next_id_statement(dialect_name: str) -> Any:
@@ -146,13 +156,34 @@ class RawStatement:
     def run(self, conn: Connection, params: dict[str, Any]) -> Any:
         """Execute; answers the driver cursor (closed by the caller after reading, if it reads)."""
         sql, names, processors, fixed = self._compile(conn.dialect)
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        cursor.execute(sql, self._bound(conn.dialect, names, processors, fixed, params))
+        return cursor
+
+    def run_many(self, conn: Connection, many: Sequence[dict[str, Any]]) -> None:
+        """Execute once per parameter set, in one driver call (psycopg pipelines them)."""
+        if not many:
+            return
+        sql, names, processors, fixed = self._compile(conn.dialect)
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.executemany(sql, [self._bound(conn.dialect, names, processors, fixed, p) for p in many])
+        finally:
+            cursor.close()
+
+    @staticmethod
+    def _bound(
+        dialect: Any,
+        names: tuple[str, ...],
+        processors: dict[str, Any],
+        fixed: dict[str, Any],
+        params: dict[str, Any],
+    ) -> Any:
         values = {}
         for name in names:
             value = params[name] if name in params else fixed[name]
             values[name] = processors[name](value) if name in processors else value
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        cursor.execute(sql, tuple(values[n] for n in names) if conn.dialect.positional else values)
-        return cursor
+        return tuple(values[n] for n in names) if dialect.positional else values
 
     def mappings(self, conn: Connection, params: dict[str, Any]) -> list[dict[str, Any]]:
         """Execute a SELECT; answers its rows as dicts, typed values (JSON) decoded as SQLAlchemy would."""

@@ -256,6 +256,20 @@ crm_activity_files = sa.Table(
     sa.Index("ix_crm_activity_files_activity", "portal_id", "activity_id"),
 )
 
+# crm.activity.get's answer for an activity, kept encoded: read by key it costs a fraction of reading the
+# row's 45 columns and rendering them (bench/README.md). ``form`` names the answer's format and the zone its
+# dates were written in. Triggers (migration 0006) drop the copy whenever its activity row is updated or
+# deleted, by whatever path, so a copy is never older than its row; without one, get renders the row.
+crm_activity_answers = sa.Table(
+    "crm_activity_answers",
+    metadata,
+    sa.Column("portal_id", sa.Integer, sa.ForeignKey("portals.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("activity_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("form", sa.String(64), nullable=False),
+    sa.Column("body", sa.LargeBinary, nullable=False),
+    sqlite_with_rowid=False,  # the key is the only way in: one B-tree descent instead of two
+)
+
 # Reminders of a todo: one row per ping offset, due at the deadline minus the offset; ``fired`` is set when
 # the server's clock passes ``due`` (the reminder the responsible user gets).
 crm_activity_reminders = sa.Table(

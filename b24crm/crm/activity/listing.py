@@ -17,13 +17,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from b24crm import errors
-from b24crm.crm.activity import access, render
+from b24crm.crm.activity import access, answers, render
 from b24crm.crm.activity.fields import BY_NAME
 from b24crm.crm.activity.service import activity_id_param, array_param, crm_grants, file_store, visible
 from b24crm.crm.values import InvalidValue, parse_datetime
 from b24crm.rpc.context import CallContext
 from b24crm.rpc.params import php_int
-from b24crm.rpc.results import PAGE_SIZE, Page, legacy_page, legacy_window
+from b24crm.rpc.results import PAGE_SIZE, Encoded, Page, legacy_page, legacy_window
 from b24crm.store import crm_activities as repo
 from b24crm.store import legacy_filters
 from b24crm.store.sql import RawStatement
@@ -228,16 +228,12 @@ def _attach_files(conn: Connection, ctx: CallContext, items: list[dict[str, Any]
             ]
 
 
-_GET_SHAPE = render.shape_for(render.DEFAULT_NAMES)
-_GET_QUERY = repo.raw_get_query((*_GET_SHAPE.columns, crm_activities.c.file_count))
-_PROVIDER = _GET_SHAPE.names.index("PROVIDER_ID")
-
-
-def get(ctx: CallContext, activity_id_raw: Any) -> dict[str, Any]:
+def get(ctx: CallContext, activity_id_raw: Any) -> Encoded | dict[str, Any]:
     """crm.activity.get: the whole activity, every value a string (no COMMUNICATIONS)."""
     if ctx.user.is_admin:
-        # Administrators read everything: one bare read, unless files or the provider need more.
-        found = render_fast(ctx, activity_id_param(activity_id_raw))
+        # Administrators read everything: the stored answer or one bare read, unless files or the provider
+        # need more.
+        found = answers.read(ctx, activity_id_param(activity_id_raw))
         if found is not None:
             return found
     with ctx.db.read() as conn:
@@ -246,15 +242,6 @@ def get(ctx: CallContext, activity_id_raw: Any) -> dict[str, Any]:
         if row["provider_id"].upper() == "CONFIGURABLE_REST_APP":
             raise errors.ApiError("", "Use crm.activity.configurable.get for this activity provider")
         return render_one(conn, ctx, row)
-
-
-def render_fast(ctx: CallContext, activity_id: int) -> dict[str, Any] | None:
-    """crm.activity.get for a caller who may read every activity: one read on a bare connection. None
-    when the general path must answer (no such activity, files to link, a configurable activity)."""
-    row = repo.raw_get(ctx.db, _GET_QUERY, ctx.portal.id, activity_id)
-    if row is None or row[-1] or row[_PROVIDER] == "CONFIGURABLE_REST_APP":
-        return None
-    return render.render_rows([row[:-1]], _GET_SHAPE, ctx.portal.tz)[0]
 
 
 def render_one(conn: Connection, ctx: CallContext, row: dict[str, Any]) -> dict[str, Any]:

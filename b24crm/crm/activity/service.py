@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 
 from b24crm import errors
 from b24crm.crm import entity_types as et
-from b24crm.crm.activity import access, mail, pings
+from b24crm.crm.activity import access, answers, mail, pings
 from b24crm.crm.activity.fields import FIELDS
 from b24crm.crm.activity.files import FileStore, parse_uploads
 from b24crm.crm.permissions import Grants, grants_for
@@ -410,6 +410,7 @@ def add(ctx: CallContext, fields_raw: Any, params_raw: Any = None) -> int:
                 mail_problems = mail.send(conn, ctx.portal.id, activity_id, record, communications, now)
                 # The vendor stamps the message (an update) before its checks: the event fires either way.
                 outbox.emit_entity(conn, ctx.portal.id, outbox.ACTIVITY_UPDATE, activity_id, now, ctx.origin)
+            answers.keep(conn, ctx.portal, activity_id)
     except BaseException:
         store.discard(written)
         raise
@@ -525,6 +526,7 @@ def update(ctx: CallContext, activity_id_raw: Any, fields_raw: Any, params_raw: 
             if row["provider_id"] == "CRM_TODO":
                 _reschedule_todo(conn, ctx.portal.id, {**row, **changes})
             outbox.emit_entity(conn, ctx.portal.id, outbox.ACTIVITY_UPDATE, activity_id, now, ctx.origin)
+            answers.keep(conn, ctx.portal, activity_id)
     except BaseException:
         store.discard(written)
         raise

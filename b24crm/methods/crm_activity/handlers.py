@@ -13,7 +13,7 @@ from b24crm.crm.activity import listing, service
 from b24crm.crm.activity.fields import COMMUNICATION_FIELDS, FIELDS
 from b24crm.rpc.context import CallContext
 from b24crm.rpc.registry import Params, method
-from b24crm.rpc.results import Page
+from b24crm.rpc.results import Encoded, Page
 
 DOCS = "api-reference/crm/timeline/activities/activity-base/"
 # get, add and list run on the event loop, not in the thread pool: their storage work is short (a key
@@ -63,7 +63,7 @@ def update(ctx: CallContext, p: UpdateParams) -> bool:
 
 
 @method("crm.activity.get", scope="crm", params=IdParams, doc=f"{DOCS}crm-activity-get.md", blocking=False)
-def get(ctx: CallContext, p: IdParams) -> dict[str, Any]:
+def get(ctx: CallContext, p: IdParams) -> Encoded | dict[str, Any]:
     """One activity, every value a string."""
     return listing.get(ctx, p.id)
 

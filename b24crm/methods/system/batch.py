@@ -18,6 +18,7 @@ from b24crm.http.phpquery import parse_qs, php_to_json
 from b24crm.rpc.context import CallContext
 from b24crm.rpc.params import php_bool
 from b24crm.rpc.registry import BASIC, Params, method
+from b24crm.rpc.results import plain
 from b24crm.rpc.timeblock import time_block
 
 log = logging.getLogger("b24crm.batch")
@@ -128,7 +129,7 @@ async def batch(ctx: CallContext, p: BatchParams) -> dict[str, Any]:
             log.exception("internal error in batch command %s", key)
             sections["error"][key] = errors.INTERNAL_SERVER_ERROR().body()
         else:
-            sections["result"][key] = outcome.result
+            sections["result"][key] = plain(outcome.result)  # references look into it
             if outcome.total is not None:
                 sections["total"][key] = outcome.total
             if outcome.next is not None:

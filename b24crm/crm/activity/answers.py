@@ -1,0 +1,112 @@
+"""crm.activity.get's answer, stored encoded beside each activity (table ``crm_activity_answers``).
+
+Over a large portal a get was mostly the read of a row's 45 columns and their rendering; a stored answer
+read by key costs a fraction of that (bench/README.md). crm.activity.add and update keep the answer they
+would give, in their own transaction, after their last change to the row. Migration 0006's triggers drop a
+copy whenever its row is updated or deleted, by any path, so a stored answer is never older than its row;
+where there is none (a row changed some other way, or written before 0006) get renders the row as before.
+``form`` covers what the row does not hold: the answer's format and the zone its dates are written in.
+
+Answers are stored deflated against a dictionary of the field names, which every answer repeats: a third of
+their JSON size (about 250 bytes against 880 for a seeded activity, the row itself about 150), in 2 µs.
+
+Not kept for activities with files (their URLs differ by caller) or configurable ones (get refuses them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import zlib
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from b24crm.auth.models import Portal
+from b24crm.crm.activity import render
+from b24crm.rpc.context import CallContext
+from b24crm.rpc.results import Encoded
+from b24crm.store import crm_activities as repo
+from b24crm.store.sql import RawStatement
+from b24crm.store.tables import crm_activities
+
+SHAPE = render.shape_for(render.DEFAULT_NAMES)
+# What every answer repeats, for deflate to refer to instead of storing it again.
+_DICTIONARY = b"".join(b'"%s":' % name.encode() for name in SHAPE.names)
+# Raise the number whenever what get writes for a row changes: answers stored in another format are not
+# served. The dictionary's checksum is part of it, since an answer can only be inflated with its own.
+FORMAT = f"1.{zlib.crc32(_DICTIONARY):08x}"
+_COLUMNS = (*SHAPE.columns, crm_activities.c.file_count)
+_PROVIDER = SHAPE.names.index("PROVIDER_ID")
+_ONE = repo.raw_get_query(_COLUMNS)  # on a bare connection, for get
+_RANGE = RawStatement(  # in a write transaction, for those keeping answers
+    sa.select(*_COLUMNS).where(
+        crm_activities.c.portal_id == sa.bindparam("portal_id"),
+        crm_activities.c.id.between(sa.bindparam("low"), sa.bindparam("high")),
+    )
+)
+
+
+def form(portal: Portal) -> str:
+    return f"{FORMAT} {portal.time_zone}"
+
+
+def _answer(row: tuple[Any, ...], portal: Portal) -> dict[str, Any] | None:
+    """get's answer for a row read with ``_COLUMNS``; None where get must do more (files to link, a
+    configurable activity to refuse)."""
+    if row[-1] or row[_PROVIDER] == "CONFIGURABLE_REST_APP":
+        return None
+    return render.render_rows([row[:-1]], SHAPE, portal.tz)[0]
+
+
+def read(ctx: CallContext, activity_id: int) -> Encoded | dict[str, Any] | None:
+    """crm.activity.get for a caller who may read every activity: the stored answer, else the row rendered
+    from one bare read. None when the general path must answer (no such activity, files, configurable)."""
+    kept = repo.stored_answer(ctx.db, ctx.portal.id, activity_id)
+    if kept is not None and kept[0] == form(ctx.portal):
+        body = unpack(kept[1])
+        if body is not None:
+            return Encoded(body)
+    row = repo.raw_get(ctx.db, _ONE, ctx.portal.id, activity_id)
+    return None if row is None else _answer(row, ctx.portal)
+
+
+def keep(conn: Connection, portal: Portal, low: int, high: int | None = None) -> None:
+    """Store get's answers of the activities with IDs ``low``..``high`` (just ``low`` when no ``high``) as
+    their rows stand in ``conn``'s transaction; call it after the transaction's last change to them."""
+    cursor = _RANGE.run(conn, {"portal_id": portal.id, "low": low, "high": low if high is None else high})
+    try:
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    repo.store_answers(conn, portal.id, list(_encoded(rows, portal)))
+
+
+def _encoded(rows: Iterable[tuple[Any, ...]], portal: Portal) -> Iterable[tuple[int, str, bytes]]:
+    shape = form(portal)
+    for row in rows:
+        item = _answer(row, portal)
+        if item is None:
+            continue
+        try:
+            body = orjson.dumps(item)
+        except orjson.JSONEncodeError:  # what orjson refuses (lone surrogates) is answered live
+            continue
+        yield int(item["ID"]), shape, pack(body)
+
+
+def pack(body: bytes) -> bytes:
+    packer = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15, zdict=_DICTIONARY)
+    return packer.compress(body) + packer.flush()
+
+
+def unpack(packed: bytes) -> bytes | None:
+    """The answer's JSON; None when the stored bytes do not inflate whole (get renders the row instead)."""
+    unpacker = zlib.decompressobj(-15, zdict=_DICTIONARY)
+    try:
+        body = unpacker.decompress(packed)
+    except zlib.error:
+        return None
+    return body if unpacker.eof and not unpacker.unused_data else None
