@@ -15,10 +15,9 @@ Not kept for activities with files (their URLs differ by caller) or configurable
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable
 from typing import Any
-
-import zlib
 
 import orjson
 import sqlalchemy as sa
