@@ -108,10 +108,18 @@ def generation(conn: Connection, portal_id: int) -> int:
 
 
 def insert_activity(conn: Connection, portal_id: int, values: dict[str, Any]) -> int:
+    return insert_activity_returning(conn, portal_id, values, _INSERT_ACTIVITY)[0]
+
+
+def insert_activity_returning(
+    conn: Connection, portal_id: int, values: dict[str, Any], insert: RawInsert
+) -> tuple[int, tuple[Any, ...] | None]:
+    """``insert_activity`` through ``insert`` (a ``RawInsert`` of the table): the new ID, and the row its
+    RETURNING columns make."""
     activity_id = next_id(conn, portal_id, "crm_activity")
-    _INSERT_ACTIVITY.run(conn, {**values, "portal_id": portal_id, "id": activity_id})
+    row = insert.run(conn, {**values, "portal_id": portal_id, "id": activity_id})
     touch(conn, portal_id)
-    return activity_id
+    return activity_id, row
 
 
 def get_activity(conn: Connection, portal_id: int, activity_id: int) -> dict[str, Any] | None:

@@ -162,7 +162,9 @@ class RawStatement:
 
     def run_many(self, conn: Connection, many: Sequence[dict[str, Any]]) -> None:
         """Execute once per parameter set, in one driver call (psycopg pipelines them)."""
-        if not many:
+        if len(many) < 2:  # psycopg's executemany enters pipeline mode: a round trip more for one row
+            for params in many:
+                self.run(conn, params).close()
             return
         sql, names, processors, fixed = self._compile(conn.dialect)
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
@@ -231,11 +233,17 @@ def _column_defaults(table: sa.Table) -> dict[str, Any]:
 
 class RawInsert:
     """An INSERT of every column of a table, compiled once (``RawStatement``); columns not given take
-    their server default, as an INSERT naming only the given columns would."""
+    their server default, as an INSERT naming only the given columns would. With ``returning`` columns
+    it answers the row they make of what was stored, in the same round trip."""
 
-    def __init__(self, table: sa.Table) -> None:
-        self.statement = RawStatement(table.insert())
+    def __init__(self, table: sa.Table, returning: tuple[Any, ...] = ()) -> None:
+        self.statement = RawStatement(table.insert().returning(*returning) if returning else table.insert())
         self.defaults = _column_defaults(table)
+        self.returning = bool(returning)
 
-    def run(self, conn: Connection, values: dict[str, Any]) -> None:
-        self.statement.run(conn, {**self.defaults, **values}).close()
+    def run(self, conn: Connection, values: dict[str, Any]) -> tuple[Any, ...] | None:
+        cursor = self.statement.run(conn, {**self.defaults, **values})
+        try:
+            return cursor.fetchone() if self.returning else None  # type: ignore[no-any-return]
+        finally:
+            cursor.close()

@@ -2,9 +2,10 @@
 
 Over a large portal a get was mostly the read of a row's 45 columns and their rendering; a stored answer
 read by key costs a fraction of that (bench/README.md). crm.activity.add and update keep the answer they
-would give, in their own transaction, after their last change to the row. Migration 0006's triggers drop a
-copy whenever its row is updated or deleted, by any path, so a stored answer is never older than its row;
-where there is none (a row changed some other way, or written before 0006) get renders the row as before.
+would give, in their own transaction, as the row stands after their change to it. Migration 0006's
+triggers drop a copy whenever its row is updated or deleted, by any path, so a stored answer is never
+older than its row; where there is none (a row changed some other way, or written before 0006) get
+renders the row as before.
 ``form`` covers what the row does not hold: the answer's format and the zone its dates are written in.
 
 Answers are stored deflated against a dictionary of the field names, which every answer repeats: a third of
@@ -28,7 +29,7 @@ from b24crm.crm.activity import render
 from b24crm.rpc.context import CallContext
 from b24crm.rpc.results import Encoded
 from b24crm.store import crm_activities as repo
-from b24crm.store.sql import RawStatement
+from b24crm.store.sql import RawInsert, RawStatement
 from b24crm.store.tables import crm_activities
 
 SHAPE = render.shape_for(render.DEFAULT_NAMES)
@@ -40,6 +41,8 @@ FORMAT = f"1.{zlib.crc32(_DICTIONARY):08x}"
 _COLUMNS = (*SHAPE.columns, crm_activities.c.file_count)
 _PROVIDER = SHAPE.names.index("PROVIDER_ID")
 _ONE = repo.raw_get_query(_COLUMNS)  # on a bare connection, for get
+# crm.activity.add's insert, answering the row as get reads it (no read-back for keep_row).
+INSERT = RawInsert(crm_activities, returning=_COLUMNS)
 _RANGE = RawStatement(  # in a write transaction, for those keeping answers
     sa.select(*_COLUMNS).where(
         crm_activities.c.portal_id == sa.bindparam("portal_id"),
@@ -81,6 +84,13 @@ def keep(conn: Connection, portal: Portal, low: int, high: int | None = None) ->
     finally:
         cursor.close()
     repo.store_answers(conn, portal.id, list(_encoded(rows, portal)))
+
+
+def keep_row(conn: Connection, portal: Portal, row: tuple[Any, ...] | None) -> None:
+    """Store get's answer of a row just written through ``INSERT``. A later change to the row in the same
+    transaction drops it again (the triggers): call ``keep`` after such a change."""
+    if row is not None:
+        repo.store_answers(conn, portal.id, list(_encoded([row], portal)))
 
 
 def _encoded(rows: Iterable[tuple[Any, ...]], portal: Portal) -> Iterable[tuple[int, str, bytes]]:

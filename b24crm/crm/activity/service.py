@@ -399,7 +399,11 @@ def add(ctx: CallContext, fields_raw: Any, params_raw: Any = None) -> int:
             _check_bindings(conn, ctx, grants, bindings, found)
             _apply_add_defaults(record, ctx, bindings, now)
             _core_checks(record)
-            activity_id = crm_activities.insert_activity(conn, ctx.portal.id, record)
+            activity_id, inserted = crm_activities.insert_activity_returning(
+                conn, ctx.portal.id, record, answers.INSERT
+            )
+            # Files change the row below, which drops the answer again: get links them for each caller.
+            answers.keep_row(conn, ctx.portal, inserted)
             crm_activities.replace_bindings(conn, ctx.portal.id, activity_id, bindings, new=True)
             _save_communications(found, activity_id, communications, new=True)
             if uploads:
@@ -410,7 +414,6 @@ def add(ctx: CallContext, fields_raw: Any, params_raw: Any = None) -> int:
                 mail_problems = mail.send(conn, ctx.portal.id, activity_id, record, communications, now)
                 # The vendor stamps the message (an update) before its checks: the event fires either way.
                 outbox.emit_entity(conn, ctx.portal.id, outbox.ACTIVITY_UPDATE, activity_id, now, ctx.origin)
-            answers.keep(conn, ctx.portal, activity_id)
     except BaseException:
         store.discard(written)
         raise
