@@ -17,24 +17,9 @@ from b24crm.crm.activity import answers
 from b24crm.seed import seed_activities
 from b24crm.store import tables
 from tests.client import PortalClient
+from tests.test_crm_activity import PHONE, add, call_on
 
 ANSWERS = tables.crm_activity_answers
-PHONE = "+15550100"
-
-
-def call_on(deal_id: int, **extra: Any) -> dict[str, Any]:
-    return {
-        "OWNER_TYPE_ID": 2,
-        "OWNER_ID": deal_id,
-        "TYPE_ID": 2,
-        "SUBJECT": "Call",
-        "COMMUNICATIONS": [{"VALUE": PHONE}],
-        **extra,
-    }
-
-
-def add(portal: PortalClient, fields: dict[str, Any]) -> int:
-    return int(portal.result("crm.activity.add", {"fields": fields}))
 
 
 def stored(portal: PortalClient) -> dict[int, tuple[str, bytes]]:
