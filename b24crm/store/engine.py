@@ -87,8 +87,10 @@ class Database:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=60000")
             # Reads of a large table by key: mapped pages skip a read() call per page, and a bigger
-            # cache keeps the upper levels of the indexes in the process.
-            cursor.execute("PRAGMA mmap_size=268435456")
+            # cache keeps the upper levels of the indexes in the process. The map covers a database of
+            # up to 2 GB (SQLite's own ceiling): with 1,000,000 activities (770 MB) a random get ran
+            # 3-6 % faster than with 256 MB mapped (bench/README.md). Untouched pages cost no memory.
+            cursor.execute("PRAGMA mmap_size=2147418112")
             cursor.execute("PRAGMA cache_size=-32768")
             cursor.close()
 
