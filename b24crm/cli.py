@@ -148,6 +148,33 @@ def db_upgrade(db: DbOption = None) -> None:
     _say(f"Database at revision {current_revision(runtime.db)}")
 
 
+@db_cli.command("answers")
+def db_answers(
+    portal: Annotated[int | None, typer.Option(help="Portal id (default: every portal).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Store crm.activity.get's answer for every activity that lacks one (rows from before answers were
+    stored, or from another answer format): until then get renders those rows, which is slower."""
+    from rich.progress import Progress
+
+    from b24crm.auth.models import Portal
+    from b24crm.crm.activity import answers
+    from b24crm.store import tenancy
+
+    runtime = _runtime(db)
+    with runtime.db.read() as conn:
+        rows = tenancy.list_portals(conn)
+    chosen = [Portal.from_row(r) for r in rows if portal is None or r["id"] == portal]
+    if portal is not None and not chosen:
+        raise typer.BadParameter(f"no portal {portal}", param_hint="--portal")
+    with Progress(console=err) as bar:
+        for p in chosen:
+            task = bar.add_task(f"portal {p.id}", total=None)
+            seen = answers.fill(runtime.db, p, progress=lambda n, task=task: bar.advance(task, n))
+            bar.update(task, total=seen, completed=seen)
+            _say(f"Portal {p.id}: {seen} activities looked at")
+
+
 @portal_cli.command("create")
 def portal_create(
     db: DbOption = None,

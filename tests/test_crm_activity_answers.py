@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from typer.testing import CliRunner
 
+from b24crm.cli import cli
 from b24crm.crm.activity import answers
 from b24crm.seed import seed_activities
 from b24crm.store import tables
@@ -193,3 +195,25 @@ def test_seeded_activities_come_with_their_answers(portal: PortalClient) -> None
     first, last = seed_activities(runtime.db, portal.hook.portal.id, 60, users=2, now=runtime.clock.now())
     assert sorted(stored(portal)) == list(range(first, last + 1))
     assert_served_as_rendered(portal)
+
+
+def test_db_answers_stores_what_activities_lack(portal: PortalClient) -> None:
+    ids = [portal.add_call(f"Call {i}") for i in range(3)]
+    files = add(
+        portal,
+        call_on(int(portal.result("crm.activity.get", {"id": ids[0]})["OWNER_ID"]), FILES=[_upload()]),
+    )
+    drop_stored(portal)  # as after an upgrade from before answers were stored
+    url = portal.runtime.db.url.render_as_string(hide_password=False)
+    ran = CliRunner().invoke(cli, ["db", "answers", "--portal", str(portal.hook.portal.id), "--db", url])
+    assert ran.exit_code == 0, ran.output
+    assert f"Portal {portal.hook.portal.id}: 4 activities looked at" in ran.stdout
+    assert sorted(stored(portal)) == ids  # not the one with files
+    assert files not in stored(portal)
+    assert_served_as_rendered(portal)
+    unknown = CliRunner().invoke(cli, ["db", "answers", "--portal", "999999", "--db", url])
+    assert unknown.exit_code == 2 and "no portal 999999" in unknown.output
+
+
+def _upload() -> dict[str, Any]:
+    return {"fileData": ["a.txt", base64.b64encode(b"hello").decode()]}

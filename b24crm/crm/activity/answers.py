@@ -17,7 +17,7 @@ Not kept for activities with files (their URLs differ by caller) or configurable
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import orjson
@@ -29,8 +29,9 @@ from b24crm.crm.activity import render
 from b24crm.rpc.context import CallContext
 from b24crm.rpc.results import Encoded
 from b24crm.store import crm_activities as repo
+from b24crm.store.engine import Database
 from b24crm.store.sql import RawInsert, RawStatement
-from b24crm.store.tables import crm_activities
+from b24crm.store.tables import crm_activities, crm_activity_answers
 
 SHAPE = render.shape_for(render.DEFAULT_NAMES)
 # What every answer repeats, for deflate to refer to instead of storing it again.
@@ -84,6 +85,38 @@ def keep(conn: Connection, portal: Portal, low: int, high: int | None = None) ->
     finally:
         cursor.close()
     repo.store_answers(conn, portal.id, list(_encoded(rows, portal)))
+
+
+_BATCH = 5_000
+
+
+def fill(db: Database, portal: Portal, progress: Callable[[int], None] = lambda n: None) -> int:
+    """Store the answers the portal's activities lack (rows written before they were stored, or answers
+    of another format or zone), in batches of their own transactions; answers how many were looked at."""
+    answer = crm_activity_answers.c
+    lacking = (
+        sa.select(crm_activities.c.id)
+        .outerjoin(
+            crm_activity_answers,
+            sa.and_(
+                answer.portal_id == crm_activities.c.portal_id,
+                answer.activity_id == crm_activities.c.id,
+                answer.form == form(portal),
+            ),
+        )
+        .where(crm_activities.c.portal_id == portal.id, answer.activity_id.is_(None))
+        .order_by(crm_activities.c.id)
+        .limit(_BATCH)
+    )
+    after, seen = 0, 0
+    while True:
+        with db.write() as conn:
+            ids = conn.execute(lacking.where(crm_activities.c.id > after)).scalars().all()
+            if not ids:
+                return seen
+            keep(conn, portal, ids[0], ids[-1])  # rows in between that had one get it again: harmless
+        after, seen = ids[-1], seen + len(ids)
+        progress(len(ids))
 
 
 def keep_row(conn: Connection, portal: Portal, row: tuple[Any, ...] | None) -> None:
