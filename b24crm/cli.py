@@ -155,6 +155,8 @@ def db_answers(
 ) -> None:
     """Store crm.activity.get's answer for every activity that lacks one (rows from before answers were
     stored, or from another answer format): until then get renders those rows, which is slower."""
+    from functools import partial
+
     from rich.progress import Progress
 
     from b24crm.auth.models import Portal
@@ -170,7 +172,7 @@ def db_answers(
     with Progress(console=err) as bar:
         for p in chosen:
             task = bar.add_task(f"portal {p.id}", total=None)
-            seen = answers.fill(runtime.db, p, progress=lambda n, task=task: bar.advance(task, n))
+            seen = answers.fill(runtime.db, p, progress=partial(bar.advance, task))
             bar.update(task, total=seen, completed=seen)
             _say(f"Portal {p.id}: {seen} activities looked at")
 
