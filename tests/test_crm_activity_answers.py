@@ -217,3 +217,21 @@ def test_db_answers_stores_what_activities_lack(portal: PortalClient) -> None:
 
 def _upload() -> dict[str, Any]:
     return {"fileData": ["a.txt", base64.b64encode(b"hello").decode()]}
+
+
+def test_todos_keep_their_answers(portal: PortalClient) -> None:
+    deal_id = int(portal.result("crm.deal.add", {"fields": {"TITLE": "Deal"}}))
+    owner = {"ownerTypeId": 2, "ownerId": deal_id}
+    parent = int(
+        portal.result("crm.activity.todo.add", {**owner, "deadline": "2026-03-01", "title": "P"})["id"]
+    )
+    child = int(
+        portal.result(
+            "crm.activity.todo.add",
+            {**owner, "deadline": "2026-03-02", "title": "C", "parentActivityId": parent},
+        )["id"]
+    )
+    assert sorted(stored(portal)) == [parent, child]  # the parent completed by its child included
+    portal.result("crm.activity.todo.updateDescription", {**owner, "id": child, "value": "described"})
+    assert b'"DESCRIPTION":"described"' in stored(portal)[child][1]
+    assert_served_as_rendered(portal)

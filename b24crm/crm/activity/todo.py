@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from b24crm import errors
-from b24crm.crm.activity import access, pings
+from b24crm.crm.activity import access, answers, pings
 from b24crm.crm.activity.service import PROVIDER, clip, set_bindings, visible
 from b24crm.crm.permissions import Grants, grants_for
 from b24crm.crm.values import InvalidValue, parse_datetime
@@ -114,6 +114,7 @@ def _complete(conn: Connection, ctx: CallContext, row: dict[str, Any], now: floa
         )
         pings.cancel(conn, ctx.portal.id, row["id"])
         outbox.emit_entity(conn, ctx.portal.id, outbox.ACTIVITY_UPDATE, row["id"], now, ctx.origin)
+        answers.keep(conn, ctx.portal, row["id"])
 
 
 def add(ctx: CallContext, args: dict[str, Any]) -> dict[str, int]:
@@ -165,6 +166,7 @@ def add(ctx: CallContext, args: dict[str, Any]) -> dict[str, int]:
         set_bindings(conn, ctx.portal.id, activity_id, bindings)
         pings.schedule(conn, ctx.portal.id, activity_id, responsible, deadline, offsets)
         outbox.emit_entity(conn, ctx.portal.id, outbox.ACTIVITY_ADD, activity_id, now, ctx.origin)
+        answers.keep(conn, ctx.portal, activity_id)
         if parent is not None:
             _complete(conn, ctx, parent, now)
     return {"id": activity_id}
@@ -215,6 +217,7 @@ def _save(
             merged["ping_offsets"] or [],
         )
     outbox.emit_entity(conn, ctx.portal.id, outbox.ACTIVITY_UPDATE, row["id"], now, ctx.origin)
+    answers.keep(conn, ctx.portal, row["id"])
     return {"id": row["id"]}
 
 
