@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from b24crm import errors
-from b24crm.crm.activity import access
+from b24crm.crm.activity import access, answers
 from b24crm.crm.activity.service import set_bindings
 from b24crm.crm.activity.todo import ACCESS_DENIED, NOT_FOUND, OWNER_NOT_FOUND
 from b24crm.crm.permissions import Grants, grants_for
@@ -68,6 +68,7 @@ def _store(conn: Connection, ctx: CallContext, activity_id: int, bindings: list[
         conn, ctx.portal.id, activity_id, {"last_updated": now, "editor_id": ctx.user.id}
     )
     outbox.emit_entity(conn, ctx.portal.id, outbox.ACTIVITY_UPDATE, activity_id, now, ctx.origin)
+    answers.keep(conn, ctx.portal, activity_id)
     return True
 
 
