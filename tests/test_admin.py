@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 from starlette.testclient import TestClient
 
@@ -60,6 +62,20 @@ def test_delete_a_portal_revokes_its_webhooks(portal: PortalClient) -> None:
     assert http.delete(f"/_b24crm/portals/{portal.hook.portal.id}", headers=ADMIN).status_code == 200
     assert portal.raw("server.time").status_code == 401
     assert http.get(f"/_b24crm/portals/{portal.hook.portal.id}", headers=ADMIN).status_code == 404
+
+
+def test_delete_a_portal_removes_its_files(runtime: Runtime, http: TestClient) -> None:
+    kept, gone = PortalClient.create(runtime, http), PortalClient.create(runtime, http)
+    upload = {"fileData": ["a.txt", base64.b64encode(b"bytes").decode()]}
+    for p in (kept, gone):
+        deal = p.result("crm.deal.add", {"fields": {"TITLE": "Deal"}})
+        fields = {"OWNER_TYPE_ID": 2, "OWNER_ID": deal, "TYPE_ID": 2, "SUBJECT": "Call", "FILES": [upload]}
+        p.result("crm.activity.add", {"fields": {**fields, "COMMUNICATIONS": [{"VALUE": "1"}]}})
+    root = runtime.files.root
+    assert (root / str(gone.hook.portal.id)).is_dir()
+    assert http.delete(f"/_b24crm/portals/{gone.hook.portal.id}", headers=ADMIN).status_code == 200
+    assert not (root / str(gone.hook.portal.id)).exists()
+    assert len(list((root / str(kept.hook.portal.id)).rglob("*.txt"))) == 1
 
 
 @pytest.mark.parametrize(

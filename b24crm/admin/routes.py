@@ -123,8 +123,10 @@ def _portal(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) -> tu
 
 
 def _delete_portal(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) -> tuple[int, Any]:
-    if not runtime.tenancy.delete_portal(_portal_id(path)):
+    portal_id = _portal_id(path)
+    if not runtime.tenancy.delete_portal(portal_id):
         raise errors.ApiError("NOT_FOUND", "Portal not found", 404)
+    runtime.files.discard_portal(portal_id)  # after the commit: the rows that name them are gone
     return 200, True
 
 

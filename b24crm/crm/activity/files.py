@@ -16,6 +16,7 @@ import mimetypes
 import os
 import re
 import secrets
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -133,6 +134,10 @@ class FileStore:
     def discard(self, paths: list[Path]) -> None:
         for path in paths:
             path.unlink(missing_ok=True)
+
+    def discard_portal(self, portal_id: int) -> None:
+        """Every file of a deleted portal (its rows went with it): a later portal may get its id back."""
+        shutil.rmtree(self.root / str(portal_id), ignore_errors=True)
 
     def token(self, portal_id: int, user_id: int, file_id: int, member_id: str) -> str:
         # The portal's member_id is signed too: a portal made after one was deleted may get its id back.
