@@ -8,6 +8,7 @@ activity's get is compared with its live rendering (the stored copies removed by
 from __future__ import annotations
 
 import base64
+import threading
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from b24crm.cli import cli
 from b24crm.crm.activity import answers
 from b24crm.seed import seed_activities
 from b24crm.store import tables
+from b24crm.store.engine import Database
 from tests.client import PortalClient
 from tests.test_crm_activity import PHONE, add, call_on
 
@@ -237,3 +239,31 @@ def test_todos_keep_their_answers(portal: PortalClient) -> None:
     portal.result("crm.activity.todo.updateDescription", {**owner, "id": child, "value": "described"})
     assert b'"DESCRIPTION":"described"' in stored(portal)[child][1]
     assert_served_as_rendered(portal)
+
+
+def test_keeping_an_answer_holds_its_row_until_commit(portal: PortalClient, database: Database) -> None:
+    """On PostgreSQL a row read for its answer is locked, so no change can commit between the read and
+    the stored answer (the change's trigger would find nothing to drop and the answer would be stale)."""
+    if database.dialect != "postgresql":
+        pytest.skip("SQLite's write transactions are serial: nothing can change the row in between")
+    activity_id = portal.add_call()
+    drop_stored(portal)
+    table = tables.crm_activities
+    outcome: list[str] = []
+
+    def change() -> None:
+        try:
+            with database.write() as other:
+                other.exec_driver_sql("SET LOCAL lock_timeout = '300ms'")
+                other.execute(table.update().where(table.c.id == activity_id).values(subject="Changed"))
+            outcome.append("committed")
+        except sa.exc.OperationalError:
+            outcome.append("waited")
+
+    with database.write() as conn:
+        answers.keep(conn, portal.hook.portal, activity_id)
+        worker = threading.Thread(target=change)
+        worker.start()
+        worker.join()
+    assert outcome == ["waited"]
+    assert portal.result("crm.activity.get", {"id": activity_id})["SUBJECT"] == "Call"

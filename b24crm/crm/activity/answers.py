@@ -45,10 +45,15 @@ _ONE = repo.raw_get_query(_COLUMNS)  # on a bare connection, for get
 # crm.activity.add's insert, answering the row as get reads it (no read-back for keep_row).
 INSERT = RawInsert(crm_activities, returning=_COLUMNS)
 _RANGE = RawStatement(  # in a write transaction, for those keeping answers
-    sa.select(*_COLUMNS).where(
+    sa.select(*_COLUMNS)
+    .where(
         crm_activities.c.portal_id == sa.bindparam("portal_id"),
         crm_activities.c.id.between(sa.bindparam("low"), sa.bindparam("high")),
     )
+    # On PostgreSQL another transaction could change a row read here and commit before the answer is
+    # stored (its trigger would find nothing to drop): the rows stay locked until ours commits. SQLite's
+    # write transactions are serial already (and the clause is not rendered there).
+    .with_for_update()
 )
 
 
