@@ -267,3 +267,20 @@ def test_keeping_an_answer_holds_its_row_until_commit(portal: PortalClient, data
         worker.join()
     assert outcome == ["waited"]
     assert portal.result("crm.activity.get", {"id": activity_id})["SUBJECT"] == "Call"
+
+
+def test_a_row_holding_infinity_is_rendered_live(portal: PortalClient, database: Database) -> None:
+    """Rows stored before such input was refused may hold infinity, which orjson would store as null
+    while a live XML answer writes "inf": no answer is kept for them."""
+    if database.dialect != "sqlite":
+        pytest.skip("PostgreSQL's json type refuses Infinity: no such row can exist there")
+    activity_id = portal.add_call()
+    with database.write() as conn:
+        conn.exec_driver_sql(
+            "UPDATE crm_activities SET settings = '{\"x\": [Infinity]}' WHERE portal_id = ? AND id = ?",
+            (portal.hook.portal.id, activity_id),
+        )
+        answers.keep(conn, portal.hook.portal, activity_id)
+    assert activity_id not in stored(portal)
+    xml = portal.http.get(f"{portal.base}/crm.activity.get.xml?id={activity_id}")
+    assert "<SETTINGS><x><item>inf</item></x></SETTINGS>" in xml.text

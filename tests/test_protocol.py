@@ -325,3 +325,31 @@ def test_json_nested_beyond_any_decoder_is_wrong_encoding(portal: PortalClient) 
             400,
             {"error": "WRONG_ENCODING", "error_description": "Wrong request encoding"},
         )
+
+
+@pytest.mark.parametrize("literal", ["1e999", "-1e999", "NaN", "Infinity"])
+def test_json_numbers_no_double_holds_are_wrong_encoding(portal: PortalClient, literal: str) -> None:
+    """A number past a double's range would come out as infinity, which PostgreSQL's json refuses (a 500
+    before) and the answer's encoder writes as null."""
+    deal = portal.result("crm.deal.add", {"fields": {"TITLE": "Deal"}})
+    fields = (
+        f'{{"OWNER_TYPE_ID": 2, "OWNER_ID": {deal}, "TYPE_ID": 2, "SUBJECT": "Call",'
+        f' "COMMUNICATIONS": [{{"VALUE": "1"}}], "SETTINGS": {{"x": {literal}}}}}'
+    )
+    response = portal.http.post(
+        f"{portal.base}/crm.activity.add",
+        content='{"fields": ' + fields + "}",
+        headers={"Content-Type": "application/json"},
+    )
+    assert (response.status_code, response.json()) == (
+        400,
+        {"error": "WRONG_ENCODING", "error_description": "Wrong request encoding"},
+    )
+    assert portal.result("crm.activity.list", {"select": ["ID"]}) == []
+    ok = fields.replace(literal, "1.5e300")
+    response = portal.http.post(
+        f"{portal.base}/crm.activity.add",
+        content='{"fields": ' + ok + "}",
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 200, response.text

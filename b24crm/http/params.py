@@ -8,6 +8,7 @@ fold case, last one wins, and the SDKs' ``bx24_*`` telemetry parameters are drop
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from starlette.requests import Request
@@ -59,9 +60,18 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(name)
 
 
+def _finite_float(text: str) -> float:
+    # A literal beyond a double (1e999) would come out as infinity: not JSON that any store or encoder
+    # takes back (PostgreSQL's json refuses it, the answer's encoder writes null), so refused as NaN is.
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(text)
+    return value
+
+
 def decode_json_body(body: bytes) -> dict[str, Any]:
     try:
-        data = json.loads(body, parse_constant=_reject_constant)
+        data = json.loads(body, parse_constant=_reject_constant, parse_float=_finite_float)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # nesting beyond any PHP decoder's too
         raise errors.WRONG_ENCODING() from exc
     if isinstance(data, list):

@@ -16,6 +16,7 @@ Not kept for activities with files (their URLs differ by caller) or configurable
 
 from __future__ import annotations
 
+import math
 import zlib
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -26,6 +27,7 @@ from sqlalchemy.engine import Connection
 
 from b24crm.auth.models import Portal
 from b24crm.crm.activity import render
+from b24crm.crm.activity.fields import BY_NAME
 from b24crm.rpc.context import CallContext
 from b24crm.rpc.results import Encoded
 from b24crm.store import crm_activities as repo
@@ -135,13 +137,28 @@ def _encoded(rows: Iterable[tuple[Any, ...]], portal: Portal) -> Iterable[tuple[
     shape = form(portal)
     for row in rows:
         item = _answer(row, portal)
-        if item is None:
-            continue
+        if item is None or not all(_finite(item[name]) for name in _OBJECTS):
+            continue  # orjson writes infinity as null where a live XML answer writes "inf": rendered live
         try:
             body = orjson.dumps(item)
         except orjson.JSONEncodeError:  # what orjson refuses (lone surrogates) is answered live
             continue
         yield int(item["ID"]), shape, pack(body)
+
+
+_OBJECTS = tuple(name for name in SHAPE.names if BY_NAME[name].kind == "object")
+
+
+def _finite(value: Any) -> bool:
+    """No infinite or NaN float anywhere in a decoded JSON value (rows stored before such input was
+    refused may hold them)."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return all(_finite(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_finite(v) for v in value)
+    return True
 
 
 def pack(body: bytes) -> bytes:
