@@ -284,3 +284,13 @@ def test_a_row_holding_infinity_is_rendered_live(portal: PortalClient, database:
     assert activity_id not in stored(portal)
     xml = portal.http.get(f"{portal.base}/crm.activity.get.xml?id={activity_id}")
     assert "<SETTINGS><x><item>inf</item></x></SETTINGS>" in xml.text
+
+
+def test_an_activity_re_owned_by_its_owners_deletion_keeps_its_answer(portal: PortalClient) -> None:
+    deal_id = int(portal.result("crm.deal.add", {"fields": {"TITLE": "Deal"}}))
+    contact_id = int(portal.result("crm.contact.add", {"fields": {"NAME": "Ann"}}))
+    communication = {"VALUE": PHONE, "ENTITY_TYPE_ID": 3, "ENTITY_ID": contact_id}
+    activity_id = add(portal, call_on(deal_id, COMMUNICATIONS=[communication]))
+    assert portal.result("crm.deal.delete", {"id": deal_id}) is True
+    assert b'"OWNER_ID":"%d","OWNER_TYPE_ID":"3"' % contact_id in stored(portal)[activity_id][1]
+    assert_served_as_rendered(portal)

@@ -601,6 +601,7 @@ def on_owner_deleted(conn: Connection, ctx: CallContext, entity_type_id: int, it
             crm_activities.update_activity(
                 conn, portal_id, activity_id, {"owner_type_id": remaining[0][0], "owner_id": remaining[0][1]}
             )
+            answers.keep(conn, ctx.portal, activity_id)
     if paths:
         # The bytes go once the item's deletion has committed; after a rollback they are still referenced.
         store = file_store(ctx)
