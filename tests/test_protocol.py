@@ -198,6 +198,32 @@ def test_wrong_webhook_code_is_401(portal: PortalClient) -> None:
     assert response.json() == {"error": "NO_AUTH_FOUND", "error_description": "Wrong authorization data"}
 
 
+def test_a_refused_webhook_code_is_remembered_for_a_while(
+    portal: PortalClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client retrying a wrong code costs one database read per ``cache_ttl``, not one per request; a
+    change to the portal's users or webhooks forgets the refusals."""
+    from b24crm.auth import service
+
+    lookups: list[str] = []
+    real = service.tenancy.webhook_by_digest
+
+    def counted(conn, digest):  # type: ignore[no-untyped-def]
+        lookups.append(digest)
+        return real(conn, digest)
+
+    monkeypatch.setattr(service.tenancy, "webhook_by_digest", counted)
+    wrong = f"/rest/{portal.hook.user.id}/{'x' * 16}/server.time"
+    for _ in range(3):
+        response = portal.http.get(wrong)
+        assert (response.status_code, response.json()["error"]) == (401, "NO_AUTH_FOUND")
+    assert len(lookups) == 1
+    assert portal.raw("server.time").status_code == 200  # the right code is another pair
+    portal.runtime.tenancy.create_user(portal.hook.portal.id, name="New")  # any change: forgotten
+    assert portal.http.get(wrong).status_code == 401
+    assert len(lookups) == 3
+
+
 def test_webhook_code_with_another_user_id_is_401(portal: PortalClient) -> None:
     response = portal.http.get(f"/rest/{portal.hook.user.id + 1}/{portal.hook.code}/server.time")
     assert response.status_code == 401

@@ -1,8 +1,9 @@
 """Portals, users and webhooks: creating them, and turning presented credentials into a Credential.
 
 Resolved credentials are cached for a moment, so the REST hot path answers a cached webhook without a
-database round trip; every change made through this service drops the cache at once, and other processes
-see a change within ``cache_ttl`` seconds.
+database round trip, and so are refused ones, so a client retrying a wrong code does not read the database
+each time; every change made through this service drops both at once, and other processes see a change
+within ``cache_ttl`` seconds.
 """
 
 from __future__ import annotations
@@ -61,6 +62,8 @@ class Tenancy:
         self.cache_ttl = cache_ttl
         # (user id, code) -> (credential, fresh until); the raw pair avoids hashing on every call.
         self._cache: dict[tuple[str, str], tuple[Credential, float]] = {}
+        # (user id, code) -> refused until: a client retrying a wrong code costs no database read each time.
+        self._refused: dict[tuple[str, str], float] = {}
         self._lock = threading.Lock()
         # Other caches of credentials that a change here makes stale (the OAuth tokens').
         self.on_change: list[Callable[[], None]] = []
@@ -167,18 +170,34 @@ class Tenancy:
     def invalidate(self) -> None:
         with self._lock:
             self._cache.clear()
+            self._refused.clear()
         for listener in self.on_change:
             listener()
 
     def cached_webhook(self, user_id: str, code: str) -> Credential | None:
-        """The credential when it is in the cache and still fresh; never touches the database."""
-        entry = self._cache.get((user_id, code))
-        if entry is None or entry[1] < self.clock.now():
-            return None
-        return entry[0]
+        """The credential when it is in the cache and still fresh, NO_AUTH_FOUND when the pair was refused
+        within ``cache_ttl``; never touches the database."""
+        key = (user_id, code)
+        entry = self._cache.get(key)
+        if entry is not None and entry[1] >= self.clock.now():
+            return entry[0]
+        refused = self._refused.get(key)
+        if refused is not None and refused >= self.clock.now():
+            raise errors.NO_AUTH_FOUND()
+        return None
 
     def resolve_webhook(self, user_id: str, code: str) -> Credential:
         """The webhook's credential, or NO_AUTH_FOUND for a wrong code, owner, or an inactive owner."""
+        try:
+            return self._resolve_webhook(user_id, code)
+        except errors.ApiError:
+            with self._lock:
+                if len(self._refused) > 10_000:
+                    self._refused.clear()
+                self._refused[(user_id, code)] = self.clock.now() + self.cache_ttl
+            raise
+
+    def _resolve_webhook(self, user_id: str, code: str) -> Credential:
         code_digest = secrets.digest(code)
         with self.db.read() as conn:
             hook = tenancy.webhook_by_digest(conn, code_digest)
