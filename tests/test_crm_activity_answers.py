@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from b24crm.cli import cli
@@ -294,3 +296,35 @@ def test_an_activity_re_owned_by_its_owners_deletion_keeps_its_answer(portal: Po
     assert portal.result("crm.deal.delete", {"id": deal_id}) is True
     assert b'"OWNER_ID":"%d","OWNER_TYPE_ID":"3"' % contact_id in stored(portal)[activity_id][1]
     assert_served_as_rendered(portal)
+
+
+# Any JSON a client may put into SETTINGS: the characters the vendor's JSON escapes, other Unicode, numbers
+# at and past 64 bits, nesting.
+_TEXT = st.text(alphabet="ab/<>&'\\\"\u2028é☎ \t\n\U0001f600", max_size=8)
+_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | _TEXT,
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(_TEXT, children, max_size=3),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=st.dictionaries(_TEXT, _JSON, max_size=3), subject=_TEXT.filter(str.strip))
+def test_any_settings_are_served_as_rendered_in_json_and_xml(
+    portal: PortalClient, value: dict[str, Any], subject: str
+) -> None:
+    deal_id = int(portal.result("crm.deal.add", {"fields": {"TITLE": "Deal"}}))
+    activity_id = add(portal, call_on(deal_id, SUBJECT=subject, SETTINGS=value))
+    xml_path = f"{portal.base}/crm.activity.get.xml?id={activity_id}"
+
+    def xml() -> str:
+        text = portal.http.get(xml_path).text
+        return text[: text.index("<time>")]
+
+    served = gets(portal, [activity_id]), xml()
+    drop_stored(portal)
+    assert (gets(portal, [activity_id]), xml()) == served
