@@ -1,8 +1,9 @@
 """crm.activity.get's answer, stored encoded beside each activity (table ``crm_activity_answers``).
 
 Over a large portal a get was mostly the read of a row's 45 columns and their rendering; a stored answer
-read by key costs a fraction of that (bench/README.md). crm.activity.add and update keep the answer they
-would give, in their own transaction, as the row stands after their change to it. Migration 0006's
+read by key costs a fraction of that (bench/README.md). The methods that write activities (add, update,
+the todo and binding methods, an owner's deletion re-owning them) keep the answer get would give, in
+their own transaction, as the row stands after their change to it. Migration 0006's
 triggers drop a copy whenever its row is updated or deleted, by any path, so a stored answer is never
 older than its row; where there is none (a row changed some other way, or written before 0006) get
 renders the row as before.
