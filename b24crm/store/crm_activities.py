@@ -80,11 +80,6 @@ def store_answers(conn: Connection, portal_id: int, answers: Sequence[tuple[int,
     )
 
 
-def stored_answer_count(conn: Connection, portal_id: int) -> int:
-    table = crm_activity_answers
-    return int(conn.execute(sa.select(sa.func.count()).where(table.c.portal_id == portal_id)).scalar() or 0)
-
-
 # The inserts of crm.activity.add, compiled once (the hot write path).
 _INSERT_ACTIVITY = RawInsert(crm_activities)
 _INSERT_BINDING = RawInsert(crm_activity_bindings)

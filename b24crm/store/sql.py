@@ -31,23 +31,22 @@ def lock_row(conn: Connection, table: sa.Table, *where: Any) -> None:
         conn.execute(sa.select(sa.literal(1)).select_from(table).where(*where).with_for_update())
 
 
-def _insert(conn: Connection, table: sa.Table) -> Any:
-    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
+def _insert(dialect_name: str, table: sa.Table) -> Any:
+    """The dialect's own INSERT, the one with ON CONFLICT."""
+    return (postgresql.insert if dialect_name == "postgresql" else sqlite.insert)(table)
 
 
 def upsert(dialect_name: str, table: sa.Table, keys: tuple[str, ...], values: tuple[str, ...]) -> Any:
     """INSERT of ``keys`` and ``values`` (bound by name) that updates ``values`` when the key exists."""
-    insert = (postgresql.insert if dialect_name == "postgresql" else sqlite.insert)(table)
-    stmt = insert.values({name: sa.bindparam(name) for name in (*keys, *values)})
+    stmt = _insert(dialect_name, table).values({name: sa.bindparam(name) for name in (*keys, *values)})
     return stmt.on_conflict_do_update(
         index_elements=[table.c[name] for name in keys], set_={name: stmt.excluded[name] for name in values}
     )
 
 
 def _next_id_statement(dialect_name: str) -> Any:
-    insert = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
     return (
-        insert(sequences)
+        _insert(dialect_name, sequences)
         .values(portal_id=sa.bindparam("portal_id"), name=sa.bindparam("name"), value=1)
         .on_conflict_do_update(
             index_elements=[sequences.c.portal_id, sequences.c.name],
@@ -75,7 +74,7 @@ def next_id(conn: Connection, portal_id: int, name: str) -> int:
 
 def set_sequence(conn: Connection, portal_id: int, name: str, value: int) -> None:
     """Move a counter forward to ``value`` (after a bulk load); never backwards."""
-    stmt = _insert(conn, sequences).values(portal_id=portal_id, name=name, value=value)
+    stmt = _insert(conn.dialect.name, sequences).values(portal_id=portal_id, name=name, value=value)
     stmt = stmt.on_conflict_do_update(
         index_elements=[sequences.c.portal_id, sequences.c.name],
         set_={

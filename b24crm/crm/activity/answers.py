@@ -12,7 +12,8 @@ renders the row as before.
 Answers are stored deflated against a dictionary of the field names, which every answer repeats: a third of
 their JSON size (about 250 bytes against 880 for a seeded activity, the row itself about 150), in 2 µs.
 
-Not kept for activities with files (their URLs differ by caller) or configurable ones (get refuses them).
+Not kept for activities with files (their URLs differ by caller), configurable ones (get refuses them) or
+rows holding infinity (which orjson would write as null where the live XML answer writes "inf").
 """
 
 from __future__ import annotations
