@@ -111,14 +111,12 @@ class Database:
             finally:
                 # Taken off the connection whatever happens: the pool hands it to the next writer.
                 signals = conn.info.pop(_SIGNALS, None)
-        if signals:  # committed
+        if signals:  # committed: a listener's failure is logged, since it must not undo the answer
             for signal in signals:
                 for callback in list(self._listeners.get(signal, ())):
                     try:
                         callback()
-                    except (
-                        Exception
-                    ):  # the change is committed: a listener's failure must not undo the answer
+                    except Exception:
                         log.exception("listener of %r failed", signal)
 
     def listen(self, signal: str, callback: Callable[[], None]) -> Callable[[], None]:

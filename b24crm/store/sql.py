@@ -154,9 +154,8 @@ class RawStatement:
 
     def run(self, conn: Connection, params: dict[str, Any]) -> Any:
         """Execute; answers the driver cursor (closed by the caller after reading, if it reads)."""
-        sql, names, processors, fixed = self._compile(conn.dialect)
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        cursor.execute(sql, self._bound(conn.dialect, names, processors, fixed, params))
+        cursor.execute(self._compile(conn.dialect)[0], self._bound(conn.dialect, params))
         return cursor
 
     def run_many(self, conn: Connection, many: Sequence[dict[str, Any]]) -> None:
@@ -165,21 +164,15 @@ class RawStatement:
             for params in many:
                 self.run(conn, params).close()
             return
-        sql, names, processors, fixed = self._compile(conn.dialect)
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
-            cursor.executemany(sql, [self._bound(conn.dialect, names, processors, fixed, p) for p in many])
+            cursor.executemany(self._compile(conn.dialect)[0], [self._bound(conn.dialect, p) for p in many])
         finally:
             cursor.close()
 
-    @staticmethod
-    def _bound(
-        dialect: Any,
-        names: tuple[str, ...],
-        processors: dict[str, Any],
-        fixed: dict[str, Any],
-        params: dict[str, Any],
-    ) -> Any:
+    def _bound(self, dialect: Any, params: dict[str, Any]) -> Any:
+        """The driver's parameters: given ones over those written into the statement, bind-processed."""
+        _, names, processors, fixed = self._compile(dialect)
         values = {}
         for name in names:
             value = params[name] if name in params else fixed[name]
