@@ -46,12 +46,34 @@ def _split_key(raw: str) -> list[str | None] | None:
     return parts
 
 
-def _next_index(array: dict[str, Any]) -> str:
-    highest = -1
-    for key in array:
-        if _is_int_key(key):
-            highest = max(highest, int(key))
-    return str(highest + 1)
+class _PhpArray(dict[str, Any]):
+    """A PHP array being built: it remembers its next free integer key, as PHP's ``nNextFreeElement``
+    does, so that an ``a[]`` append costs the same whatever the array already holds (rescanning the keys
+    on every append made a 30 KB body of ``a[]=1`` pairs take seconds)."""
+
+    __slots__ = ("next_index",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.next_index = 0
+
+    def put(self, key: str | None, value: Any) -> str | None:
+        """Store ``value`` at ``key`` (``None``: append); answers the key used, or None when PHP drops it."""
+        if key is None:
+            if self.next_index > _PHP_INT_MAX:
+                return None  # PHP cannot append past PHP_INT_MAX and drops the value
+            key = str(self.next_index)
+            self.next_index += 1
+        elif _is_int_key(key):
+            self.next_index = max(self.next_index, int(key) + 1)
+        self[key] = value
+        return key
+
+
+# PHP's integer keys are 64-bit: a longer run of digits stays a string key (and int() of thousands of
+# digits is slow, or refused by Python's digit limit).
+_PHP_INT_MAX = 2**63 - 1
+_PHP_INT_DIGITS = len(str(_PHP_INT_MAX))
 
 
 def _is_int_key(key: str) -> bool:
@@ -59,30 +81,45 @@ def _is_int_key(key: str) -> bool:
     if not key:
         return False
     digits = key[1:] if key[0] == "-" else key
-    return digits.isdigit() and digits.isascii() and (digits == "0" or digits[0] != "0") and key != "-0"
+    if not (digits.isdigit() and digits.isascii() and (digits == "0" or digits[0] != "0") and key != "-0"):
+        return False
+    if len(digits) < _PHP_INT_DIGITS:
+        return True
+    return len(digits) == _PHP_INT_DIGITS and int(digits) <= _PHP_INT_MAX + (key[0] == "-")
 
 
 def assign(target: dict[str, Any], raw_key: str, value: Any) -> None:
-    """Store one ``name[a][b]=value`` pair into ``target`` as PHP would."""
-    parts = _split_key(raw_key)
+    """Store one ``name[a][b]=value`` pair into ``target`` (made by :func:`new_array`) as PHP would."""
+    _store(target, _split_key(raw_key), value)
+
+
+def _store(target: dict[str, Any], parts: list[str | None] | None, value: Any) -> None:
     if parts is None:
         return
+    if not isinstance(target, _PhpArray):
+        raise TypeError("assign() builds into an array made by new_array()")
     node = target
+    last = len(parts) - 1
     for i, part in enumerate(parts):
-        key = _next_index(node) if part is None else part
-        if i == len(parts) - 1:
-            node[key] = value
+        if i == last:
+            node.put(part, value)
             return
-        child = node.get(key)
-        if not isinstance(child, dict):
-            child = {}
-            node[key] = child
+        child = node.get(part) if part is not None else None
+        if not isinstance(child, _PhpArray):
+            child = _PhpArray()
+            if node.put(part, child) is None:
+                return
         node = child
+
+
+def new_array() -> dict[str, Any]:
+    """An empty PHP array for :func:`assign` to build into."""
+    return _PhpArray()
 
 
 def parse_pairs(pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
     """Build the PHP array of already-decoded ``(name, value)`` pairs (form fields, multipart parts)."""
-    target: dict[str, Any] = {}
+    target = new_array()
     for key, value in pairs:
         assign(target, key, value)
     return target
@@ -90,16 +127,26 @@ def parse_pairs(pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
 
 def parse_qs(query: str) -> dict[str, Any]:
     """``parse_str``: a raw query string (``+`` = space, percent-escapes in names and values)."""
-    target: dict[str, Any] = {}
+    target = new_array()
+    # A body repeats its names (``a[]``, ``fields[FM][0][VALUE]``...): each distinct one is split once.
+    splits: dict[str, list[str | None] | None] = {}
     for chunk in query.split("&"):
         if not chunk:
             continue
         name, _, value = chunk.partition("=")
-        if name and "%" not in chunk and "+" not in chunk and not _RESHAPED_NAME.intersection(name):
-            target[name] = value  # the common ``id=5``: nothing to decode or reshape
-        else:
-            assign(target, unquote_plus(name), unquote_plus(value))
+        if "%" in chunk or "+" in chunk:
+            name, value = unquote_plus(name), unquote_plus(value)
+        if name and not _RESHAPED_NAME.intersection(name):
+            target[name] = value  # the common ``id=5``: nothing to reshape
+            continue
+        parts = splits.get(name, _UNSPLIT)
+        if parts is _UNSPLIT:
+            parts = splits[name] = _split_key(name)
+        _store(target, parts, value)
     return target
+
+
+_UNSPLIT: Any = object()
 
 
 # What makes PHP reshape a top-level name (brackets, and spaces and dots turned into ``_``).
