@@ -8,6 +8,7 @@ import pytest
 from b24crm.crm.permissions import create_role, parse_grant
 from b24crm.runtime import Runtime
 from b24crm.store import crm_roles
+from tests.apps_support import install
 from tests.client import PortalClient
 from tests.live import live_server
 
@@ -177,6 +178,129 @@ def test_rights_and_readable_list(portal: PortalClient) -> None:
         )[1]
         == denied
     )
+
+
+def _restricted(portal: PortalClient, *grants: str) -> PortalClient:
+    """A webhook of a new non-admin user holding one role made of ``grants``."""
+    portal_id = portal.hook.portal.id
+    user = portal.runtime.tenancy.create_user(portal_id, name="Seller")
+    with portal.runtime.db.write() as conn:
+        role = create_role(conn, portal_id, name="Seller", permissions=dict(parse_grant(g) for g in grants))
+        crm_roles.assign(conn, portal_id, user.id, role)
+    return portal.with_webhook(user.id, ("crm",))
+
+
+def test_the_activitys_own_rights_come_first(portal: PortalClient) -> None:
+    """Changing bindings changes the activity: the caller must see it and may edit its owner, as for
+    crm.activity.update, before the items' rights are looked at (the vendor's controller checks the items
+    alone, so a user could adopt any activity by binding it to an item of theirs)."""
+    seller = _restricted(portal, "2:*=own")
+    seller_id = seller.hook.user.id
+    mine, mine_too = (
+        _item(portal, "deal", ASSIGNED_BY_ID=seller_id),
+        _item(portal, "deal", ASSIGNED_BY_ID=seller_id),
+    )
+    others = _item(portal, "deal")
+    hidden = _call(portal, 2, others)
+    # Seen through the seller's deal, owned by the admin's (the last deal bound owns it).
+    shared = _call(portal, 2, mine)
+    portal.result("crm.activity.binding.add", {"activityId": shared, "entityTypeId": 2, "entityId": others})
+    assert _owner(portal, shared) == ("2", str(others))
+
+    not_found = (400, {"error": "NOT_FOUND", "error_description": "Item was not found."})
+    denied = (400, {"error": "ACCESS_DENIED", "error_description": "Access denied"})
+
+    def move(activity: int, source: int, target: int) -> dict[str, int]:
+        return {
+            "activityId": activity,
+            "sourceEntityTypeId": 2,
+            "sourceEntityId": source,
+            "targetEntityTypeId": 2,
+            "targetEntityId": target,
+        }
+
+    # An activity the caller cannot see answers as one that does not exist, whatever the items.
+    for method, params in (
+        ("add", {"activityId": hidden, "entityTypeId": 2, "entityId": mine}),
+        ("add", {"activityId": hidden, "entityTypeId": 2, "entityId": 999}),
+        ("delete", {"activityId": hidden, "entityTypeId": 2, "entityId": others}),
+        ("move", move(hidden, others, mine)),
+        ("list", {"activityId": hidden}),
+    ):
+        assert seller.error(f"crm.activity.binding.{method}", params) == not_found, method
+    # One it sees but may not edit is refused, even through the seller's own deals.
+    for method, params in (
+        ("add", {"activityId": shared, "entityTypeId": 2, "entityId": mine_too}),
+        ("delete", {"activityId": shared, "entityTypeId": 2, "entityId": mine}),
+        ("move", move(shared, mine, mine_too)),
+    ):
+        assert seller.error(f"crm.activity.binding.{method}", params) == denied, method
+    # Reading is allowed: the bindings the seller may read.
+    assert seller.result("crm.activity.binding.list", {"activityId": shared}) == [
+        {"entityTypeId": 2, "entityId": mine}
+    ]
+    assert portal.result("crm.activity.binding.list", {"activityId": hidden}) == [
+        {"entityTypeId": 2, "entityId": others}
+    ]
+    assert portal.result("crm.activity.binding.list", {"activityId": shared}) == [
+        {"entityTypeId": 2, "entityId": mine},
+        {"entityTypeId": 2, "entityId": others},
+    ]
+    # The seller's own activity is theirs to rebind.
+    own = _call(seller, 2, mine)
+    assert seller.result("crm.activity.binding.move", move(own, mine, mine_too)) is True
+    assert (
+        seller.result("crm.activity.binding.add", {"activityId": own, "entityTypeId": 2, "entityId": mine})
+        is True
+    )
+    assert (
+        seller.result(
+            "crm.activity.binding.delete", {"activityId": own, "entityTypeId": 2, "entityId": mine_too}
+        )
+        is True
+    )
+    assert seller.result("crm.activity.binding.list", {"activityId": own}) == [
+        {"entityTypeId": 2, "entityId": mine}
+    ]
+
+
+def test_an_apps_activity_is_rebound_by_that_app_alone(app_portal: PortalClient) -> None:
+    """README: only the app a REST_APP activity belongs to may change it; binding methods refuse the others
+    as crm.activity.update does."""
+    app = install(app_portal, "http://app.test/install")
+    other = install(app_portal, "http://app.test/other")
+    deal, second = _item(app_portal, "deal"), _item(app_portal, "deal")
+    fields = {"OWNER_TYPE_ID": 2, "OWNER_ID": deal, "TYPE_ID": 6, "PROVIDER_ID": "REST_APP", "SUBJECT": "App"}
+    activity = int(app.api.result("crm.activity.add", {"fields": fields}))
+    context = (
+        403,
+        {"error": "ACCESS_DENIED", "error_description": "Access denied! Application context required"},
+    )
+    denied = (400, {"error": "", "error_description": "Access denied."})
+    assert app_portal.error("crm.activity.update", {"id": activity, "fields": {"SUBJECT": "x"}}) == context
+    assert other.api.error("crm.activity.update", {"id": activity, "fields": {"SUBJECT": "x"}}) == denied
+
+    add = {"activityId": activity, "entityTypeId": 2, "entityId": second}
+    move = {
+        "activityId": activity,
+        "sourceEntityTypeId": 2,
+        "sourceEntityId": deal,
+        "targetEntityTypeId": 2,
+        "targetEntityId": second,
+    }
+    assert other.api.error("crm.activity.binding.add", add) == denied
+    assert app_portal.error("crm.activity.binding.add", add) == context
+    assert other.api.error("crm.activity.binding.move", move) == denied
+    assert app_portal.error("crm.activity.binding.move", move) == context
+    assert app.api.result("crm.activity.binding.add", add) is True
+    assert other.api.error("crm.activity.binding.delete", add) == denied
+    assert app_portal.error("crm.activity.binding.delete", add) == context
+    # Reading is no change: anyone who sees the activity lists its bindings.
+    bound = [{"entityTypeId": 2, "entityId": deal}, {"entityTypeId": 2, "entityId": second}]
+    assert app_portal.result("crm.activity.binding.list", {"activityId": activity}) == bound
+    assert other.api.result("crm.activity.binding.list", {"activityId": activity}) == bound
+    assert app.api.result("crm.activity.binding.delete", add) is True
+    assert app_portal.result("crm.activity.binding.list", {"activityId": activity}) == bound[:1]
 
 
 def test_move_keeps_the_link_and_emits_update(portal: PortalClient) -> None:

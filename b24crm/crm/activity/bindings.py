@@ -1,5 +1,7 @@
 """crm.activity.binding.*: the CRM items an activity belongs to (``Crm\\Controller\\Activity\\Binding``;
-reference: core.md §4), in the vendor's order of checks.
+reference: core.md §4), in the vendor's order of checks, with one check before them that the vendor does
+not make: the activity itself must be the caller's to read (list) or to change (add, delete, move), as
+crm.activity.get and crm.activity.update require (``todo.require_readable`` / ``require_changeable``).
 
 Every change stores the whole binding list again and recomputes the owner as the vendor's Update does (one
 binding: that one; several: the last that is not a contact or company, else the first), and emits
@@ -16,7 +18,13 @@ from sqlalchemy.engine import Connection
 from b24crm import errors
 from b24crm.crm.activity import access, answers
 from b24crm.crm.activity.service import set_bindings
-from b24crm.crm.activity.todo import ACCESS_DENIED, NOT_FOUND, OWNER_NOT_FOUND
+from b24crm.crm.activity.todo import (
+    ACCESS_DENIED,
+    NOT_FOUND,
+    OWNER_NOT_FOUND,
+    require_changeable,
+    require_readable,
+)
 from b24crm.crm.permissions import Grants, grants_for
 from b24crm.events import outbox
 from b24crm.rpc.context import CallContext
@@ -38,12 +46,21 @@ TYPES_DIFFER = errors.ErrorSpec(
 )
 
 
-def _activity(conn: Connection, ctx: CallContext, activity_id: int) -> list[Binding]:
-    """The activity's bindings; it must exist (found without permission checks, as the vendor does)."""
+def _activity(
+    conn: Connection, ctx: CallContext, grants: Grants, activity_id: int, *, changing: bool
+) -> list[Binding]:
+    """The activity's bindings. It must exist and, unlike the vendor's controller (which finds it without
+    permission checks), be the caller's to read, and to change when ``changing``: a binding decides who
+    sees the activity, so adding one is changing it."""
     row = crm_activities.get_activity(conn, ctx.portal.id, activity_id) if activity_id > 0 else None
     if row is None:
         raise NOT_FOUND()
-    return crm_activities.bindings_of(conn, ctx.portal.id, [activity_id])[activity_id]
+    bindings = crm_activities.bindings_of(conn, ctx.portal.id, [activity_id])[activity_id]
+    if changing:
+        require_changeable(conn, ctx, grants, row, bindings)
+    else:
+        require_readable(conn, ctx, grants, row, bindings)
+    return bindings
 
 
 def _updatable(conn: Connection, ctx: CallContext, grants: Grants, entity: Binding) -> None:
@@ -74,8 +91,9 @@ def _store(conn: Connection, ctx: CallContext, activity_id: int, bindings: list[
 
 def add(ctx: CallContext, activity_id: int, entity: Binding) -> bool:
     with ctx.db.write() as conn:
-        bindings = _activity(conn, ctx, activity_id)
-        _updatable(conn, ctx, grants_for(conn, ctx.portal.id, ctx.user), entity)
+        grants = grants_for(conn, ctx.portal.id, ctx.user)
+        bindings = _activity(conn, ctx, grants, activity_id, changing=True)
+        _updatable(conn, ctx, grants, entity)
         if entity in bindings:
             raise ALREADY_BOUND()
         return _store(conn, ctx, activity_id, [*bindings, entity])
@@ -83,8 +101,9 @@ def add(ctx: CallContext, activity_id: int, entity: Binding) -> bool:
 
 def delete(ctx: CallContext, activity_id: int, entity: Binding) -> bool:
     with ctx.db.write() as conn:
-        bindings = _activity(conn, ctx, activity_id)
-        _updatable(conn, ctx, grants_for(conn, ctx.portal.id, ctx.user), entity)
+        grants = grants_for(conn, ctx.portal.id, ctx.user)
+        bindings = _activity(conn, ctx, grants, activity_id, changing=True)
+        _updatable(conn, ctx, grants, entity)
         if entity not in bindings:
             raise BINDING_NOT_FOUND()
         if len(bindings) == 1:
@@ -94,8 +113,8 @@ def delete(ctx: CallContext, activity_id: int, entity: Binding) -> bool:
 
 def move(ctx: CallContext, activity_id: int, source: Binding, target: Binding) -> bool:
     with ctx.db.write() as conn:
-        bindings = _activity(conn, ctx, activity_id)
         grants = grants_for(conn, ctx.portal.id, ctx.user)
+        bindings = _activity(conn, ctx, grants, activity_id, changing=True)
         _updatable(conn, ctx, grants, source)
         _updatable(conn, ctx, grants, target)
         # The vendor compares the IDs first, even when the types differ.
@@ -112,8 +131,8 @@ def move(ctx: CallContext, activity_id: int, source: Binding, target: Binding) -
 
 def list_(ctx: CallContext, activity_id: int) -> list[dict[str, Any]]:
     with ctx.db.read() as conn:
-        bindings = _activity(conn, ctx, activity_id)
         grants = grants_for(conn, ctx.portal.id, ctx.user)
+        bindings = _activity(conn, ctx, grants, activity_id, changing=False)
         return [
             {"entityTypeId": t, "entityId": i}
             for t, i in bindings

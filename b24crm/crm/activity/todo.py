@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 
 from b24crm import errors
 from b24crm.crm.activity import access, answers, pings
-from b24crm.crm.activity.service import PROVIDER, clip, set_bindings, visible
+from b24crm.crm.activity.service import PROVIDER, _check_app_owned, clip, set_bindings, visible
 from b24crm.crm.permissions import Grants, grants_for
 from b24crm.crm.values import InvalidValue, parse_datetime
 from b24crm.events import outbox
@@ -47,6 +47,28 @@ RESPONSIBLE_INVALID = errors.ErrorSpec(
 PARENT_COMPLETED = errors.ErrorSpec(
     "ERROR_PARENT_ACTIVITY_RESTRICT", "Cannot plan a child activity for a completed activity."
 )
+
+
+def require_readable(
+    conn: Connection, ctx: CallContext, grants: Grants, row: dict[str, Any], bindings: list[Binding]
+) -> None:
+    """An activity the caller cannot see answers as one that does not exist (crm.activity.get's rule, in
+    the D7 controllers' words), so that no later check tells them it is there."""
+    if not access.may_read(conn, ctx.portal.id, grants, row, bindings):
+        raise NOT_FOUND()
+
+
+def require_changeable(
+    conn: Connection, ctx: CallContext, grants: Grants, row: dict[str, Any], bindings: list[Binding]
+) -> None:
+    """What crm.activity.update asks before it changes an activity, asked by every other door that changes
+    one: the caller sees it, may edit its owner, and, for a REST_APP activity, calls as its application
+    (update's own errors). The vendor's D7 controllers check only the items named in the call, which lets
+    a user with rights on one item take over any activity by binding it there."""
+    require_readable(conn, ctx, grants, row, bindings)
+    if not access.may_edit(conn, ctx.portal.id, grants, row):
+        raise ACCESS_DENIED()
+    _check_app_owned(ctx, row)
 
 
 def _deadline(value: str, tz: Any) -> float:
