@@ -4,7 +4,9 @@
 refresh token, for an access token that lives an hour and a refresh token that lives 180 days and is
 replaced by every refresh. Tokens and codes are kept as SHA-256 digests: they are long random strings, so
 a slow hash would only slow every call down. Resolved access tokens are cached for a moment, like
-webhooks, and never beyond their expiry.
+webhooks, never beyond their expiry, and only while the store's credential watch says nothing they reflect
+has changed since (``store/credential_watch.py``): a token ended, revoked or uninstalled by any process is
+refused by every process at once.
 """
 
 from __future__ import annotations
@@ -80,7 +82,9 @@ def new_client_id() -> str:
 class OAuthServer:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        self._cache: dict[str, tuple[Credential, float]] = {}
+        self.watch = runtime.db.credential_watch()
+        # token -> (credential, fresh until, watch stamp)
+        self._cache: dict[str, tuple[Credential, float, Any]] = {}
         self._lock = threading.Lock()
 
     @property
@@ -224,12 +228,14 @@ class OAuthServer:
     # --- resolving a REST call's token ------------------------------------------------------------------
 
     def cached(self, token: str) -> Credential | None:
-        """The token's credential when the cache still holds it (never touches the database); an
-        expired token is ``expired_token`` at once."""
+        """The token's credential when the cache still holds it and nothing it reflects has changed since
+        (reads at most the portal's credential generation); an expired token is ``expired_token`` at once."""
         entry = self._cache.get(token)
         if entry is None:
             return None
-        credential, fresh_until = entry
+        credential, fresh_until, stamp = entry
+        if not self.watch.fresh(credential.portal.id, stamp):
+            return None  # revoked, ended or uninstalled meanwhile, perhaps: ask the database
         now = self.runtime.clock.now()
         if credential.expires_at is not None and credential.expires_at <= now:
             raise errors.EXPIRED_TOKEN()
@@ -238,10 +244,13 @@ class OAuthServer:
     def resolve(self, token: str) -> Credential:
         """The token's credential, from the database (callers look in ``cached`` first)."""
         now = self.runtime.clock.now()
+        mark = self.watch.mark()
         with self.runtime.db.read() as conn:
             row = store.token_by_access(conn, digest(token))
             if row is None:
                 raise errors.INVALID_TOKEN()
+            # Read with the rows, so that it is as old as they are.
+            stamp = self.watch.stamp(conn, row["portal_id"], mark)
             app_row = store.app_by_id(conn, row["portal_id"], row["app_id"])
             portal_row = tenancy.portal_by_id(conn, row["portal_id"])
             user_row = tenancy.user_by_id(conn, row["portal_id"], row["user_id"])
@@ -262,10 +271,11 @@ class OAuthServer:
             app=app,
             expires_at=row["access_expires"],
         )
-        with self._lock:
-            if len(self._cache) > 10_000:
-                self._cache.clear()
-            self._cache[token] = (credential, min(now + CACHE_TTL, row["access_expires"]))
+        if stamp is not None:  # None: the watch cannot vouch for it now (PostgreSQL listener down)
+            with self._lock:
+                if len(self._cache) > 10_000:
+                    self._cache.clear()
+                self._cache[token] = (credential, min(now + CACHE_TTL, row["access_expires"]), stamp)
         return credential
 
 

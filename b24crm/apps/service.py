@@ -24,7 +24,7 @@ from b24crm.auth.secrets import digest
 from b24crm.auth.service import parse_scopes
 from b24crm.events import outbox
 from b24crm.store import apps as store
-from b24crm.store import deliveries, tenancy
+from b24crm.store import deliveries, revocation, tenancy
 from b24crm.store.tables import users
 
 if TYPE_CHECKING:
@@ -169,5 +169,16 @@ class AppService:
         """End the app's access tokens now, so that a client's refresh path can be tried at will."""
         with self.runtime.db.write() as conn:
             count = store.expire_tokens(conn, portal_id, app_id, self.runtime.clock.now())
+        self.runtime.oauth.invalidate()
+        return count
+
+    def revoke_tokens(self, portal_id: int, app_id: int) -> int:
+        """End every token of the app, access and refresh alike, and its unspent codes: each is then what
+        an unknown token is, in every process at once. The app stays installed; a new authorization
+        gives it new tokens. Answers how many token pairs went."""
+        with self.runtime.db.write() as conn:
+            if store.app_by_id(conn, portal_id, app_id) is None:
+                raise LookupError(f"no application {app_id} on portal {portal_id}")
+            count = revocation.revoke_app_tokens(conn, portal_id, app_id)
         self.runtime.oauth.invalidate()
         return count

@@ -1,9 +1,10 @@
 """Portals, users and webhooks: creating them, and turning presented credentials into a Credential.
 
-Resolved credentials are cached for a moment, so the REST hot path answers a cached webhook without a
-database round trip, and so are refused ones, so a client retrying a wrong code does not read the database
-each time; every change made through this service drops both at once, and other processes see a change
-within ``cache_ttl`` seconds.
+Resolved credentials are cached for a moment, so the REST hot path answers a cached webhook without
+resolving it again, and so are refused ones, so a client retrying a wrong code does not read the database
+each time. A cache entry is used only while the store's credential watch says nothing it reflects has
+changed since it was resolved (``store/credential_watch.py``): a webhook revoked, a user deactivated or a
+portal deleted by any process is refused by every process at once, not when the entry's time runs out.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from b24crm import errors
@@ -60,10 +62,12 @@ class Tenancy:
         self.db = db
         self.clock = clock
         self.cache_ttl = cache_ttl
-        # (user id, code) -> (credential, fresh until); the raw pair avoids hashing on every call.
-        self._cache: dict[tuple[str, str], tuple[Credential, float]] = {}
-        # (user id, code) -> refused until: a client retrying a wrong code costs no database read each time.
-        self._refused: dict[tuple[str, str], float] = {}
+        self.watch = db.credential_watch()
+        # (user id, code) -> (credential, fresh until, watch stamp); the raw pair avoids hashing every call.
+        self._cache: dict[tuple[str, str], tuple[Credential, float, Any]] = {}
+        # (user id, code) -> (refused until, portal or None, watch stamp): a client retrying a wrong code
+        # costs no resolution each time.
+        self._refused: dict[tuple[str, str], tuple[float, int | None, Any]] = {}
         self._lock = threading.Lock()
         # Other caches of credentials that a change here makes stale (the OAuth tokens').
         self.on_change: list[Callable[[], None]] = []
@@ -154,6 +158,8 @@ class Tenancy:
         return self.create_webhook(portal.id, admin.id, ("crm", "user"), title="demo")
 
     def delete_webhook(self, portal_id: int, webhook_id: int) -> bool:
+        """Revoke a webhook: its code is then refused by every process at once, as an unknown code is
+        (the vendor deletes a webhook the same way); False when there was no such webhook."""
         with self.db.write() as conn:
             deleted = tenancy.delete_webhook(conn, portal_id, webhook_id)
         self.invalidate()
@@ -175,42 +181,66 @@ class Tenancy:
             listener()
 
     def cached_webhook(self, user_id: str, code: str) -> Credential | None:
-        """The credential when it is in the cache and still fresh, NO_AUTH_FOUND when the pair was refused
-        within ``cache_ttl``; never touches the database."""
+        """The credential when the cache holds it, still fresh and unchanged since; NO_AUTH_FOUND when the
+        pair was refused within ``cache_ttl`` and nothing that could change the answer has changed since;
+        otherwise None (resolve it). Reads at most the portal's credential generation."""
         key = (user_id, code)
         entry = self._cache.get(key)
-        if entry is not None and entry[1] >= self.clock.now():
-            return entry[0]
+        if entry is not None:
+            credential, fresh_until, stamp = entry
+            if fresh_until >= self.clock.now() and self.watch.fresh(credential.portal.id, stamp):
+                return credential
+            return None
         refused = self._refused.get(key)
-        if refused is not None and refused >= self.clock.now():
-            raise errors.NO_AUTH_FOUND()
+        if refused is not None:
+            until, portal_id, stamp = refused
+            # A code no webhook has cannot become valid (codes are made here, at random), so its refusal
+            # holds for its time; a known webhook's can (a user made active again).
+            if until >= self.clock.now() and (portal_id is None or self.watch.fresh(portal_id, stamp)):
+                raise errors.NO_AUTH_FOUND()
         return None
 
     def resolve_webhook(self, user_id: str, code: str) -> Credential:
         """The webhook's credential, or NO_AUTH_FOUND for a wrong code, owner, or an inactive owner."""
-        try:
-            return self._resolve_webhook(user_id, code)
-        except errors.ApiError:
-            with self._lock:
-                if len(self._refused) > 10_000:
-                    self._refused.clear()
-                self._refused[(user_id, code)] = self.clock.now() + self.cache_ttl
-            raise
+        key = (user_id, code)
+        credential, portal_id, stamp = self._lookup(user_id, code, self.watch.mark())
+        with self._lock:
+            if credential is None:
+                self._cache.pop(key, None)
+                if portal_id is None or stamp is not None:
+                    if len(self._refused) > 10_000:
+                        self._refused.clear()
+                    self._refused[key] = (self.clock.now() + self.cache_ttl, portal_id, stamp)
+            else:
+                self._refused.pop(key, None)
+                if stamp is not None:  # None: the watch cannot vouch for it now (PostgreSQL listener down)
+                    if len(self._cache) > 10_000:
+                        self._cache.clear()
+                    self._cache[key] = (credential, self.clock.now() + self.cache_ttl, stamp)
+        if credential is None:
+            raise errors.NO_AUTH_FOUND()
+        return credential
 
-    def _resolve_webhook(self, user_id: str, code: str) -> Credential:
+    def _lookup(self, user_id: str, code: str, mark: Any) -> tuple[Credential | None, int | None, Any]:
+        """(the credential or None when refused, the webhook's portal when there is one, the watch's
+        stamp), read in one transaction, so that the stamp is as old as the rows."""
         code_digest = secrets.digest(code)
         with self.db.read() as conn:
             hook = tenancy.webhook_by_digest(conn, code_digest)
-            if hook is None or not hook["active"] or str(hook["user_id"]) != user_id:
-                raise errors.NO_AUTH_FOUND()
-            portal_row = tenancy.portal_by_id(conn, hook["portal_id"])
-            user_row = tenancy.user_by_id(conn, hook["portal_id"], hook["user_id"])
+            if hook is None:
+                return None, None, None
+            portal_id = hook["portal_id"]
+            stamp = self.watch.stamp(conn, portal_id, mark)
+            if not hook["active"] or str(hook["user_id"]) != user_id:
+                return None, portal_id, stamp
+            portal_row = tenancy.portal_by_id(conn, portal_id)
+            user_row = tenancy.user_by_id(conn, portal_id, hook["user_id"])
         # The lookup is by digest, so this comparison is the constant-time check of the presented code.
         if portal_row is None or user_row is None or not secrets.same_digest(hook["code_digest"], code):
-            raise errors.NO_AUTH_FOUND()
+            return None, portal_id, stamp
         user = User.from_row(user_row)
         if not user.active:
-            raise errors.NO_AUTH_FOUND()
+            return None, portal_id, stamp
         credential = Credential(
             kind="webhook",
             id=hook["id"],
@@ -218,8 +248,4 @@ class Tenancy:
             user=user,
             scopes=frozenset(s for s in hook["scopes"].split(",") if s),
         )
-        with self._lock:
-            if len(self._cache) > 10_000:
-                self._cache.clear()
-            self._cache[(user_id, code)] = (credential, self.clock.now() + self.cache_ttl)
-        return credential
+        return credential, portal_id, stamp

@@ -20,6 +20,8 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 
+from b24crm.store.credential_watch import CredentialWatch, open_watch
+
 log = logging.getLogger("b24crm.store")
 
 # Where a write transaction keeps the signals it raises until it commits (``signal_after_commit``).
@@ -60,6 +62,8 @@ class Database:
         self._raw = threading.local()
         self._raw_drivers: list[Any] = []  # every bare connection made, to close them on dispose
         self._listeners: dict[str, list[Callable[[], None]]] = {}
+        self._credential_watch: CredentialWatch | None = None
+        self._watch_lock = threading.Lock()
         # What a lost connection raises through the driver: worth one retry on a fresh connection.
         self.connection_errors: tuple[type[Exception], ...] = (
             (psycopg.OperationalError, psycopg.InterfaceError)
@@ -155,6 +159,29 @@ class Database:
                 driver.close()
             raise
 
+    def driver_connection(self) -> Any:
+        """A new bare driver connection, the caller's own to close: made by the reader engine (so with its
+        settings), detached from its pool; in autocommit on PostgreSQL. For a connection that lives as
+        long as the process, such as the credential watch's listener."""
+        pooled = self._reader.raw_connection()
+        driver = pooled.driver_connection
+        assert driver is not None
+        pooled.detach()
+        if self.dialect == "postgresql":
+            driver.autocommit = True
+        return driver
+
+    def credential_watch(self) -> CredentialWatch:
+        """What the credential caches check their entries against (``credential_watch.py``): one per
+        database handle, shared by every service on it, stopped by ``dispose``."""
+        watch = self._credential_watch
+        if watch is None:
+            with self._watch_lock:
+                watch = self._credential_watch
+                if watch is None:
+                    watch = self._credential_watch = open_watch(self)
+        return watch
+
     def maintain(self, *tables: str) -> None:
         """Refresh planner statistics (and, on PostgreSQL, the visibility map) after a bulk load, as
         autovacuum would do eventually; index-only counts depend on it."""
@@ -174,6 +201,9 @@ class Database:
         return self._writer
 
     def dispose(self) -> None:
+        if self._credential_watch is not None:
+            self._credential_watch.close()
+            self._credential_watch = None
         for driver in self._raw_drivers:
             with suppress(Exception):  # already gone with its server
                 driver.close()

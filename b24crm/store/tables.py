@@ -67,6 +67,26 @@ webhooks = sa.Table(
     sa.ForeignKeyConstraint(["portal_id", "user_id"], ["users.portal_id", "users.id"], ondelete="CASCADE"),
 )
 
+# The portal's credential generation: what every process checks its cache of resolved webhooks and tokens
+# against (``store/credential_watch.py``). Triggers (migration 0007) bump it, in the changing transaction,
+# whenever a row a cached credential reflects (portal, user, webhook, app, access token) is updated or
+# deleted, by whatever path or process; on PostgreSQL they also NOTIFY the other processes. A portal's
+# row is made with it and starts at a random number: SQLite may give a deleted portal's ID to the next
+# one, whose counter must not meet a cache entry of the old.
+credential_generations = sa.Table(
+    "credential_generations",
+    metadata,
+    sa.Column(
+        "portal_id",
+        sa.Integer,
+        sa.ForeignKey("portals.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    sa.Column("value", sa.BigInteger, nullable=False),
+    sqlite_with_rowid=False,  # read by key on every cached call: one B-tree descent
+)
+
 # --- CRM -----------------------------------------------------------------------------------------------
 
 # Smart-process types (crm.type.*). ``id`` is the type's own ID, ``entity_type_id`` the one items use.
