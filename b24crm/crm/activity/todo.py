@@ -126,6 +126,14 @@ def _parent(
         return None
 
 
+def _completable(conn: Connection, ctx: CallContext, grants: Grants, parent: dict[str, Any]) -> list[Binding]:
+    """The parent's bindings, once it is sure the caller may complete it: planning a child completes the
+    parent, a change like any other (the vendor completes it without asking)."""
+    bindings = crm_activities.bindings_of(conn, ctx.portal.id, [parent["id"]])[parent["id"]]
+    require_changeable(conn, ctx, grants, parent, bindings)
+    return bindings
+
+
 def _complete(conn: Connection, ctx: CallContext, row: dict[str, Any], now: float) -> None:
     if row["completed"] != "Y":
         crm_activities.update_activity(
@@ -153,7 +161,12 @@ def add(ctx: CallContext, args: dict[str, Any]) -> dict[str, int]:
         bindings: list[Binding] = [owner]
         associated = 0
         if parent is not None:
-            parent_bindings = crm_activities.bindings_of(conn, ctx.portal.id, [parent["id"]])[parent["id"]]
+            parent_bindings = _completable(conn, ctx, grants, parent)
+            # The child lands on every item the parent is bound to: each must be the caller's to edit, as
+            # crm.activity.add and crm.activity.binding.add require of every item they bind.
+            for binding in parent_bindings:
+                if not access.may_item(conn, ctx.portal.id, grants, binding, "edit"):
+                    raise ACCESS_DENIED()
             bindings = parent_bindings or bindings
             associated = parent["id"] if owner in parent_bindings else 0
         responsible = args["responsibleId"] or ctx.user.id
@@ -216,8 +229,12 @@ def load(
 
 
 def _editable(conn: Connection, ctx: CallContext, row: dict[str, Any], owner: Binding) -> Grants:
-    """The caller's grants, when they may edit the todo's owner."""
+    """The caller's grants, when the todo is theirs to change and they may edit the item named in the call.
+    The vendor asks only the latter, so rights on any item the todo is bound to would do."""
     grants = grants_for(conn, ctx.portal.id, ctx.user)
+    require_changeable(
+        conn, ctx, grants, row, crm_activities.bindings_of(conn, ctx.portal.id, [row["id"]])[row["id"]]
+    )
     if not access.may_item(conn, ctx.portal.id, grants, owner, "edit"):
         raise ACCESS_DENIED()
     return grants
@@ -256,6 +273,8 @@ def update(ctx: CallContext, args: dict[str, Any]) -> dict[str, int]:
         parent = _parent(conn, ctx, grants, args["parentActivityId"])
         if parent is not None and parent["completed"] == "Y" and parent["id"] != row["parent_id"]:
             raise PARENT_COMPLETED()
+        if parent is not None and parent["id"] != row["id"] and parent["completed"] != "Y":
+            _completable(conn, ctx, grants, parent)
         changes: dict[str, Any] = {
             "subject": clip("subject", args["title"]),
             "description": args["description"],
