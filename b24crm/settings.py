@@ -37,6 +37,12 @@ class Settings:
         0, "Retries of an event delivery that failed (after the first attempt; Bitrix24 makes one)."
     )
     event_retry_delay: float = _setting(5.0, "Seconds before the first retry of an event delivery; doubles.")
+    event_connect_timeout: float = _setting(
+        5.0, "Seconds an event delivery may take to connect to its handler (a timeout counts as an attempt)."
+    )
+    event_read_timeout: float = _setting(
+        15.0, "Seconds an event delivery waits for its handler's answer once sent (the vendor waits 15)."
+    )
     admin_token: str = _setting("", "Token for the /_b24crm/ admin namespace; generated at start when empty.")
     public_url: str = _setting(
         "", "Base URL printed in webhook URLs; derived from host, port and TLS when empty."

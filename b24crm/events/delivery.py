@@ -5,16 +5,26 @@ Deliveries are rows written with the event, so a server stopped between the comm
 after it starts again. The vendor makes one attempt and keeps no log; b24crm logs every attempt (status,
 latency, the start of the answer) and retries with doubling delays up to ``event_retries`` times (default
 0, the vendor's single attempt). A delivery is claimed for ``LEASE`` seconds before it is sent, so two
-server processes never send it twice at once, and one that died mid-send is retried after the lease.
+server processes never send it twice at once, and one that died mid-send is retried after the lease: a
+delivery is sent at least once, and twice when a server is killed between the handler's answer and its
+record.
+
+Handlers are kept apart: at most ``PER_ORIGIN`` deliveries are in flight to one origin (scheme, host and
+port), deliveries to an origin that has them all are not even claimed, and the running worker starts each
+delivery as soon as it is claimed and records each as soon as it ends, so a slow or dead handler delays
+only its own deliveries. A delivery that never left this server (no connection to be had in time, or the
+machine out of sockets) has not used an attempt: it is tried again ``RESEND`` seconds later.
 """
 
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import time
 from contextlib import suppress
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import qs_codec
@@ -26,14 +36,21 @@ from b24crm.store import apps, deliveries, tenancy
 
 log = logging.getLogger("b24crm.events")
 
-LEASE = 60.0  # seconds a claimed delivery stays with its worker
-TIMEOUT = 15.0  # the vendor's queue server waits this long for a handler
+LEASE = 60.0  # seconds a claimed delivery stays with its worker, at least (longer with longer timeouts)
 BATCH = 50
 # A commit that writes deliveries wakes the worker at once; without one it looks every IDLE seconds, for
 # retries come due and for deliveries written by another process (the CLI, a second server).
 IDLE = 0.5
-# At most this many deliveries in flight at once: handlers are often small servers with short backlogs.
-LIMITS = httpx.Limits(max_connections=8, max_keepalive_connections=8)
+# Handlers are often small servers with short backlogs: at most PER_ORIGIN deliveries in flight to one.
+# IN_FLIGHT bounds them all and is the connection pool's size, so a send never waits for a connection.
+PER_ORIGIN = 8
+IN_FLIGHT = 256
+RESEND = 1.0  # seconds before a delivery that never left this server is tried again
+# Connection failures that say nothing about the handler: this machine is out of descriptors, buffers,
+# memory or local addresses. The request never left it.
+_LOCAL_ERRNOS = frozenset(
+    {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM, errno.EADDRNOTAVAIL, errno.EADDRINUSE}
+)
 
 
 # Events that need long-term access carry the refresh token too (docs: api-reference/events/index.md;
@@ -106,9 +123,52 @@ def _php_scalars(value: Any) -> Any:
     return value
 
 
+def origin_of(url: str) -> str:
+    """``scheme://host:port`` as the URL spells it: what a handler's deliveries in flight are counted by."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # unsendable; its attempt fails and is recorded
+        return url
+    return url[: len(parts.scheme) + 3 + len(parts.netloc)] if parts.netloc else url
+
+
+def never_left(exc: BaseException) -> bool:
+    """Whether a failed send ended before anything reached the handler, for a reason of this server's:
+    no pooled connection in time, or a local socket error. A refused or timed-out connection is the
+    handler's (it is down) and uses an attempt."""
+    if isinstance(exc, httpx.PoolTimeout):
+        return True
+    if not isinstance(exc, httpx.ConnectError):
+        return False
+    cause: BaseException | None = exc
+    for _ in range(8):  # httpx -> httpcore -> anyio's summary -> the socket's OSError
+        if cause is None:
+            break
+        if isinstance(cause, OSError) and cause.errno in _LOCAL_ERRNOS:
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
+Claimed = tuple[dict[str, Any], dict[str, Any], Any]  # a delivery, its portal, its ``auth``
+
+
 class DeliveryWorker:
     def __init__(self, runtime: Any) -> None:
         self.runtime = runtime
+        connect = float(runtime.settings.event_connect_timeout)
+        read = float(runtime.settings.event_read_timeout)
+        # ``pool`` is this server's own wait for a connection: nothing has been sent when it runs out.
+        self.timeout = httpx.Timeout(connect=connect, read=read, write=read, pool=connect)
+        # httpx times each read, so a handler trickling its answer is cut off here; the claim outlives it,
+        # so no other worker takes a delivery still being sent.
+        self.deadline = connect + 2 * read
+        self.lease = max(LEASE, 2 * self.deadline)
+        self.in_flight: dict[str, int] = {}  # deliveries being sent, by origin
+
+    def client(self) -> httpx.AsyncClient:
+        limits = httpx.Limits(max_connections=IN_FLIGHT, max_keepalive_connections=64)
+        return httpx.AsyncClient(limits=limits, timeout=self.timeout)
 
     def _auth_for(
         self,
@@ -142,48 +202,51 @@ class DeliveryWorker:
         return float(self.runtime.settings.event_retry_delay) * (2 ** max(attempts - 1, 0))
 
     async def run_once(self, client: httpx.AsyncClient, portal_id: int | None = None) -> int:
-        """Send every due delivery once (up to ``BATCH`` at a time, concurrently), of every portal or of
-        one; answers how many. The database work runs in a thread: a write waiting for SQLite's one
-        writer must not hold the event loop, and with it every request."""
-        claimed, portals, auths = await asyncio.to_thread(self._claim, self.runtime.clock.now(), portal_id)
-        if not claimed:
-            return 0
-        outcomes = await asyncio.gather(
-            *(
-                self._post(client, d, portals[d["portal_id"]] or {}, auth)
-                for d, auth in zip(claimed, auths, strict=True)
-            )
-        )
-        await asyncio.to_thread(self._record_all, claimed, outcomes)
+        """Send the due deliveries once (up to ``BATCH``, and ``PER_ORIGIN`` to one origin, concurrently),
+        of every portal or of one, and record them; answers how many were claimed. For tests and the CLI:
+        the server's worker (``run_forever``) never waits for one delivery before starting another."""
+        now = self.runtime.clock.now()
+        claimed = await asyncio.to_thread(self._claim, now, portal_id, BATCH, dict(self.in_flight))
+        outcomes = await asyncio.gather(*(self._post(client, *c) for c in claimed))
+        await asyncio.to_thread(self._record_all, [(c[0], o) for c, o in zip(claimed, outcomes, strict=True)])
         return len(claimed)
 
-    def _claim(
-        self, now: float, portal_id: int | None
-    ) -> tuple[list[dict[str, Any]], dict[int, dict[str, Any] | None], list[Any]]:
-        """Claim the due deliveries in one transaction, with their portals and ``auth`` blocks."""
+    def _claim(self, now: float, portal_id: int | None, room: int, busy: dict[str, int]) -> list[Claimed]:
+        """Claim up to ``room`` due deliveries in one transaction, within each origin's free slots, with
+        their portals and ``auth`` blocks; ``busy`` is a copy of the deliveries in flight by origin, and
+        is changed here. The database work runs in a thread: a write waiting for SQLite's one writer must
+        not hold the event loop, and with it every request."""
         db = self.runtime.db
+        full = [origin for origin, n in busy.items() if n >= PER_ORIGIN]
         with db.read() as conn:
-            batch = deliveries.due(conn, now, BATCH, portal_id)
+            batch = deliveries.due(conn, now, min(room, BATCH), portal_id, full)
+        taking: list[dict[str, Any]] = []
+        for delivery in batch:
+            origin = origin_of(delivery["url"])
+            if busy.get(origin, 0) < PER_ORIGIN:
+                busy[origin] = busy.get(origin, 0) + 1
+                taking.append(delivery)
+        claimed: list[Claimed] = []
+        if not taking:
+            return claimed
         portals: dict[int, dict[str, Any] | None] = {}
-        claimed: list[dict[str, Any]] = []
-        auths: list[Any] = []
-        if not batch:
-            return claimed, portals, auths
         apps_seen: dict[tuple[int, int], dict[str, Any] | None] = {}
         with db.write() as conn:
-            for delivery in batch:
-                if deliveries.claim(conn, delivery, now + LEASE):
+            for delivery in taking:
+                if deliveries.claim(conn, delivery, now + self.lease):
                     if delivery["portal_id"] not in portals:
                         portals[delivery["portal_id"]] = tenancy.portal_by_id(conn, delivery["portal_id"])
                     portal = portals[delivery["portal_id"]]
                     if portal is not None:
-                        claimed.append(delivery)
-                        auths.append(self._auth_for(conn, delivery, portal, now, apps_seen))
-        return claimed, portals, auths
+                        auth = self._auth_for(conn, delivery, portal, now, apps_seen)
+                        claimed.append((delivery, portal, auth))
+        return claimed
 
-    def _record_all(self, claimed: list[dict[str, Any]], outcomes: list[dict[str, Any]]) -> None:
+    def _record_all(self, done: list[tuple[dict[str, Any], dict[str, Any]]]) -> None:
+        if not done:
+            return
         with self.runtime.db.write() as conn:  # one transaction records what happened
-            for delivery, outcome in zip(claimed, outcomes, strict=True):
+            for delivery, outcome in done:
                 self._record(conn, delivery, outcome)
 
     async def _post(
@@ -193,65 +256,107 @@ class DeliveryWorker:
         body = encode(payload(delivery, portal, self.runtime.settings.base_url, started, auth))
         began = time.perf_counter()
         outcome: dict[str, Any] = {"started": started, "status_code": None, "error": None, "response": None}
+        left = True
         try:
-            response = await client.post(
-                delivery["url"],
-                content=body,
-                headers={"Content-Type": "application/x-www-form-urlencoded"},
-                timeout=TIMEOUT,
-            )
+            async with asyncio.timeout(self.deadline):
+                response = await client.post(
+                    delivery["url"],
+                    content=body,
+                    headers={"Content-Type": "application/x-www-form-urlencoded"},
+                    timeout=self.timeout,
+                )
             outcome.update(status_code=response.status_code, response=response.text[:512])
         except Exception as exc:  # any failure is this attempt's outcome, never the round's
             outcome["error"] = f"{exc.__class__.__name__}: {exc}"[:1000]
+            left = not never_left(exc)
         outcome["latency_ms"] = (time.perf_counter() - began) * 1000
+        outcome["left"] = left
         return outcome
 
     def _record(self, conn: Any, delivery: dict[str, Any], outcome: dict[str, Any]) -> None:
+        finished = self.runtime.clock.now()
+        if not outcome["left"]:
+            # Nothing reached the handler: no attempt is used or logged, and it goes again soon.
+            log.warning("event delivery %s not sent, trying again: %s", delivery["id"], outcome["error"])
+            deliveries.finish(
+                conn, delivery["portal_id"], delivery["id"], {"next_attempt": finished + RESEND}
+            )
+            return
         attempts = delivery["attempts"] + 1
         code = outcome["status_code"]
-        finished = self.runtime.clock.now()
         if code is not None and 200 <= code < 300:
             result: dict[str, Any] = {"status": deliveries.DELIVERED, "finished": finished}
         elif attempts <= int(self.runtime.settings.event_retries):
             result = {"next_attempt": finished + self._retry_delay(attempts)}
         else:
             result = {"status": deliveries.FAILED, "finished": finished}
+        attempt = {k: v for k, v in outcome.items() if k != "left"}
         deliveries.record_attempt(
-            conn, delivery["portal_id"], {"delivery_id": delivery["id"], "attempt": attempts, **outcome}
+            conn, delivery["portal_id"], {"delivery_id": delivery["id"], "attempt": attempts, **attempt}
         )
         deliveries.finish(conn, delivery["portal_id"], delivery["id"], {"attempts": attempts, **result})
 
     async def run_forever(self) -> None:
+        """Claim what is due while there are free slots, send each claimed delivery as a task of its own,
+        and record the ended ones, in one loop that never waits for a send."""
         loop = asyncio.get_running_loop()
         wake = asyncio.Event()
+        sending: set[asyncio.Task[None]] = set()
+        ended: list[tuple[dict[str, Any], dict[str, Any]]] = []
 
         def woken() -> None:  # called in the committing thread
             with suppress(RuntimeError):  # the loop closed under a late commit
                 loop.call_soon_threadsafe(wake.set)
 
+        async def send(client: httpx.AsyncClient, claimed: Claimed) -> None:
+            origin = origin_of(claimed[0]["url"])
+            try:
+                ended.append((claimed[0], await self._post(client, *claimed)))
+            finally:
+                self.in_flight[origin] -= 1
+                if not self.in_flight[origin]:
+                    del self.in_flight[origin]
+                wake.set()
+
         # Polling instead cost every request on the loop: 40 looks a second were ~10 % of crm.activity.get.
         forget = self.runtime.db.listen(deliveries.NEW_DELIVERY, woken)
         try:
-            async with httpx.AsyncClient(limits=LIMITS) as client:
+            async with self.client() as client:
                 while True:
-                    wake.clear()  # before the look: a commit during it wakes the next wait
+                    wake.clear()  # before the look: a commit or an ended send during it wakes the next wait
+                    started = 0
                     try:
-                        tried = await self.run_once(client)
+                        done, ended[:] = ended[:], []
+                        # Lost when this fails: those deliveries go again after their lease.
+                        await asyncio.to_thread(self._record_all, done)
+                        room = IN_FLIGHT - len(sending)
+                        if room > 0:
+                            now = self.runtime.clock.now()
+                            busy = dict(self.in_flight)
+                            for claimed in await asyncio.to_thread(self._claim, now, None, room, busy):
+                                origin = origin_of(claimed[0]["url"])
+                                self.in_flight[origin] = self.in_flight.get(origin, 0) + 1
+                                task = asyncio.create_task(send(client, claimed))
+                                sending.add(task)
+                                task.add_done_callback(sending.discard)
+                                started += 1
                     except Exception:  # a busy or restarting database: the next round tries again
                         log.exception("event delivery round failed")
-                        tried = 0
-                    if not tried:
+                    if not started:
                         with suppress(TimeoutError):
                             await asyncio.wait_for(wake.wait(), IDLE)
         finally:
             forget()
+            for task in sending:  # unrecorded: sent again after their lease
+                task.cancel()
 
 
 def deliver_due(runtime: Any, portal_id: int | None = None) -> int:
     """One delivery round from synchronous code (tests, the CLI), of every portal or of one."""
+    worker = DeliveryWorker(runtime)
 
     async def once() -> int:
-        async with httpx.AsyncClient(limits=LIMITS) as client:
-            return await DeliveryWorker(runtime).run_once(client, portal_id)
+        async with worker.client() as client:
+            return await worker.run_once(client, portal_id)
 
     return asyncio.run(once())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 import sqlalchemy as sa
@@ -97,17 +98,25 @@ def insert_delivery(
     return delivery_id
 
 
-def due(conn: Connection, now: float, limit: int, portal_id: int | None = None) -> list[dict[str, Any]]:
+def due(
+    conn: Connection,
+    now: float,
+    limit: int,
+    portal_id: int | None = None,
+    busy_origins: Collection[str] = (),
+) -> list[dict[str, Any]]:
     """Deliveries whose time has come, on every portal (the worker serves them all) or on one, oldest
-    first, with their event and handler."""
+    first, with their event and handler. Deliveries to the ``busy_origins`` (``scheme://host:port`` as
+    their URLs spell it) are left out, so that a backlog for a slow handler never hides the others'."""
     d, e, h = event_deliveries, event_outbox, event_handlers
     # Deliveries written before 0005 have no target of their own: they take their handler's.
+    url = sa.func.coalesce(d.c.url, h.c.url)
     stmt = (
         sa.select(
             *(c for c in d.c if c.name not in ("url", "application_token")),
             e.c.event,
             e.c.data,
-            sa.func.coalesce(d.c.url, h.c.url).label("url"),
+            url.label("url"),
             sa.func.coalesce(d.c.application_token, h.c.application_token).label("application_token"),
         )
         .select_from(
@@ -125,6 +134,12 @@ def due(conn: Connection, now: float, limit: int, portal_id: int | None = None) 
     )
     if portal_id is not None:
         stmt = stmt.where(d.c.portal_id == portal_id)
+    for origin in busy_origins:
+        stmt = stmt.where(
+            url != origin,
+            sa.not_(url.startswith(origin + "/", autoescape=True)),
+            sa.not_(url.startswith(origin + "?", autoescape=True)),
+        )
     return [dict(r) for r in conn.execute(stmt).mappings()]
 
 
