@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
@@ -10,6 +12,14 @@ from b24crm.admin.routes import routes as admin_routes
 from b24crm.background import lifespan
 from b24crm.crm.activity.files import SHOW_FILE_PATH
 from b24crm.http.files import show_file
+from b24crm.http.limits import (
+    TOO_LARGE_HTML,
+    BodyTooLarge,
+    ClientGone,
+    counting_receive,
+    declared_length,
+    send_too_large,
+)
 from b24crm.http.oauth import routes as oauth_routes
 from b24crm.http.rest import REST_PREFIX, RestApp, handle_rest
 from b24crm.runtime import Runtime
@@ -31,12 +41,29 @@ class B24App(Starlette):
                 scope["app"] = self
                 await handle_rest(scope, receive, send)
                 return
+        if scope["type"] == "http":
+            # Every other body (the admin namespace, OAuth forms) is bounded as REST bodies are.
+            limit = self.state.runtime.settings.max_body
+            declared = declared_length(scope)
+            if declared is not None and declared > limit:
+                await send_too_large(send)
+                return
+            receive = counting_receive(receive, limit)
         await super().__call__(scope, receive, send)
+
+
+async def _too_large(_request: Request, _exc: Exception) -> Response:
+    return Response(TOO_LARGE_HTML, status_code=413, media_type="text/html", headers={"connection": "close"})
+
+
+async def _client_gone(_request: Request, _exc: Exception) -> Response:
+    return Response(status_code=400)  # never read: the client has gone
 
 
 def create_app(runtime: Runtime) -> Starlette:
     app = B24App(
         lifespan=lifespan,
+        exception_handlers={BodyTooLarge: _too_large, ClientGone: _client_gone},
         routes=[
             # A plain ASGI app as endpoint: Starlette passes the scope through untouched.
             Route("/rest/{path:path}", RestApp(), methods=REST_VERBS),

@@ -27,8 +27,9 @@ class Runtime:
         self.registry: Registry = load_methods()
         self.tenancy = Tenancy(self.db, self.clock)
         self.operating = OperatingMeter()
-        self.counts = Memo()
-        self.list_plans = Memo(512)
+        # Bounded by bytes: a key can hold a filter of thousands of values.
+        self.counts = Memo(max_bytes=16 * 1024 * 1024)
+        self.list_plans = Memo(max_bytes=64 * 1024 * 1024)
         self.files = FileStore(settings.files_path)
         self.dispatcher = Dispatcher(self)
         self.oauth = OAuthServer(self)

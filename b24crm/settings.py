@@ -43,6 +43,10 @@ class Settings:
     event_read_timeout: float = _setting(
         15.0, "Seconds an event delivery waits for its handler's answer once sent (the vendor waits 15)."
     )
+    event_retention_days: float = _setting(
+        7.0,
+        "Days events, their deliveries and attempts are kept (longer while one is pending); 0 keeps them.",
+    )
     admin_token: str = _setting("", "Token for the /_b24crm/ admin namespace; generated at start when empty.")
     public_url: str = _setting(
         "", "Base URL printed in webhook URLs; derived from host, port and TLS when empty."
@@ -51,6 +55,13 @@ class Settings:
         True, "Create a demo portal, admin and crm webhook when the database has no portal."
     )
     log_level: str = _setting("info", "Log level of the server.")
+    max_body: int = _setting(
+        64 * 1024 * 1024,
+        "Largest request body in bytes; a larger one is answered 413 before it is read or parsed.",
+    )
+    request_timeout: float = _setting(
+        60.0, "Seconds a client may take to send a whole request (headers and body); then it is dropped."
+    )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

@@ -177,5 +177,36 @@ def events(
         output.write_text(json.dumps(results, indent=2))
 
 
+@app.command()
+def stall(
+    rows: Annotated[
+        int, typer.Option(help="Activities to seed (the scanning list reads them all).")
+    ] = 200_000,
+    seconds: Annotated[float, typer.Option(help="Duration of each probe.")] = 5.0,
+    db: Annotated[str, typer.Option(help="Database URL (default: a fresh SQLite file).")] = "",
+    output: Annotated[Path | None, typer.Option(help="Also write the figures as JSON here.")] = None,
+) -> None:
+    """server.time latency from a second connection, idle and while long requests run beside it."""
+    from bench import stall as scenario
+
+    with tempfile.TemporaryDirectory() as tmp, scratch_database(db, Path(tmp)) as db_url:
+        console.print(f"seeding {rows:,} activities into {db_url.split('@')[-1]}")
+        probes = scenario.run(db_url, Path(tmp) / "data", rows, seconds, console)
+    table = Table("beside", "server.time calls", "p50 ms", "p99 ms", "max ms", "long requests", "each s")
+    for p in probes:
+        table.add_row(
+            p.load,
+            str(p.calls),
+            f"{p.p50_ms:.2f}",
+            f"{p.p99_ms:.2f}",
+            f"{p.max_ms:.1f}",
+            str(p.load_requests),
+            f"{p.load_seconds:.2f}",
+        )
+    console.print(table)
+    if output:
+        output.write_text(json.dumps([p.__dict__ for p in probes], indent=2))
+
+
 if __name__ == "__main__":
     app()

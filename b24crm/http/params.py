@@ -11,10 +11,11 @@ import json
 import math
 from typing import Any
 
+from starlette.datastructures import FormData
 from starlette.requests import Request
 
 from b24crm import errors
-from b24crm.http.phpquery import parse_pairs, parse_qs, php_to_json
+from b24crm.http.phpquery import parse_qs, php_to_json
 
 # The SDKs' telemetry (b24jssdk, b24phpsdk) rides along with every call.
 TELEMETRY_PREFIX = "bx24_"
@@ -43,16 +44,16 @@ def finish_params(params: dict[str, Any]) -> dict[str, Any]:
         raise errors.WRONG_ENCODING() from None
 
 
-def decode_query(query: bytes | str) -> dict[str, Any]:
+def decode_query(query: bytes | bytearray | str) -> dict[str, Any]:
     if not query:
         return {}
-    text = query.decode("utf-8", "replace") if isinstance(query, bytes) else query
+    text = query if isinstance(query, str) else query.decode("utf-8", "replace")
     return parse_qs(text)
 
 
-async def decode_form(request: Request) -> dict[str, Any]:
-    form = await request.form(max_files=10_000, max_fields=100_000)
-    return parse_pairs(form.multi_items())
+async def decode_form(request: Request) -> FormData:
+    """The fields of a multipart body, in order, not yet reshaped (``phpquery.parse_pairs`` does that)."""
+    return await request.form(max_files=10_000, max_fields=100_000)
 
 
 def _reject_constant(name: str) -> Any:
@@ -69,7 +70,7 @@ def _finite_float(text: str) -> float:
     return value
 
 
-def decode_json_body(body: bytes) -> dict[str, Any]:
+def decode_json_body(body: bytes | bytearray) -> dict[str, Any]:
     try:
         data = json.loads(body, parse_constant=_reject_constant, parse_float=_finite_float)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # nesting beyond any PHP decoder's too

@@ -8,6 +8,7 @@ encoded text is safe.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -93,11 +94,31 @@ def _xml_value(value: Any, out: list[str]) -> None:
         out.append(escape(str(value), {'"': "&quot;"}))
 
 
+# An XML name as the answers' keys nearly always are (field names, batch keys, settings keys).
+_PLAIN_NAME = re.compile(r"[A-Za-z_][\w.\-]*", re.ASCII)
+_NOT_NAME_CHAR = re.compile(r"[^\w.\-]")
+
+
+def _xml_name(name: str) -> str:
+    """``name`` made a well-formed element name. The vendor's ``outputXml`` writes keys as they are, so a
+    key holding markup (a batch command's, a stored SETTINGS key) came back as markup, also to other users
+    reading the record; here every other character becomes ``_``, and a name that cannot begin an element
+    gets a leading ``_`` (docs/compatibility.md)."""
+    if _PLAIN_NAME.fullmatch(name):
+        return name
+    cleaned = _NOT_NAME_CHAR.sub("_", name)
+    if not (cleaned[0].isalpha() or cleaned[0] == "_"):
+        cleaned = "_" + cleaned
+    return cleaned
+
+
 def _xml_element(key: Any, value: Any, out: list[str]) -> None:
     # The vendor's outputXml: numeric keys (list positions included) become <item>.
     name = str(key)
     if isinstance(key, int) or name.lstrip("-").isdigit() or not name:
         name = "item"
+    else:
+        name = _xml_name(name)
     out.append(f"<{name}>")
     _xml_value(value, out)
     out.append(f"</{name}>")

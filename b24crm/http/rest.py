@@ -17,7 +17,17 @@ from starlette.types import Receive, Scope, Send
 
 from b24crm import errors
 from b24crm.auth.resolve import authenticate, presented
+from b24crm.http.limits import (
+    INLINE_PARSE_BYTES,
+    BodyTooLarge,
+    ClientGone,
+    counting_receive,
+    parse_off_loop,
+    read_body,
+    send_too_large,
+)
 from b24crm.http.params import decode_form, decode_json_body, decode_query, finish_params
+from b24crm.http.phpquery import parse_pairs
 from b24crm.http.render import encode_body, raw_headers
 from b24crm.rpc.timeblock import time_block
 
@@ -86,28 +96,38 @@ def is_https(scope: Scope) -> bool:
     return _header(scope, b"x-forwarded-proto").lower() == "https"
 
 
-async def _read_body(receive: Receive) -> bytes:
-    chunks = []
-    while True:
-        message = await receive()
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            return b"".join(chunks)
-
-
 async def read_params(scope: Scope, receive: Receive) -> dict[str, Any]:
-    """The merged, case-folded parameter set of a REST call (query string, then the body over it)."""
-    params = decode_query(scope.get("query_string", b""))
+    """The merged, case-folded parameter set of a REST call (query string, then the body over it).
+    Raises ``BodyTooLarge`` past the ``max_body`` setting and ``ClientGone`` when the client leaves."""
+    params, _size = await read_sized_params(scope, receive)
+    return params
+
+
+async def read_sized_params(scope: Scope, receive: Receive) -> tuple[dict[str, Any], int]:
+    """``read_params``, and the size of the input they came from."""
+    limit = scope["app"].state.runtime.settings.max_body
+    query = scope.get("query_string", b"")
     content_type = _header(scope, b"content-type").split(";", 1)[0].strip().lower()
     if content_type == "multipart/form-data":
-        params.update(await decode_form(Request(scope, receive)))
-    else:
-        body = await _read_body(receive)
-        if body:
-            if content_type == "application/json" or content_type.endswith("+json"):
-                params.update(decode_json_body(body))
-            else:
-                params.update(decode_query(body))
+        # The multipart parser reads chunk by chunk (a short step on the loop each); the fields it
+        # yields are then reshaped like any body. Their size is not kept: a field counts as 64 bytes.
+        form = await decode_form(Request(scope, counting_receive(receive, limit)))
+        size = len(query) + 64 * len(form)
+        return await parse_off_loop(size, lambda: _merge(query, form, None, "")), size
+    body = await read_body(scope, receive, limit)
+    size = len(query) + len(body)
+    return await parse_off_loop(size, lambda: _merge(query, None, body, content_type)), size
+
+
+def _merge(query: bytes, form: Any, body: bytes | bytearray | None, content_type: str) -> dict[str, Any]:
+    params = decode_query(query)
+    if form is not None:
+        params.update(parse_pairs(form.multi_items()))
+    elif body:
+        if content_type == "application/json" or content_type.endswith("+json"):
+            params.update(decode_json_body(body))
+        else:
+            params.update(decode_query(body))
     return finish_params(params)
 
 
@@ -131,7 +151,7 @@ async def handle_rest(scope: Scope, receive: Receive, send: Send) -> None:
     route = parse_rest_path(scope["path"][len(REST_PREFIX) :])
     try:
         start = runtime.clock.now()
-        params = await read_params(scope, receive)
+        params, size = await read_sized_params(scope, receive)
         # The vendor resolves the method first: an unknown one is 404 whatever the credentials.
         if runtime.registry.get(route.method) is None:
             raise errors.ERROR_METHOD_NOT_FOUND()
@@ -144,10 +164,17 @@ async def handle_rest(scope: Scope, receive: Receive, send: Send) -> None:
         )
         params.pop("auth", None)
         params.pop("access_token", None)
-        outcome = await runtime.dispatcher.invoke(credential, route.method, params, https=https)
+        outcome = await runtime.dispatcher.invoke(
+            credential, route.method, params, https=https, heavy=size > INLINE_PARSE_BYTES
+        )
     except errors.ApiError as exc:
         await _respond(send, exc.body(), exc.status, route.fmt)
         return
+    except BodyTooLarge:
+        await send_too_large(send)
+        return
+    except ClientGone:
+        return  # nobody to answer
     except Exception:
         log.exception("internal error in %s", route.method)
         crash = errors.INTERNAL_SERVER_ERROR()

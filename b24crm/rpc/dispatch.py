@@ -16,11 +16,16 @@ from b24crm.auth.models import Credential
 from b24crm.rpc.context import CallContext
 from b24crm.rpc.registry import MethodSpec
 from b24crm.rpc.results import Page
+from b24crm.store.engine import OverBudget
 
 if TYPE_CHECKING:
     from b24crm.runtime import Runtime
 
 log = logging.getLogger("b24crm.rpc")
+
+# How long a bounded method's storage work may hold the event loop before it moves to a thread: a
+# get, an add or a remembered list page takes a tenth of this; a scan does not hold everyone else.
+INLINE_BUDGET = 0.003
 
 
 class Outcome(NamedTuple):  # a tuple: the cheapest record to make once a call
@@ -57,7 +62,10 @@ class Dispatcher:
         *,
         https: bool = False,
         in_batch: bool = False,
+        heavy: bool = False,
     ) -> Outcome:
+        """Run one call. ``heavy``: its input was large (a big upload, thousands of filter values), so
+        its work goes to the thread pool from the start."""
         spec = self.lookup(name, credential, in_batch=in_batch)
         clock = self.runtime.clock
         start = clock.now()
@@ -75,8 +83,14 @@ class Dispatcher:
         )
         if spec.is_async:
             result = await spec.handler(ctx, parsed)
-        elif spec.blocking:
+        elif spec.blocking or (spec.bounded and (heavy or not self.runtime.db.can_inline)):
             result = await run_in_threadpool(spec.handler, ctx, parsed)
+        elif spec.bounded:
+            try:
+                with self.runtime.db.inline(INLINE_BUDGET):
+                    result = spec.handler(ctx, parsed)
+            except OverBudget:
+                result = await run_in_threadpool(spec.handler, ctx, parsed)
         else:
             result = spec.handler(ctx, parsed)
         processing = time.perf_counter() - began

@@ -52,6 +52,9 @@ class MethodSpec:
     summary: str
     doc: str | None = None
     blocking: bool = True  # runs in the thread pool (it touches storage)
+    # With ``blocking=False``: its storage work runs on the event loop under the storage budget
+    # (``Database.inline``), moving to the thread pool when it runs over or must wait.
+    bounded: bool = False
     batchable: bool = True
     metered: bool = True  # counted in the operating-time accounting
     invalid: Callable[[ValidationError, type[BaseModel]], errors.ApiError] = default_invalid
@@ -85,6 +88,7 @@ class Registry:
         params: type[BaseModel] = NoParams,
         doc: str | None = None,
         blocking: bool = True,
+        bounded: bool = False,
         batchable: bool = True,
         metered: bool = True,
         invalid: Callable[[ValidationError, type[BaseModel]], errors.ApiError] = default_invalid,
@@ -101,6 +105,7 @@ class Registry:
                 summary=(inspect.getdoc(handler) or "").split("\n", 1)[0],
                 doc=doc,
                 blocking=blocking,
+                bounded=bounded,
                 batchable=batchable,
                 metered=metered,
                 invalid=invalid,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -34,6 +35,18 @@ def signal_after_commit(conn: Connection, signal: str) -> None:
     conn.info.setdefault(_SIGNALS, set()).add(signal)
 
 
+class OverBudget(Exception):
+    """Storage work begun on the event loop (``Database.inline``) would take longer than its budget, or
+    wait for a lock: it was stopped and rolled back, to be run again in a thread."""
+
+
+# SQLite virtual-machine steps between two looks at the inline budget: a key read takes fewer, so it never
+# pays for a look; a scan looks every few microseconds.
+_BUDGET_CHECK_STEPS = 1000
+# How long a connection waits for another process's write lock (SQLite) outside the event loop.
+_BUSY_TIMEOUT_MS = 60000
+
+
 def normalise_url(raw: str) -> URL:
     """Accept the URLs people type (``postgresql://``, ``postgres://``) and pin the psycopg 3 driver."""
     url = make_url(raw.replace("postgres://", "postgresql://", 1) if raw.startswith("postgres://") else raw)
@@ -46,6 +59,15 @@ class Database:
     def __init__(self, url: str, *, reader_pool_size: int = 8) -> None:
         self.url = normalise_url(url)
         self.dialect = self.url.get_backend_name()
+        # Set while storage work runs on the event loop under a budget (``inline``); per thread.
+        self._inline = threading.local()
+        # Only SQLite can stop a statement that runs over its budget (its progress handler) and refuse to
+        # wait for a lock; on PostgreSQL a statement holds its caller until the server answers.
+        self.can_inline = self.dialect == "sqlite"
+        # SQLite's one writer connection is taken through this gate, which inline work can try without
+        # waiting (the pool's checkout can only wait).
+        self._write_gate = threading.Lock() if self.can_inline else None
+        self.inline_overruns = 0  # inline work stopped and sent to a thread: for the tests and the bench
         if self.dialect == "sqlite":
             if not self.url.database or self.url.database == ":memory:":
                 raise ValueError("SQLite needs a file path: several connections must share one database")
@@ -59,8 +81,12 @@ class Database:
             self._writer = self._reader = engine
         else:
             raise ValueError(f"unsupported database: {self.dialect} (use sqlite:/// or postgresql://)")
-        self._raw = threading.local()
-        self._raw_drivers: list[Any] = []  # every bare connection made, to close them on dispose
+        # Idle bare connections for ``read_raw``, the last returned first; at most ``reader_pool_size``
+        # are kept, any further one is closed when given back.
+        self._raw_idle: list[Any] = []
+        self._raw_keep = reader_pool_size
+        self._raw_lock = threading.Lock()
+        self._disposed = False
         self._listeners: dict[str, list[Callable[[], None]]] = {}
         self._credential_watch: CredentialWatch | None = None
         self._watch_lock = threading.Lock()
@@ -89,7 +115,7 @@ class Database:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=60000")
+            cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
             # Reads of a large table by key: mapped pages skip a read() call per page, and a bigger
             # cache keeps the upper levels of the indexes in the process. The map covers a database of
             # up to 2 GB (SQLite's own ceiling): with 1,000,000 activities (770 MB) a random get ran
@@ -97,24 +123,80 @@ class Database:
             cursor.execute("PRAGMA mmap_size=2147418112")
             cursor.execute("PRAGMA cache_size=-32768")
             cursor.close()
+            dbapi_conn.set_progress_handler(self._over_budget, _BUDGET_CHECK_STEPS)
 
         begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn: Connection) -> None:
             # Straight to the driver: through exec_driver_sql this costs more than a small transaction.
-            conn.connection.driver_connection.execute(begin)  # type: ignore[union-attr]
+            driver: Any = conn.connection.driver_connection
+            if not immediate or getattr(self._inline, "deadline", None) is None:
+                driver.execute(begin)
+                return
+            # On the event loop a write must not wait for another process's lock: it moves to a thread.
+            driver.execute("PRAGMA busy_timeout=0")
+            try:
+                driver.execute(begin)
+            except sqlite3.OperationalError as exc:
+                self._inline.tripped = True
+                raise OverBudget() from exc
+            finally:
+                driver.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
 
         return engine
 
+    def _over_budget(self) -> int:
+        deadline = getattr(self._inline, "deadline", None)
+        if deadline is not None and time.perf_counter() > deadline:
+            self._inline.tripped = True
+            return 1  # SQLite stops the statement: "interrupted"
+        return 0
+
+    @contextmanager
+    def inline(self, budget: float) -> Iterator[None]:
+        """Run storage work on the calling thread (the event loop) only while it stays short: a statement
+        still running ``budget`` seconds after the start is stopped, and a write that would wait for the
+        writer connection or the database's lock does not wait; either raises ``OverBudget`` once the
+        transaction is rolled back, and the caller runs the work again in a thread. Most calls are done
+        long before (a key read, a page from an index), without the cost of the hop to a thread."""
+        if not self.can_inline:
+            raise OverBudget()
+        state = self._inline
+        state.deadline = time.perf_counter() + budget
+        state.tripped = False
+        try:
+            yield
+        except Exception as exc:
+            if not state.tripped:
+                raise
+            self.inline_overruns += 1
+            if isinstance(exc, OverBudget):
+                raise
+            raise OverBudget() from exc
+        finally:
+            state.deadline = None
+
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        with self._writer.begin() as conn:
-            try:
-                yield conn
-            finally:
-                # Taken off the connection whatever happens: the pool hands it to the next writer.
-                signals = conn.info.pop(_SIGNALS, None)
+        gate = self._write_gate
+        if gate is None:
+            pass
+        elif getattr(self._inline, "deadline", None) is None:
+            gate.acquire()
+        elif not gate.acquire(blocking=False):
+            self._inline.tripped = True
+            raise OverBudget()  # another thread holds the writer: waiting would hold the event loop
+        try:
+            with self._writer.begin() as conn:
+                try:
+                    yield conn
+                finally:
+                    # Taken off the connection whatever happens: the pool hands it to the next writer.
+                    signals = conn.info.pop(_SIGNALS, None)
+        finally:
+            if gate is not None:
+                gate.release()
         if signals:  # committed: a listener's failure is logged, since it must not undo the answer
             for signal in signals:
                 for callback in list(self._listeners.get(signal, ())):
@@ -136,28 +218,26 @@ class Database:
 
     @contextmanager
     def read_raw(self) -> Iterator[Any]:
-        """A bare driver connection of this thread's own, in autocommit, outside any transaction SQLAlchemy
-        manages: for single-statement reads on hot paths (``sql.RawSelect``), where the pool's checkout and
-        reset cost more than the query. A connection that failed is replaced on the next use."""
-        driver = getattr(self._raw, "driver", None)
+        """A bare driver connection, in autocommit, outside any transaction SQLAlchemy manages: for
+        single-statement reads on hot paths (``sql.RawSelect``), where the pool's checkout and reset cost
+        more than the query. Connections are taken from a small stack of idle ones and given back to it
+        (any beyond ``reader_pool_size`` idle ones are closed); one that failed is closed, not given back."""
+        with self._raw_lock:
+            driver = self._raw_idle.pop() if self._raw_idle else None
         if driver is None:
-            pooled = self._reader.raw_connection()
-            driver = pooled.driver_connection
-            assert driver is not None
-            pooled.detach()  # ours from now on: the pool keeps its full size
-            if self.dialect == "postgresql":
-                driver.autocommit = True
-            self._raw.driver = driver
-            self._raw_drivers.append(driver)
+            driver = self.driver_connection()
         try:
             yield driver
         except Exception:
-            self._raw.driver = None
-            if driver in self._raw_drivers:
-                self._raw_drivers.remove(driver)
             with suppress(Exception):  # a lost connection may not close cleanly either
                 driver.close()
             raise
+        with self._raw_lock:
+            if not self._disposed and len(self._raw_idle) < self._raw_keep:
+                self._raw_idle.append(driver)
+                return
+        with suppress(Exception):
+            driver.close()
 
     def driver_connection(self) -> Any:
         """A new bare driver connection, the caller's own to close: made by the reader engine (so with its
@@ -204,11 +284,12 @@ class Database:
         if self._credential_watch is not None:
             self._credential_watch.close()
             self._credential_watch = None
-        for driver in self._raw_drivers:
+        with self._raw_lock:
+            self._disposed = True
+            idle, self._raw_idle = self._raw_idle, []
+        for driver in idle:
             with suppress(Exception):  # already gone with its server
                 driver.close()
-        self._raw_drivers.clear()
-        self._raw = threading.local()
         self._writer.dispose()
         if self._reader is not self._writer:
             self._reader.dispose()

@@ -20,19 +20,38 @@ T = TypeVar("T")
 
 
 class Memo:
-    def __init__(self, size: int = 4096) -> None:
-        self._entries: OrderedDict[Hashable, Any] = OrderedDict()
-        self._size = size
+    """At most ``max_bytes`` of entries, by the weight each caller gives its entry (an estimate of what the
+    key and value hold), the least recently used going first. A key can hold a whole filter: 150 distinct
+    30,000-value filters once grew the process by 1.1 GB when the memo counted entries, not bytes. An entry
+    heavier than an eighth of the budget is made and not kept."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self._entries: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
+        self._max_bytes = max_bytes
+        self._bytes = 0
         self._lock = threading.Lock()
 
-    def get_or_make(self, key: Hashable, make: Callable[[], T]) -> T:
+    def get_or_make(self, key: Hashable, make: Callable[[], T], weight: int) -> T:
         with self._lock:
-            if key in self._entries:
+            found = self._entries.get(key)
+            if found is not None:
                 self._entries.move_to_end(key)
-                return self._entries[key]  # type: ignore[no-any-return]
+                return found[0]  # type: ignore[no-any-return]
         value = make()
+        if weight > self._max_bytes // 8:
+            return value
         with self._lock:
-            self._entries[key] = value
-            if len(self._entries) > self._size:
-                self._entries.popitem(last=False)
+            previous = self._entries.pop(key, None)
+            if previous is not None:
+                self._bytes -= previous[1]
+            self._entries[key] = (value, weight)
+            self._bytes += weight
+            while self._bytes > self._max_bytes:
+                _key, (_value, dropped) = self._entries.popitem(last=False)
+                self._bytes -= dropped
         return value
+
+    @property
+    def size_in_bytes(self) -> int:
+        """The weight of what is kept now."""
+        return self._bytes

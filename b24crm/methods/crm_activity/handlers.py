@@ -16,9 +16,10 @@ from b24crm.rpc.registry import Params, method
 from b24crm.rpc.results import Encoded, Page
 
 DOCS = "api-reference/crm/timeline/activities/activity-base/"
-# get, add and list run on the event loop, not in the thread pool: their storage work is short (a key
-# read, a handful of indexed writes, an indexed page with a remembered count) and the hop to a thread
-# costs more than it (bench/README.md, "Where the time goes").
+# get, add and list start on the event loop, not in the thread pool: their storage work is usually short
+# (a key read, a handful of indexed writes, an indexed page with a remembered count) and the hop to a
+# thread costs more than it (bench/README.md, "Where the time goes"). They are bounded: a scan, a wait for
+# a lock or a large input moves them to a thread (``Database.inline``), so no one call holds the others.
 
 items.ITEM_DELETED.append(service.on_owner_deleted)
 
@@ -49,7 +50,12 @@ class ListParams(Params):
 
 
 @method(
-    "crm.activity.add", scope="crm", params=FieldsParams, doc=f"{DOCS}crm-activity-add.md", blocking=False
+    "crm.activity.add",
+    scope="crm",
+    params=FieldsParams,
+    doc=f"{DOCS}crm-activity-add.md",
+    blocking=False,
+    bounded=True,
 )
 def add(ctx: CallContext, p: FieldsParams) -> int:
     """Create a system activity (call, meeting, e-mail, provider activity); answers its ID."""
@@ -62,14 +68,26 @@ def update(ctx: CallContext, p: UpdateParams) -> bool:
     return service.update(ctx, p.id, p.given, p.params)
 
 
-@method("crm.activity.get", scope="crm", params=IdParams, doc=f"{DOCS}crm-activity-get.md", blocking=False)
+@method(
+    "crm.activity.get",
+    scope="crm",
+    params=IdParams,
+    doc=f"{DOCS}crm-activity-get.md",
+    blocking=False,
+    bounded=True,
+)
 def get(ctx: CallContext, p: IdParams) -> Encoded | dict[str, Any]:
     """One activity, every value a string."""
     return listing.get(ctx, p.id)
 
 
 @method(
-    "crm.activity.list", scope="crm", params=ListParams, doc=f"{DOCS}crm-activity-list.md", blocking=False
+    "crm.activity.list",
+    scope="crm",
+    params=ListParams,
+    doc=f"{DOCS}crm-activity-list.md",
+    blocking=False,
+    bounded=True,
 )
 def list_(ctx: CallContext, p: ListParams) -> Page:
     """Activities, filtered, sorted, 50 a page; COMMUNICATIONS and FILES on request."""

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import partial
 from typing import Any
 
 from b24crm import errors
+from b24crm.http.limits import INLINE_PARSE_BYTES, parse_off_loop
 from b24crm.http.params import fold_top_level
 from b24crm.http.phpquery import parse_qs, php_to_json
 from b24crm.rpc.context import CallContext
@@ -81,6 +83,10 @@ def _number_text(value: int | float) -> str:
     return repr(value) if isinstance(value, float) and not value.is_integer() else str(int(value))
 
 
+def _command_params(query: str) -> dict[str, Any]:
+    return php_to_json(fold_top_level(parse_qs(query)))  # type: ignore[no-any-return]
+
+
 def _commands(cmd: Any) -> tuple[list[tuple[str, Any]], bool]:
     """(key, command) pairs in order, and whether the answer is keyed like a list."""
     if isinstance(cmd, list):
@@ -120,9 +126,17 @@ async def batch(ctx: CallContext, p: BatchParams) -> dict[str, Any]:
             if not isinstance(command, str):
                 continue  # the vendor skips a command that is no string, silently, though it counts
             name, _, query = command.strip().partition("?")
-            params = substitute(php_to_json(fold_top_level(parse_qs(query))), sections)
+            parsed = await parse_off_loop(len(query), partial(_command_params, query))
+            params = substitute(parsed, sections)
             params.pop("auth", None)
-            outcome = await dispatcher.invoke(ctx.credential, name, params, https=ctx.https, in_batch=True)
+            outcome = await dispatcher.invoke(
+                ctx.credential,
+                name,
+                params,
+                https=ctx.https,
+                in_batch=True,
+                heavy=len(query) > INLINE_PARSE_BYTES,
+            )
         except errors.ApiError as exc:
             sections["error"][key] = exc.body()
         except Exception:

@@ -1,0 +1,88 @@
+"""The HTTP connection handling uvicorn lacks: a deadline for receiving a request, and a cap on its head.
+
+uvicorn closes idle keep-alive connections, but a client that opens a connection and sends its request a
+byte at a time (or never finishes it) is kept forever, and llhttp accepts a head of any size: 500 such
+connections stayed open indefinitely. Each request must now arrive whole, head and body, within
+``request_timeout`` seconds of its first byte (or of the connection's opening), and its head within
+``MAX_HEAD_BYTES``; otherwise the connection is dropped. The handler then sees ``http.disconnect``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+# Far above what any client sends (URLs of REST calls, a bearer token, cookies), far below harm.
+MAX_HEAD_BYTES = 64 * 1024
+
+_HEAD_TOO_LARGE = (
+    b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
+    b"content-type: text/plain; charset=utf-8\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+)
+
+
+class GuardedProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with the request deadline and the head cap."""
+
+    request_timeout = 60.0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._deadline: asyncio.TimerHandle | None = None
+        self._head_bytes: int | None = None  # counted while a head is being received
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm()  # a connection that never sends a whole request is dropped too
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        if self._head_bytes is not None:
+            self._head_bytes += len(data)
+        super().data_received(data)
+        # Judged after parsing: the chunk that ends a head may carry a large body behind it.
+        if (
+            self._head_bytes is not None
+            and self._head_bytes > MAX_HEAD_BYTES
+            and not self.transport.is_closing()
+        ):
+            self._disarm()
+            self.transport.write(_HEAD_TOO_LARGE)
+            self.transport.close()
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._head_bytes = 0
+        self._arm()
+
+    def on_headers_complete(self) -> None:
+        self._head_bytes = None
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        self._disarm()
+        super().on_message_complete()
+
+    def _arm(self) -> None:
+        self._disarm()
+        self._deadline = self.loop.call_later(self.request_timeout, self._too_slow)
+
+    def _disarm(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
+    def _too_slow(self) -> None:
+        self._deadline = None
+        if not self.transport.is_closing():
+            self.transport.close()
+
+
+def guarded_protocol(request_timeout: float) -> type[GuardedProtocol]:
+    """The protocol class to give uvicorn (``http=``), with this server's request deadline."""
+    return type("GuardedProtocol", (GuardedProtocol,), {"request_timeout": request_timeout})

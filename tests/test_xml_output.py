@@ -1,0 +1,46 @@
+"""``.xml`` answers are well-formed whatever their keys hold."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from tests.client import PortalClient
+
+EVIL = 'a><injected attr="1">pwn</injected><b'
+
+
+def _parse(text: str) -> ET.Element:
+    return ET.fromstring(text.encode())
+
+
+def test_batch_keys_cannot_inject_markup(portal: PortalClient) -> None:
+    response = portal.http.post(
+        f"{portal.base}/batch.xml", json={"halt": 0, "cmd": {EVIL: "server.time", "5x y": "scope"}}
+    )
+    assert response.status_code == 200
+    root = _parse(response.text)
+    assert root.find(".//injected") is None
+    names = [child.tag for child in root.find("result").find("result")]  # type: ignore[union-attr]
+    assert names == ["a__injected_attr__1__pwn__injected__b", "_5x_y"]
+
+
+def test_stored_settings_keys_cannot_inject_markup_for_other_readers(portal: PortalClient) -> None:
+    deal = portal.result("crm.deal.add", {"fields": {"TITLE": "Deal"}})
+    fields = {
+        "OWNER_TYPE_ID": 2,
+        "OWNER_ID": deal,
+        "TYPE_ID": 2,
+        "SUBJECT": "Keys",
+        "COMMUNICATIONS": [{"VALUE": "1"}],
+        "SETTINGS": {EVIL: "x", "ok_key": {"<b>": "y"}},
+    }
+    activity = portal.result("crm.activity.add", {"fields": fields})
+    response = portal.http.get(f"{portal.base}/crm.activity.get.xml?id={activity}")
+    assert response.status_code == 200
+    root = _parse(response.text)
+    assert root.find(".//injected") is None
+    settings = root.find("result").find("SETTINGS")  # type: ignore[union-attr]
+    assert settings is not None
+    assert settings.find("ok_key/_b_").text == "y"  # type: ignore[union-attr]
+    # The JSON answer keeps the keys as they were given.
+    assert portal.result("crm.activity.get", {"id": activity})["SETTINGS"][EVIL] == "x"
