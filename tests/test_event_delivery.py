@@ -1,27 +1,35 @@
 """Events to handlers: outgoing webhooks receive the documented form payload over real HTTP on loopback;
 failed deliveries are retried as configured with every attempt logged; nothing committed is lost across a
-restart; the server's own worker delivers while it runs."""
+restart (and a delivery whose record was lost is sent again); the server's own worker delivers while it
+runs; events, deliveries and attempts go after their retention, never while a delivery is pending."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from starlette.testclient import TestClient
 
+from b24crm import background
 from b24crm.app import create_app
 from b24crm.auth.service import Tenancy
 from b24crm.clock import ManualClock, SystemClock
 from b24crm.devtools import EventReceiver
-from b24crm.events import delivery, hooks
-from b24crm.events.delivery import deliver_due
+from b24crm.events import delivery, hooks, outbox
+from b24crm.events.delivery import DeliveryWorker, deliver_due
 from b24crm.runtime import Runtime
 from b24crm.settings import Settings
+from b24crm.store import deliveries, offline
+from b24crm.store import outbox as outbox_store
 from b24crm.store.engine import Database, signal_after_commit
 from b24crm.store.sql import next_id
+from b24crm.store.tables import event_attempts, offline_events
 from tests.client import PortalClient
 
 ADMIN = {"Authorization": "Bearer admin-secret"}
@@ -147,8 +155,6 @@ def test_nothing_committed_is_lost_across_a_restart(
     assert deliver_due(restarted, portal_id) == 1
     assert [c["form"]["data[FIELDS][ID]"] for c in receiver.calls] == [str(activity)]
     with restarted.db.read() as conn:
-        from b24crm.store import deliveries
-
         assert [d["status"] for d in deliveries.deliveries_of_portal(conn, portal_id)] == ["delivered"]
 
 
@@ -223,3 +229,123 @@ def test_outgoing_webhook_input_is_checked(portal: PortalClient) -> None:
         hooks.create(portal.runtime.db, portal.hook.portal.id, event="X", url="ftp://x", user_id=1, now=0)
     with pytest.raises(LookupError):
         hooks.create(portal.runtime.db, 99999, event="X", url="http://127.0.0.1/", user_id=1, now=0)
+
+
+def test_a_delivery_whose_record_was_lost_is_sent_again_after_its_lease(
+    settings: Settings, database: Database, clock: ManualClock, receiver: EventReceiver
+) -> None:
+    """Why delivery is at least once: a server killed (``kill -9``) after the handler answered and before
+    the answer was recorded leaves the delivery claimed and pending; when the claim runs out it goes again."""
+    with _portal(settings, database, clock) as portal:
+        _hook(portal, "ONCRMACTIVITYADD", receiver.url)
+        activity = portal.add_call()
+        portal_id = portal.hook.portal.id
+        worker = DeliveryWorker(portal.runtime)
+
+        async def send_and_die() -> None:  # what a worker does before it records
+            async with worker.client() as client:
+                (claimed,) = worker._claim(clock.now(), portal_id, delivery.BATCH, {})
+                await worker._post(client, *claimed)
+
+        asyncio.run(send_and_die())
+        assert len(receiver.calls) == 1
+        assert deliver_due(portal.runtime, portal_id) == 0  # no one else sends it while it is claimed
+        clock.advance(worker.lease)
+        assert deliver_due(portal.runtime, portal_id) == 1
+        assert [c["form"]["data[FIELDS][ID]"] for c in receiver.calls] == [str(activity)] * 2
+
+
+def _kept(portal: PortalClient) -> dict[str, Any]:
+    """What the portal keeps of its events: event ids, deliveries (event, status, attempts), attempt rows,
+    offline rows."""
+    portal_id = portal.hook.portal.id
+    with portal.runtime.db.read() as conn:
+        events = [e["id"] for e in outbox_store.list_events(conn, portal_id)]
+        sent = [
+            (d["event_id"], d["status"], d["attempts"])
+            for d in deliveries.deliveries_of_portal(conn, portal_id)
+        ]
+        tried = conn.execute(
+            sa.select(sa.func.count()).where(event_attempts.c.portal_id == portal_id)
+        ).scalar()
+        queued = conn.execute(
+            sa.select(sa.func.count()).where(offline_events.c.portal_id == portal_id)
+        ).scalar()
+    return {"events": events, "deliveries": sent, "attempts": tried, "offline": queued}
+
+
+def test_events_go_after_their_retention_in_batches_but_not_while_a_delivery_is_pending(
+    settings: Settings,
+    database: Database,
+    clock: ManualClock,
+    receiver: EventReceiver,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(background, "EVENT_PURGE_BATCH", 2)
+    day = 86400.0
+    configured = settings.with_(event_retries=1, event_retry_delay=30 * day, event_retention_days=7.0)
+    with _portal(configured, database, clock) as portal:
+        runtime, portal_id = portal.runtime, portal.hook.portal.id
+        _hook(portal, "ONCRMDEALADD", receiver.url)
+        _hook(portal, "ONCRMDEALUPDATE", _closed_port_url())
+        with runtime.db.write() as conn:
+            done = [
+                outbox.emit_entity(conn, portal_id, "ONCRMDEALADD", deal, clock.now()) for deal in (1, 2, 3)
+            ]
+            retrying = outbox.emit_entity(conn, portal_id, "ONCRMDEALUPDATE", 1, clock.now())
+            done.append(outbox.emit_entity(conn, portal_id, "ONCRMDEALDELETE", 1, clock.now()))  # no handler
+            # An app's unread offline row: it is the app's to read, whatever its age.
+            offline.enqueue(conn, portal_id, 1, "", "ONCRMDEALADD", {"FIELDS": {"ID": 1}}, {}, clock.now())
+        assert (
+            deliver_due(runtime, portal_id) == 4
+        )  # three delivered; the update failed, its retry in 30 days
+        clock.advance(8 * day)
+        with runtime.db.write() as conn:
+            recent = outbox.emit_entity(conn, portal_id, "ONCRMDEALADD", 4, clock.now())
+        assert deliver_due(runtime, portal_id) == 1
+        assert _kept(portal)["attempts"] == 5
+
+        # Two a batch: the four finished events older than 7 days go, the pending and the recent stay.
+        assert [background.purge_events(runtime, portal_id) for _ in range(3)] == [2, 2, 0]
+        kept = _kept(portal)
+        assert kept["events"] == [retrying, recent] and not set(done) & set(kept["events"])
+        assert kept["deliveries"] == [(retrying, "pending", 1), (recent, "delivered", 1)]
+        assert (kept["attempts"], kept["offline"]) == (2, 1)
+
+        clock.advance(30 * day)  # the retry fails too: the delivery is done, and its event may go
+        assert deliver_due(runtime, portal_id) == 1
+        assert background.purge_events(runtime, portal_id) == 2
+        assert _kept(portal) == {"events": [], "deliveries": [], "attempts": 0, "offline": 1}
+
+
+def test_a_retention_of_zero_keeps_every_event(
+    settings: Settings, database: Database, clock: ManualClock, receiver: EventReceiver
+) -> None:
+    with _portal(settings.with_(event_retention_days=0.0), database, clock) as portal:
+        _hook(portal, "ONCRMACTIVITYADD", receiver.url)
+        portal.add_call()
+        assert deliver_due(portal.runtime, portal.hook.portal.id) == 1
+        clock.advance(3650 * 86400)
+        before = _kept(portal)
+        assert background.purge_events(portal.runtime) == 0
+        assert _kept(portal) == before and before["deliveries"] and before["attempts"] == 1
+
+
+def test_the_running_server_purges_by_itself(
+    settings: Settings,
+    database: Database,
+    clock: ManualClock,
+    receiver: EventReceiver,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(background, "EVENT_PURGE_EVERY", 0.05)
+    with _portal(settings, database, clock) as portal:
+        _hook(portal, "ONCRMACTIVITYADD", receiver.url)
+        portal.add_call()
+        assert deliver_due(portal.runtime, portal.hook.portal.id) == 1
+        assert _kept(portal)["events"]
+        clock.advance(8 * 86400)  # past the default retention
+        deadline = time.monotonic() + 5
+        while _kept(portal)["events"] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _kept(portal) == {"events": [], "deliveries": [], "attempts": 0, "offline": 0}

@@ -191,3 +191,23 @@ def deliveries_of_portal(
     for delivery in rows:
         delivery["attempts_log"] = attempts.get(delivery["id"], [])
     return rows
+
+
+def purge_events(conn: Connection, before: float, limit: int, portal_id: int | None = None) -> int:
+    """Delete up to ``limit`` events written before ``before`` with their deliveries and attempts, oldest
+    first, of every portal or of one; answers how many events went. An event with a delivery still
+    pending (waiting for a retry, or claimed and being sent) stays until that delivery is done."""
+    e, d, a = event_outbox, event_deliveries, event_attempts
+    pending = sa.exists().where(d.c.portal_id == e.c.portal_id, d.c.event_id == e.c.id, d.c.status == PENDING)
+    stmt = sa.select(e.c.portal_id, e.c.id).where(e.c.created < before, ~pending)
+    if portal_id is not None:
+        stmt = stmt.where(e.c.portal_id == portal_id)
+    by_portal: dict[int, list[int]] = {}
+    for portal, event_id in conn.execute(stmt.order_by(e.c.created).limit(limit)):
+        by_portal.setdefault(portal, []).append(event_id)
+    for portal, ids in by_portal.items():
+        doomed = sa.select(d.c.id).where(d.c.portal_id == portal, d.c.event_id.in_(ids))
+        conn.execute(a.delete().where(a.c.portal_id == portal, a.c.delivery_id.in_(doomed)))
+        conn.execute(d.delete().where(d.c.portal_id == portal, d.c.event_id.in_(ids)))
+        conn.execute(e.delete().where(e.c.portal_id == portal, e.c.id.in_(ids)))
+    return sum(len(ids) for ids in by_portal.values())

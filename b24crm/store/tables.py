@@ -320,6 +320,8 @@ event_outbox = sa.Table(
     sa.Column("created", sa.Float, nullable=False),
     # Who made the change: the user whose token an app's handler receives with the event.
     sa.Column("user_id", sa.Integer, nullable=True),
+    # The retention purge takes the oldest events of every portal first.
+    sa.Index("ix_event_outbox_created", "created"),
 )
 
 # Outgoing e-mail: recorded, never sent, for a developer to inspect.
@@ -388,6 +390,8 @@ event_deliveries = sa.Table(
     sa.Index("ix_event_deliveries_due", "status", "next_attempt"),
     # ONOFFLINEEVENT's throttle asks when a handler was last sent something.
     sa.Index("ix_event_deliveries_handler", "portal_id", "handler_id", "created"),
+    # The retention purge asks whether an event still has a pending delivery, and deletes them by event.
+    sa.Index("ix_event_deliveries_event", "portal_id", "event_id"),
 )
 
 # Every attempt to deliver, for a developer to read: when, how long, what the handler answered.
