@@ -11,7 +11,7 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -90,6 +90,9 @@ class Database:
         self._listeners: dict[str, list[Callable[[], None]]] = {}
         self._credential_watch: CredentialWatch | None = None
         self._watch_lock = threading.Lock()
+        # ``read_key``: each thread's cursor on a bare connection of its own, and every such connection.
+        self._key_cursors = threading.local()
+        self._key_drivers: list[Any] = []
         # What a lost connection raises through the driver: worth one retry on a fresh connection.
         self.connection_errors: tuple[type[Exception], ...] = (
             (psycopg.OperationalError, psycopg.InterfaceError)
@@ -251,6 +254,33 @@ class Database:
             driver.autocommit = True
         return driver
 
+    def read_key(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """The rows of a read by key (``sql`` in the driver's own parameter style), on a cursor this thread
+        keeps on a bare connection of its own, in autocommit: for a read made on every call of a hot path
+        (the credential watch's counter on SQLite: 6 µs, against 10 µs with ``read_raw``'s checkout and
+        a new cursor, measured in-process). The rows are read to the end, so that no read transaction
+        stays open between calls (an open one would keep SQLite's WAL from being checkpointed). A cursor
+        whose connection failed is dropped, with its connection; the next call makes another."""
+        cursor = getattr(self._key_cursors, "cursor", None)
+        if cursor is None:
+            driver = self.driver_connection()
+            cursor = driver.cursor()
+            with self._raw_lock:
+                self._key_drivers.append(driver)
+            self._key_cursors.cursor = cursor
+        try:
+            cursor.execute(sql, params)
+            return cursor.fetchall()  # type: ignore[no-any-return]
+        except Exception:
+            self._key_cursors.cursor = None
+            driver = cursor.connection
+            with self._raw_lock:
+                if driver in self._key_drivers:
+                    self._key_drivers.remove(driver)
+            with suppress(Exception):  # a lost connection may not close cleanly either
+                driver.close()
+            raise
+
     def credential_watch(self) -> CredentialWatch:
         """What the credential caches check their entries against (``credential_watch.py``): one per
         database handle, shared by every service on it, stopped by ``dispose``."""
@@ -287,6 +317,9 @@ class Database:
         with self._raw_lock:
             self._disposed = True
             idle, self._raw_idle = self._raw_idle, []
+            idle += self._key_drivers
+            self._key_drivers = []
+        self._key_cursors = threading.local()
         for driver in idle:
             with suppress(Exception):  # already gone with its server
                 driver.close()
