@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -19,6 +20,7 @@ from b24crm.store import deliveries
 
 log = logging.getLogger("b24crm")
 
+SWITCH_INTERVAL = 0.0005  # seconds; see lifespan
 REMINDER_TICK = 5.0  # seconds between looks for todo reminders whose time has come
 TOKEN_PURGE_EVERY = 720  # reminder ticks between purges of dead OAuth tokens (an hour)
 EVENT_PURGE_EVERY = 300.0  # seconds between purges of events past their retention
@@ -62,6 +64,10 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
     gc.collect()
     gc.freeze()
     gc.set_threshold(7000, 20, 20)
+    # Long work runs in threads (large bodies, scans), and a thread in pure Python keeps the interpreter
+    # for up to the switch interval before the event loop may run: at the default 5 ms, a call served
+    # beside a parse waited 12-50 ms at the median; at 0.5 ms, 4 ms (bench/README.md, "Runs J").
+    sys.setswitchinterval(SWITCH_INTERVAL)
 
     async def purge() -> None:
         while True:

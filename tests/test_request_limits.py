@@ -3,6 +3,8 @@ thread when it runs long or must wait, and clients that never finish sending."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import gc
 import socket
 import sqlite3
@@ -17,9 +19,13 @@ from pathlib import Path
 import anyio
 import psycopg
 import pytest
+from hypothesis import given
+from hypothesis import settings as examples
+from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from b24crm.app import create_app
+from b24crm.crm.activity import files as activity_files
 from b24crm.devtools import serve_process
 from b24crm.http import limits
 from b24crm.http.server import MAX_HEAD_BYTES
@@ -301,3 +307,30 @@ def test_distinct_large_filters_do_not_grow_the_process(
             tracemalloc.stop()
     assert runtime.list_plans.size_in_bytes <= budget
     assert grown < 4 * budget, grown
+
+
+# --- uploads decoded in slices ------------------------------------------------------------------------
+
+
+@examples(max_examples=300, deadline=None)
+@given(
+    raw=st.binary(max_size=200),
+    junk=st.lists(
+        st.tuples(st.integers(0, 400), st.sampled_from([" ", "\n", "=", "==", "*", "é", "A"])), max_size=3
+    ),
+)
+def test_sliced_base64_decodes_as_one_call(raw: bytes, junk: list[tuple[int, str]]) -> None:
+    encoded = base64.b64encode(raw).decode()
+    for position, text in junk:
+        encoded = encoded[:position] + text + encoded[position:]
+    try:
+        expected: bytes | None = base64.b64decode(encoded, validate=False)
+    except (binascii.Error, ValueError):
+        expected = None
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(activity_files, "_DECODE_SLICE", 8)  # many slices out of a short text
+        try:
+            got: bytes | None = activity_files._decode(encoded)
+        except (binascii.Error, ValueError):
+            got = None
+    assert got == expected

@@ -115,10 +115,7 @@ def _xml_name(name: str) -> str:
 def _xml_element(key: Any, value: Any, out: list[str]) -> None:
     # The vendor's outputXml: numeric keys (list positions included) become <item>.
     name = str(key)
-    if isinstance(key, int) or name.lstrip("-").isdigit() or not name:
-        name = "item"
-    else:
-        name = _xml_name(name)
+    name = "item" if isinstance(key, int) or name.lstrip("-").isdigit() or not name else _xml_name(name)
     out.append(f"<{name}>")
     _xml_value(value, out)
     out.append(f"</{name}>")
