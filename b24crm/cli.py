@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import logging
+import os
+import secrets
+import socket
 import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -39,10 +45,27 @@ DbOption = Annotated[
     str | None, typer.Option("--db", help=Settings.__dataclass_fields__["db"].metadata["help"])
 ]
 DEMO_HOOK_FILE = "demo-webhook"
+ADMIN_TOKEN_FILE = "admin-token"
+
+
+# The runtimes a command opened: closed when it ends (``_close_runtimes``), also when the command runs inside
+# another process (tests, scripts calling the CLI), where each left open held PostgreSQL connections.
+_opened: list[Runtime] = []
+
+
+@cli.callback()
+def _command(ctx: typer.Context) -> None:
+    ctx.call_on_close(_close_runtimes)
+
+
+def _close_runtimes() -> None:
+    while _opened:
+        _opened.pop().close()
 
 
 def _runtime(db: str | None, **overrides: Any) -> Runtime:
     runtime = Runtime(Settings.from_env(db=db, **overrides))
+    _opened.append(runtime)
     runtime.migrate()
     return runtime
 
@@ -50,6 +73,64 @@ def _runtime(db: str | None, **overrides: Any) -> Runtime:
 def _say(line: str) -> None:
     """Lines a script may read (``Webhook: ...``): plain, on stdout, flushed at once."""
     print(line, flush=True)
+
+
+def _write_secret(path: Path, text: str) -> None:
+    """Write a file only its owner may read, from its first byte (not chmod'ed after the writing), and
+    whole: it is written aside and moved into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    aside = path.with_name(f".{path.name}.{os.getpid()}")
+    fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(text)
+    os.replace(aside, path)
+
+
+def _read_secret(path: Path) -> str:
+    """A secret kept in the data directory ("" when there is none), made readable by its owner only if
+    someone had opened it up."""
+    try:
+        text = path.read_text().strip()
+    except FileNotFoundError:
+        return ""
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o600)
+    return text
+
+
+def _admin_token(settings: Settings) -> str:
+    """The admin token: the configured one, else the one kept in the data directory (made on the first
+    start), so that scripts and clients holding it keep working across restarts."""
+    if settings.admin_token:
+        return settings.admin_token
+    path = settings.data_path / ADMIN_TOKEN_FILE
+    token = _read_secret(path)
+    if not token:
+        token = secrets.token_urlsafe(24)
+        _write_secret(path, f"{token}\n")
+    return token
+
+
+def _listening_socket(host: str, port: int) -> socket.socket:
+    """The server's socket, bound and listening before anything is printed, migrated or created: a second
+    server on a busy port would otherwise print a webhook and a token that lead to the first one, then
+    fail. Made as uvicorn makes its own (SO_REUSEADDR, so that a restart does not wait for TIME_WAIT),
+    and handed to it, so that nobody can take the port in between."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        # Listening at once: with SO_REUSEADDR, Linux lets two sockets bind a port until one listens.
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        why = exc.strerror or str(exc)
+        if exc.errno == errno.EADDRINUSE:
+            why += " (another server listens there: stop it, or choose another --port)"
+        print(f"b24crm serve: cannot listen on {host}:{port}: {why}", file=sys.stderr, flush=True)
+        raise typer.Exit(1) from exc
+    return sock
 
 
 def _demo_webhook(runtime: Runtime) -> str | None:
@@ -61,13 +142,12 @@ def _demo_webhook(runtime: Runtime) -> str | None:
         empty = count_portals(conn) == 0
     if empty:
         hook: NewWebhook = runtime.tenancy.create_demo()
-        store.parent.mkdir(parents=True, exist_ok=True)
-        store.write_text(f"{hook.user.id}/{hook.code}\n")
-        store.chmod(0o600)
+        _write_secret(store, f"{hook.user.id}/{hook.code}\n")
         return hook.url(runtime.settings.base_url)
-    if not store.exists():
+    text = _read_secret(store)
+    if not text:
         return None
-    user_id, _, code = store.read_text().strip().partition("/")
+    user_id, _, code = text.partition("/")
     try:
         runtime.tenancy.resolve_webhook(user_id, code)
     except errors.ApiError:
@@ -88,7 +168,8 @@ def serve(
         bool | None, typer.Option("--require-https/--allow-http", help="Refuse plain-HTTP REST calls.")
     ] = None,
     admin_token: Annotated[
-        str | None, typer.Option(help="Token for /_b24crm/; generated when empty.")
+        str | None,
+        typer.Option(help="Token for /_b24crm/; when empty, the one kept in the data directory (made once)."),
     ] = None,
 ) -> None:
     """Migrate the database, make sure a demo portal exists, and serve the REST API."""
@@ -96,8 +177,8 @@ def serve(
 
     from b24crm.app import create_app
 
-    runtime = _runtime(
-        db,
+    settings = Settings.from_env(
+        db=db,
         host=host,
         port=port,
         data_dir=data_dir,
@@ -105,13 +186,17 @@ def serve(
         require_https=require_https,
         admin_token=admin_token,
     )
-    settings = runtime.settings
-    ssl: dict[str, str] = {}
+    sock = _listening_socket(settings.host, settings.port)
+    runtime = Runtime(settings)
+    runtime.migrate()
+    runtime.admin_token = _admin_token(settings)
+    cert: str | None = None
+    key: str | None = None
     if settings.tls:
         from b24crm.http.tls import ensure_tls
 
         files = ensure_tls(settings.data_path / "tls", extra_names=(settings.host,))
-        ssl = {"ssl_certfile": str(files.cert), "ssl_keyfile": str(files.key)}
+        cert, key = str(files.cert), str(files.key)
         _say(
             f"TLS: trust the local CA with REQUESTS_CA_BUNDLE={files.ca.resolve()} "
             f"(Python) or NODE_EXTRA_CA_CERTS={files.ca.resolve()} (Node)"
@@ -129,14 +214,20 @@ def serve(
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    uvicorn.run(
+    config = uvicorn.Config(
         create_app(runtime),
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
         access_log=False,
-        **ssl,  # type: ignore[arg-type]
+        ssl_certfile=cert,
+        ssl_keyfile=key,
     )
+    server = uvicorn.Server(config)
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: uvicorn has shut down and re-raised it
+        server.run(sockets=[sock])  # what uvicorn.run does, on the socket bound above
+    if not server.started:
+        raise typer.Exit(3)  # uvicorn's own code for a server that could not start
 
 
 @db_cli.command("upgrade")
@@ -280,6 +371,19 @@ def webhook_create(
     _say(f"Webhook: {hook.url(runtime.settings.base_url)}")
 
 
+@webhook_cli.command("revoke")
+def webhook_revoke(
+    portal: Annotated[int, typer.Option(help="Portal id.")],
+    webhook: Annotated[int, typer.Option(help="Webhook id (`GET /_b24crm/portals/{id}/webhooks`).")],
+    db: DbOption = None,
+) -> None:
+    """Revoke a webhook: every server on the database refuses its code at once, as an unknown code."""
+    if not _runtime(db).tenancy.delete_webhook(portal, webhook):
+        err.print(f"[red]no webhook {webhook} on portal {portal}[/red]")
+        raise typer.Exit(1)
+    _say(f"Revoked webhook: {webhook}")
+
+
 @hook_out_cli.command("create")
 def hook_out_create(
     portal: Annotated[int, typer.Option(help="Portal id.")],
@@ -343,6 +447,8 @@ def _app_action(action: str, portal: int, app: int, db: str | None) -> None:
             runtime.apps.finish_install(portal, app)
         elif action == "uninstall":
             runtime.apps.uninstall(portal, app)
+        elif action == "revoke":
+            _say(f"Revoked tokens: {runtime.apps.revoke_tokens(portal, app)}")
         else:
             _say(f"Expired tokens: {runtime.apps.expire_tokens(portal, app)}")
     except (LookupError, ValueError) as exc:
@@ -378,6 +484,16 @@ def app_expire_tokens(
 ) -> None:
     """End the app's access tokens now, to try a client's refresh on expired_token."""
     _app_action("expire", portal, app, db)
+
+
+@app_cli.command("revoke-tokens")
+def app_revoke_tokens(
+    portal: Annotated[int, typer.Option(help="Portal id.")],
+    app: Annotated[int, typer.Option(help="App id.")],
+    db: DbOption = None,
+) -> None:
+    """End every access and refresh token of the app at once (the app stays installed)."""
+    _app_action("revoke", portal, app, db)
 
 
 @app_cli.command("list")

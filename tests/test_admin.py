@@ -8,6 +8,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from b24crm.runtime import Runtime
+from tests.apps_support import install
 from tests.client import PortalClient
 
 ADMIN = {"Authorization": "Bearer admin-secret"}
@@ -17,7 +18,73 @@ def test_admin_needs_the_token(http: TestClient) -> None:
     assert http.get("/_b24crm/portals").status_code == 401
     assert http.get("/_b24crm/portals", headers={"Authorization": "Bearer wrong"}).status_code == 401
     assert http.get("/_b24crm/portals", headers=ADMIN).status_code == 200
-    assert http.get("/_b24crm/portals?token=admin-secret").status_code == 200
+    assert http.get("/_b24crm/portals", headers={"X-B24CRM-Admin-Token": "admin-secret"}).status_code == 200
+
+
+def test_the_token_in_the_query_string_is_not_accepted(http: TestClient) -> None:
+    """Access logs, proxies and browser histories keep query strings."""
+    for path in ("/_b24crm/portals?token=admin-secret", "/_b24crm/?token=admin-secret"):
+        response = http.get(path)
+        assert (response.status_code, response.json()["error"]) == (401, "NO_AUTH_FOUND"), path
+    assert http.post("/_b24crm/portals?token=admin-secret", json={}).status_code == 401
+
+
+def test_admin_answers_carry_no_cors_headers(portal: PortalClient) -> None:
+    """A web page must not be able to read the admin namespace; REST answers keep the vendor's headers."""
+    http = portal.http
+    answers = [
+        http.get("/_b24crm/portals", headers=ADMIN),
+        http.get("/_b24crm/portals", headers={**ADMIN, "Origin": "https://evil.example"}),
+        http.get("/_b24crm/portals"),  # refused
+        http.post("/_b24crm/portals", headers={**ADMIN, "Content-Type": "application/json"}, content="["),
+        http.get("/_b24crm/portals/99999", headers=ADMIN),  # not found
+        http.options("/_b24crm/portals", headers={"Origin": "https://evil.example"}),  # a preflight
+    ]
+    assert [r.status_code for r in answers] == [200, 200, 401, 400, 404, 405]
+    for response in answers:
+        assert not [h for h in response.headers if h.lower().startswith("access-control-")], response.headers
+    assert portal.raw("server.time").headers["access-control-allow-origin"] == "*"
+
+
+def test_revoke_a_webhook(portal: PortalClient) -> None:
+    http, portal_id = portal.http, portal.hook.portal.id
+    assert portal.raw("server.time").status_code == 200
+    revoked = http.delete(f"/_b24crm/portals/{portal_id}/webhooks/{portal.hook.id}", headers=ADMIN)
+    assert (revoked.status_code, revoked.json()) == (200, {"result": True})
+    refused = portal.raw("server.time")
+    assert (refused.status_code, refused.json()) == (
+        401,
+        {"error": "NO_AUTH_FOUND", "error_description": "Wrong authorization data"},
+    )
+    assert http.get(f"/_b24crm/portals/{portal_id}/webhooks", headers=ADMIN).json()["result"] == []
+    for path in (f"{portal.hook.id}", "99", "99999999999999999999"):
+        again = http.delete(f"/_b24crm/portals/{portal_id}/webhooks/{path}", headers=ADMIN)
+        assert (again.status_code, again.json()["error"]) == (404, "NOT_FOUND"), path
+    assert http.delete(f"/_b24crm/portals/{portal_id}/webhooks/1").status_code == 401
+
+
+def test_revoke_an_apps_tokens(portal: PortalClient) -> None:
+    http, portal_id = portal.http, portal.hook.portal.id
+    app = install(portal, "http://127.0.0.1:9/app", scopes="crm")
+    other = install(portal, "http://127.0.0.1:9/other", scopes="crm")
+    assert app.api.result("app.info")["ID"] == app.id
+    revoked = http.post(f"/_b24crm/portals/{portal_id}/apps/{app.id}/revoke-tokens", headers=ADMIN)
+    assert (revoked.status_code, revoked.json()) == (200, {"result": {"revoked": 1}})
+    status, body = app.api.error("app.info")
+    assert (status, body["error"]) == (401, "invalid_token")
+    refresh = http.get(
+        "/oauth/token/",
+        params={
+            "grant_type": "refresh_token",
+            "client_id": app.made.app.client_id,
+            "client_secret": app.made.client_secret,
+            "refresh_token": app.tokens["refresh_token"],
+        },
+    )
+    assert (refresh.status_code, refresh.json()) == (400, {"error": "invalid_grant"})
+    assert other.api.result("app.info")["ID"] == other.id  # only that app's tokens
+    missing = http.post(f"/_b24crm/portals/{portal_id}/apps/99/revoke-tokens", headers=ADMIN)
+    assert (missing.status_code, missing.json()["error"]) == (404, "NOT_FOUND")
 
 
 def test_inspect_portals_users_and_webhooks(portal: PortalClient) -> None:

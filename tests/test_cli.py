@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+import socket
 import ssl
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -11,9 +14,15 @@ import pytest
 from alembic.script import ScriptDirectory
 from typer.testing import CliRunner
 
-from b24crm.cli import cli
+from b24crm import errors
+from b24crm.auth.secrets import digest
+from b24crm.cli import ADMIN_TOKEN_FILE, DEMO_HOOK_FILE, _admin_token, cli
+from b24crm.clock import SystemClock
 from b24crm.devtools import serve_process
 from b24crm.methods import load_methods
+from b24crm.runtime import Runtime
+from b24crm.settings import Settings
+from b24crm.store import apps as apps_store
 from b24crm.store.engine import Database
 from b24crm.store.migrate import MIGRATIONS
 
@@ -40,10 +49,58 @@ def test_serve_on_an_empty_database_prints_a_working_webhook(tmp_path: Path) -> 
             headers={"Authorization": f"Bearer {token.group(1)}"},
         ).json()["result"]
         assert [p["domain"] for p in portals] == ["demo.b24crm.local"]
-    # A restart on the same database prints the same webhook and creates no second portal.
+    # A restart on the same database prints the same webhook and admin token and creates no second portal.
     with serving(db_url, tmp_path / "data") as again:
         assert again["Webhook"].split("/rest/")[1] == webhook.split("/rest/")[1]
         assert httpx.get(f"{again['Webhook']}server.time").status_code == 200
+        assert re.search(r"Bearer (\S+)\)", again["Admin"]).group(1) == token.group(1)  # type: ignore[union-attr]
+        portals = httpx.get(
+            f"http://127.0.0.1:{again['port']}/_b24crm/portals",
+            headers={"Authorization": f"Bearer {token.group(1)}"},
+        )
+        assert portals.status_code == 200 and len(portals.json()["result"]) == 1
+    for name in (ADMIN_TOKEN_FILE, DEMO_HOOK_FILE):  # secrets: for the owner's eyes only
+        assert (tmp_path / "data" / name).stat().st_mode & 0o777 == 0o600, name
+    assert (tmp_path / "data" / ADMIN_TOKEN_FILE).read_text().strip() == token.group(1)
+
+
+def test_serve_on_a_busy_port_says_so_before_printing_or_making_anything(tmp_path: Path) -> None:
+    database, data = tmp_path / "second.db", tmp_path / "data"
+    with socket.socket() as first:
+        first.bind(("127.0.0.1", 0))
+        first.listen()
+        port = first.getsockname()[1]
+        command = [
+            sys.executable,
+            "-m",
+            "b24crm",
+            "serve",
+            "--db",
+            f"sqlite:///{database}",
+            "--port",
+            str(port),
+        ]
+        done = subprocess.run([*command, "--data-dir", str(data)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1, done.stderr
+    assert done.stdout == ""  # no webhook, no admin token that would lead to the other server
+    assert f"cannot listen on 127.0.0.1:{port}" in done.stderr and "another server listens" in done.stderr
+    assert not database.exists() and not data.exists()
+
+
+def test_the_admin_token_is_kept_in_the_data_directory_unless_set(tmp_path: Path) -> None:
+    kept = Settings(data_dir=str(tmp_path / "data"))
+    made = _admin_token(kept)
+    path = tmp_path / "data" / ADMIN_TOKEN_FILE
+    assert len(made) >= 32 and path.read_text() == f"{made}\n"
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert _admin_token(kept) == made
+    path.chmod(0o644)  # opened up by someone: closed again when read
+    assert _admin_token(kept) == made and path.stat().st_mode & 0o777 == 0o600
+    # B24CRM_ADMIN_TOKEN (or --admin-token) wins, and leaves the kept one alone.
+    assert _admin_token(Settings(data_dir=str(tmp_path / "data"), admin_token="given")) == "given"
+    assert path.read_text() == f"{made}\n"
+    assert _admin_token(Settings(data_dir=str(tmp_path / "other"), admin_token="given")) == "given"
+    assert not (tmp_path / "other").exists()
 
 
 def test_serve_with_tls_prints_how_to_trust_it(tmp_path: Path) -> None:
@@ -78,6 +135,25 @@ def test_db_upgrade_portal_user_webhook_create(db_url: str) -> None:
     assert re.fullmatch(r"Webhook: http://127\.0\.0\.1:8024/rest/1/[a-z0-9]{16}/\n", hook.output)
     missing = runner.invoke(cli, ["webhook", "create", "--db", db_url, "--portal", portal_id, "--user", "99"])
     assert missing.exit_code == 1
+
+
+def test_webhook_revoke(db_url: str, database: Database) -> None:
+    runner = CliRunner()
+    pid = re.search(r"Portal: (\d+)", runner.invoke(cli, ["portal", "create", "--db", db_url]).output).group(
+        1
+    )  # type: ignore[union-attr]
+    runner.invoke(cli, ["user", "create", "--db", db_url, "--portal", pid, "--admin"])
+    made = runner.invoke(cli, ["webhook", "create", "--db", db_url, "--portal", pid, "--user", "1"]).output
+    user_id, code = re.search(r"/rest/(\d+)/(\w+)/", made).groups()  # type: ignore[union-attr]
+    tenancy = Runtime(Settings(), db=database, clock=SystemClock()).tenancy
+    assert tenancy.resolve_webhook(user_id, code).portal.id == int(pid)
+    revoked = runner.invoke(cli, ["webhook", "revoke", "--db", db_url, "--portal", pid, "--webhook", "1"])
+    assert (revoked.exit_code, revoked.output) == (0, "Revoked webhook: 1\n")
+    tenancy.invalidate()  # this test's own cache; test_revocation.py shows other processes need none
+    with pytest.raises(errors.ApiError, match="NO_AUTH_FOUND"):
+        tenancy.resolve_webhook(user_id, code)
+    again = runner.invoke(cli, ["webhook", "revoke", "--db", db_url, "--portal", pid, "--webhook", "1"])
+    assert again.exit_code == 1 and "no webhook 1" in again.output
 
 
 def test_methods_lists_the_registry() -> None:
@@ -122,7 +198,7 @@ def test_hook_out_mail_and_events_commands(db_url: str) -> None:
         assert listed.exit_code == 0 and listed.output.strip() == "", listed.output
 
 
-def test_app_commands(db_url: str) -> None:
+def test_app_commands(db_url: str, database: Database) -> None:
     runner = CliRunner()
     made = runner.invoke(cli, ["portal", "create", "--db", db_url])
     pid = re.search(r"Portal: (\d+)", made.output).group(1)  # type: ignore[union-attr]
@@ -142,6 +218,17 @@ def test_app_commands(db_url: str) -> None:
     assert '"installed": true' in runner.invoke(cli, ["app", "list", *base]).output
     expired = runner.invoke(cli, ["app", "expire-tokens", *base, "--app", app_id])
     assert expired.exit_code == 0 and "Expired tokens: 0" in expired.output
+    runtime = Runtime(Settings(), db=database)
+    app = runtime.apps.get(int(pid), int(app_id))
+    with runtime.db.write() as conn:
+        pairs = [runtime.oauth.issue(conn, app, 1, runtime.clock.now()) for _ in range(2)]
+    revoked = runner.invoke(cli, ["app", "revoke-tokens", *base, "--app", app_id])
+    assert (revoked.exit_code, revoked.output) == (0, "Revoked tokens: 2\n")
+    with runtime.db.read() as conn:
+        for pair in pairs:  # access and refresh tokens alike
+            assert apps_store.token_by_access(conn, digest(pair.access_token)) is None
+            assert apps_store.token_by_refresh(conn, digest(pair.refresh_token)) is None
+    assert runner.invoke(cli, ["app", "revoke-tokens", *base, "--app", "99"]).exit_code == 1
     assert runner.invoke(cli, ["app", "uninstall", *base, "--app", app_id]).exit_code == 0
     assert '"active": false' in runner.invoke(cli, ["app", "list", *base]).output
     assert runner.invoke(cli, ["app", "uninstall", *base, "--app", app_id]).exit_code == 1

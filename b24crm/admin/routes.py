@@ -1,7 +1,10 @@
 """``/_b24crm/`` JSON endpoints, guarded by the admin token printed at start.
 
 Read endpoints have no side effects; the write ones exist for what a test suite needs (a fresh portal with a
-webhook, a reset).
+webhook, a reset) and for ending credentials. The token is taken from headers only: in a query string it
+would be kept by access logs, proxies and browser histories. The answers carry no CORS headers (the REST
+answers carry the vendor's ``Access-Control-Allow-Origin: *``), so that no web page can read them with
+a token it got hold of.
 """
 
 from __future__ import annotations
@@ -31,8 +34,14 @@ ADMIN_HEADER = "x-b24crm-admin-token"
 def _authorised(request: Request, runtime: Runtime) -> bool:
     header = request.headers.get("authorization", "")
     token = header[7:] if header.lower().startswith("bearer ") else request.headers.get(ADMIN_HEADER, "")
-    token = token or request.query_params.get("token", "")
     return bool(token) and hmac.compare_digest(token.encode(), runtime.admin_token.encode())
+
+
+def _admin_answer(response: Response) -> Response:
+    """The answer without the CORS headers ``render`` gives every REST answer."""
+    for name in [n for n in response.headers if n.startswith("access-control-")]:
+        del response.headers[name]
+    return response
 
 
 def _user_view(row: dict[str, Any]) -> dict[str, Any]:
@@ -51,6 +60,9 @@ def _webhook_view(row: dict[str, Any]) -> dict[str, Any]:
 
 def admin_endpoint(handler):  # type: ignore[no-untyped-def]
     async def endpoint(request: Request) -> Response:
+        return _admin_answer(await answer(request))
+
+    async def answer(request: Request) -> Response:
         runtime: Runtime = request.app.state.runtime
         if not _authorised(request, runtime):
             return render_error(errors.NO_AUTH_FOUND())
@@ -138,6 +150,17 @@ def _users(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) -> tup
 def _webhooks(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) -> tuple[int, Any]:
     with runtime.db.read() as conn:
         return 200, [_webhook_view(w) for w in tenancy.list_webhooks(conn, _portal_id(path))]
+
+
+def _revoke_webhook(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) -> tuple[int, Any]:
+    """Revoke a webhook: every process refuses its code at once, as an unknown code."""
+    try:
+        deleted = runtime.tenancy.delete_webhook(_portal_id(path), to_int(path["webhook_id"]))
+    except ValueError:  # past the column's range: no such webhook either
+        deleted = False
+    if not deleted:
+        raise errors.ApiError("NOT_FOUND", "Webhook not found", 404)
+    return 200, True
 
 
 def _after(path: dict[str, Any]) -> int:
@@ -232,6 +255,14 @@ def _expire_tokens(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]
     return 200, {"expired": runtime.apps.expire_tokens(_portal_id(path), _app_id(path))}
 
 
+def _revoke_tokens(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) -> tuple[int, Any]:
+    """End every access and refresh token of the app at once; the app stays installed."""
+    try:
+        return 200, {"revoked": runtime.apps.revoke_tokens(_portal_id(path), _app_id(path))}
+    except (LookupError, ValueError):  # ValueError: an ID past the column's range
+        raise errors.ApiError("NOT_FOUND", "Application not found", 404) from None
+
+
 def _placements(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) -> tuple[int, Any]:
     with runtime.db.read() as conn:
         return 200, apps_store.placements_of_portal(conn, _portal_id(path))
@@ -277,6 +308,11 @@ routes = [
     Route("/_b24crm/portals/{portal_id:int}", admin_endpoint(_delete_portal), methods=["DELETE"]),
     Route("/_b24crm/portals/{portal_id:int}/users", admin_endpoint(_users), methods=["GET"]),
     Route("/_b24crm/portals/{portal_id:int}/webhooks", admin_endpoint(_webhooks), methods=["GET"]),
+    Route(
+        "/_b24crm/portals/{portal_id:int}/webhooks/{webhook_id:int}",
+        admin_endpoint(_revoke_webhook),
+        methods=["DELETE"],
+    ),
     Route("/_b24crm/portals/{portal_id:int}/events", admin_endpoint(_events), methods=["GET"]),
     Route("/_b24crm/portals/{portal_id:int}/mail", admin_endpoint(_mail), methods=["GET"]),
     Route("/_b24crm/portals/{portal_id:int}/reminders", admin_endpoint(_reminders), methods=["GET"]),
@@ -295,6 +331,11 @@ routes = [
     Route(
         "/_b24crm/portals/{portal_id:int}/apps/{app_id:int}/expire-tokens",
         admin_endpoint(_expire_tokens),
+        methods=["POST"],
+    ),
+    Route(
+        "/_b24crm/portals/{portal_id:int}/apps/{app_id:int}/revoke-tokens",
+        admin_endpoint(_revoke_tokens),
         methods=["POST"],
     ),
     Route("/_b24crm/portals/{portal_id:int}/placements", admin_endpoint(_placements), methods=["GET"]),
