@@ -176,6 +176,7 @@ def serve(
     import uvicorn
 
     from b24crm.app import create_app
+    from b24crm.http.server import guarded_protocol
 
     settings = Settings.from_env(
         db=db,
@@ -220,6 +221,7 @@ def serve(
         port=settings.port,
         log_level=settings.log_level,
         access_log=False,
+        http=guarded_protocol(settings.request_timeout),
         ssl_certfile=cert,
         ssl_keyfile=key,
     )
