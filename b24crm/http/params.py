@@ -12,6 +12,8 @@ import math
 from typing import Any
 
 from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 
 from b24crm import errors
@@ -39,9 +41,15 @@ def finish_params(params: dict[str, Any]) -> dict[str, Any]:
     if not params:
         return {}
     try:
-        return php_to_json(fold_top_level(params))  # type: ignore[no-any-return]
+        return top_level_json(fold_top_level(params))
     except RecursionError:
         raise errors.WRONG_ENCODING() from None
+
+
+def top_level_json(params: dict[str, Any]) -> dict[str, Any]:
+    """``php_to_json`` of each parameter's value: the parameters themselves stay named, also when their
+    names are ``0..n-1`` (``?0=a``, a JSON list body), which PHP keeps as ordinary names."""
+    return {name: php_to_json(value) for name, value in params.items()}
 
 
 def decode_query(query: bytes | bytearray | str) -> dict[str, Any]:
@@ -52,8 +60,13 @@ def decode_query(query: bytes | bytearray | str) -> dict[str, Any]:
 
 
 async def decode_form(request: Request) -> FormData:
-    """The fields of a multipart body, in order, not yet reshaped (``phpquery.parse_pairs`` does that)."""
-    return await request.form(max_files=10_000, max_fields=100_000)
+    """The fields of a multipart body, in order, not yet reshaped (``phpquery.parse_pairs`` does that). A
+    body that is not multipart (no boundary, a part without a name, garbage) gives no fields, as PHP
+    leaves ``$_POST`` empty then."""
+    try:
+        return await request.form(max_files=10_000, max_fields=100_000)
+    except (HTTPException, MultiPartException):
+        return FormData()
 
 
 def _reject_constant(name: str) -> Any:

@@ -15,7 +15,7 @@ from typing import Any
 
 from b24crm import errors
 from b24crm.http.limits import INLINE_PARSE_BYTES, parse_off_loop
-from b24crm.http.params import fold_top_level
+from b24crm.http.params import fold_top_level, top_level_json
 from b24crm.http.phpquery import parse_qs, php_to_json
 from b24crm.rpc.context import CallContext
 from b24crm.rpc.params import php_bool
@@ -84,7 +84,7 @@ def _number_text(value: int | float) -> str:
 
 
 def _command_params(query: str) -> dict[str, Any]:
-    return php_to_json(fold_top_level(parse_qs(query)))  # type: ignore[no-any-return]
+    return top_level_json(fold_top_level(parse_qs(query)))
 
 
 def _commands(cmd: Any) -> tuple[list[tuple[str, Any]], bool]:
