@@ -38,6 +38,7 @@ def _read_in_threads(database: Database, threads: int) -> None:
     def read() -> None:
         with database.read_raw() as driver:
             driver.execute("SELECT 1").fetchall()
+        assert database.read_key("SELECT 1", ()) == [(1,)]
 
     started = [threading.Thread(target=read) for _ in range(threads)]
     for thread in started:
@@ -53,13 +54,14 @@ def test_bare_connections_outlive_no_thread(database: Database, db_url: str) -> 
     try:
         for _ in range(3):
             _read_in_threads(own, 30)
-        kept = len(own._raw_idle)
-        assert kept <= 4
+        assert len(own._raw_idle) <= 4
+        assert len(own._key_cursors) <= 4
         # This handle's: at most the idle bare ones and the pool's few, not one per thread ever run.
         assert _open_connections(own) < 30
     finally:
         own.dispose()
     assert own._raw_idle == []
+    assert own._key_cursors == []
 
 
 def test_cli_commands_release_their_connections(database: Database, db_url: str) -> None:
