@@ -47,7 +47,9 @@ class Settings:
         7.0,
         "Days events, their deliveries and attempts are kept (longer while one is pending); 0 keeps them.",
     )
-    admin_token: str = _setting("", "Token for the /_b24crm/ admin namespace; generated at start when empty.")
+    admin_token: str = _setting(
+        "", "Token for the /_b24crm/ admin namespace; when empty, the one kept in <data dir>/admin-token."
+    )
     public_url: str = _setting(
         "", "Base URL printed in webhook URLs; derived from host, port and TLS when empty."
     )
