@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-
 from urllib.parse import quote, unquote_plus
 
 from hypothesis import given
