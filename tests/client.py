@@ -10,7 +10,9 @@ import qs_codec
 from starlette.testclient import TestClient
 
 from b24crm.auth.service import NewWebhook
+from b24crm.crm.permissions import create_role, parse_grant
 from b24crm.runtime import Runtime
+from b24crm.store import crm_roles
 
 FORMS = ("json", "form", "get", "multipart")
 
@@ -61,17 +63,22 @@ class Calls:
         assert response.status_code != 200, response.text
         return response.status_code, response.json()
 
-    def add_call(self, subject: str = "Call") -> int:
-        """A new deal with a call activity on it; answers the activity's id."""
+    def add_call(self, subject: str = "Call", **extra: Any) -> int:
+        """A new deal with a call activity on it (``extra``: more fields); answers the activity's id."""
         deal = self.result("crm.deal.add", {"fields": {"TITLE": "Deal"}})
-        fields = {
-            "OWNER_TYPE_ID": 2,
-            "OWNER_ID": deal,
-            "TYPE_ID": 2,
-            "SUBJECT": subject,
-            "COMMUNICATIONS": [{"VALUE": "1"}],
-        }
-        return int(self.result("crm.activity.add", {"fields": fields}))
+        return int(self.result("crm.activity.add", {"fields": call_fields(deal, subject, **extra)}))
+
+
+def call_fields(deal: int, subject: str = "Call", **extra: Any) -> dict[str, Any]:
+    """The fields of a call activity on ``deal``."""
+    return {
+        "OWNER_TYPE_ID": 2,
+        "OWNER_ID": deal,
+        "TYPE_ID": 2,
+        "SUBJECT": subject,
+        "COMMUNICATIONS": [{"VALUE": "1"}],
+        **extra,
+    }
 
 
 @dataclass
@@ -104,6 +111,16 @@ class PortalClient(Calls):
     def with_webhook(self, user_id: int, scopes: tuple[str, ...]) -> PortalClient:
         hook = self.runtime.tenancy.create_webhook(self.hook.portal.id, user_id, scopes)
         return PortalClient(self.runtime, self.http, hook)
+
+    def restricted(self, *grants: str) -> PortalClient:
+        """A webhook of a new non-admin user holding one role made of ``grants`` (``"2:read=own"``)."""
+        portal_id = self.hook.portal.id
+        user = self.runtime.tenancy.create_user(portal_id, name="Seller")
+        with self.runtime.db.write() as conn:
+            permissions = dict(parse_grant(g) for g in grants)
+            role = create_role(conn, portal_id, name="Seller", permissions=permissions)
+            crm_roles.assign(conn, portal_id, user.id, role)
+        return self.with_webhook(user.id, ("crm",))
 
     def raw(
         self,

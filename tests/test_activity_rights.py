@@ -7,24 +7,12 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from b24crm.crm.permissions import create_role, parse_grant
-from b24crm.store import crm_roles
 from tests.apps_support import install
 from tests.client import PortalClient
 
 NOT_FOUND = (400, {"error": "NOT_FOUND", "error_description": "Item was not found."})
 DENIED = (400, {"error": "ACCESS_DENIED", "error_description": "Access denied"})
 LEGACY_NOT_FOUND = (400, {"error": "", "error_description": "Activity is not found."})
-
-
-def _restricted(portal: PortalClient, *grants: str) -> PortalClient:
-    """A webhook of a new non-admin user holding one role made of ``grants``."""
-    portal_id = portal.hook.portal.id
-    user = portal.runtime.tenancy.create_user(portal_id, name="Seller")
-    with portal.runtime.db.write() as conn:
-        role = create_role(conn, portal_id, name="Seller", permissions=dict(parse_grant(g) for g in grants))
-        crm_roles.assign(conn, portal_id, user.id, role)
-    return portal.with_webhook(user.id, ("crm",))
 
 
 def _item(portal: PortalClient, entity: str, **fields: Any) -> int:
@@ -44,7 +32,7 @@ def _bindings(portal: PortalClient, activity_id: int) -> list[tuple[int, int]]:
 def test_an_own_role_cannot_take_over_an_activity_by_binding_it(portal: PortalClient) -> None:
     """The reported case: binding another user's activity to one's own deal made it readable (subject,
     communications, file link), editable and deletable."""
-    seller = _restricted(portal, "2:*=own", "3:*=own")
+    seller = portal.restricted("2:*=own", "3:*=own")
     mine = _item(seller, "deal")
     others = _item(portal, "deal")
     files = [{"fileData": ["notes.txt", base64.b64encode(b"secret").decode()]}]
@@ -79,7 +67,7 @@ def test_an_own_role_cannot_take_over_an_activity_by_binding_it(portal: PortalCl
 def test_todo_changes_need_the_todos_own_rights(portal: PortalClient) -> None:
     """A todo the seller sees through their contact, owned by someone else's deal: crm.activity.update
     refuses it, and so does every todo method named with that contact."""
-    seller = _restricted(portal, "2:*=own", "3:*=own")
+    seller = portal.restricted("2:*=own", "3:*=own")
     contact = _item(seller, "contact")
     others = _item(portal, "deal")
     todo = _todo(portal, (2, others), title="Theirs", description="Keep")
@@ -116,7 +104,7 @@ def test_todo_changes_need_the_todos_own_rights(portal: PortalClient) -> None:
 def test_planning_a_child_needs_rights_to_complete_the_parent(portal: PortalClient) -> None:
     """A child todo completes its parent and lands on the parent's items: both are changes the seller must
     be allowed to make."""
-    seller = _restricted(portal, "2:read=all,add=own,edit=own", "3:read=all")
+    seller = portal.restricted("2:read=all,add=own,edit=own", "3:read=all")
     mine = _item(seller, "deal")
     others = _item(portal, "deal")
     parent = _todo(portal, (2, others), title="Their parent")

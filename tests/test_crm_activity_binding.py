@@ -180,21 +180,11 @@ def test_rights_and_readable_list(portal: PortalClient) -> None:
     )
 
 
-def _restricted(portal: PortalClient, *grants: str) -> PortalClient:
-    """A webhook of a new non-admin user holding one role made of ``grants``."""
-    portal_id = portal.hook.portal.id
-    user = portal.runtime.tenancy.create_user(portal_id, name="Seller")
-    with portal.runtime.db.write() as conn:
-        role = create_role(conn, portal_id, name="Seller", permissions=dict(parse_grant(g) for g in grants))
-        crm_roles.assign(conn, portal_id, user.id, role)
-    return portal.with_webhook(user.id, ("crm",))
-
-
 def test_the_activitys_own_rights_come_first(portal: PortalClient) -> None:
     """Changing bindings changes the activity: the caller must see it and may edit its owner, as for
     crm.activity.update, before the items' rights are looked at (the vendor's controller checks the items
     alone, so a user could adopt any activity by binding it to an item of theirs)."""
-    seller = _restricted(portal, "2:*=own")
+    seller = portal.restricted("2:*=own")
     seller_id = seller.hook.user.id
     mine, mine_too = (
         _item(portal, "deal", ASSIGNED_BY_ID=seller_id),

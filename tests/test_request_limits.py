@@ -34,7 +34,7 @@ from b24crm.runtime import Runtime
 from b24crm.settings import Settings
 from b24crm.store.engine import Database, OverBudget
 from b24crm.store.memo import Memo
-from tests.client import PortalClient
+from tests.client import PortalClient, call_fields
 
 SMALL_LIMIT = 64 * 1024
 
@@ -173,8 +173,7 @@ def _write_lock_held_elsewhere(database: Database) -> Iterator[None]:
 
 def test_a_write_waiting_for_a_lock_holds_no_other_request(portal: PortalClient, database: Database) -> None:
     deal = portal.result("crm.deal.add", {"fields": {"TITLE": "Deal"}})
-    fields = {"OWNER_TYPE_ID": 2, "OWNER_ID": deal, "TYPE_ID": 2, "SUBJECT": "Waits"}
-    fields["COMMUNICATIONS"] = [{"VALUE": "1"}]
+    fields = call_fields(deal, "Waits")
     with ThreadPoolExecutor(1) as pool:
         with _write_lock_held_elsewhere(database):
             adding = pool.submit(portal.result, "crm.activity.add", {"fields": fields})
@@ -193,8 +192,7 @@ def test_bounded_methods_answer_the_same_when_they_move_to_a_thread(
     first = portal.add_call("Before")
     deal = portal.result("crm.deal.add", {"fields": {"TITLE": "Many"}})
     for n in range(100):  # enough rows for the LIKE scan to take more than one look at the budget
-        fields = {"OWNER_TYPE_ID": 2, "OWNER_ID": deal, "TYPE_ID": 2, "SUBJECT": f"Before {n}"}
-        portal.result("crm.activity.add", {"fields": {**fields, "COMMUNICATIONS": [{"VALUE": "1"}]}})
+        portal.result("crm.activity.add", {"fields": call_fields(deal, f"Before {n}")})
     # Every row is tried against twenty patterns, the matching one last: more than a look's worth of steps.
     query = {"filter": {"%SUBJECT": [f"zz{n}" for n in range(19)] + ["Bef"]}, "select": ["ID", "SUBJECT"]}
     listed = portal.call("crm.activity.list", query)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from tests.client import PortalClient
+from tests.client import PortalClient, call_fields
 
 EVIL = 'a><injected attr="1">pwn</injected><b'
 
@@ -26,14 +26,7 @@ def test_batch_keys_cannot_inject_markup(portal: PortalClient) -> None:
 
 def test_stored_settings_keys_cannot_inject_markup_for_other_readers(portal: PortalClient) -> None:
     deal = portal.result("crm.deal.add", {"fields": {"TITLE": "Deal"}})
-    fields = {
-        "OWNER_TYPE_ID": 2,
-        "OWNER_ID": deal,
-        "TYPE_ID": 2,
-        "SUBJECT": "Keys",
-        "COMMUNICATIONS": [{"VALUE": "1"}],
-        "SETTINGS": {EVIL: "x", "ok_key": {"<b>": "y"}},
-    }
+    fields = call_fields(deal, "Keys", SETTINGS={EVIL: "x", "ok_key": {"<b>": "y"}})
     activity = portal.result("crm.activity.add", {"fields": fields})
     response = portal.http.get(f"{portal.base}/crm.activity.get.xml?id={activity}")
     assert response.status_code == 200
