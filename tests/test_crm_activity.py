@@ -25,9 +25,9 @@ from b24crm.settings import Settings
 from b24crm.store import crm_roles, tables
 from b24crm.store.engine import Database
 from tests.client import FORMS, PortalClient, php_query
+from tests.support_activity import PHONE, add, call_on
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$")
-PHONE = "+15550100"
 
 # --- helpers ---------------------------------------------------------------------------------------------
 
@@ -48,24 +48,6 @@ def new_deal(portal: PortalClient, **fields: Any) -> int:
 
 def new_contact(portal: PortalClient, **fields: Any) -> int:
     return int(portal.result("crm.contact.add", {"fields": {"NAME": "Ann", "LAST_NAME": "Lee", **fields}}))
-
-
-def call_on(deal_id: int, **extra: Any) -> dict[str, Any]:
-    """A call owned by a deal; its one communication (VALUE only) is pinned to the owner."""
-    return {
-        "OWNER_TYPE_ID": 2,
-        "OWNER_ID": deal_id,
-        "TYPE_ID": 2,
-        "SUBJECT": "Call",
-        "COMMUNICATIONS": [{"VALUE": PHONE}],
-        **extra,
-    }
-
-
-def add(portal: PortalClient, fields: dict[str, Any]) -> int:
-    result = portal.result("crm.activity.add", {"fields": fields})
-    assert isinstance(result, int) and not isinstance(result, bool), result
-    return result
 
 
 def add_many(portal: PortalClient, many: list[dict[str, Any]]) -> list[int]:

@@ -23,7 +23,7 @@ from b24crm.seed import seed_activities
 from b24crm.store import tables
 from b24crm.store.engine import Database
 from tests.client import PortalClient
-from tests.test_crm_activity import PHONE, add, call_on
+from tests.support_activity import PHONE, add, call_on
 
 ANSWERS = tables.crm_activity_answers
 

@@ -9,7 +9,6 @@ import asyncio
 import socket
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -31,6 +30,7 @@ from b24crm.store.engine import Database, signal_after_commit
 from b24crm.store.sql import next_id
 from b24crm.store.tables import event_attempts, offline_events
 from tests.client import PortalClient
+from tests.support_events import event_portal, outgoing_hook
 
 ADMIN = {"Authorization": "Bearer admin-secret"}
 
@@ -50,31 +50,12 @@ def _closed_port_url() -> str:
     return f"http://127.0.0.1:{port}/down"
 
 
-@contextmanager
-def _portal(settings: Settings, database: Database, clock: ManualClock) -> Iterator[PortalClient]:
-    runtime = Runtime(settings, db=database, clock=clock)
-    with TestClient(create_app(runtime), base_url="http://testserver") as http:
-        yield PortalClient.create(runtime, http, scopes=("crm",))
-
-
-def _hook(portal: PortalClient, event: str, url: str) -> hooks.OutgoingWebhook:
-    runtime = portal.runtime
-    return hooks.create(
-        runtime.db,
-        portal.hook.portal.id,
-        event=event,
-        url=url,
-        user_id=portal.hook.user.id,
-        now=runtime.clock.now(),
-    )
-
-
 def test_handler_receives_the_documented_payload(
     settings: Settings, database: Database, clock: ManualClock, receiver: EventReceiver
 ) -> None:
-    with _portal(settings, database, clock) as portal:
-        hook = _hook(portal, "onCrmActivityAdd", receiver.url)
-        _hook(portal, "ONCRMACTIVITYDELETE", receiver.url)
+    with event_portal(settings, database, clock) as portal:
+        hook = outgoing_hook(portal, "onCrmActivityAdd", receiver.url)
+        outgoing_hook(portal, "ONCRMACTIVITYDELETE", receiver.url)
         activity = portal.add_call()
         assert deliver_due(portal.runtime, portal.hook.portal.id) == 1
         (call,) = receiver.calls
@@ -102,8 +83,8 @@ def test_handler_receives_the_documented_payload(
 def test_a_handler_that_is_down_gets_the_configured_retries(
     settings: Settings, database: Database, clock: ManualClock
 ) -> None:
-    with _portal(settings.with_(event_retries=2, event_retry_delay=10.0), database, clock) as portal:
-        _hook(portal, "ONCRMACTIVITYADD", _closed_port_url())
+    with event_portal(settings.with_(event_retries=2, event_retry_delay=10.0), database, clock) as portal:
+        outgoing_hook(portal, "ONCRMACTIVITYADD", _closed_port_url())
         portal.add_call()
         assert deliver_due(portal.runtime, portal.hook.portal.id) == 1
         assert deliver_due(portal.runtime, portal.hook.portal.id) == 0  # the retry waits 10 s
@@ -130,8 +111,8 @@ def test_the_vendors_single_attempt_by_default(
 ) -> None:
     failing = EventReceiver(status=500)
     try:
-        with _portal(settings, database, clock) as portal:
-            _hook(portal, "ONCRMACTIVITYADD", failing.url)
+        with event_portal(settings, database, clock) as portal:
+            outgoing_hook(portal, "ONCRMACTIVITYADD", failing.url)
             portal.add_call()
             assert deliver_due(portal.runtime, portal.hook.portal.id) == 1
             clock.advance(3600)
@@ -146,8 +127,8 @@ def test_the_vendors_single_attempt_by_default(
 def test_nothing_committed_is_lost_across_a_restart(
     settings: Settings, database: Database, clock: ManualClock, receiver: EventReceiver
 ) -> None:
-    with _portal(settings, database, clock) as portal:
-        _hook(portal, "ONCRMACTIVITYADD", receiver.url)
+    with event_portal(settings, database, clock) as portal:
+        outgoing_hook(portal, "ONCRMACTIVITYADD", receiver.url)
         activity = portal.add_call()
         portal_id = portal.hook.portal.id
     # The server stopped before sending; a new one on the same database delivers.
@@ -164,7 +145,7 @@ def test_the_running_server_delivers_by_itself(
     runtime = Runtime(settings.with_(event_delivery=True), db=database)
     with TestClient(create_app(runtime), base_url="http://testserver") as http:
         portal = PortalClient.create(runtime, http, scopes=("crm",))
-        _hook(portal, "ONCRMACTIVITYADD", receiver.url)
+        outgoing_hook(portal, "ONCRMACTIVITYADD", receiver.url)
         activity = portal.add_call()
         deadline = time.monotonic() + 10
         while not receiver.calls and time.monotonic() < deadline:
@@ -180,7 +161,7 @@ def test_a_commit_wakes_the_worker_without_waiting_for_its_next_look(
     runtime = Runtime(settings.with_(event_delivery=True), db=database)
     with TestClient(create_app(runtime), base_url="http://testserver") as http:
         portal = PortalClient.create(runtime, http, scopes=("crm",))
-        _hook(portal, "ONCRMACTIVITYADD", receiver.url)
+        outgoing_hook(portal, "ONCRMACTIVITYADD", receiver.url)
         time.sleep(0.2)  # the worker's first look is done: it waits now
         first = portal.add_call()
         second = portal.add_call()
@@ -236,8 +217,8 @@ def test_a_delivery_whose_record_was_lost_is_sent_again_after_its_lease(
 ) -> None:
     """Why delivery is at least once: a server killed (``kill -9``) after the handler answered and before
     the answer was recorded leaves the delivery claimed and pending; when the claim runs out it goes again."""
-    with _portal(settings, database, clock) as portal:
-        _hook(portal, "ONCRMACTIVITYADD", receiver.url)
+    with event_portal(settings, database, clock) as portal:
+        outgoing_hook(portal, "ONCRMACTIVITYADD", receiver.url)
         activity = portal.add_call()
         portal_id = portal.hook.portal.id
         worker = DeliveryWorker(portal.runtime)
@@ -284,10 +265,10 @@ def test_events_go_after_their_retention_in_batches_but_not_while_a_delivery_is_
     monkeypatch.setattr(background, "EVENT_PURGE_BATCH", 2)
     day = 86400.0
     configured = settings.with_(event_retries=1, event_retry_delay=30 * day, event_retention_days=7.0)
-    with _portal(configured, database, clock) as portal:
+    with event_portal(configured, database, clock) as portal:
         runtime, portal_id = portal.runtime, portal.hook.portal.id
-        _hook(portal, "ONCRMDEALADD", receiver.url)
-        _hook(portal, "ONCRMDEALUPDATE", _closed_port_url())
+        outgoing_hook(portal, "ONCRMDEALADD", receiver.url)
+        outgoing_hook(portal, "ONCRMDEALUPDATE", _closed_port_url())
         with runtime.db.write() as conn:
             done = [
                 outbox.emit_entity(conn, portal_id, "ONCRMDEALADD", deal, clock.now()) for deal in (1, 2, 3)
@@ -321,8 +302,8 @@ def test_events_go_after_their_retention_in_batches_but_not_while_a_delivery_is_
 def test_a_retention_of_zero_keeps_every_event(
     settings: Settings, database: Database, clock: ManualClock, receiver: EventReceiver
 ) -> None:
-    with _portal(settings.with_(event_retention_days=0.0), database, clock) as portal:
-        _hook(portal, "ONCRMACTIVITYADD", receiver.url)
+    with event_portal(settings.with_(event_retention_days=0.0), database, clock) as portal:
+        outgoing_hook(portal, "ONCRMACTIVITYADD", receiver.url)
         portal.add_call()
         assert deliver_due(portal.runtime, portal.hook.portal.id) == 1
         clock.advance(3650 * 86400)
@@ -339,8 +320,8 @@ def test_the_running_server_purges_by_itself(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(background, "EVENT_PURGE_EVERY", 0.05)
-    with _portal(settings, database, clock) as portal:
-        _hook(portal, "ONCRMACTIVITYADD", receiver.url)
+    with event_portal(settings, database, clock) as portal:
+        outgoing_hook(portal, "ONCRMACTIVITYADD", receiver.url)
         portal.add_call()
         assert deliver_due(portal.runtime, portal.hook.portal.id) == 1
         assert _kept(portal)["events"]

@@ -26,7 +26,7 @@ from b24crm.settings import Settings
 from b24crm.store import deliveries
 from b24crm.store.engine import Database
 from tests.client import PortalClient
-from tests.test_event_delivery import _hook, _portal
+from tests.support_events import event_portal, outgoing_hook
 
 
 class HangingHandler:
@@ -109,13 +109,13 @@ def test_a_hanging_handler_delays_only_its_own_deliveries(
     runtime = Runtime(configured, db=database)
     with TestClient(create_app(runtime), base_url="http://testserver") as http:
         portal = PortalClient.create(runtime, http, scopes=("crm",))
-        _hook(portal, "ONCRMACTIVITYADD", hanging.url)
+        outgoing_hook(portal, "ONCRMACTIVITYADD", hanging.url)
         # A backlog for it beyond a claim's batch (50): older than anything else, it must not hide the rest.
         with runtime.db.write() as conn:
             for n in range(60):
                 outbox.emit_entity(conn, portal.hook.portal.id, "ONCRMACTIVITYADD", n + 1000, time.time())
         _until(lambda: hanging.open >= delivery.PER_ORIGIN, 3)  # its slots are full (checked below)
-        _hook(portal, "ONCRMACTIVITYADD", receiver.url)
+        outgoing_hook(portal, "ONCRMACTIVITYADD", receiver.url)
         healthy = portal.add_call()
         # Long before the hanging handler's sends can end: nothing waited for them.
         assert _until(lambda: bool(receiver.calls), 1.0), "the healthy handler waited for the hanging one"
@@ -148,9 +148,9 @@ def test_a_delivery_that_found_no_free_connection_keeps_its_attempt(
     receiver: EventReceiver,
 ) -> None:
     configured = settings.with_(event_connect_timeout=0.3, event_read_timeout=0.5)  # one attempt each
-    with _portal(configured, database, clock) as portal:
-        _hook(portal, "ONCRMACTIVITYADD", hanging.url)
-        _hook(portal, "ONCRMACTIVITYADD", receiver.url)
+    with event_portal(configured, database, clock) as portal:
+        outgoing_hook(portal, "ONCRMACTIVITYADD", hanging.url)
+        outgoing_hook(portal, "ONCRMACTIVITYADD", receiver.url)
         portal.add_call()
         # One connection for both: the hanging handler holds it, the other delivery waits for it in vain.
         single = httpx.AsyncClient(limits=httpx.Limits(max_connections=1))
@@ -171,8 +171,8 @@ def test_a_delivery_that_found_no_free_connection_keeps_its_attempt(
 def test_a_connection_this_machine_cannot_make_keeps_its_attempt(
     settings: Settings, database: Database, clock: ManualClock, receiver: EventReceiver
 ) -> None:
-    with _portal(settings, database, clock) as portal:
-        _hook(portal, "ONCRMACTIVITYADD", receiver.url)
+    with event_portal(settings, database, clock) as portal:
+        outgoing_hook(portal, "ONCRMACTIVITYADD", receiver.url)
         portal.add_call()
         # A source address this machine does not have: binding the socket fails here (EADDRNOTAVAIL).
         foreign = httpx.AsyncClient(transport=httpx.AsyncHTTPTransport(local_address="192.0.2.1"))
@@ -208,8 +208,8 @@ def test_the_connect_timeout_is_its_own_setting_and_uses_an_attempt(
     settings: Settings, database: Database, clock: ManualClock, unanswered_url: str
 ) -> None:
     configured = settings.with_(event_connect_timeout=0.3, event_read_timeout=30.0)
-    with _portal(configured, database, clock) as portal:
-        _hook(portal, "ONCRMACTIVITYADD", unanswered_url)
+    with event_portal(configured, database, clock) as portal:
+        outgoing_hook(portal, "ONCRMACTIVITYADD", unanswered_url)
         portal.add_call()
         began = time.monotonic()
         assert deliver_due(portal.runtime, portal.hook.portal.id) == 1
