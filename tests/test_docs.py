@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import re
+import textwrap
 from pathlib import Path
 
 from b24crm.methods import load_methods
 from b24crm.rpc.coverage import methods_markdown
 from b24crm.settings import describe
+from tests.support_calls import called_methods
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -25,10 +26,69 @@ def test_every_method_has_a_summary_and_a_vendor_page() -> None:
 
 
 def test_every_method_is_called_by_a_test() -> None:
-    sources = "\n".join(p.read_text() for p in (ROOT / "tests").glob("test_*.py"))
-    called = set(re.findall(r"[\"'/]([a-zA-Z][\w.]*)[\"'?/]", sources))
+    called = set().union(*(called_methods(p.read_text()) for p in (ROOT / "tests").glob("test_*.py")))
     missing = [spec.name for spec in load_methods() if spec.name not in called]
     assert missing == [], f"methods no test calls: {missing}"
+
+
+def test_a_method_only_mentioned_is_not_called() -> None:
+    source = textwrap.dedent(
+        '''
+        """crm.deal.add is described here, and `/rest/1/x/crm.deal.update`."""
+        NAMES = ["crm.deal.list", "crm.deal.delete"]
+        UNUSED = {"crm.lead.add": 1}
+
+        def test_it(portal):
+            """It does not call crm.lead.list."""
+            # portal.result("crm.lead.get", {"id": 1})
+            assert "crm.lead.delete" in portal.result("methods")
+            assert portal.result("crm.deal.get", {"id": 1})["TITLE"] != "crm.lead.update"
+            for name in NAMES:
+                assert name.startswith("crm.")
+            portal.http.get("/docs/crm.lead.fields")
+            portal.result(helper_name)
+        '''
+    )
+    assert called_methods(source) == {"methods", "crm.deal.get"}
+
+
+def test_every_calling_form_counts() -> None:
+    source = textwrap.dedent(
+        """
+        import pytest
+
+        ENUMS = {"crm.enum.a": [1], "crm.enum.b": [2]}
+
+        def check(portal, method, params):
+            return portal.error(method, params)
+
+        @pytest.mark.parametrize(("add", "get"), [("p.add", "p.get"), pytest.param("q.add", "q.get")])
+        def test_forms(portal, app, add, get):
+            portal.result("a.result", {})
+            portal.call(
+                "a.call"
+            )
+            app.api.raw("a.raw", form="get")
+            portal.error("a.error")
+            portal.http.get(f"{portal.base}/by.base?x=1")
+            portal.http.post(f"/rest/{user}/{code}/by.path.json")
+            portal.http.get("/rest/by.token?auth=t")
+            portal.result("batch", {"cmd": {"a": "cmd.value", "b": f"cmd.query?id={portal.id}"}})
+            portal.result("batch", {"cmd": [f"listed.command?{q}" for q in queries]})
+            for name, values in ENUMS.items():
+                portal.result(name)
+            for entity in ("lead", "deal"):
+                portal.result(f"crm.{entity}.list")
+            portal.result(add)
+            portal.result(get)
+            check(portal, "forwarded", {})
+        """
+    )
+    assert called_methods(source) == {
+        "a.result", "a.call", "a.raw", "a.error", "by.base", "by.path", "by.token", "batch", "cmd.value",
+        "cmd.query", "listed.command", "crm.enum.a", "crm.enum.b", "crm.lead.list", "crm.deal.list",
+        "p.add", "p.get", "q.add", "q.get", "forwarded",
+    }  # fmt: skip
 
 
 def test_every_setting_is_in_the_readme() -> None:
