@@ -8,7 +8,7 @@ import base64
 from typing import Any
 
 from tests.apps_support import install
-from tests.client import PortalClient
+from tests.client import PortalClient, call_fields
 
 NOT_FOUND = (400, {"error": "NOT_FOUND", "error_description": "Item was not found."})
 DENIED = (400, {"error": "ACCESS_DENIED", "error_description": "Access denied"})
@@ -36,14 +36,7 @@ def test_an_own_role_cannot_take_over_an_activity_by_binding_it(portal: PortalCl
     mine = _item(seller, "deal")
     others = _item(portal, "deal")
     files = [{"fileData": ["notes.txt", base64.b64encode(b"secret").decode()]}]
-    fields = {
-        "OWNER_TYPE_ID": 2,
-        "OWNER_ID": others,
-        "TYPE_ID": 2,
-        "SUBJECT": "Private call",
-        "COMMUNICATIONS": [{"VALUE": "+15550100"}],
-        "FILES": files,
-    }
+    fields = call_fields(others, "Private call", COMMUNICATIONS=[{"VALUE": "+15550100"}], FILES=files)
     activity = int(portal.result("crm.activity.add", {"fields": fields}))
     assert seller.error("crm.activity.get", {"id": activity}) == LEGACY_NOT_FOUND
 

@@ -35,7 +35,7 @@ from b24crm.store.tables import (
     webhooks,
 )
 from tests.apps_support import install
-from tests.client import AppClient, PortalClient
+from tests.client import AppClient, PortalClient, call_fields
 
 MISSING = 987654  # an ID no portal in a test ever reaches
 DEADLINE = "2030-03-01T15:00:00"
@@ -751,13 +751,7 @@ def planted(runtime: Runtime, http: TestClient) -> tuple[PortalClient, dict[int,
 
 
 def _call_fields(deal: int, subject: str) -> dict[str, Any]:
-    return {
-        "OWNER_TYPE_ID": 2,
-        "OWNER_ID": deal,
-        "TYPE_ID": 2,
-        "SUBJECT": subject,
-        "COMMUNICATIONS": [{"VALUE": "+15550001"}],
-    }
+    return call_fields(deal, subject, COMMUNICATIONS=[{"VALUE": "+15550001"}])
 
 
 def _all(p: PortalClient, method: str, params: dict[str, Any]) -> list[dict[str, Any]]:
