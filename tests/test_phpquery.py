@@ -8,7 +8,7 @@ from urllib.parse import quote, unquote_plus
 from hypothesis import given
 from hypothesis import strategies as st
 
-from b24crm.http.phpquery import assign, new_array, parse_qs, php_to_json
+from b24crm.php.query import assign, new_array, parse_qs, php_to_json
 from tests.client import flatten
 
 

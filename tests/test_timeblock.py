@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from b24crm.rpc.timeblock import iso
+from b24crm.php.dates import iso
 
 # Offsets with minutes and seconds, half-hour DST, southern DST, historical local mean time.
 ZONES = (

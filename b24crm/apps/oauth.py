@@ -22,7 +22,7 @@ from b24crm.apps.callbacks import with_query
 from b24crm.apps.models import LOCAL, App
 from b24crm.auth.models import Credential, Portal, User
 from b24crm.auth.secrets import digest
-from b24crm.rpc.params import php_int
+from b24crm.php.values import php_int
 from b24crm.store import apps as store
 from b24crm.store import tenancy
 

@@ -12,9 +12,9 @@ from b24crm import errors
 from b24crm.crm import entity_types as et
 from b24crm.crm.entity_types import OwnerType, dynamic_owner_type
 from b24crm.crm.values import to_bool
+from b24crm.php.dates import iso
 from b24crm.rpc.context import CallContext
 from b24crm.rpc.results import make_page, page_window
-from b24crm.rpc.timeblock import iso
 from b24crm.store import crm_items, crm_types
 from b24crm.store.filters import to_int
 from b24crm.store.sql import next_id

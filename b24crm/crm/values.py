@@ -13,7 +13,7 @@ from typing import Any
 
 from b24crm import errors
 from b24crm.crm.fields import ID_TYPES, ItemField
-from b24crm.rpc.timeblock import iso
+from b24crm.php.dates import iso
 from b24crm.store.filters import to_finite, to_int
 
 _TRUE = {"Y", "1", "TRUE", "ON", "YES"}

@@ -17,7 +17,7 @@ from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 
 from b24crm import errors
-from b24crm.http.phpquery import parse_qs, php_to_json
+from b24crm.php.query import parse_qs, php_to_json
 
 # The SDKs' telemetry (b24jssdk, b24phpsdk) rides along with every call.
 TELEMETRY_PREFIX = "bx24_"
@@ -60,7 +60,7 @@ def decode_query(query: bytes | bytearray | str) -> dict[str, Any]:
 
 
 async def decode_form(request: Request) -> FormData:
-    """The fields of a multipart body, in order, not yet reshaped (``phpquery.parse_pairs`` does that). A
+    """The fields of a multipart body, in order, not yet reshaped (``php.query.parse_pairs`` does that). A
     body that is not multipart (no boundary, a part without a name, garbage) gives no fields, as PHP
     leaves ``$_POST`` empty then."""
     try:

@@ -27,8 +27,8 @@ from b24crm.http.limits import (
     send_too_large,
 )
 from b24crm.http.params import decode_form, decode_json_body, decode_query, finish_params
-from b24crm.http.phpquery import parse_pairs
 from b24crm.http.render import encode_body, raw_headers
+from b24crm.php.query import parse_pairs
 from b24crm.rpc.timeblock import time_block
 
 log = logging.getLogger("b24crm.http")

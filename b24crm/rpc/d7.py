@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from b24crm import errors
-from b24crm.rpc.params import php_bool, php_int, php_str
+from b24crm.php.values import php_bool, php_int, php_str
 from b24crm.rpc.registry import Params, default_invalid, method
 
 

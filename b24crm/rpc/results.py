@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 
-from b24crm.rpc.params import php_int
+from b24crm.php.values import php_int
 
 
 class Encoded:

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 
-from b24crm.rpc.params import php_int, php_str
+from b24crm.php.values import php_int, php_str
 
 Kind = Literal["int", "double", "char", "string", "datetime"]
 

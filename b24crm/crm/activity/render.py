@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from b24crm.crm.activity.fields import BY_NAME, OUTPUT_ORDER
-from b24crm.rpc.timeblock import iso
+from b24crm.php.dates import iso
 from b24crm.store.tables import crm_activities
 
 Converter = Callable[[Any, tzinfo], Any]

@@ -22,8 +22,8 @@ from b24crm.crm.activity.files import FileStore, parse_uploads
 from b24crm.crm.permissions import Grants, grants_for
 from b24crm.crm.values import InvalidValue, parse_datetime
 from b24crm.events import outbox
+from b24crm.php.values import php_int, php_str
 from b24crm.rpc.context import CallContext
-from b24crm.rpc.params import php_int, php_str
 from b24crm.store import crm_activities, crm_items
 from b24crm.store.crm_activities import Binding
 from b24crm.store.sql import fit

@@ -18,8 +18,8 @@ from b24crm.crm.activity.service import PROVIDER, _check_app_owned, clip, set_bi
 from b24crm.crm.permissions import Grants, grants_for
 from b24crm.crm.values import InvalidValue, parse_datetime
 from b24crm.events import outbox
+from b24crm.php.values import php_int
 from b24crm.rpc.context import CallContext
-from b24crm.rpc.params import php_int
 from b24crm.store import crm_activities, crm_items
 from b24crm.store.crm_activities import Binding
 

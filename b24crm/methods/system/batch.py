@@ -16,9 +16,9 @@ from typing import Any
 from b24crm import errors
 from b24crm.http.limits import INLINE_PARSE_BYTES, parse_off_loop
 from b24crm.http.params import fold_top_level, top_level_json
-from b24crm.http.phpquery import parse_qs, php_to_json
+from b24crm.php.query import parse_qs, php_to_json
+from b24crm.php.values import php_bool
 from b24crm.rpc.context import CallContext
-from b24crm.rpc.params import php_bool
 from b24crm.rpc.registry import BASIC, Params, method
 from b24crm.rpc.results import plain
 from b24crm.rpc.timeblock import time_block

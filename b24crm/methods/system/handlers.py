@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from b24crm import errors
+from b24crm.php.dates import iso
+from b24crm.php.values import php_bool
 from b24crm.rpc.context import CallContext
-from b24crm.rpc.params import php_bool
 from b24crm.rpc.registry import BASIC, NoParams, Params, method
-from b24crm.rpc.timeblock import iso
 
 
 class FullParams(Params):

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from b24crm.auth.models import User
+from b24crm.php.dates import iso
 from b24crm.rpc.context import CallContext
 from b24crm.rpc.results import Page, make_page, page_window
-from b24crm.rpc.timeblock import iso
 from b24crm.store import tenancy
 from b24crm.store.filters import Field, conditions, split_key, to_flag, to_int
 from b24crm.store.tables import users
