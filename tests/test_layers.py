@@ -31,7 +31,10 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("rpc", ("rpc", "rpc.dispatch", "rpc.operating", "rpc.coverage")),
     ("methods", ("methods",)),
     # What a handler is written with: @method and its params, the CallContext, pages, PHP values.
-    ("rpc contract", ("rpc.registry", "rpc.d7", "rpc.context", "rpc.results", "rpc.timeblock")),
+    (
+        "rpc contract",
+        ("rpc.registry", "rpc.d7", "rpc.context", "rpc.results", "rpc.timeblock", "rpc.offload"),
+    ),
     ("domain", ("crm", "apps", "events", "auth")),
     ("store", ("store",)),
 ]
@@ -68,9 +71,6 @@ ALLOWED_UPWARD: dict[str, str] = {
     "crm.items -> rpc.results": "builds the page itself",
     "crm.types_service -> rpc.results": "builds the page itself",
     "events.offline -> rpc.results": "builds the legacy page itself",
-    # batch decodes its sub-queries with helpers of the HTTP layer: move them below rpc.
-    "methods.system.batch -> http.limits": "parses large sub-queries off the loop with http's parse_off_loop",
-    "methods.system.batch -> http.params": "folds sub-query parameters with http's decoder",
 }
 
 # Modules over MAX_LINES today: why.

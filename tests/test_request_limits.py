@@ -27,9 +27,8 @@ from starlette.testclient import TestClient
 from b24crm.app import create_app
 from b24crm.crm.activity import files as activity_files
 from b24crm.devtools import serve_process
-from b24crm.http import limits
 from b24crm.http.server import MAX_HEAD_BYTES
-from b24crm.rpc import dispatch
+from b24crm.rpc import dispatch, offload
 from b24crm.runtime import Runtime
 from b24crm.settings import Settings
 from b24crm.store.engine import Database, OverBudget
@@ -102,8 +101,8 @@ def test_multipart_and_admin_bodies_are_bounded_too(portal: PortalClient) -> Non
 
 def test_large_bodies_are_parsed_in_another_thread() -> None:
     async def threads() -> tuple[int, int, int]:
-        small = await limits.parse_off_loop(limits.INLINE_PARSE_BYTES, threading.get_ident)
-        large = await limits.parse_off_loop(limits.INLINE_PARSE_BYTES + 1, threading.get_ident)
+        small = await offload.parse_off_loop(offload.INLINE_PARSE_BYTES, threading.get_ident)
+        large = await offload.parse_off_loop(offload.INLINE_PARSE_BYTES + 1, threading.get_ident)
         return threading.get_ident(), small, large
 
     loop_thread, small, large = anyio.run(threads)

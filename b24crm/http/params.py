@@ -17,22 +17,7 @@ from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 
 from b24crm import errors
-from b24crm.php.query import parse_qs, php_to_json
-
-# The SDKs' telemetry (b24jssdk, b24phpsdk) rides along with every call.
-TELEMETRY_PREFIX = "bx24_"
-
-
-def fold_top_level(params: dict[str, Any]) -> dict[str, Any]:
-    """Lower-case the top-level names, dropping telemetry; a later name wins over an earlier one."""
-    folded: dict[str, Any] = {}
-    for key, value in params.items():
-        lower = key.lower()
-        if lower.startswith(TELEMETRY_PREFIX):
-            continue
-        folded.pop(lower, None)
-        folded[lower] = value
-    return folded
+from b24crm.php.query import fold_top_level, parse_qs, top_level_json
 
 
 def finish_params(params: dict[str, Any]) -> dict[str, Any]:
@@ -44,12 +29,6 @@ def finish_params(params: dict[str, Any]) -> dict[str, Any]:
         return top_level_json(fold_top_level(params))
     except RecursionError:
         raise errors.WRONG_ENCODING() from None
-
-
-def top_level_json(params: dict[str, Any]) -> dict[str, Any]:
-    """``php_to_json`` of each parameter's value: the parameters themselves stay named, also when their
-    names are ``0..n-1`` (``?0=a``, a JSON list body), which PHP keeps as ordinary names."""
-    return {name: php_to_json(value) for name, value in params.items()}
 
 
 def decode_query(query: bytes | bytearray | str) -> dict[str, Any]:

@@ -18,17 +18,16 @@ from starlette.types import Receive, Scope, Send
 from b24crm import errors
 from b24crm.auth.resolve import authenticate, presented
 from b24crm.http.limits import (
-    INLINE_PARSE_BYTES,
     BodyTooLarge,
     ClientGone,
     counting_receive,
-    parse_off_loop,
     read_body,
     send_too_large,
 )
 from b24crm.http.params import decode_form, decode_json_body, decode_query, finish_params
 from b24crm.http.render import encode_body, raw_headers
 from b24crm.php.query import parse_pairs
+from b24crm.rpc.offload import INLINE_PARSE_BYTES, parse_off_loop
 from b24crm.rpc.timeblock import time_block
 
 log = logging.getLogger("b24crm.http")

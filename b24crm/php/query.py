@@ -179,3 +179,31 @@ def php_to_json(value: Any) -> Any:
     if isinstance(value, list):
         return [php_to_json(v) for v in value]
     return value
+
+
+# The SDKs' telemetry (b24jssdk, b24phpsdk) rides along with every call.
+TELEMETRY_PREFIX = "bx24_"
+
+
+def fold_top_level(params: dict[str, Any]) -> dict[str, Any]:
+    """Lower-case the top-level names, dropping telemetry; a later name wins over an earlier one."""
+    folded: dict[str, Any] = {}
+    for key, value in params.items():
+        lower = key.lower()
+        if lower.startswith(TELEMETRY_PREFIX):
+            continue
+        folded.pop(lower, None)
+        folded[lower] = value
+    return folded
+
+
+def top_level_json(params: dict[str, Any]) -> dict[str, Any]:
+    """``php_to_json`` of each parameter's value: the parameters themselves stay named, also when their
+    names are ``0..n-1`` (``?0=a``, a JSON list body), which PHP keeps as ordinary names."""
+    return {name: php_to_json(value) for name, value in params.items()}
+
+
+def call_params(query: str) -> dict[str, Any]:
+    """The parameters of a call written as a query string (a ``batch`` command): names folded, values
+    in their JSON shape, as a request's own."""
+    return top_level_json(fold_top_level(parse_qs(query)))

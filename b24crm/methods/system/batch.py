@@ -14,11 +14,10 @@ from functools import partial
 from typing import Any
 
 from b24crm import errors
-from b24crm.http.limits import INLINE_PARSE_BYTES, parse_off_loop
-from b24crm.http.params import fold_top_level, top_level_json
-from b24crm.php.query import parse_qs, php_to_json
+from b24crm.php.query import call_params, php_to_json
 from b24crm.php.values import php_bool
 from b24crm.rpc.context import CallContext
+from b24crm.rpc.offload import INLINE_PARSE_BYTES, parse_off_loop
 from b24crm.rpc.registry import BASIC, Params, method
 from b24crm.rpc.results import plain
 from b24crm.rpc.timeblock import time_block
@@ -83,10 +82,6 @@ def _number_text(value: int | float) -> str:
     return repr(value) if isinstance(value, float) and not value.is_integer() else str(int(value))
 
 
-def _command_params(query: str) -> dict[str, Any]:
-    return top_level_json(fold_top_level(parse_qs(query)))
-
-
 def _commands(cmd: Any) -> tuple[list[tuple[str, Any]], bool]:
     """(key, command) pairs in order, and whether the answer is keyed like a list."""
     if isinstance(cmd, list):
@@ -126,7 +121,7 @@ async def batch(ctx: CallContext, p: BatchParams) -> dict[str, Any]:
             if not isinstance(command, str):
                 continue  # the vendor skips a command that is no string, silently, though it counts
             name, _, query = command.strip().partition("?")
-            parsed = await parse_off_loop(len(query), partial(_command_params, query))
+            parsed = await parse_off_loop(len(query), partial(call_params, query))
             params = substitute(parsed, sections)
             params.pop("auth", None)
             outcome = await dispatcher.invoke(
