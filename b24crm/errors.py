@@ -106,3 +106,22 @@ ACCESS_DENIED = ErrorSpec("ACCESS_DENIED", "Access denied!", 403)
 WRONG_ENCODING = ErrorSpec("WRONG_ENCODING", "Wrong request encoding", 400)
 ERROR_ARGUMENT = ErrorSpec("ERROR_ARGUMENT", "Argument is null or empty", 400)
 INVALID_ARG_VALUE = ErrorSpec("INVALID_ARG_VALUE", "Invalid argument value", 400)
+
+
+class Legacy:
+    """The errors of the vendor's older REST proxy (``crm.activity.*``, ``crm.deal.*`` & co.): an empty
+    code and HTTP 400, the text being the whole message. Shared by every family that answers this way."""
+
+    ACCESS_DENIED = ErrorSpec("", "Access denied.")
+    ID_INVALID = ErrorSpec("", "ID is not defined or invalid.")
+
+    @staticmethod
+    def not_array(parameter: str) -> ErrorSpec:
+        """``Parameter 'fields' must be array.`` and the like."""
+        return ErrorSpec("", f"Parameter '{parameter}' must be array.")
+
+
+class D7:
+    """The errors the vendor's newer (D7) controllers share: a code, its English text, HTTP 400."""
+
+    ACCESS_DENIED = ErrorSpec("ACCESS_DENIED", "Access denied")

@@ -27,10 +27,10 @@ ENTITIES = {"lead": et.LEAD, "deal": et.DEAL, "contact": et.CONTACT, "company": 
 MULTIFIELD_NAMES = ("PHONE", "EMAIL", "WEB", "IM", "LINK")
 
 # Legacy errors: an empty code, HTTP 400.
-ID_INVALID = errors.ErrorSpec("", "ID is not defined or invalid.")
+ID_INVALID = errors.Legacy.ID_INVALID
 NOT_FOUND = errors.ErrorSpec("", "Not found")
-ACCESS_DENIED = errors.ErrorSpec("", "Access denied.")
-FIELDS_NOT_ARRAY = errors.ErrorSpec("", "Parameter 'fields' must be array.")
+ACCESS_DENIED = errors.Legacy.ACCESS_DENIED
+FIELDS_NOT_ARRAY = errors.Legacy.not_array("fields")
 
 # ``Legacy.field`` of PHONE, EMAIL, ...: no stored field of their own but the item's multifields of a type.
 MULTIFIELD = "fm"

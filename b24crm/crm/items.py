@@ -31,7 +31,7 @@ from b24crm.store.tables import crm_items as items_table
 
 NOT_FOUND_TYPE = errors.ErrorSpec("NOT_FOUND", "SPA not found")
 NOT_FOUND_ITEM = errors.ErrorSpec("NOT_FOUND", "Item not found")
-ACCESS_DENIED = errors.ErrorSpec("ACCESS_DENIED", "Access denied")
+ACCESS_DENIED = errors.D7.ACCESS_DENIED
 ACCESS_DENIED_READ = errors.ErrorSpec("ACCESS_DENIED", "You do not have permission to view this item")
 INVALID_FILTER_FIELD = "Invalid filter: field '{}' is not allowed in filter"
 INVALID_FILTER_VALUE = "Invalid filter: field '{}' has invalid value"

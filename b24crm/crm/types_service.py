@@ -20,7 +20,7 @@ from b24crm.store.filters import to_int
 from b24crm.store.sql import next_id
 
 NOT_FOUND = errors.ErrorSpec("NOT_FOUND", "Smart process not found")
-ACCESS_DENIED = errors.ErrorSpec("ACCESS_DENIED", "Access denied")
+ACCESS_DENIED = errors.D7.ACCESS_DENIED
 OUT_OF_RANGE = errors.ErrorSpec("INVALID_ARG_VALUE", "entityTypeId is out of allowed range")
 HAS_ITEMS = errors.ErrorSpec("BX_ERROR", "You cannot delete an entity type that has elements")
 

@@ -29,8 +29,8 @@ from b24crm.store import legacy_filters
 from b24crm.store.sql import RawStatement
 from b24crm.store.tables import crm_activities, crm_activity_bindings
 
-FILTER_NOT_ARRAY = errors.ErrorSpec("", "Parameter 'filter' must be array.")
-ORDER_NOT_ARRAY = errors.ErrorSpec("", "Parameter 'order' must be array.")
+FILTER_NOT_ARRAY = errors.Legacy.not_array("filter")
+ORDER_NOT_ARRAY = errors.Legacy.not_array("order")
 FILE_SELECTORS = frozenset({"FILES", "WEBDAV_ELEMENTS", "STORAGE_ELEMENT_IDS"})
 FILTERABLE = frozenset(f.name for f in BY_NAME.values() if f.kind not in ("object", "virtual"))
 

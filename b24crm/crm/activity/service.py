@@ -31,10 +31,10 @@ from b24crm.store.tables import crm_activities as crm_activities_table
 from b24crm.store.tables import crm_activity_communications
 
 # The legacy proxy's errors: empty code, HTTP 400 (docs: crm-activity-add.md "Possible error codes").
-FIELDS_NOT_ARRAY = errors.ErrorSpec("", "Parameter 'fields' must be array.")
-ID_INVALID = errors.ErrorSpec("", "ID is not defined or invalid.")
+FIELDS_NOT_ARRAY = errors.Legacy.not_array("fields")
+ID_INVALID = errors.Legacy.ID_INVALID
 NOT_FOUND = errors.ErrorSpec("", "Activity is not found.")
-ACCESS_DENIED = errors.ErrorSpec("", "Access denied.")
+ACCESS_DENIED = errors.Legacy.ACCESS_DENIED
 SUBJECT_EMPTY = errors.ErrorSpec("", "The field SUBJECT is not defined or empty.")
 TYPE_INVALID = errors.ErrorSpec("", "The field TYPE_ID is not defined or invalid.")
 NO_PROVIDER = errors.ErrorSpec(
@@ -106,7 +106,7 @@ def fields_param(value: Any) -> dict[str, Any]:
     return array_param(value, FIELDS_NOT_ARRAY)
 
 
-PARAMS_NOT_ARRAY = errors.ErrorSpec("", "Parameter 'params' must be array.")
+PARAMS_NOT_ARRAY = errors.Legacy.not_array("params")
 
 
 def activity_id_param(value: Any) -> int:

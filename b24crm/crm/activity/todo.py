@@ -30,7 +30,7 @@ MAX_PING_MINUTES = 10 * 366 * 24 * 60
 
 NOT_FOUND = errors.ErrorSpec("NOT_FOUND", "Item was not found.")
 OWNER_NOT_FOUND = errors.ErrorSpec("OWNER_NOT_FOUND", "Owner was not found")
-ACCESS_DENIED = errors.ErrorSpec("ACCESS_DENIED", "Access denied")
+ACCESS_DENIED = errors.D7.ACCESS_DENIED
 WRONG_DATETIME_FORMAT = errors.ErrorSpec("WRONG_DATETIME_FORMAT", "Incorrect date format.")
 COMPLETED = errors.ErrorSpec("CAN_NOT_UPDATE_COMPLETED_TODO", "Cannot edit completed activity.")
 COLOR_COMPLETED = errors.ErrorSpec(
