@@ -546,6 +546,27 @@ def events(
 
 
 @cli.command()
+def scaffold(
+    family: Annotated[str, typer.Argument(help="Package name of the family, e.g. crm_timeline_comment.")],
+    prefix: Annotated[str, typer.Option(help="Its methods' common prefix, e.g. crm.timeline.comment.")],
+    doc: Annotated[str, typer.Option(help="Folder of its pages in the vendor's docs.")],
+    scope: Annotated[str, typer.Option(help="The scope its methods need.")] = "crm",
+) -> None:
+    """Lay out a new method family: handlers, domain module and test file, found without being listed."""
+    from b24crm import scaffold as layout
+
+    root = Path(__file__).resolve().parents[1]
+    try:
+        made = layout.write(root, layout.Family(family, prefix, doc, scope))
+    except (ValueError, FileExistsError) as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    for path in made:
+        _say(f"Made: {path.relative_to(root)}")
+    _say("Next: replace the example method, then `b24crm methods --markdown > docs/methods.md`")
+
+
+@cli.command()
 def methods(
     markdown: Annotated[bool, typer.Option("--markdown", help="Print docs/methods.md.")] = False,
 ) -> None:

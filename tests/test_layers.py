@@ -26,7 +26,7 @@ PACKAGE = ROOT / "b24crm"
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     (
         "entry",
-        ("app", "runtime", "cli", "__main__", "background", "http", "admin", "seed", "devtools"),
+        ("app", "runtime", "cli", "__main__", "background", "http", "admin", "seed", "devtools", "scaffold"),
     ),
     ("rpc", ("rpc", "rpc.dispatch", "rpc.operating", "rpc.coverage")),
     ("methods", ("methods",)),

@@ -1,23 +1,18 @@
-"""One package per method family; importing a family registers its methods."""
+"""One package per method family; importing a family registers its methods. Every package in this folder
+is a family: a new one is found without being listed anywhere (``b24crm scaffold`` lays one out)."""
 
 from __future__ import annotations
 
 import importlib
+import pkgutil
+from pathlib import Path
 
 from b24crm.rpc.registry import REGISTRY, Registry
 
-FAMILIES = (
-    "b24crm.methods.system",
-    "b24crm.methods.user",
-    "b24crm.methods.crm_enum",
-    "b24crm.methods.crm_item",
-    "b24crm.methods.crm_type",
-    "b24crm.methods.crm_classic",
-    "b24crm.methods.crm_activity",
-    "b24crm.methods.crm_activity_todo",
-    "b24crm.methods.crm_activity_binding",
-    "b24crm.methods.event",
-    "b24crm.methods.placement",
+FAMILIES = tuple(
+    f"{__name__}.{module.name}"
+    for module in sorted(pkgutil.iter_modules([str(Path(__file__).parent)]), key=lambda m: m.name)
+    if module.ispkg
 )
 
 
