@@ -68,7 +68,8 @@ def _decode(encoded: str) -> bytes:
     """``base64.b64decode(encoded, validate=False)``, in slices when it is long. A slice is decoded
     strictly: clean base64 decodes the same either way, and anything else (characters outside the
     alphabet, padding before the end) is decoded whole as before, where it may be skipped over."""
-    if len(encoded) <= _DECODE_SLICE or not encoded.isascii():
+    if len(encoded) <= _DECODE_SLICE or not encoded.isascii() or encoded.find("=", 0, len(encoded) - 2) >= 0:
+        # Padding before the end ends the decoding there; a slice that ends on it would not.
         return base64.b64decode(encoded, validate=False)
     parts = []
     try:
