@@ -2,7 +2,7 @@
 
 Docs: api-reference/crm/universal/crm-item-*.md. Every operation resolves the type (a fixed type or one of
 the portal's smart processes), checks the caller's CRM permissions, and works through the field catalogue.
-Other CRM parts register in ``ITEM_DELETED`` to react when an item goes (activities re-own or go with it).
+What other CRM parts do when an item goes (activities re-own or go with it) is in ``reactions.py``.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 
 from b24crm import errors
 from b24crm.crm import entity_types as et
+from b24crm.crm import reactions
 from b24crm.crm.fields import CONTACT_FLAGS, ID_TYPES, ItemField, catalogue, upper_name
 from b24crm.crm.permissions import Grants, grants_for
 from b24crm.crm.values import InvalidValue, out_converter, parse_datetime, to_bool, value_in
@@ -39,7 +40,6 @@ INVALID_ORDER_FIELD = "Invalid order: field '{}' is not allowed in order"
 INVALID_ORDER_DIRECTION = "Invalid order: allowed sort directions are ASC, DESC. But got '{}' for field '{}'"
 
 # Called inside the deleting transaction with (connection, ctx, entity_type_id, item_id).
-ITEM_DELETED: list[Callable[[Connection, CallContext, int, int], None]] = []
 
 MULTIFIELD_TYPES = ("PHONE", "EMAIL", "WEB", "IM", "LINK")
 
@@ -400,8 +400,7 @@ def delete(ctx: CallContext, entity_type_id: Any, item_id: Any) -> None:
         row = _existing(conn, ctx, item_type, item_id)
         if not _grants(conn, ctx).allows(item_type.entity_type_id, "delete", row["assigned_by_id"]):
             raise ACCESS_DENIED()
-        for hook in ITEM_DELETED:
-            hook(conn, ctx, item_type.entity_type_id, row["id"])
+        reactions.item_deleted(conn, ctx, item_type.entity_type_id, row["id"])
         crm_items.delete_item(conn, ctx.portal.id, item_type.entity_type_id, row["id"])
         _emit(conn, ctx, item_type, "DELETE", row["id"], now)
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from b24crm.crm import items
 from b24crm.crm.activity import listing, service
 from b24crm.crm.activity.fields import COMMUNICATION_FIELDS, FIELDS
 from b24crm.rpc.context import CallContext
@@ -20,8 +19,6 @@ DOCS = "api-reference/crm/timeline/activities/activity-base/"
 # (a key read, a handful of indexed writes, an indexed page with a remembered count) and the hop to a
 # thread costs more than it (bench/README.md, "Where the time goes"). They are bounded: a scan, a wait for
 # a lock or a large input moves them to a thread (``Database.inline``), so no one call holds the others.
-
-items.ITEM_DELETED.append(service.on_owner_deleted)
 
 
 class FieldsParams(Params):
