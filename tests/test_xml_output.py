@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+from hypothesis import given
+from hypothesis import strategies as st
+
+from b24crm.http.render import encode_xml
 from tests.client import PortalClient, call_fields
 
 EVIL = 'a><injected attr="1">pwn</injected><b'
@@ -37,3 +41,9 @@ def test_stored_settings_keys_cannot_inject_markup_for_other_readers(portal: Por
     assert settings.find("ok_key/_b_").text == "y"  # type: ignore[union-attr]
     # The JSON answer keeps the keys as they were given.
     assert portal.result("crm.activity.get", {"id": activity})["SETTINGS"][EVIL] == "x"
+
+
+@given(st.dictionaries(st.text(max_size=12), st.integers(), max_size=5))
+def test_any_key_makes_a_well_formed_document(keys: dict[str, int]) -> None:
+    root = _parse(encode_xml({"result": keys}).decode())
+    assert len(root.find("result")) == len(keys)  # type: ignore[arg-type]

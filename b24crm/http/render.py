@@ -96,17 +96,22 @@ def _xml_value(value: Any, out: list[str]) -> None:
 
 # An XML name as the answers' keys nearly always are (field names, batch keys, settings keys).
 _PLAIN_NAME = re.compile(r"[A-Za-z_][\w.\-]*", re.ASCII)
-_NOT_NAME_CHAR = re.compile(r"[^\w.\-]")
+
+
+def _name_char(ch: str) -> bool:
+    # ASCII only: XML parsers disagree on which other letters a name may hold (expat keeps XML 1.0's
+    # Unicode 2.0 tables and refuses newer ones), and "\w" lets "²" or "µ" through, which none admits.
+    return ch.isascii() and (ch.isalnum() or ch in "_.-")
 
 
 def _xml_name(name: str) -> str:
     """``name`` made a well-formed element name. The vendor's ``outputXml`` writes keys as they are, so a
     key holding markup (a batch command's, a stored SETTINGS key) came back as markup, also to other users
-    reading the record; here every other character becomes ``_``, and a name that cannot begin an element
-    gets a leading ``_`` (docs/compatibility.md)."""
+    reading the record; here every character other than ASCII letters, digits, ``_``, ``.`` and ``-``
+    becomes ``_``, and a name that cannot begin an element gets a leading ``_`` (docs/compatibility.md)."""
     if _PLAIN_NAME.fullmatch(name):
         return name
-    cleaned = _NOT_NAME_CHAR.sub("_", name)
+    cleaned = "".join(ch if _name_char(ch) else "_" for ch in name)
     if not (cleaned[0].isalpha() or cleaned[0] == "_"):
         cleaned = "_" + cleaned
     return cleaned
