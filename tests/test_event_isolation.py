@@ -185,6 +185,19 @@ def test_a_connection_this_machine_cannot_make_keeps_its_attempt(
         assert (sent["status"], sent["attempts"], len(calls)) == ("delivered", 1, 1)
 
 
+def test_a_local_failure_that_lasts_counts_as_an_attempt_in_the_end(
+    settings: Settings, database: Database, clock: ManualClock, receiver: EventReceiver
+) -> None:
+    with event_portal(settings, database, clock) as portal:
+        outgoing_hook(portal, "ONCRMACTIVITYADD", receiver.url)
+        portal.add_call()
+        clock.advance(delivery.LOCAL_GIVE_UP)  # the machine has been out of sockets since it was written
+        foreign = httpx.AsyncClient(transport=httpx.AsyncHTTPTransport(local_address="192.0.2.1"))
+        assert _run_once(portal, foreign) == 1
+        (given_up,) = _log(portal)
+        assert (given_up["status"], given_up["attempts"], len(given_up["attempts_log"])) == ("failed", 1, 1)
+
+
 @pytest.fixture
 def unanswered_url() -> Iterator[str]:
     """A port whose listen backlog is full: a new connection is never accepted (its SYN is dropped)."""

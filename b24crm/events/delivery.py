@@ -46,6 +46,8 @@ IDLE = 0.5
 PER_ORIGIN = 8
 IN_FLIGHT = 256
 RESEND = 1.0  # seconds before a delivery that never left this server is tried again
+ANSWER_KEPT = 512  # bytes of a handler's answer read and kept in the attempt log
+LOCAL_GIVE_UP = 600.0  # seconds after its creation from which such a failure counts as an attempt
 # Connection failures that say nothing about the handler: this machine is out of descriptors, buffers,
 # memory or local addresses. The request never left it.
 _LOCAL_ERRNOS = frozenset(
@@ -258,14 +260,24 @@ class DeliveryWorker:
         outcome: dict[str, Any] = {"started": started, "status_code": None, "error": None, "response": None}
         left = True
         try:
-            async with asyncio.timeout(self.deadline):
-                response = await client.post(
+            async with (
+                asyncio.timeout(self.deadline),
+                client.stream(
+                    "POST",
                     delivery["url"],
                     content=body,
                     headers={"Content-Type": "application/x-www-form-urlencoded"},
                     timeout=self.timeout,
-                )
-            outcome.update(status_code=response.status_code, response=response.text[:512])
+                ) as response,
+            ):
+                # Only the start of the answer is kept: read no more of it (a handler may send anything).
+                head = b""
+                async for chunk in response.aiter_bytes():
+                    head += chunk
+                    if len(head) >= ANSWER_KEPT:
+                        break
+            answer = head[:ANSWER_KEPT].decode(response.encoding or "utf-8", "replace")
+            outcome.update(status_code=response.status_code, response=answer)
         except Exception as exc:  # any failure is this attempt's outcome, never the round's
             outcome["error"] = f"{exc.__class__.__name__}: {exc}"[:1000]
             left = not never_left(exc)
@@ -275,8 +287,9 @@ class DeliveryWorker:
 
     def _record(self, conn: Any, delivery: dict[str, Any], outcome: dict[str, Any]) -> None:
         finished = self.runtime.clock.now()
-        if not outcome["left"]:
-            # Nothing reached the handler: no attempt is used or logged, and it goes again soon.
+        if not outcome["left"] and finished - float(delivery["created"]) < LOCAL_GIVE_UP:
+            # Nothing reached the handler: no attempt is used or logged, and it goes again soon (until
+            # LOCAL_GIVE_UP: a machine that stays out of sockets must not resend and log for ever).
             log.warning("event delivery %s not sent, trying again: %s", delivery["id"], outcome["error"])
             deliveries.finish(
                 conn, delivery["portal_id"], delivery["id"], {"next_attempt": finished + RESEND}
