@@ -24,7 +24,7 @@ from b24crm.auth.secrets import digest
 from b24crm.auth.service import parse_scopes
 from b24crm.events import outbox
 from b24crm.store import apps as store
-from b24crm.store import deliveries, revocation, tenancy
+from b24crm.store import deliveries, tenancy
 from b24crm.store.tables import users
 
 if TYPE_CHECKING:
@@ -179,6 +179,6 @@ class AppService:
         with self.runtime.db.write() as conn:
             if store.app_by_id(conn, portal_id, app_id) is None:
                 raise LookupError(f"no application {app_id} on portal {portal_id}")
-            count = revocation.revoke_app_tokens(conn, portal_id, app_id)
+            count = store.revoke_app_tokens(conn, portal_id, app_id)
         self.runtime.oauth.invalidate()
         return count

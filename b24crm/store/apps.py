@@ -48,8 +48,20 @@ def lock_app(conn: Connection, portal_id: int, app_id: int) -> None:
 
 def remove_app_bindings(conn: Connection, portal_id: int, app_id: int) -> None:
     """What uninstalling takes away: the app's event handlers, offline queue, placements and tokens."""
-    for table in (event_handlers, offline_events, placements, oauth_tokens, oauth_codes):
+    for table in (event_handlers, offline_events, placements):
         conn.execute(table.delete().where(table.c.portal_id == portal_id, table.c.app_id == app_id))
+    revoke_app_tokens(conn, portal_id, app_id)
+
+
+def revoke_app_tokens(conn: Connection, portal_id: int, app_id: int) -> int:
+    """Delete the app's token pairs (access and refresh tokens, event tokens included) and its unspent
+    authorization codes, which would otherwise still buy a pair; answers how many pairs went. A deleted
+    token is what an unknown one is: ``invalid_token`` on a call, ``invalid_grant`` on a refresh."""
+    conn.execute(
+        oauth_codes.delete().where(oauth_codes.c.portal_id == portal_id, oauth_codes.c.app_id == app_id)
+    )
+    t = oauth_tokens
+    return conn.execute(t.delete().where(t.c.portal_id == portal_id, t.c.app_id == app_id)).rowcount or 0
 
 
 # --- codes and tokens --------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -138,12 +139,16 @@ class PostgresWatch(CredentialWatch):
         delay = 0.05
         outage_logged = False
         while not self._stop.is_set():
+            conn = None
             try:
                 conn = self._connect()
                 # Named, so that an operator can tell it apart in pg_stat_activity.
                 conn.execute(f"SET application_name = '{APPLICATION_NAME}'")
                 conn.execute(f"LISTEN {CHANNEL}")
             except Exception as exc:
+                if conn is not None:  # connected, then failed: not left open behind the retry
+                    with suppress(Exception):
+                        conn.close()
                 if not outage_logged:
                     log.warning("credential watch cannot listen (%s); retrying, caches unused meanwhile", exc)
                     outage_logged = True
