@@ -6,6 +6,7 @@ import secrets
 
 from b24crm.apps.oauth import OAuthServer
 from b24crm.apps.service import AppService
+from b24crm.auth.caller import Services
 from b24crm.auth.service import Tenancy
 from b24crm.clock import Clock, SystemClock
 from b24crm.crm.activity.files import FileStore
@@ -16,7 +17,6 @@ from b24crm.rpc.registry import Registry
 from b24crm.settings import Settings
 from b24crm.store import migrate
 from b24crm.store.engine import Database
-from b24crm.store.memo import Memo
 
 
 class Runtime:
@@ -27,13 +27,11 @@ class Runtime:
         self.registry: Registry = load_methods()
         self.tenancy = Tenancy(self.db, self.clock)
         self.operating = OperatingMeter()
-        # Bounded by bytes: a key can hold a filter of thousands of values.
-        self.counts = Memo(max_bytes=16 * 1024 * 1024)
-        self.list_plans = Memo(max_bytes=64 * 1024 * 1024)
         self.files = FileStore(settings.files_path)
-        self.dispatcher = Dispatcher(self)
-        self.oauth = OAuthServer(self)
-        self.apps = AppService(self)
+        self.services = Services(self.db, self.clock, self.files, settings.base_url)
+        self.dispatcher = Dispatcher(self.registry, self.services, self.operating)
+        self.oauth = OAuthServer(self.db, self.clock, settings.base_url)
+        self.apps = AppService(self.db, self.clock, self.oauth)
         # A portal, user or webhook change drops the resolved tokens with the webhooks.
         self.tenancy.on_change.append(self.oauth.invalidate)
         self.admin_token = settings.admin_token or secrets.token_urlsafe(24)

@@ -14,7 +14,7 @@ from b24crm.apps.service import NewApp
 from b24crm.clock import ManualClock
 from b24crm.devtools import EventReceiver
 from b24crm.events.delivery import deliver_due
-from b24crm.rpc.context import CallContext
+from b24crm.auth.caller import Caller
 from b24crm.store import apps as apps_store
 from b24crm.store import deliveries
 from tests.apps_support import code_for, grant, install
@@ -123,7 +123,7 @@ def test_parallel_offline_readers_get_disjoint_events(app_portal: PortalClient) 
     from b24crm.events import offline
 
     def read() -> list[str]:
-        ctx = CallContext(app_portal.runtime, credential, "event.offline.get")
+        ctx = Caller(app_portal.runtime.services, credential)
         return [e["ID"] for e in offline.get(ctx, None, None, 6, 0, None, None)["events"]]
 
     handed = [i for got in _all_at_once(6, read) for i in got]

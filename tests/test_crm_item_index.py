@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from b24crm.crm import items
-from b24crm.rpc.context import CallContext
+from b24crm.auth.caller import Caller
 from tests.client import PortalClient
 
 CASES = [
@@ -22,7 +22,7 @@ CASES = [
 def _plan_text(portal: PortalClient, filter_: dict, order: dict) -> str:  # type: ignore[type-arg]
     runtime = portal.runtime
     credential = runtime.tenancy.resolve_webhook(str(portal.hook.user.id), portal.hook.code)
-    ctx = CallContext(runtime, credential, "crm.item.list")
+    ctx = Caller(runtime.services, credential)
     with runtime.db.read() as conn:
         plan = items.plan_list(conn, ctx, 2, filter_=filter_, order=order, start=-1)
         compiled = plan.statement.compile(conn, compile_kwargs={"literal_binds": True})

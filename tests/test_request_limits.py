@@ -286,8 +286,8 @@ def test_distinct_large_filters_do_not_grow_the_process(
     # Plans are remembered alike on both stores: measured once, since tracing allocations is slow.
     runtime = Runtime(settings, db=sqlite_database)
     budget = 256 * 1024
-    runtime.list_plans = Memo(max_bytes=budget)
-    runtime.counts = Memo(max_bytes=budget)
+    runtime.db.plans = Memo(max_bytes=budget)
+    runtime.db.counts = Memo(max_bytes=budget)
     with TestClient(create_app(runtime)) as http:
         portal = PortalClient.create(runtime, http, scopes=("crm",))
         portal.add_call("Listed")
@@ -302,7 +302,7 @@ def test_distinct_large_filters_do_not_grow_the_process(
             grown = tracemalloc.get_traced_memory()[0] - before
         finally:
             tracemalloc.stop()
-    assert runtime.list_plans.size_in_bytes <= budget
+    assert runtime.db.plans.size_in_bytes <= budget
     assert grown < 4 * budget, grown
 
 

@@ -29,7 +29,8 @@ from b24crm.store import tenancy
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
-    from b24crm.runtime import Runtime
+    from b24crm.clock import Clock
+    from b24crm.store.engine import Database
 
 ACCESS_LIFETIME = 3600
 REFRESH_LIFETIME = 180 * 24 * 3600
@@ -80,16 +81,14 @@ def new_client_id() -> str:
 
 
 class OAuthServer:
-    def __init__(self, runtime: Runtime) -> None:
-        self.runtime = runtime
-        self.watch = runtime.db.credential_watch()
+    def __init__(self, db: Database, clock: Clock, base_url: str) -> None:
+        self.db = db
+        self.clock = clock
+        self.base_url = base_url
+        self.watch = db.credential_watch()
         # token -> (credential, fresh until, watch stamp)
         self._cache: dict[str, tuple[Credential, float, Any]] = {}
         self._lock = threading.Lock()
-
-    @property
-    def base_url(self) -> str:
-        return self.runtime.settings.base_url
 
     def invalidate(self) -> None:
         with self._lock:
@@ -136,7 +135,7 @@ class OAuthServer:
 
     def purge(self, now: float) -> int:
         """Drop token rows nothing can use any more: access expired and refresh spent, or both expired."""
-        with self.runtime.db.write() as conn:
+        with self.db.write() as conn:
             return store.purge_tokens(conn, now)
 
     # --- the two endpoints ------------------------------------------------------------------------------
@@ -147,9 +146,9 @@ class OAuthServer:
         client_id = query.get("client_id", "")
         if not client_id:
             raise _missing("client_id")
-        now = self.runtime.clock.now()
+        now = self.clock.now()
         code = new_token()
-        with self.runtime.db.write() as conn:
+        with self.db.write() as conn:
             row = store.app_by_client_id(conn, client_id)
             if row is None or not row["active"]:
                 raise OAuthError(*INVALID_CLIENT)
@@ -190,8 +189,8 @@ class OAuthServer:
             raise OAuthError("unsupported_grant_type")
         if not client_id:
             raise _missing("client_id")
-        now = self.runtime.clock.now()
-        with self.runtime.db.write() as conn:
+        now = self.clock.now()
+        with self.db.write() as conn:
             row = store.app_by_client_id(conn, client_id)
             if row is None or not row["active"] or row["secret_digest"] != digest(secret):
                 raise OAuthError(*INVALID_CLIENT)
@@ -236,16 +235,16 @@ class OAuthServer:
         credential, fresh_until, stamp = entry
         if not self.watch.fresh(credential.portal.id, stamp):
             return None  # revoked, ended or uninstalled meanwhile, perhaps: ask the database
-        now = self.runtime.clock.now()
+        now = self.clock.now()
         if credential.expires_at is not None and credential.expires_at <= now:
             raise errors.EXPIRED_TOKEN()
         return credential if fresh_until >= now else None
 
     def resolve(self, token: str) -> Credential:
         """The token's credential, from the database (callers look in ``cached`` first)."""
-        now = self.runtime.clock.now()
+        now = self.clock.now()
         mark = self.watch.mark()
-        with self.runtime.db.read() as conn:
+        with self.db.read() as conn:
             row = store.token_by_access(conn, digest(token))
             if row is None:
                 raise errors.INVALID_TOKEN()

@@ -22,7 +22,7 @@ from b24crm.apps.callbacks import check_callback, with_query
 from b24crm.apps.models import LOCAL, App
 from b24crm.apps.placement_codes import GLOBAL, PlacementCode, all_codes
 from b24crm.php.values import php_bool, php_int, php_str
-from b24crm.rpc.context import CallContext
+from b24crm.auth.caller import Caller
 from b24crm.store import apps as store
 from b24crm.store import crm_activities, tenancy
 from b24crm.store.sql import fit
@@ -43,15 +43,15 @@ MAX_COUNT = errors.ErrorSpec("ERROR_PLACEMENT_MAX_COUNT", "Placement max count: 
 ALREADY_BOUND = errors.ErrorSpec("ERROR_CORE", "Unable to set placement handler: Handler already binded")
 
 
-def _app(ctx: CallContext) -> App:
+def _app(ctx: Caller) -> App:
     """The calling application; placement.* give the reason with WRONG_AUTH_TYPE (event.* do not)."""
-    app = ctx.credential.app
+    app = ctx.app
     if app is None:
         raise errors.WRONG_AUTH_TYPE()
     return app  # type: ignore[no-any-return]
 
 
-def _admin_app(ctx: CallContext) -> App:
+def _admin_app(ctx: Caller) -> App:
     app = _app(ctx)
     if not ctx.user.is_admin:
         raise errors.ACCESS_DENIED()
@@ -92,14 +92,14 @@ def _texts(params: dict[str, Any], app: App) -> dict[str, dict[str, str]]:
 _TEXT_KEYS = ("TITLE", "DESCRIPTION", "GROUP_NAME")
 
 
-def bind(ctx: CallContext, params: dict[str, Any]) -> Any:
+def bind(ctx: Caller, params: dict[str, Any]) -> Any:
     try:
         return _bind(ctx, params)
     except IntegrityError:  # the same handler is bound to the code: the unique index decides, also in a race
         raise ALREADY_BOUND() from None
 
 
-def _bind(ctx: CallContext, params: dict[str, Any]) -> Any:
+def _bind(ctx: Caller, params: dict[str, Any]) -> Any:
     app = _admin_app(ctx)
     code_name = _code(params.get("PLACEMENT"))
     if not code_name:
@@ -151,7 +151,7 @@ def _bind(ctx: CallContext, params: dict[str, Any]) -> Any:
     return True
 
 
-def unbind(ctx: CallContext, params: dict[str, Any]) -> dict[str, int]:
+def unbind(ctx: Caller, params: dict[str, Any]) -> dict[str, int]:
     app = _admin_app(ctx)
     code_name = _code(params.get("PLACEMENT"))
     if not code_name:
@@ -178,7 +178,7 @@ def _render(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def registered(ctx: CallContext) -> list[dict[str, Any]]:
+def registered(ctx: Caller) -> list[dict[str, Any]]:
     app = _admin_app(ctx)
     with ctx.db.read() as conn:
         known = all_codes(conn, ctx.portal.id)
@@ -186,7 +186,7 @@ def registered(ctx: CallContext) -> list[dict[str, Any]]:
     return [_render(r) for r in rows if r["placement"] in known]
 
 
-def codes(ctx: CallContext, params: dict[str, Any]) -> list[str]:
+def codes(ctx: Caller, params: dict[str, Any]) -> list[str]:
     """``placement.list``: any user of the app; a SCOPE (empty: the global codes), FULL, or the app's."""
     app = _app(ctx)
     with ctx.db.read() as conn:

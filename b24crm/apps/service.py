@@ -28,7 +28,9 @@ from b24crm.store import deliveries, tenancy
 from b24crm.store.tables import users
 
 if TYPE_CHECKING:
-    from b24crm.runtime import Runtime
+    from b24crm.apps.oauth import OAuthServer
+    from b24crm.clock import Clock
+    from b24crm.store.engine import Database
 
 LANGUAGE_ID = "en"
 TITLE_LENGTH = 255  # the apps.title column
@@ -41,8 +43,10 @@ class NewApp:
 
 
 class AppService:
-    def __init__(self, runtime: Runtime) -> None:
-        self.runtime = runtime
+    def __init__(self, db: Database, clock: Clock, oauth: OAuthServer) -> None:
+        self.db = db
+        self.clock = clock
+        self.oauth = oauth  # its token cache is dropped when an app's tokens change
 
     def create(
         self,
@@ -65,8 +69,8 @@ class AppService:
             raise ValueError(f"the title must be a text of at most {TITLE_LENGTH} characters, without NUL")
         scope_list = parse_scopes(scopes)
         secret = secrets.token_urlsafe(36)[:48]
-        now = self.runtime.clock.now()
-        with self.runtime.db.write() as conn:
+        now = self.clock.now()
+        with self.db.write() as conn:
             if tenancy.portal_by_id(conn, portal_id) is None:
                 raise LookupError(f"no portal {portal_id}")
             installer = self._installer(conn, portal_id, user_id)
@@ -124,21 +128,21 @@ class AppService:
         return int(admins[0]["id"])
 
     def get(self, portal_id: int, app_id: int) -> App:
-        with self.runtime.db.read() as conn:
+        with self.db.read() as conn:
             row = store.app_by_id(conn, portal_id, app_id)
         if row is None:
             raise LookupError(f"no application {app_id} on portal {portal_id}")
         return App.from_row(row)
 
     def list(self, portal_id: int) -> list[App]:
-        with self.runtime.db.read() as conn:
+        with self.db.read() as conn:
             return [App.from_row(r) for r in store.list_apps(conn, portal_id)]
 
     def finish_install(self, portal_id: int, app_id: int, user_id: int | None = None) -> App:
         """What ``BX24.installFinish()`` does for an administrator (the installer by default): the app is
         installed, ONAPPINSTALL goes to its handlers, its events and placements start."""
-        now = self.runtime.clock.now()
-        with self.runtime.db.write() as conn:
+        now = self.clock.now()
+        with self.db.write() as conn:
             row = store.app_by_id(conn, portal_id, app_id)
             if row is None or not row["active"]:
                 raise LookupError(f"no installed application {app_id} on portal {portal_id}")
@@ -148,14 +152,14 @@ class AppService:
             app = App.from_row({**row, "installed": True})
             if not already:
                 self._installed(conn, app, acting, now)
-        self.runtime.oauth.invalidate()
+        self.oauth.invalidate()
         return app
 
     def uninstall(self, portal_id: int, app_id: int, *, clean: bool = True) -> None:
         """ONAPPUNINSTALL to the app's handlers of it (without tokens), then its handlers, offline queue,
         placements and tokens go; the app's row stays, inactive."""
-        now = self.runtime.clock.now()
-        with self.runtime.db.write() as conn:
+        now = self.clock.now()
+        with self.db.write() as conn:
             row = store.app_by_id(conn, portal_id, app_id)
             if row is None or not row["active"]:
                 raise LookupError(f"no installed application {app_id} on portal {portal_id}")
@@ -163,22 +167,22 @@ class AppService:
             outbox.emit(conn, portal_id, outbox.APP_UNINSTALL, data, now, app_id=app_id)
             store.remove_app_bindings(conn, portal_id, app_id)
             store.update_app(conn, portal_id, app_id, {"active": False, "installed": False})
-        self.runtime.oauth.invalidate()
+        self.oauth.invalidate()
 
     def expire_tokens(self, portal_id: int, app_id: int) -> int:
         """End the app's access tokens now, so that a client's refresh path can be tried at will."""
-        with self.runtime.db.write() as conn:
-            count = store.expire_tokens(conn, portal_id, app_id, self.runtime.clock.now())
-        self.runtime.oauth.invalidate()
+        with self.db.write() as conn:
+            count = store.expire_tokens(conn, portal_id, app_id, self.clock.now())
+        self.oauth.invalidate()
         return count
 
     def revoke_tokens(self, portal_id: int, app_id: int) -> int:
         """End every token of the app, access and refresh alike, and its unspent codes: each is then what
         an unknown token is, in every process at once. The app stays installed; a new authorization
         gives it new tokens. Answers how many token pairs went."""
-        with self.runtime.db.write() as conn:
+        with self.db.write() as conn:
             if store.app_by_id(conn, portal_id, app_id) is None:
                 raise LookupError(f"no application {app_id} on portal {portal_id}")
             count = store.revoke_app_tokens(conn, portal_id, app_id)
-        self.runtime.oauth.invalidate()
+        self.oauth.invalidate()
         return count

@@ -1,1 +1,1 @@
-"""Portals, users and credentials; the CallContext a method runs with."""
+"""Portals, users and credentials; the Caller every rule takes."""

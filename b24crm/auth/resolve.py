@@ -12,7 +12,8 @@ from b24crm import errors
 from b24crm.auth.models import Credential
 
 if TYPE_CHECKING:
-    from b24crm.runtime import Runtime
+    from b24crm.apps.oauth import OAuthServer
+    from b24crm.auth.service import Tenancy
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ def presented(webhook: tuple[str, str] | None, params: dict[str, Any], bearer: s
 _pending: dict[tuple[str, str], asyncio.Future[Credential]] = {}
 
 
-async def _resolve_webhook_once(runtime: Runtime, user_id: str, code: str) -> Credential:
+async def _resolve_webhook_once(tenancy: Tenancy, user_id: str, code: str) -> Credential:
     key = (user_id, code)
     pending = _pending.get(key)
     if pending is not None:
@@ -48,7 +49,7 @@ async def _resolve_webhook_once(runtime: Runtime, user_id: str, code: str) -> Cr
     future: asyncio.Future[Credential] = asyncio.get_running_loop().create_future()
     _pending[key] = future
     try:
-        credential = await run_in_threadpool(runtime.tenancy.resolve_webhook, user_id, code)
+        credential = await run_in_threadpool(tenancy.resolve_webhook, user_id, code)
     except BaseException as exc:
         future.set_exception(exc)
         future.exception()  # mark it retrieved: nobody else may be waiting
@@ -60,16 +61,15 @@ async def _resolve_webhook_once(runtime: Runtime, user_id: str, code: str) -> Cr
         del _pending[key]
 
 
-async def authenticate(runtime: Runtime, creds: Presented) -> Credential:
-    tenancy = runtime.tenancy
+async def authenticate(tenancy: Tenancy, oauth: OAuthServer, creds: Presented) -> Credential:
     if creds.webhook_code is not None and creds.webhook_user is not None:
         cached = tenancy.cached_webhook(creds.webhook_user, creds.webhook_code)
         if cached is not None:
             return cached
-        return await _resolve_webhook_once(runtime, creds.webhook_user, creds.webhook_code)
+        return await _resolve_webhook_once(tenancy, creds.webhook_user, creds.webhook_code)
     if creds.token is not None:
-        cached_token = runtime.oauth.cached(creds.token)
+        cached_token = oauth.cached(creds.token)
         if cached_token is not None:
             return cached_token
-        return await run_in_threadpool(runtime.oauth.resolve, creds.token)
+        return await run_in_threadpool(oauth.resolve, creds.token)
     raise errors.NO_AUTH_FOUND()

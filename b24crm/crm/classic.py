@@ -18,8 +18,8 @@ from b24crm.crm import entity_types as et
 from b24crm.crm import items
 from b24crm.crm.fields import ID_TYPES, ItemField, catalogue, description
 from b24crm.php.dates import iso
-from b24crm.rpc.context import CallContext
-from b24crm.rpc.results import Page, legacy_page
+from b24crm.auth.caller import Caller
+from b24crm.results import Page, legacy_page
 from b24crm.store import crm_items
 from b24crm.store.filters import split_key, to_int
 
@@ -400,7 +400,7 @@ def _multifields_out(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, str
 def render(
     entity_type_id: int,
     row: dict[str, Any],
-    ctx: CallContext,
+    ctx: Caller,
     fm: list[dict[str, Any]] | None,
     select: set[str] | None = None,
     *,
@@ -492,7 +492,7 @@ def _fields(value: Any) -> dict[str, Any]:
     return value
 
 
-def add(ctx: CallContext, entity_type_id: int, fields: Any) -> int:
+def add(ctx: Caller, entity_type_id: int, fields: Any) -> int:
     fields = _fields(fields)
     camel = _to_camel(entity_type_id, fields)
     fm = _multifield_changes(fields, [])
@@ -502,13 +502,13 @@ def add(ctx: CallContext, entity_type_id: int, fields: Any) -> int:
     return int(item["id"])
 
 
-def get(ctx: CallContext, entity_type_id: int, item_id: Any) -> dict[str, Any]:
+def get(ctx: Caller, entity_type_id: int, item_id: Any) -> dict[str, Any]:
     wanted = _id(item_id)
     item = _legacy_errors(lambda: items.get(ctx, entity_type_id, wanted))
     return _reload(ctx, entity_type_id, int(item["id"]))
 
 
-def _reload(ctx: CallContext, entity_type_id: int, item_id: int) -> dict[str, Any]:
+def _reload(ctx: Caller, entity_type_id: int, item_id: int) -> dict[str, Any]:
     with ctx.db.read() as conn:
         row = crm_items.get_item(conn, ctx.portal.id, entity_type_id, item_id)
         if row is None:
@@ -519,7 +519,7 @@ def _reload(ctx: CallContext, entity_type_id: int, item_id: int) -> dict[str, An
     return render(entity_type_id, row, ctx, fm)
 
 
-def update(ctx: CallContext, entity_type_id: int, item_id: Any, fields: Any) -> bool:
+def update(ctx: Caller, entity_type_id: int, item_id: Any, fields: Any) -> bool:
     wanted = _id(item_id)
     fields = _fields(fields)
     camel = _to_camel(entity_type_id, fields)
@@ -531,7 +531,7 @@ def update(ctx: CallContext, entity_type_id: int, item_id: Any, fields: Any) -> 
     return True
 
 
-def delete(ctx: CallContext, entity_type_id: int, item_id: Any) -> bool:
+def delete(ctx: Caller, entity_type_id: int, item_id: Any) -> bool:
     wanted = _id(item_id)
     _legacy_errors(lambda: items.delete(ctx, entity_type_id, wanted))
     return True
@@ -569,7 +569,7 @@ def _selection(entity_type_id: int, select: Any) -> set[str] | None:
 
 
 def list_items(
-    ctx: CallContext, entity_type_id: int, *, select: Any, filter_: Any, order: Any, start: Any
+    ctx: Caller, entity_type_id: int, *, select: Any, filter_: Any, order: Any, start: Any
 ) -> Page:
     camel_filter = _camel_filter(entity_type_id, filter_)
     camel_order = _camel_order(entity_type_id, order)

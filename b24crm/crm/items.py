@@ -24,8 +24,8 @@ from b24crm.crm.permissions import Grants, grants_for
 from b24crm.crm.values import InvalidValue, out_converter, parse_datetime, to_bool, value_in
 from b24crm.events import catalogue as event_names
 from b24crm.events import outbox
-from b24crm.rpc.context import CallContext
-from b24crm.rpc.results import Page, make_page, page_window
+from b24crm.auth.caller import Caller
+from b24crm.results import Page, make_page, page_window
 from b24crm.store import crm_items, crm_types
 from b24crm.store.filters import Field, condition, split_key, to_finite, to_int
 from b24crm.store.tables import crm_items as items_table
@@ -144,7 +144,7 @@ def _steps(entity_type_id: int) -> tuple[RenderStep, ...]:
 def render_row(
     item_type: ItemType,
     row: dict[str, Any],
-    ctx: CallContext,
+    ctx: Caller,
     fm: list[dict[str, Any]] | None,
     select: set[str] | None = None,
 ) -> dict[str, Any]:
@@ -159,7 +159,7 @@ def render_row(
 # --- rules ----------------------------------------------------------------------------------------------
 
 
-def _defaults(item_type: ItemType, stored: dict[str, Any], ctx: CallContext, now: float) -> None:
+def _defaults(item_type: ItemType, stored: dict[str, Any], ctx: Caller, now: float) -> None:
     user_id = ctx.user.id
     stored.setdefault("assignedById", user_id)
     if stored.get("assignedById") is None:
@@ -219,7 +219,7 @@ def _first_stage(item_type: ItemType, category: int) -> str:
 
 
 def _accept(
-    item_type: ItemType, fields_in: Any, ctx: CallContext, *, creating: bool, classic: bool = False
+    item_type: ItemType, fields_in: Any, ctx: Caller, *, creating: bool, classic: bool = False
 ) -> dict[str, Any]:
     """Input fields -> stored values: unknown and read-only fields are ignored, as the vendor does."""
     if not isinstance(fields_in, dict):
@@ -262,7 +262,7 @@ def _multifields_in(fields_in: Any, current_ids: frozenset[int] = frozenset()) -
     return accepted
 
 
-def _grants(conn: Connection, ctx: CallContext) -> Grants:
+def _grants(conn: Connection, ctx: Caller) -> Grants:
     return grants_for(conn, ctx.portal.id, ctx.user)
 
 
@@ -276,7 +276,7 @@ def _title_default(item_type: ItemType, item_id: int) -> str | None:
     return None
 
 
-def add(ctx: CallContext, entity_type_id: Any, fields_in: Any, *, classic: bool = False) -> dict[str, Any]:
+def add(ctx: Caller, entity_type_id: Any, fields_in: Any, *, classic: bool = False) -> dict[str, Any]:
     now = ctx.clock.now()
     with ctx.db.write() as conn:
         item_type = resolve_type(conn, ctx.portal.id, entity_type_id)
@@ -306,7 +306,7 @@ def add(ctx: CallContext, entity_type_id: Any, fields_in: Any, *, classic: bool 
 
 
 def _emit(
-    conn: Connection, ctx: CallContext, item_type: ItemType, action: str, item_id: int, now: float
+    conn: Connection, ctx: Caller, item_type: ItemType, action: str, item_id: int, now: float
 ) -> None:
     entity_type_id = item_type.entity_type_id
     data = event_names.item_event_data(entity_type_id, item_id)
@@ -325,7 +325,7 @@ def _check_required(item_type: ItemType, stored: dict[str, Any]) -> None:
             raise errors.ApiError("CRM_FIELD_ERROR_REQUIRED", f'Field "{f.title}" is required')
 
 
-def _load(conn: Connection, ctx: CallContext, item_type: ItemType, item_id: int) -> dict[str, Any]:
+def _load(conn: Connection, ctx: Caller, item_type: ItemType, item_id: int) -> dict[str, Any]:
     row = crm_items.get_item(conn, ctx.portal.id, item_type.entity_type_id, item_id)
     if row is None:
         raise NOT_FOUND_ITEM()
@@ -335,7 +335,7 @@ def _load(conn: Connection, ctx: CallContext, item_type: ItemType, item_id: int)
     return render_row(item_type, row, ctx, fm)
 
 
-def _existing(conn: Connection, ctx: CallContext, item_type: ItemType, item_id: Any) -> dict[str, Any]:
+def _existing(conn: Connection, ctx: Caller, item_type: ItemType, item_id: Any) -> dict[str, Any]:
     try:
         wanted = to_int(item_id)
     except ValueError:
@@ -346,7 +346,7 @@ def _existing(conn: Connection, ctx: CallContext, item_type: ItemType, item_id: 
     return row
 
 
-def get(ctx: CallContext, entity_type_id: Any, item_id: Any) -> dict[str, Any]:
+def get(ctx: Caller, entity_type_id: Any, item_id: Any) -> dict[str, Any]:
     with ctx.db.read() as conn:
         item_type = resolve_type(conn, ctx.portal.id, entity_type_id)
         row = _existing(conn, ctx, item_type, item_id)
@@ -356,7 +356,7 @@ def get(ctx: CallContext, entity_type_id: Any, item_id: Any) -> dict[str, Any]:
 
 
 def update(
-    ctx: CallContext, entity_type_id: Any, item_id: Any, fields_in: Any, *, classic: bool = False
+    ctx: Caller, entity_type_id: Any, item_id: Any, fields_in: Any, *, classic: bool = False
 ) -> dict[str, Any]:
     now = ctx.clock.now()
     with ctx.db.write() as conn:
@@ -393,7 +393,7 @@ def update(
         return _load(conn, ctx, item_type, row["id"])
 
 
-def delete(ctx: CallContext, entity_type_id: Any, item_id: Any) -> None:
+def delete(ctx: Caller, entity_type_id: Any, item_id: Any) -> None:
     now = ctx.clock.now()
     with ctx.db.write() as conn:
         item_type = resolve_type(conn, ctx.portal.id, entity_type_id)
@@ -405,7 +405,7 @@ def delete(ctx: CallContext, entity_type_id: Any, item_id: Any) -> None:
         _emit(conn, ctx, item_type, "DELETE", row["id"], now)
 
 
-def describe_fields(ctx: CallContext, entity_type_id: Any) -> dict[str, Any]:
+def describe_fields(ctx: Caller, entity_type_id: Any) -> dict[str, Any]:
     with ctx.db.read() as conn:
         item_type = resolve_type(conn, ctx.portal.id, entity_type_id)
         if not _grants(conn, ctx).may_at_all(item_type.entity_type_id, "read"):
@@ -535,7 +535,7 @@ class ListPlan:
 
 def plan_list(
     conn: Connection,
-    ctx: CallContext,
+    ctx: Caller,
     entity_type_id: Any,
     *,
     filter_: Any,
@@ -566,7 +566,7 @@ def plan_list(
 
 
 def list_items(
-    ctx: CallContext, entity_type_id: Any, *, select: Any, filter_: Any, order: Any, start: Any
+    ctx: Caller, entity_type_id: Any, *, select: Any, filter_: Any, order: Any, start: Any
 ) -> Page:
     with ctx.db.read() as conn:
         plan = plan_list(conn, ctx, entity_type_id, filter_=filter_, order=order, start=start)

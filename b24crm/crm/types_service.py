@@ -13,8 +13,8 @@ from b24crm.crm import entity_types as et
 from b24crm.crm.entity_types import OwnerType, dynamic_owner_type
 from b24crm.crm.values import to_bool
 from b24crm.php.dates import iso
-from b24crm.rpc.context import CallContext
-from b24crm.rpc.results import make_page, page_window
+from b24crm.auth.caller import Caller
+from b24crm.results import make_page, page_window
 from b24crm.store import crm_items, crm_types
 from b24crm.store.filters import to_int
 from b24crm.store.sql import next_id
@@ -46,13 +46,13 @@ FLAGS = (
 DEFAULT_ON = {"isSetOpenPermissions"}
 
 
-def dynamic_owner_types(ctx: CallContext) -> list[OwnerType]:
+def dynamic_owner_types(ctx: Caller) -> list[OwnerType]:
     with ctx.db.read() as conn:
         rows = crm_types.list_types(conn, ctx.portal.id)
     return [dynamic_owner_type(r["entity_type_id"], r["title"]) for r in rows]
 
 
-def view(row: dict[str, Any], ctx: CallContext) -> dict[str, Any]:
+def view(row: dict[str, Any], ctx: Caller) -> dict[str, Any]:
     settings = row["settings"] or {}
     tz = ctx.portal.tz
     out: dict[str, Any] = {
@@ -75,7 +75,7 @@ def view(row: dict[str, Any], ctx: CallContext) -> dict[str, Any]:
     return out
 
 
-def _require_admin(ctx: CallContext) -> None:
+def _require_admin(ctx: Caller) -> None:
     # "Any user with administrative access to the CRM section": here, the portal's administrators.
     if not ctx.user.is_admin:
         raise ACCESS_DENIED()
@@ -103,7 +103,7 @@ def _free_entity_type_id(conn: Any, portal_id: int, used: set[int]) -> int:
             return candidate
 
 
-def add(ctx: CallContext, fields: Any) -> dict[str, Any]:
+def add(ctx: Caller, fields: Any) -> dict[str, Any]:
     fields = fields if isinstance(fields, dict) else {}
     now = ctx.clock.now()
     with ctx.db.write() as conn:
@@ -155,24 +155,24 @@ def _found(row: dict[str, Any] | None) -> dict[str, Any]:
     return row
 
 
-def _find(conn: Any, ctx: CallContext, type_id: Any) -> dict[str, Any]:
+def _find(conn: Any, ctx: Caller, type_id: Any) -> dict[str, Any]:
     wanted = _as_int(type_id)
     return _found(None if wanted is None else crm_types.type_by_id(conn, ctx.portal.id, wanted))
 
 
-def get(ctx: CallContext, type_id: Any) -> dict[str, Any]:
+def get(ctx: Caller, type_id: Any) -> dict[str, Any]:
     with ctx.db.read() as conn:
         return view(_find(conn, ctx, type_id), ctx)
 
 
-def get_by_entity_type(ctx: CallContext, entity_type_id: Any) -> dict[str, Any]:
+def get_by_entity_type(ctx: Caller, entity_type_id: Any) -> dict[str, Any]:
     wanted = _as_int(entity_type_id)
     with ctx.db.read() as conn:
         row = None if wanted is None else crm_types.type_by_entity_type(conn, ctx.portal.id, wanted)
         return view(_found(row), ctx)
 
 
-def update(ctx: CallContext, type_id: Any, fields: Any) -> dict[str, Any]:
+def update(ctx: Caller, type_id: Any, fields: Any) -> dict[str, Any]:
     fields = fields if isinstance(fields, dict) else {}
     with ctx.db.write() as conn:
         _require_admin(ctx)
@@ -190,7 +190,7 @@ def update(ctx: CallContext, type_id: Any, fields: Any) -> dict[str, Any]:
     return view(updated, ctx)
 
 
-def delete(ctx: CallContext, type_id: Any) -> None:
+def delete(ctx: Caller, type_id: Any) -> None:
     with ctx.db.write() as conn:
         _require_admin(ctx)
         row = _find(conn, ctx, type_id)
@@ -199,7 +199,7 @@ def delete(ctx: CallContext, type_id: Any) -> None:
         crm_types.delete_type(conn, ctx.portal.id, row["id"])
 
 
-def list_types(ctx: CallContext, start: Any) -> Any:
+def list_types(ctx: Caller, start: Any) -> Any:
     offset, count = page_window(start)
     with ctx.db.read() as conn:
         rows = crm_types.list_types(conn, ctx.portal.id)

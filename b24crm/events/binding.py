@@ -18,7 +18,7 @@ from b24crm.apps.callbacks import check_callback
 from b24crm.apps.models import App
 from b24crm.events import catalogue, outbox
 from b24crm.php.values import php_bool, php_int, php_str
-from b24crm.rpc.context import CallContext
+from b24crm.auth.caller import Caller
 from b24crm.store import deliveries
 
 EVENT_NOT_FOUND = errors.ErrorSpec("ERROR_EVENT_NOT_FOUND", "Event not found", 400)
@@ -42,10 +42,10 @@ ONLINE, OFFLINE = "online", "offline"
 EVENT_OPTIONS = {outbox.OFFLINE_EVENT: {"minTimeout": "int"}}
 
 
-def require_app(ctx: CallContext) -> App:
+def require_app(ctx: Caller) -> App:
     """The calling application; any other caller gets WRONG_AUTH_TYPE, without a reason, as event.* give
     it (placement.* add one)."""
-    app = ctx.credential.app
+    app = ctx.app
     if app is None:
         raise errors.WRONG_AUTH_TYPE_BARE()
     return app  # type: ignore[no-any-return]
@@ -79,7 +79,7 @@ def _options(event: str, raw: Any) -> dict[str, Any] | None:
     return {k: php_int(raw[k]) for k in allowed if k in raw}
 
 
-def bind(ctx: CallContext, event: Any, handler: Any, auth_type: Any, event_type: Any, options: Any) -> bool:
+def bind(ctx: Caller, event: Any, handler: Any, auth_type: Any, event_type: Any, options: Any) -> bool:
     """In the vendor's order: app context, AUTH_TYPE rights, EVENT, EVENT_TYPE, offline rights, HANDLER,
     the URL, the event, then uniqueness (app, event, handler, user, connector)."""
     app = require_app(ctx)
@@ -108,7 +108,7 @@ def bind(ctx: CallContext, event: Any, handler: Any, auth_type: Any, event_type:
 
 def _insert_binding(
     conn: Connection,
-    ctx: CallContext,
+    ctx: Caller,
     app: App,
     name: str,
     kind: str,
@@ -139,13 +139,13 @@ def _insert_binding(
     )
 
 
-def _bindable(ctx: CallContext, app: App, conn: Any) -> dict[str, str]:
+def _bindable(ctx: Caller, app: App, conn: Any) -> dict[str, str]:
     """The events of the app's scopes and the global ones."""
     granted = {"basic", *app.scopes}
     return {n: s for n, s in catalogue.known_events(conn, ctx.portal.id).items() if s in granted}
 
 
-def unbind(ctx: CallContext, event: Any, handler: Any, auth_type: Any, event_type: Any) -> dict[str, int]:
+def unbind(ctx: Caller, event: Any, handler: Any, auth_type: Any, event_type: Any) -> dict[str, int]:
     app = require_app(ctx)
     user = ctx.user
     name = _event_name(event)
@@ -178,7 +178,7 @@ def unbind(ctx: CallContext, event: Any, handler: Any, auth_type: Any, event_typ
         return {"count": deliveries.delete_handlers(conn, ctx.portal.id, doomed)}
 
 
-def handlers(ctx: CallContext) -> list[dict[str, Any]]:
+def handlers(ctx: Caller) -> list[dict[str, Any]]:
     """The app's handlers; an administrator sees them all, another user those acting as them."""
     app = require_app(ctx)
     with ctx.db.read() as conn:
@@ -201,7 +201,7 @@ def handlers(ctx: CallContext) -> list[dict[str, Any]]:
     return listed
 
 
-def names(ctx: CallContext, params: dict[str, Any]) -> list[str]:
+def names(ctx: Caller, params: dict[str, Any]) -> list[str]:
     """``events``: of one scope (an empty one: the global events), all (FULL), or the app's."""
     app = require_app(ctx)
     with ctx.db.read() as conn:
@@ -215,7 +215,7 @@ def names(ctx: CallContext, params: dict[str, Any]) -> list[str]:
     return [n for n, s in known.items() if s in granted]
 
 
-def test(ctx: CallContext, query: dict[str, Any]) -> int:
+def test(ctx: Caller, query: dict[str, Any]) -> int:
     """Send ONAPPTEST with the call's parameters in ``data[QUERY]`` to the app's own handlers of it."""
     app = require_app(ctx)
     data = {"QUERY": query, "LANGUAGE_ID": "en"}

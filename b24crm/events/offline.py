@@ -20,8 +20,8 @@ from b24crm.crm.values import InvalidValue, parse_datetime
 from b24crm.events.binding import require_app
 from b24crm.php.dates import iso
 from b24crm.php.values import php_int, php_str
-from b24crm.rpc.context import CallContext
-from b24crm.rpc.results import PAGE_SIZE, Page, legacy_page, legacy_window
+from b24crm.auth.caller import Caller
+from b24crm.results import PAGE_SIZE, Page, legacy_page, legacy_window
 from b24crm.store import legacy_filters, offline
 from b24crm.store.tables import offline_events as q
 
@@ -45,14 +45,14 @@ def _bad(message: str, argument: str | None = None) -> errors.ApiError:
     )
 
 
-def _admin_app(ctx: CallContext) -> int:
+def _admin_app(ctx: Caller) -> int:
     app = require_app(ctx)
     if not ctx.user.is_admin:
         raise errors.ACCESS_DENIED()
     return app.id
 
 
-def _to_moment(ctx: CallContext) -> Any:
+def _to_moment(ctx: Caller) -> Any:
     def to_moment(value: Any) -> float | None:
         try:
             return parse_datetime(php_str(value), ctx.portal.tz)
@@ -62,7 +62,7 @@ def _to_moment(ctx: CallContext) -> Any:
     return to_moment
 
 
-def _where(ctx: CallContext, raw: Any, fields: dict[str, tuple[legacy_filters.Kind, Any]]) -> list[Any]:
+def _where(ctx: Caller, raw: Any, fields: dict[str, tuple[legacy_filters.Kind, Any]]) -> list[Any]:
     """The vendor's filter of the offline queue: a few fields, a few operations, each checked."""
     if raw in (None, "", []):
         return []
@@ -107,7 +107,7 @@ def _order(
     return order
 
 
-def _render(ctx: CallContext, row: dict[str, Any], *, listing: bool = False) -> dict[str, Any]:
+def _render(ctx: Caller, row: dict[str, Any], *, listing: bool = False) -> dict[str, Any]:
     additional = row["additional"] or {}
     entry: dict[str, Any] = {
         "ID": str(row["id"]),
@@ -129,7 +129,7 @@ def _new_process_id() -> str:
 
 
 def get(
-    ctx: CallContext, filter_: Any, order: Any, limit: Any, clear: Any, process_id: Any, error: Any
+    ctx: Caller, filter_: Any, order: Any, limit: Any, clear: Any, process_id: Any, error: Any
 ) -> dict[str, Any]:
     """Reserve up to ``limit`` waiting events under a new process id (or re-read a process's), then
     delete them (``clear=1``, the default) or hand the process id back (``clear=0``)."""
@@ -190,7 +190,7 @@ def _process_rows(pid: str, connector: str) -> list[Any]:
     return [q.c.process_id == pid if pid else q.c.process_id.is_(None), q.c.connector == connector]
 
 
-def clear(ctx: CallContext, process_id: Any, ids: Any, message_ids: Any) -> bool:
+def clear(ctx: Caller, process_id: Any, ids: Any, message_ids: Any) -> bool:
     app_id = _admin_app(ctx)
     pid = _required_process(process_id)
     where = _process_rows(pid, ctx.connector)
@@ -203,7 +203,7 @@ def clear(ctx: CallContext, process_id: Any, ids: Any, message_ids: Any) -> bool
     return True
 
 
-def error(ctx: CallContext, process_id: Any, message_ids: Any) -> bool:
+def error(ctx: Caller, process_id: Any, message_ids: Any) -> bool:
     """Mark a process's events failed: they leave the process and wait as errors (``get`` with
     ``error=1``); newer waiting copies of the same messages are dropped."""
     app_id = _admin_app(ctx)
@@ -220,7 +220,7 @@ def error(ctx: CallContext, process_id: Any, message_ids: Any) -> bool:
     return True
 
 
-def listing(ctx: CallContext, filter_: Any, order: Any, start: Any) -> Page:
+def listing(ctx: Caller, filter_: Any, order: Any, start: Any) -> Page:
     app_id = _admin_app(ctx)
     offset, counted = legacy_window(start)
     connector_id = ctx.connector

@@ -16,7 +16,7 @@ import orjson
 from starlette.responses import Response
 
 from b24crm.errors import ApiError
-from b24crm.rpc.results import Encoded
+from b24crm.results import Encoded
 
 JSON_TYPE = "application/json; charset=utf-8"
 XML_TYPE = "text/xml; charset=utf-8"

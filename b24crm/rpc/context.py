@@ -1,49 +1,50 @@
-"""The CallContext a handler runs with: who calls, on which portal, and the server's services."""
+"""The CallContext a handler runs with: the ``Caller`` the domain takes, plus the call's transport."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
-from b24crm.auth.models import Credential, Portal, User
-from b24crm.events.outbox import Origin
+from b24crm.auth.caller import Caller, Services
 
 if TYPE_CHECKING:
-    from b24crm.clock import Clock
-    from b24crm.runtime import Runtime
-    from b24crm.store.engine import Database
+    from b24crm.auth.models import Credential
+    from b24crm.rpc.registry import Registry
 
 
-# Not frozen: a frozen dataclass's __init__ costs two microseconds, and every call makes one.
-@dataclass(eq=False)
-class CallContext:
-    runtime: Runtime
-    credential: Credential
-    method: str
-    https: bool = False
-    in_batch: bool = False
-    # The call's ``auth_connector``: offline handlers with the same connector do not queue its changes.
-    connector: str = ""
+class Calls(Protocol):
+    """What a handler may ask of the engine that runs it (``rpc.dispatch.Dispatcher``): the registry, and
+    running another call (``batch``). A protocol, so that the contract does not import the engine."""
 
-    @property
-    def portal(self) -> Portal:
-        return self.credential.portal
+    registry: Registry
 
-    @property
-    def user(self) -> User:
-        return self.credential.user
+    async def invoke(
+        self,
+        credential: Credential,
+        name: str,
+        params: dict[str, Any],
+        *,
+        https: bool = False,
+        in_batch: bool = False,
+        heavy: bool = False,
+    ) -> Any: ...
 
-    @cached_property
-    def origin(self) -> Origin:
-        """Who the events of this call's changes come from."""
-        app = self.credential.app
-        return Origin(self.credential.user.id, self.connector, None if app is None else app.id)
 
-    @property
-    def db(self) -> Database:
-        return self.runtime.db
+class CallContext(Caller):
+    """A handler passes it down as the ``Caller``; the rest is for the handlers of the system methods."""
 
-    @property
-    def clock(self) -> Clock:
-        return self.runtime.clock
+    def __init__(
+        self,
+        engine: Calls,
+        services: Services,
+        credential: Credential,
+        method: str,
+        *,
+        connector: str = "",
+        https: bool = False,
+        in_batch: bool = False,
+    ) -> None:
+        super().__init__(services, credential, connector)
+        self.engine = engine
+        self.method = method
+        self.https = https
+        self.in_batch = in_batch

@@ -15,11 +15,13 @@ from b24crm import errors
 from b24crm.auth.models import Credential
 from b24crm.rpc.context import CallContext
 from b24crm.rpc.registry import MethodSpec
-from b24crm.rpc.results import Page
+from b24crm.results import Page
 from b24crm.store.engine import OverBudget
 
 if TYPE_CHECKING:
-    from b24crm.runtime import Runtime
+    from b24crm.auth.caller import Services
+    from b24crm.rpc.operating import OperatingMeter
+    from b24crm.rpc.registry import Registry
 
 log = logging.getLogger("b24crm.rpc")
 
@@ -39,11 +41,13 @@ class Outcome(NamedTuple):  # a tuple: the cheapest record to make once a call
 
 
 class Dispatcher:
-    def __init__(self, runtime: Runtime) -> None:
-        self.runtime = runtime
+    def __init__(self, registry: Registry, services: Services, operating: OperatingMeter) -> None:
+        self.registry = registry
+        self.services = services
+        self.operating = operating
 
     def lookup(self, name: str, credential: Credential, *, in_batch: bool = False) -> MethodSpec:
-        spec = self.runtime.registry.get(name)
+        spec = self.registry.get(name)
         if spec is None:
             raise errors.ERROR_METHOD_NOT_FOUND()
         if in_batch and not spec.batchable:
@@ -67,27 +71,28 @@ class Dispatcher:
         """Run one call. ``heavy``: its input was large (a big upload, thousands of filter values), so
         its work goes to the thread pool from the start."""
         spec = self.lookup(name, credential, in_batch=in_batch)
-        clock = self.runtime.clock
+        clock = self.services.clock
         start = clock.now()
         began = time.perf_counter()
         parsed = spec.parse(params)
         connector = params.get("auth_connector")
         ctx = CallContext(
-            self.runtime,
+            self,
+            self.services,
             credential,
             spec.name,
-            https=https,
-            in_batch=in_batch,
             # Trimmed and cut to the vendor's CONNECTOR_ID column, once for every method that uses it.
             connector=connector.strip()[:255] if isinstance(connector, str) and credential.app else "",
+            https=https,
+            in_batch=in_batch,
         )
         if spec.is_async:
             result = await spec.handler(ctx, parsed)
-        elif spec.blocking or (spec.bounded and (heavy or not self.runtime.db.can_inline)):
+        elif spec.blocking or (spec.bounded and (heavy or not self.services.db.can_inline)):
             result = await run_in_threadpool(spec.handler, ctx, parsed)
         elif spec.bounded:
             try:
-                with self.runtime.db.inline(INLINE_BUDGET):
+                with self.services.db.inline(INLINE_BUDGET):
                     result = spec.handler(ctx, parsed)
             except OverBudget:
                 result = await run_in_threadpool(spec.handler, ctx, parsed)
@@ -96,7 +101,7 @@ class Dispatcher:
         processing = time.perf_counter() - began
         finish = clock.now()
         if spec.metered:
-            self.runtime.operating.record(credential.key, spec.key, start, processing)
+            self.operating.record(credential.key, spec.key, start, processing)
         if isinstance(result, Page):
             return Outcome(result.items, result.total, result.next, start, finish, processing, spec)
         return Outcome(result, None, None, start, finish, processing, spec)

@@ -22,6 +22,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 
 from b24crm.store.credential_watch import CredentialWatch, open_watch
+from b24crm.store.memo import Memo
 
 log = logging.getLogger("b24crm.store")
 
@@ -88,6 +89,10 @@ class Database:
         self._raw_lock = threading.Lock()
         self._disposed = False
         self._listeners: dict[str, list[Callable[[], None]]] = {}
+        # The repositories' speed-ups: compiled list plans and remembered counts, bounded by bytes (a key
+        # can hold a filter of thousands of values). Kept here so that no rule above the store holds them.
+        self.plans = Memo(max_bytes=64 * 1024 * 1024)
+        self.counts = Memo(max_bytes=16 * 1024 * 1024)
         self._credential_watch: CredentialWatch | None = None
         self._watch_lock = threading.Lock()
         # ``read_key``: idle cursors, each on a bare connection of its own, bounded as ``_raw_idle`` is.

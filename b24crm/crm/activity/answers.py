@@ -30,8 +30,8 @@ from sqlalchemy.engine import Connection
 from b24crm.auth.models import Portal
 from b24crm.crm.activity import render
 from b24crm.crm.activity.fields import BY_NAME
-from b24crm.rpc.context import CallContext
-from b24crm.rpc.results import Encoded
+from b24crm.auth.caller import Caller
+from b24crm.results import Encoded
 from b24crm.store import crm_activities as repo
 from b24crm.store.engine import Database
 from b24crm.store.sql import RawInsert, RawStatement
@@ -73,7 +73,7 @@ def _answer(row: tuple[Any, ...], portal: Portal) -> dict[str, Any] | None:
     return render.render_rows([row[:-1]], SHAPE, portal.tz)[0]
 
 
-def read(ctx: CallContext, activity_id: int) -> Encoded | dict[str, Any] | None:
+def read(ctx: Caller, activity_id: int) -> Encoded | dict[str, Any] | None:
     """crm.activity.get for a caller who may read every activity: the stored answer, else the row rendered
     from one bare read. None when the general path must answer (no such activity, files, configurable)."""
     kept = repo.stored_answer(ctx.db, ctx.portal.id, activity_id)

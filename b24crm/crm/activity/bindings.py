@@ -27,7 +27,7 @@ from b24crm.crm.activity.todo import (
 )
 from b24crm.crm.permissions import Grants, grants_for
 from b24crm.events import outbox
-from b24crm.rpc.context import CallContext
+from b24crm.auth.caller import Caller
 from b24crm.store import crm_activities, crm_items
 from b24crm.store.crm_activities import Binding
 
@@ -47,7 +47,7 @@ TYPES_DIFFER = errors.ErrorSpec(
 
 
 def _activity(
-    conn: Connection, ctx: CallContext, grants: Grants, activity_id: int, *, changing: bool
+    conn: Connection, ctx: Caller, grants: Grants, activity_id: int, *, changing: bool
 ) -> list[Binding]:
     """The activity's bindings. It must exist and, unlike the vendor's controller (which finds it without
     permission checks), be the caller's to read, and to change when ``changing``: a binding decides who
@@ -63,7 +63,7 @@ def _activity(
     return bindings
 
 
-def _updatable(conn: Connection, ctx: CallContext, grants: Grants, entity: Binding) -> None:
+def _updatable(conn: Connection, ctx: Caller, grants: Grants, entity: Binding) -> None:
     entity_type_id, entity_id = entity
     if (
         entity_id <= 0
@@ -75,7 +75,7 @@ def _updatable(conn: Connection, ctx: CallContext, grants: Grants, entity: Bindi
         raise ACCESS_DENIED()
 
 
-def _store(conn: Connection, ctx: CallContext, activity_id: int, bindings: list[Binding]) -> bool:
+def _store(conn: Connection, ctx: Caller, activity_id: int, bindings: list[Binding]) -> bool:
     if len(bindings) > MAX_BINDINGS:
         keep = set(sorted(bindings, key=lambda b: b[1], reverse=True)[:MAX_BINDINGS])
         bindings = [b for b in bindings if b in keep]
@@ -89,7 +89,7 @@ def _store(conn: Connection, ctx: CallContext, activity_id: int, bindings: list[
     return True
 
 
-def add(ctx: CallContext, activity_id: int, entity: Binding) -> bool:
+def add(ctx: Caller, activity_id: int, entity: Binding) -> bool:
     with ctx.db.write() as conn:
         grants = grants_for(conn, ctx.portal.id, ctx.user)
         bindings = _activity(conn, ctx, grants, activity_id, changing=True)
@@ -99,7 +99,7 @@ def add(ctx: CallContext, activity_id: int, entity: Binding) -> bool:
         return _store(conn, ctx, activity_id, [*bindings, entity])
 
 
-def delete(ctx: CallContext, activity_id: int, entity: Binding) -> bool:
+def delete(ctx: Caller, activity_id: int, entity: Binding) -> bool:
     with ctx.db.write() as conn:
         grants = grants_for(conn, ctx.portal.id, ctx.user)
         bindings = _activity(conn, ctx, grants, activity_id, changing=True)
@@ -111,7 +111,7 @@ def delete(ctx: CallContext, activity_id: int, entity: Binding) -> bool:
         return _store(conn, ctx, activity_id, [b for b in bindings if b != entity])
 
 
-def move(ctx: CallContext, activity_id: int, source: Binding, target: Binding) -> bool:
+def move(ctx: Caller, activity_id: int, source: Binding, target: Binding) -> bool:
     with ctx.db.write() as conn:
         grants = grants_for(conn, ctx.portal.id, ctx.user)
         bindings = _activity(conn, ctx, grants, activity_id, changing=True)
@@ -129,7 +129,7 @@ def move(ctx: CallContext, activity_id: int, source: Binding, target: Binding) -
         return _store(conn, ctx, activity_id, [target if b == source else b for b in bindings])
 
 
-def list_(ctx: CallContext, activity_id: int) -> list[dict[str, Any]]:
+def list_(ctx: Caller, activity_id: int) -> list[dict[str, Any]]:
     with ctx.db.read() as conn:
         grants = grants_for(conn, ctx.portal.id, ctx.user)
         bindings = _activity(conn, ctx, grants, activity_id, changing=False)

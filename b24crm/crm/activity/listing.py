@@ -22,8 +22,8 @@ from b24crm.crm.activity.fields import BY_NAME
 from b24crm.crm.activity.service import activity_id_param, array_param, crm_grants, file_store, visible
 from b24crm.crm.values import InvalidValue, parse_datetime
 from b24crm.php.values import php_int
-from b24crm.rpc.context import CallContext
-from b24crm.rpc.results import PAGE_SIZE, Encoded, Page, legacy_page, legacy_window
+from b24crm.auth.caller import Caller
+from b24crm.results import PAGE_SIZE, Encoded, Page, legacy_page, legacy_window
 from b24crm.store import crm_activities as repo
 from b24crm.store import legacy_filters
 from b24crm.store.sql import RawStatement
@@ -35,7 +35,7 @@ FILE_SELECTORS = frozenset({"FILES", "WEBDAV_ELEMENTS", "STORAGE_ELEMENT_IDS"})
 FILTERABLE = frozenset(f.name for f in BY_NAME.values() if f.kind not in ("object", "virtual"))
 
 
-def _to_moment(ctx: CallContext) -> Any:
+def _to_moment(ctx: Caller) -> Any:
     tz = ctx.portal.tz
 
     def convert(value: Any) -> float | None:
@@ -64,7 +64,7 @@ def _binding_pairs(value: Any) -> list[tuple[int, int]]:
     return pairs
 
 
-def _where(ctx: CallContext, filter_: dict[str, Any]) -> tuple[list[Any], list[tuple[int, int]]]:
+def _where(ctx: Caller, filter_: dict[str, Any]) -> tuple[list[Any], list[tuple[int, int]]]:
     to_moment = _to_moment(ctx)
     clauses: list[Any] = []
     pairs: list[tuple[int, int]] = []
@@ -129,7 +129,7 @@ def _plan_weight(request_key: Any) -> int:
     return PLAN_BASE_BYTES + PLAN_BYTES_PER_KEY_BYTE * len(request_key[1])
 
 
-def _plan_key(ctx: CallContext, filter_: Any, order: Any, shape: render.Shape) -> Any:
+def _plan_key(ctx: Caller, filter_: Any, order: Any, shape: render.Shape) -> Any:
     """What a list plan is remembered by: only an administrator's plan is the same for the same request
     (anyone else's depends on their roles), and none that reads the clock (``NOW``)."""
     if not ctx.user.is_admin:
@@ -142,7 +142,7 @@ def _plan_key(ctx: CallContext, filter_: Any, order: Any, shape: render.Shape) -
 
 
 def plan(
-    conn: Connection, ctx: CallContext, *, filter_: Any, order: Any, columns: tuple[Any, ...]
+    conn: Connection, ctx: Caller, *, filter_: Any, order: Any, columns: tuple[Any, ...]
 ) -> tuple[sa.Select[Any], sa.Select[Any], bool]:
     """The page query (without offset and limit), its count query, and whether the count may be
     remembered (it depends on the stored activities alone: no per-user visibility, no clock)."""
@@ -174,7 +174,7 @@ def plan(
     return page, count, cacheable
 
 
-def list_activities(ctx: CallContext, *, select: Any, filter_: Any, order: Any, start: Any) -> Page:
+def list_activities(ctx: Caller, *, select: Any, filter_: Any, order: Any, start: Any) -> Page:
     shown, with_communications, with_files = _selection(select)
     shape = render.shape_for(shown | {"ID"})
     offset, counted = legacy_window(start)
@@ -184,7 +184,7 @@ def list_activities(ctx: CallContext, *, select: Any, filter_: Any, order: Any, 
         def build() -> tuple[sa.Select[Any], sa.Select[Any], bool]:
             return plan(conn, ctx, filter_=filter_, order=order, columns=shape.columns)
 
-        memo = ctx.runtime.list_plans
+        memo = ctx.db.plans
         if request_key is None:
             page, count, cacheable = build()
         else:
@@ -193,7 +193,7 @@ def list_activities(ctx: CallContext, *, select: Any, filter_: Any, order: Any, 
         if counted:
             count_key = _filter_key(filter_)
             total = (
-                ctx.runtime.counts.get_or_make(
+                ctx.db.counts.get_or_make(
                     (ctx.portal.member_id, repo.generation(conn, ctx.portal.id), count_key),
                     lambda: repo.count_rows(conn, count),
                     256 + len(count_key),
@@ -231,11 +231,11 @@ def list_activities(ctx: CallContext, *, select: Any, filter_: Any, order: Any, 
     return legacy_page(items, offset, total, len(items))
 
 
-def _attach_files(conn: Connection, ctx: CallContext, items: list[dict[str, Any]], ids: list[int]) -> None:
+def _attach_files(conn: Connection, ctx: Caller, items: list[dict[str, Any]], ids: list[int]) -> None:
     if not ids:
         return
     store = file_store(ctx)
-    base = ctx.runtime.settings.base_url
+    base = ctx.base_url
     found = repo.files_of(conn, ctx.portal.id, ids)
     for item, activity_id in zip(items, ids, strict=True):
         if found[activity_id]:  # the key is left out when there are none
@@ -245,7 +245,7 @@ def _attach_files(conn: Connection, ctx: CallContext, items: list[dict[str, Any]
             ]
 
 
-def get(ctx: CallContext, activity_id_raw: Any) -> Encoded | dict[str, Any]:
+def get(ctx: Caller, activity_id_raw: Any) -> Encoded | dict[str, Any]:
     """crm.activity.get: the whole activity, every value a string (no COMMUNICATIONS)."""
     if ctx.user.is_admin:
         # Administrators read everything: the stored answer or one bare read, unless files or the provider
@@ -261,7 +261,7 @@ def get(ctx: CallContext, activity_id_raw: Any) -> Encoded | dict[str, Any]:
         return render_one(conn, ctx, row)
 
 
-def render_one(conn: Connection, ctx: CallContext, row: dict[str, Any]) -> dict[str, Any]:
+def render_one(conn: Connection, ctx: Caller, row: dict[str, Any]) -> dict[str, Any]:
     shape = render.shape_for(render.DEFAULT_NAMES)
     values = tuple(
         render.integer(row[name.lower()], ctx.portal.tz) if convert is render.integer else row[name.lower()]

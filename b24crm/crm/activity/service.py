@@ -23,7 +23,7 @@ from b24crm.crm.permissions import Grants, grants_for
 from b24crm.crm.values import InvalidValue, parse_datetime
 from b24crm.events import outbox
 from b24crm.php.values import php_int, php_str
-from b24crm.rpc.context import CallContext
+from b24crm.auth.caller import Caller
 from b24crm.store import crm_activities, crm_items
 from b24crm.store.crm_activities import Binding
 from b24crm.store.sql import fit
@@ -246,7 +246,7 @@ class Items:
 
 
 def _check_bindings(
-    conn: Connection, ctx: CallContext, grants: Grants, bindings: list[Binding], found: Items
+    conn: Connection, ctx: Caller, grants: Grants, bindings: list[Binding], found: Items
 ) -> None:
     portal_id = ctx.portal.id
     for owner_type_id, owner_id in bindings:
@@ -319,31 +319,31 @@ def _core_checks(record: dict[str, Any]) -> None:
         raise core_error("NOTIFY_VALUE is not assigned.")
 
 
-def file_store(ctx: CallContext) -> FileStore:
-    return ctx.runtime.files
+def file_store(ctx: Caller) -> FileStore:
+    return ctx.files
 
 
-def crm_grants(conn: Connection, ctx: CallContext) -> Grants:
+def crm_grants(conn: Connection, ctx: Caller) -> Grants:
     grants = grants_for(conn, ctx.portal.id, ctx.user)
     if not access.reads_anything(conn, ctx.portal.id, grants):
         raise ACCESS_DENIED()
     return grants
 
 
-def check_crm_access(ctx: CallContext) -> None:
+def check_crm_access(ctx: Caller) -> None:
     with ctx.db.read() as conn:
         crm_grants(conn, ctx)
 
 
-def _app_id(ctx: CallContext) -> int | None:
-    app = ctx.credential.app
+def _app_id(ctx: Caller) -> int | None:
+    app = ctx.app
     return None if app is None else int(getattr(app, "id", 0) or 0)
 
 
 # --- operations -----------------------------------------------------------------------------------------
 
 
-def add(ctx: CallContext, fields_raw: Any, params_raw: Any = None) -> int:
+def add(ctx: Caller, fields_raw: Any, params_raw: Any = None) -> int:
     tz = ctx.portal.tz
     now = ctx.clock.now()
     store = file_store(ctx)
@@ -424,7 +424,7 @@ def add(ctx: CallContext, fields_raw: Any, params_raw: Any = None) -> int:
 
 
 def _apply_add_defaults(
-    record: dict[str, Any], ctx: CallContext, bindings: list[Binding], now: float
+    record: dict[str, Any], ctx: Caller, bindings: list[Binding], now: float
 ) -> None:
     tz = ctx.portal.tz
     if not record.get("owner_type_id") or not record.get("owner_id"):
@@ -452,7 +452,7 @@ def _apply_add_defaults(
     _derive_deadline(record, tz)
 
 
-def visible(conn: Connection, ctx: CallContext, grants: Grants, activity_id: int) -> dict[str, Any]:
+def visible(conn: Connection, ctx: Caller, grants: Grants, activity_id: int) -> dict[str, Any]:
     row = crm_activities.get_activity(conn, ctx.portal.id, activity_id)
     if row is None:
         raise NOT_FOUND()
@@ -463,7 +463,7 @@ def visible(conn: Connection, ctx: CallContext, grants: Grants, activity_id: int
     return row
 
 
-def _check_app_owned(ctx: CallContext, row: dict[str, Any]) -> None:
+def _check_app_owned(ctx: Caller, row: dict[str, Any]) -> None:
     if row["provider_id"].upper() == "REST_APP":
         app_id = _app_id(ctx)
         if app_id is None:
@@ -472,7 +472,7 @@ def _check_app_owned(ctx: CallContext, row: dict[str, Any]) -> None:
             raise ACCESS_DENIED()
 
 
-def update(ctx: CallContext, activity_id_raw: Any, fields_raw: Any, params_raw: Any = None) -> bool:
+def update(ctx: Caller, activity_id_raw: Any, fields_raw: Any, params_raw: Any = None) -> bool:
     tz = ctx.portal.tz
     now = ctx.clock.now()
     store = file_store(ctx)
@@ -557,7 +557,7 @@ def set_bindings(conn: Connection, portal_id: int, activity_id: int, bindings: l
     )
 
 
-def delete(ctx: CallContext, activity_id_raw: Any) -> bool:
+def delete(ctx: Caller, activity_id_raw: Any) -> bool:
     now = ctx.clock.now()
     with ctx.db.write() as conn:
         grants = crm_grants(conn, ctx)
@@ -571,7 +571,7 @@ def delete(ctx: CallContext, activity_id_raw: Any) -> bool:
     return True
 
 
-def remove(conn: Connection, ctx: CallContext, activity_id: int, now: float) -> list[Path]:
+def remove(conn: Connection, ctx: Caller, activity_id: int, now: float) -> list[Path]:
     """Delete an activity and everything hanging off it; answers the file paths to unlink after commit."""
     store = file_store(ctx)
     files = crm_activities.files_of(conn, ctx.portal.id, [activity_id])[activity_id]
@@ -580,7 +580,7 @@ def remove(conn: Connection, ctx: CallContext, activity_id: int, now: float) -> 
     return [store.path_of(f) for f in files]
 
 
-def on_owner_deleted(conn: Connection, ctx: CallContext, entity_type_id: int, item_id: int) -> None:
+def on_owner_deleted(conn: Connection, ctx: Caller, entity_type_id: int, item_id: int) -> None:
     """``CCrmActivity::DeleteByOwner``: the item leaves every binding; an activity left without any is
     deleted (with its event), one still bound elsewhere takes the oldest remaining binding as owner if the
     item owned it (no update event, as the vendor's direct SQL)."""

@@ -19,7 +19,7 @@ from b24crm.crm.permissions import Grants, grants_for
 from b24crm.crm.values import InvalidValue, parse_datetime
 from b24crm.events import outbox
 from b24crm.php.values import php_int
-from b24crm.rpc.context import CallContext
+from b24crm.auth.caller import Caller
 from b24crm.store import crm_activities, crm_items
 from b24crm.store.crm_activities import Binding
 
@@ -50,7 +50,7 @@ PARENT_COMPLETED = errors.ErrorSpec(
 
 
 def require_readable(
-    conn: Connection, ctx: CallContext, grants: Grants, row: dict[str, Any], bindings: list[Binding]
+    conn: Connection, ctx: Caller, grants: Grants, row: dict[str, Any], bindings: list[Binding]
 ) -> None:
     """An activity the caller cannot see answers as one that does not exist (crm.activity.get's rule, in
     the D7 controllers' words), so that no later check tells them it is there."""
@@ -59,7 +59,7 @@ def require_readable(
 
 
 def require_changeable(
-    conn: Connection, ctx: CallContext, grants: Grants, row: dict[str, Any], bindings: list[Binding]
+    conn: Connection, ctx: Caller, grants: Grants, row: dict[str, Any], bindings: list[Binding]
 ) -> None:
     """What crm.activity.update asks before it changes an activity, asked by every other door that changes
     one: the caller sees it, may edit its owner, and, for a REST_APP activity, calls as its application
@@ -79,7 +79,7 @@ def _deadline(value: str, tz: Any) -> float:
         raise WRONG_DATETIME_FORMAT() from None
 
 
-def _owner_for_add(conn: Connection, ctx: CallContext, grants: Grants, owner: Binding) -> None:
+def _owner_for_add(conn: Connection, ctx: Caller, grants: Grants, owner: Binding) -> None:
     owner_type_id, owner_id = owner
     if owner_id <= 0 or not access.owner_type_known(conn, ctx.portal.id, owner_type_id):
         raise NOT_FOUND()  # ItemIdentifier::createFromArray refuses it
@@ -114,7 +114,7 @@ def _settings_with_color(settings: Any, color: str | None) -> Any:
 
 
 def _parent(
-    conn: Connection, ctx: CallContext, grants: Grants, parent_id: int | None
+    conn: Connection, ctx: Caller, grants: Grants, parent_id: int | None
 ) -> dict[str, Any] | None:
     """The parent todo, or None when there is none or the caller may not read it: the vendor reads it
     with ``CCrmActivity::GetByID``'s permission check and ignores what that does not find."""
@@ -126,7 +126,7 @@ def _parent(
         return None
 
 
-def _completable(conn: Connection, ctx: CallContext, grants: Grants, parent: dict[str, Any]) -> list[Binding]:
+def _completable(conn: Connection, ctx: Caller, grants: Grants, parent: dict[str, Any]) -> list[Binding]:
     """The parent's bindings, once it is sure the caller may complete it: planning a child completes the
     parent, a change like any other (the vendor completes it without asking)."""
     bindings = crm_activities.bindings_of(conn, ctx.portal.id, [parent["id"]])[parent["id"]]
@@ -134,7 +134,7 @@ def _completable(conn: Connection, ctx: CallContext, grants: Grants, parent: dic
     return bindings
 
 
-def _complete(conn: Connection, ctx: CallContext, row: dict[str, Any], now: float) -> None:
+def _complete(conn: Connection, ctx: Caller, row: dict[str, Any], now: float) -> None:
     if row["completed"] != "Y":
         crm_activities.update_activity(
             conn,
@@ -147,7 +147,7 @@ def _complete(conn: Connection, ctx: CallContext, row: dict[str, Any], now: floa
         answers.keep(conn, ctx.portal, row["id"])
 
 
-def add(ctx: CallContext, args: dict[str, Any]) -> dict[str, int]:
+def add(ctx: Caller, args: dict[str, Any]) -> dict[str, int]:
     tz = ctx.portal.tz
     now = ctx.clock.now()
     owner = (args["ownerTypeId"], args["ownerId"])
@@ -208,7 +208,7 @@ def add(ctx: CallContext, args: dict[str, Any]) -> dict[str, int]:
 
 
 def load(
-    conn: Connection, ctx: CallContext, owner_type_id: int, owner_id: int, todo_id: Any
+    conn: Connection, ctx: Caller, owner_type_id: int, owner_id: int, todo_id: Any
 ) -> dict[str, Any]:
     """``loadEntity``: the todo with that id bound to that owner, or the vendor's errors."""
     if not access.owner_type_known(conn, ctx.portal.id, owner_type_id):
@@ -228,7 +228,7 @@ def load(
     return row
 
 
-def _editable(conn: Connection, ctx: CallContext, row: dict[str, Any], owner: Binding) -> Grants:
+def _editable(conn: Connection, ctx: Caller, row: dict[str, Any], owner: Binding) -> Grants:
     """The caller's grants, when the todo is theirs to change and they may edit the item named in the call.
     The vendor asks only the latter, so rights on any item the todo is bound to would do."""
     grants = grants_for(conn, ctx.portal.id, ctx.user)
@@ -241,7 +241,7 @@ def _editable(conn: Connection, ctx: CallContext, row: dict[str, Any], owner: Bi
 
 
 def _save(
-    conn: Connection, ctx: CallContext, row: dict[str, Any], changes: dict[str, Any], now: float
+    conn: Connection, ctx: Caller, row: dict[str, Any], changes: dict[str, Any], now: float
 ) -> dict[str, int]:
     changes.update(last_updated=now, editor_id=ctx.user.id)
     crm_activities.update_activity(conn, ctx.portal.id, row["id"], changes)
@@ -260,7 +260,7 @@ def _save(
     return {"id": row["id"]}
 
 
-def update(ctx: CallContext, args: dict[str, Any]) -> dict[str, int]:
+def update(ctx: Caller, args: dict[str, Any]) -> dict[str, int]:
     tz = ctx.portal.tz
     now = ctx.clock.now()
     owner = (args["ownerTypeId"], args["ownerId"])
@@ -294,7 +294,7 @@ def update(ctx: CallContext, args: dict[str, Any]) -> dict[str, int]:
         return result
 
 
-def _update_one(ctx: CallContext, args: dict[str, Any], change: Any) -> dict[str, int]:
+def _update_one(ctx: Caller, args: dict[str, Any], change: Any) -> dict[str, int]:
     now = ctx.clock.now()
     owner = (args["ownerTypeId"], args["ownerId"])
     with ctx.db.write() as conn:
@@ -303,7 +303,7 @@ def _update_one(ctx: CallContext, args: dict[str, Any], change: Any) -> dict[str
         return _save(conn, ctx, row, change(row), now)
 
 
-def update_deadline(ctx: CallContext, args: dict[str, Any]) -> dict[str, int]:
+def update_deadline(ctx: Caller, args: dict[str, Any]) -> dict[str, int]:
     def change(row: dict[str, Any]) -> dict[str, Any]:
         deadline = _deadline(args["value"], ctx.portal.tz)
         if row["completed"] == "Y":  # BaseActivity::save refuses a completed todo
@@ -313,7 +313,7 @@ def update_deadline(ctx: CallContext, args: dict[str, Any]) -> dict[str, int]:
     return _update_one(ctx, args, change)
 
 
-def update_description(ctx: CallContext, args: dict[str, Any]) -> dict[str, int]:
+def update_description(ctx: Caller, args: dict[str, Any]) -> dict[str, int]:
     def change(row: dict[str, Any]) -> dict[str, Any]:
         if row["completed"] == "Y":
             raise COMPLETED()
@@ -322,7 +322,7 @@ def update_description(ctx: CallContext, args: dict[str, Any]) -> dict[str, int]
     return _update_one(ctx, args, change)
 
 
-def update_color(ctx: CallContext, args: dict[str, Any]) -> dict[str, int]:
+def update_color(ctx: Caller, args: dict[str, Any]) -> dict[str, int]:
     def change(row: dict[str, Any]) -> dict[str, Any]:
         if row["completed"] == "Y":
             raise COLOR_COMPLETED()
@@ -333,7 +333,7 @@ def update_color(ctx: CallContext, args: dict[str, Any]) -> dict[str, int]:
     return _update_one(ctx, args, change)
 
 
-def update_responsible(ctx: CallContext, args: dict[str, Any]) -> dict[str, int]:
+def update_responsible(ctx: Caller, args: dict[str, Any]) -> dict[str, int]:
     def change(row: dict[str, Any]) -> dict[str, Any]:
         if row["completed"] == "Y":
             raise RESPONSIBLE_COMPLETED()

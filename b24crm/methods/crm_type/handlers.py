@@ -11,7 +11,7 @@ from b24crm.crm import types_service
 from b24crm.rpc.context import CallContext
 from b24crm.rpc.d7 import d7_method
 from b24crm.rpc.registry import Params
-from b24crm.rpc.results import Page
+from b24crm.results import Page
 
 DOCS = "api-reference/crm/universal/user-defined-object-types/"
 

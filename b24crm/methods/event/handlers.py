@@ -12,7 +12,7 @@ from typing import Any
 from b24crm.events import binding, offline
 from b24crm.rpc.context import CallContext
 from b24crm.rpc.registry import BASIC, Params, method
-from b24crm.rpc.results import Page
+from b24crm.results import Page
 
 DOCS = "api-reference/events/"
 

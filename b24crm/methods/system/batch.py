@@ -19,7 +19,7 @@ from b24crm.php.values import php_bool
 from b24crm.rpc.context import CallContext
 from b24crm.rpc.offload import INLINE_PARSE_BYTES, parse_off_loop
 from b24crm.rpc.registry import BASIC, Params, method
-from b24crm.rpc.results import plain
+from b24crm.results import plain
 from b24crm.rpc.timeblock import time_block
 
 log = logging.getLogger("b24crm.batch")
@@ -111,7 +111,7 @@ async def batch(ctx: CallContext, p: BatchParams) -> dict[str, Any]:
     commands, as_list = _commands(p.cmd)
     halt = php_bool(p.halt)
     sections: dict[str, dict[str, Any]] = {name: {} for name in SECTIONS}
-    dispatcher = ctx.runtime.dispatcher
+    dispatcher = ctx.engine
     tz = ctx.portal.tz
     for position, (key, command) in enumerate(commands):
         try:

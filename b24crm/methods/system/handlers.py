@@ -35,7 +35,7 @@ def server_time(ctx: CallContext, p: NoParams) -> str:
 )
 def methods(ctx: CallContext, p: MethodsParams) -> list[str]:
     """Names of the methods the credential may call, or all (``full``), or those of one ``scope``."""
-    registry = ctx.runtime.registry
+    registry = ctx.engine.registry
     # As the vendor's methodsList: a given scope wins (an empty one means the global methods only), then
     # "full", then the credential's own scopes.
     if p.scope is not None:
@@ -58,7 +58,7 @@ def methods(ctx: CallContext, p: MethodsParams) -> list[str]:
 def method_get(ctx: CallContext, p: MethodGetParams) -> dict[str, bool]:
     """Whether a method exists and whether the credential's scopes allow it."""
     name = p.name if isinstance(p.name, str) else ""
-    spec = ctx.runtime.registry.get(name) if name else None
+    spec = ctx.engine.registry.get(name) if name else None
     # The vendor looks the name up as given among lower-cased names (the docs ask for lower case); the
     # newer controllers also answer to their camelCase names.
     if spec is None or name not in (spec.key, spec.name):
@@ -69,7 +69,7 @@ def method_get(ctx: CallContext, p: MethodGetParams) -> dict[str, bool]:
 @method("scope", scope=BASIC, params=FullParams, blocking=False, doc="api-reference/common/system/scope.md")
 def scope(ctx: CallContext, p: FullParams) -> list[str]:
     """The scopes granted to the credential, or every scope the server knows (``full``)."""
-    known = [s for s in ctx.runtime.registry.scopes() if s != BASIC]
+    known = [s for s in ctx.engine.registry.scopes() if s != BASIC]
     if php_bool(p.full):
         return known
     # Granted scopes that no method belongs to are left out, as the vendor's getAuthScope does.
