@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from b24crm.apps.service import NewApp
+from b24crm.auth.caller import Caller
 from b24crm.clock import ManualClock
 from b24crm.devtools import EventReceiver
 from b24crm.events.delivery import deliver_due
-from b24crm.auth.caller import Caller
 from b24crm.store import apps as apps_store
 from b24crm.store import deliveries
 from tests.apps_support import code_for, grant, install

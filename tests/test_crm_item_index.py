@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from b24crm.crm import items
 from b24crm.auth.caller import Caller
+from b24crm.crm import items
 from tests.client import PortalClient
 
 CASES = [

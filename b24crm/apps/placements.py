@@ -21,8 +21,8 @@ from b24crm import errors
 from b24crm.apps.callbacks import check_callback, with_query
 from b24crm.apps.models import LOCAL, App
 from b24crm.apps.placement_codes import GLOBAL, PlacementCode, all_codes
-from b24crm.php.values import php_bool, php_int, php_str
 from b24crm.auth.caller import Caller
+from b24crm.php.values import php_bool, php_int, php_str
 from b24crm.store import apps as store
 from b24crm.store import crm_activities, tenancy
 from b24crm.store.sql import fit

@@ -14,11 +14,11 @@ from functools import cache
 from typing import Any
 
 from b24crm import errors
+from b24crm.auth.caller import Caller
 from b24crm.crm import entity_types as et
 from b24crm.crm import items
 from b24crm.crm.fields import ID_TYPES, ItemField, catalogue, description
 from b24crm.php.dates import iso
-from b24crm.auth.caller import Caller
 from b24crm.results import Page, legacy_page
 from b24crm.store import crm_items
 from b24crm.store.filters import split_key, to_int

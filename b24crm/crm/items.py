@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from b24crm import errors
+from b24crm.auth.caller import Caller
 from b24crm.crm import entity_types as et
 from b24crm.crm import reactions
 from b24crm.crm.fields import CONTACT_FLAGS, ID_TYPES, ItemField, catalogue, upper_name
@@ -24,7 +25,6 @@ from b24crm.crm.permissions import Grants, grants_for
 from b24crm.crm.values import InvalidValue, out_converter, parse_datetime, to_bool, value_in
 from b24crm.events import catalogue as event_names
 from b24crm.events import outbox
-from b24crm.auth.caller import Caller
 from b24crm.results import Page, make_page, page_window
 from b24crm.store import crm_items, crm_types
 from b24crm.store.filters import Field, condition, split_key, to_finite, to_int
@@ -305,9 +305,7 @@ def add(ctx: Caller, entity_type_id: Any, fields_in: Any, *, classic: bool = Fal
         return _load(conn, ctx, item_type, item_id)
 
 
-def _emit(
-    conn: Connection, ctx: Caller, item_type: ItemType, action: str, item_id: int, now: float
-) -> None:
+def _emit(conn: Connection, ctx: Caller, item_type: ItemType, action: str, item_id: int, now: float) -> None:
     entity_type_id = item_type.entity_type_id
     data = event_names.item_event_data(entity_type_id, item_id)
     outbox.emit(conn, ctx.portal.id, event_names.item_event(entity_type_id, action), data, now, ctx.origin)

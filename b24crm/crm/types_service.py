@@ -9,11 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from b24crm import errors
+from b24crm.auth.caller import Caller
 from b24crm.crm import entity_types as et
 from b24crm.crm.entity_types import OwnerType, dynamic_owner_type
 from b24crm.crm.values import to_bool
 from b24crm.php.dates import iso
-from b24crm.auth.caller import Caller
 from b24crm.results import make_page, page_window
 from b24crm.store import crm_items, crm_types
 from b24crm.store.filters import to_int

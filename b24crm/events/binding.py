@@ -16,9 +16,9 @@ from sqlalchemy.exc import IntegrityError
 from b24crm import errors
 from b24crm.apps.callbacks import check_callback
 from b24crm.apps.models import App
+from b24crm.auth.caller import Caller
 from b24crm.events import catalogue, outbox
 from b24crm.php.values import php_bool, php_int, php_str
-from b24crm.auth.caller import Caller
 from b24crm.store import deliveries
 
 EVENT_NOT_FOUND = errors.ErrorSpec("ERROR_EVENT_NOT_FOUND", "Event not found", 400)

@@ -16,11 +16,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from b24crm import errors
+from b24crm.auth.caller import Caller
 from b24crm.crm.values import InvalidValue, parse_datetime
 from b24crm.events.binding import require_app
 from b24crm.php.dates import iso
 from b24crm.php.values import php_int, php_str
-from b24crm.auth.caller import Caller
 from b24crm.results import PAGE_SIZE, Page, legacy_page, legacy_window
 from b24crm.store import legacy_filters, offline
 from b24crm.store.tables import offline_events as q

@@ -159,7 +159,9 @@ async def handle_rest(scope: Scope, receive: Receive, send: Send) -> None:
         if runtime.settings.require_https and not https and route.webhook is not None:
             raise errors.INVALID_REQUEST()
         credential = await authenticate(
-            runtime.tenancy, runtime.oauth, presented(route.webhook, params, "" if route.webhook else _bearer(scope))
+            runtime.tenancy,
+            runtime.oauth,
+            presented(route.webhook, params, "" if route.webhook else _bearer(scope)),
         )
         params.pop("auth", None)
         params.pop("access_token", None)

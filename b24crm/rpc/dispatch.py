@@ -13,9 +13,9 @@ from starlette.concurrency import run_in_threadpool
 
 from b24crm import errors
 from b24crm.auth.models import Credential
+from b24crm.results import Page
 from b24crm.rpc.context import CallContext
 from b24crm.rpc.registry import MethodSpec
-from b24crm.results import Page
 from b24crm.store.engine import OverBudget
 
 if TYPE_CHECKING:

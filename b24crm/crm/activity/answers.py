@@ -27,10 +27,10 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from b24crm.auth.caller import Caller
 from b24crm.auth.models import Portal
 from b24crm.crm.activity import render
 from b24crm.crm.activity.fields import BY_NAME
-from b24crm.auth.caller import Caller
 from b24crm.results import Encoded
 from b24crm.store import crm_activities as repo
 from b24crm.store.engine import Database

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from b24crm import errors
+from b24crm.auth.caller import Caller
 from b24crm.crm.activity import access, answers
 from b24crm.crm.activity.service import set_bindings
 from b24crm.crm.activity.todo import (
@@ -27,7 +28,6 @@ from b24crm.crm.activity.todo import (
 )
 from b24crm.crm.permissions import Grants, grants_for
 from b24crm.events import outbox
-from b24crm.auth.caller import Caller
 from b24crm.store import crm_activities, crm_items
 from b24crm.store.crm_activities import Binding
 

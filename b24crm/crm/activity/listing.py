@@ -17,12 +17,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from b24crm import errors
+from b24crm.auth.caller import Caller
 from b24crm.crm.activity import access, answers, render
 from b24crm.crm.activity.fields import BY_NAME
 from b24crm.crm.activity.service import activity_id_param, array_param, crm_grants, file_store, visible
 from b24crm.crm.values import InvalidValue, parse_datetime
 from b24crm.php.values import php_int
-from b24crm.auth.caller import Caller
 from b24crm.results import PAGE_SIZE, Encoded, Page, legacy_page, legacy_window
 from b24crm.store import crm_activities as repo
 from b24crm.store import legacy_filters

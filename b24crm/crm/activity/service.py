@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from b24crm import errors
+from b24crm.auth.caller import Caller
 from b24crm.crm import entity_types as et
 from b24crm.crm.activity import access, answers, mail, pings
 from b24crm.crm.activity.fields import FIELDS
@@ -23,7 +24,6 @@ from b24crm.crm.permissions import Grants, grants_for
 from b24crm.crm.values import InvalidValue, parse_datetime
 from b24crm.events import outbox
 from b24crm.php.values import php_int, php_str
-from b24crm.auth.caller import Caller
 from b24crm.store import crm_activities, crm_items
 from b24crm.store.crm_activities import Binding
 from b24crm.store.sql import fit
@@ -423,9 +423,7 @@ def add(ctx: Caller, fields_raw: Any, params_raw: Any = None) -> int:
     return activity_id
 
 
-def _apply_add_defaults(
-    record: dict[str, Any], ctx: Caller, bindings: list[Binding], now: float
-) -> None:
+def _apply_add_defaults(record: dict[str, Any], ctx: Caller, bindings: list[Binding], now: float) -> None:
     tz = ctx.portal.tz
     if not record.get("owner_type_id") or not record.get("owner_id"):
         record["owner_type_id"], record["owner_id"] = owner_from(bindings)

@@ -13,13 +13,13 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from b24crm import errors
+from b24crm.auth.caller import Caller
 from b24crm.crm.activity import access, answers, pings
 from b24crm.crm.activity.service import PROVIDER, _check_app_owned, clip, set_bindings, visible
 from b24crm.crm.permissions import Grants, grants_for
 from b24crm.crm.values import InvalidValue, parse_datetime
 from b24crm.events import outbox
 from b24crm.php.values import php_int
-from b24crm.auth.caller import Caller
 from b24crm.store import crm_activities, crm_items
 from b24crm.store.crm_activities import Binding
 
@@ -113,9 +113,7 @@ def _settings_with_color(settings: Any, color: str | None) -> Any:
     return current or None
 
 
-def _parent(
-    conn: Connection, ctx: Caller, grants: Grants, parent_id: int | None
-) -> dict[str, Any] | None:
+def _parent(conn: Connection, ctx: Caller, grants: Grants, parent_id: int | None) -> dict[str, Any] | None:
     """The parent todo, or None when there is none or the caller may not read it: the vendor reads it
     with ``CCrmActivity::GetByID``'s permission check and ignores what that does not find."""
     if not parent_id or parent_id <= 0:
@@ -207,9 +205,7 @@ def add(ctx: Caller, args: dict[str, Any]) -> dict[str, int]:
     return {"id": activity_id}
 
 
-def load(
-    conn: Connection, ctx: Caller, owner_type_id: int, owner_id: int, todo_id: Any
-) -> dict[str, Any]:
+def load(conn: Connection, ctx: Caller, owner_type_id: int, owner_id: int, todo_id: Any) -> dict[str, Any]:
     """``loadEntity``: the todo with that id bound to that owner, or the vendor's errors."""
     if not access.owner_type_known(conn, ctx.portal.id, owner_type_id):
         raise errors.ApiError("100", "The provided $entityTypeId is invalid")

@@ -10,9 +10,9 @@ from typing import Any
 
 from b24crm.crm.activity import listing, service
 from b24crm.crm.activity.fields import COMMUNICATION_FIELDS, FIELDS
+from b24crm.results import Encoded, Page
 from b24crm.rpc.context import CallContext
 from b24crm.rpc.registry import Params, method
-from b24crm.results import Encoded, Page
 
 DOCS = "api-reference/crm/timeline/activities/activity-base/"
 # get, add and list start on the event loop, not in the thread pool: their storage work is usually short

@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from b24crm.crm import classic
+from b24crm.results import Page
 from b24crm.rpc.context import CallContext
 from b24crm.rpc.registry import Params, method
-from b24crm.results import Page
 
 DOCS = {"lead": "leads", "deal": "deals", "contact": "contacts", "company": "companies"}
 

@@ -7,10 +7,10 @@ from typing import Any
 from pydantic import Field
 
 from b24crm.crm import items
+from b24crm.results import Page
 from b24crm.rpc.context import CallContext
 from b24crm.rpc.d7 import d7_method
 from b24crm.rpc.registry import Params
-from b24crm.results import Page
 
 DOCS = "api-reference/crm/universal/"
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 from b24crm.crm import types_service
+from b24crm.results import Page
 from b24crm.rpc.context import CallContext
 from b24crm.rpc.d7 import d7_method
 from b24crm.rpc.registry import Params
-from b24crm.results import Page
 
 DOCS = "api-reference/crm/universal/user-defined-object-types/"
 

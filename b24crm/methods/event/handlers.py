@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from b24crm.events import binding, offline
+from b24crm.results import Page
 from b24crm.rpc.context import CallContext
 from b24crm.rpc.registry import BASIC, Params, method
-from b24crm.results import Page
 
 DOCS = "api-reference/events/"
 

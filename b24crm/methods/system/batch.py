@@ -16,10 +16,10 @@ from typing import Any
 from b24crm import errors
 from b24crm.php.query import call_params, php_to_json
 from b24crm.php.values import php_bool
+from b24crm.results import plain
 from b24crm.rpc.context import CallContext
 from b24crm.rpc.offload import INLINE_PARSE_BYTES, parse_off_loop
 from b24crm.rpc.registry import BASIC, Params, method
-from b24crm.results import plain
 from b24crm.rpc.timeblock import time_block
 
 log = logging.getLogger("b24crm.batch")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from b24crm.methods.user import service
+from b24crm.results import Page
 from b24crm.rpc.context import CallContext
 from b24crm.rpc.registry import NoParams, Params, method
-from b24crm.results import Page
 
 USER_SCOPES = ("user", "user_brief", "user_basic")
 

@@ -6,8 +6,8 @@ from typing import Any
 
 from b24crm.auth.models import User
 from b24crm.php.dates import iso
-from b24crm.rpc.context import CallContext
 from b24crm.results import Page, make_page, page_window
+from b24crm.rpc.context import CallContext
 from b24crm.store import tenancy
 from b24crm.store.filters import Field, conditions, split_key, to_flag, to_int
 from b24crm.store.tables import users
