@@ -327,7 +327,7 @@ def test_sliced_base64_decodes_as_one_call(raw: bytes, junk: list[tuple[int, str
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(activity_files, "_DECODE_SLICE", 8)  # many slices out of a short text
         try:
-            got: bytes | None = activity_files._decode(encoded)
+            got: bytes | None = activity_files.decode_base64(encoded)
         except (binascii.Error, ValueError):
             got = None
     assert got == expected

@@ -52,7 +52,7 @@ def parse_uploads(value: Any) -> list[Upload]:
             continue
         name, encoded = (data[0], data[1]) if len(data) > 1 else (secrets.token_hex(16), data[0])
         try:
-            content = _decode(encoded)
+            content = decode_base64(encoded)
         except (binascii.Error, ValueError):
             continue
         uploads.append(Upload(_display_name(name), content))
@@ -64,7 +64,7 @@ def parse_uploads(value: Any) -> list[Upload]:
 _DECODE_SLICE = 1024 * 1024
 
 
-def _decode(encoded: str) -> bytes:
+def decode_base64(encoded: str) -> bytes:
     """``base64.b64decode(encoded, validate=False)``, in slices when it is long. A slice is decoded
     strictly: clean base64 decodes the same either way, and anything else (characters outside the
     alphabet, padding before the end) is decoded whole as before, where it may be skipped over."""
