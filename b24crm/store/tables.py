@@ -434,6 +434,24 @@ apps = sa.Table(
     sa.Column("created", sa.Float, nullable=False),
 )
 
+# Applications' own activity types (crm.activity.type.*): TYPE_ID is unique per application, as the vendor's
+# TypeProxy looks it up by (APP_ID, TYPE_ID). The icon's bytes are kept in the row: icons are small, and a row
+# goes with its portal without files to clean up.
+crm_activity_types = sa.Table(
+    "crm_activity_types",
+    metadata,
+    sa.Column("portal_id", sa.Integer, sa.ForeignKey("portals.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("app_id", sa.Integer, nullable=False),
+    sa.Column("type_id", sa.String(100), nullable=False),
+    sa.Column("name", sa.String(255), nullable=False, server_default=""),
+    sa.Column("is_configurable", sa.Boolean, nullable=False),
+    sa.Column("icon_name", sa.String(255)),
+    sa.Column("icon", sa.LargeBinary),
+    sa.Column("created", sa.Float, nullable=False),
+    sa.UniqueConstraint("portal_id", "app_id", "type_id"),
+)
+
 # Authorization codes: single use, 30 seconds.
 oauth_codes = sa.Table(
     "oauth_codes",
