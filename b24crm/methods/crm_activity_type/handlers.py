@@ -25,7 +25,7 @@ class DeleteParams(Params):
 
 @method("crm.activity.type.add", scope="crm", params=AddParams, doc=f"{DOCS}crm-activity-type-add.md")
 def add(ctx: CallContext, p: AddParams) -> bool:
-    """Register an activity type of the calling application (TYPE_ID, NAME, ICON_FILE, IS_CONFIGURABLE_TYPE)."""
+    """Register an activity type of the calling application: TYPE_ID, NAME, ICON_FILE, configurable."""
     return activity_types.add(ctx, p.fields)
 
 
