@@ -1,5 +1,6 @@
 """Who may see and change an activity: its responsible user, and whoever may read (or edit) the CRM items
 it is bound to (``CCrmActivity::BuildPermSql``, ``CheckUpdatePermission``). Administrators may everything.
+An application's own activities (``REST_APP``) are changed by that application only.
 """
 
 from __future__ import annotations
@@ -10,12 +11,22 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from b24crm import errors
+from b24crm.auth.caller import Caller
 from b24crm.crm import entity_types as et
-from b24crm.crm.permissions import ALL, OWN, Grants
+from b24crm.crm.permissions import ALL, OWN, Grants, grants_for
+from b24crm.store import crm_activities as activities_repo
 from b24crm.store import crm_items, crm_types
 from b24crm.store.crm_activities import Binding
 from b24crm.store.tables import crm_activities, crm_activity_bindings
 from b24crm.store.tables import crm_items as items_table
+
+# The legacy proxy's errors: empty code, HTTP 400 (docs: crm-activity-add.md "Possible error codes").
+NOT_FOUND = errors.ErrorSpec("", "Activity is not found.")
+ACCESS_DENIED = errors.Legacy.ACCESS_DENIED
+# Changing or deleting an app's activity outside app context: the text docs:
+# crm/timeline/activities/app-embedding/activity-app.md gives, an AccessException's code and status.
+APP_CONTEXT_DENIED = errors.ErrorSpec("ACCESS_DENIED", "Access denied! Application context required", 403)
 
 
 def owner_types(conn: Connection, portal_id: int) -> list[int]:
@@ -99,3 +110,44 @@ def readable_condition(conn: Connection, portal_id: int, grants: Grants) -> sa.C
         )
         readable.append(sa.exists(mine))
     return sa.or_(*readable)
+
+
+def crm_grants(conn: Connection, ctx: Caller) -> Grants:
+    """The caller's grants; the legacy proxy's ACCESS_DENIED when they can read nothing in the CRM."""
+    grants = grants_for(conn, ctx.portal.id, ctx.user)
+    if not reads_anything(conn, ctx.portal.id, grants):
+        raise ACCESS_DENIED()
+    return grants
+
+
+def check_crm_access(ctx: Caller) -> None:
+    with ctx.db.read() as conn:
+        crm_grants(conn, ctx)
+
+
+def visible(conn: Connection, ctx: Caller, grants: Grants, activity_id: int) -> dict[str, Any]:
+    """The activity's row when the caller may read it; one they may not answers as a missing one."""
+    row = activities_repo.get_activity(conn, ctx.portal.id, activity_id)
+    if row is None:
+        raise NOT_FOUND()
+    if not grants.admin and row["responsible_id"] != ctx.user.id:
+        bindings = activities_repo.bindings_of(conn, ctx.portal.id, [activity_id])[activity_id]
+        if not may_read(conn, ctx.portal.id, grants, row, bindings):
+            raise NOT_FOUND()
+    return row
+
+
+def app_id(ctx: Caller) -> int | None:
+    """The calling application's ID; None outside application context."""
+    app = ctx.app
+    return None if app is None else int(getattr(app, "id", 0) or 0)
+
+
+def check_app_owned(ctx: Caller, row: dict[str, Any]) -> None:
+    """A ``REST_APP`` activity is changed only in the context of the application it belongs to."""
+    if row["provider_id"].upper() == "REST_APP":
+        calling = app_id(ctx)
+        if calling is None:
+            raise APP_CONTEXT_DENIED()
+        if row["associated_entity_id"] != calling:
+            raise ACCESS_DENIED()

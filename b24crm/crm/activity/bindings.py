@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 from b24crm import errors
 from b24crm.auth.caller import Caller
 from b24crm.crm.activity import access, answers
-from b24crm.crm.activity.service import set_bindings
+from b24crm.crm.activity.owners import set_bindings
 from b24crm.crm.activity.todo import (
     ACCESS_DENIED,
     NOT_FOUND,

@@ -19,8 +19,9 @@ from sqlalchemy.engine import Connection
 from b24crm import errors
 from b24crm.auth.caller import Caller
 from b24crm.crm.activity import access, answers, render
+from b24crm.crm.activity.access import crm_grants, visible
 from b24crm.crm.activity.fields import BY_NAME
-from b24crm.crm.activity.service import activity_id_param, array_param, crm_grants, file_store, visible
+from b24crm.crm.activity.input import activity_id_param, array_param
 from b24crm.crm.values import InvalidValue, parse_datetime
 from b24crm.php.values import php_int
 from b24crm.results import PAGE_SIZE, Encoded, Page, legacy_page, legacy_window
@@ -234,7 +235,7 @@ def list_activities(ctx: Caller, *, select: Any, filter_: Any, order: Any, start
 def _attach_files(conn: Connection, ctx: Caller, items: list[dict[str, Any]], ids: list[int]) -> None:
     if not ids:
         return
-    store = file_store(ctx)
+    store = ctx.files
     base = ctx.base_url
     found = repo.files_of(conn, ctx.portal.id, ids)
     for item, activity_id in zip(items, ids, strict=True):

@@ -15,7 +15,10 @@ from sqlalchemy.engine import Connection
 from b24crm import errors
 from b24crm.auth.caller import Caller
 from b24crm.crm.activity import access, answers, pings
-from b24crm.crm.activity.service import PROVIDER, _check_app_owned, clip, set_bindings, visible
+from b24crm.crm.activity.access import check_app_owned, visible
+from b24crm.crm.activity.input import clip
+from b24crm.crm.activity.kinds import PROVIDER
+from b24crm.crm.activity.owners import set_bindings
 from b24crm.crm.permissions import Grants, grants_for
 from b24crm.crm.values import InvalidValue, parse_datetime
 from b24crm.events import outbox
@@ -68,7 +71,7 @@ def require_changeable(
     require_readable(conn, ctx, grants, row, bindings)
     if not access.may_edit(conn, ctx.portal.id, grants, row):
         raise ACCESS_DENIED()
-    _check_app_owned(ctx, row)
+    check_app_owned(ctx, row)
 
 
 def _deadline(value: str, tz: Any) -> float:

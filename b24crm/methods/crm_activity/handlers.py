@@ -1,14 +1,15 @@
 """crm.activity.add / update / get / list / delete / fields / communication.fields.
 
 Docs: api-reference/crm/timeline/activities/activity-base/crm-activity-*.md. The older REST proxy: parameters
-``fields`` (also ``FIELDS``, ``arFields``), ``id``/``ID``; errors with an empty code (``service.py``).
+``fields`` (also ``FIELDS``, ``arFields``), ``id``/``ID``; errors with an empty code (``crm/activity/``:
+``service.py``, ``input.py``, ``access.py``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from b24crm.crm.activity import listing, service
+from b24crm.crm.activity import access, listing, service
 from b24crm.crm.activity.fields import COMMUNICATION_FIELDS, FIELDS
 from b24crm.results import Encoded, Page
 from b24crm.rpc.context import CallContext
@@ -100,7 +101,7 @@ def delete(ctx: CallContext, p: IdParams) -> bool:
 @method("crm.activity.fields", scope="crm", doc=f"{DOCS}crm-activity-fields.md")
 def fields(ctx: CallContext, p: Params) -> dict[str, Any]:
     """The fields of an activity, described."""
-    service.check_crm_access(ctx)
+    access.check_crm_access(ctx)
     return {f.name: f.describe() for f in FIELDS}
 
 
@@ -111,5 +112,5 @@ def fields(ctx: CallContext, p: Params) -> dict[str, Any]:
 )
 def communication_fields(ctx: CallContext, p: Params) -> dict[str, Any]:
     """The fields of an activity's communication, described."""
-    service.check_crm_access(ctx)
+    access.check_crm_access(ctx)
     return {f.name: f.describe() for f in COMMUNICATION_FIELDS}
