@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 import ssl
@@ -16,9 +17,13 @@ from typer.testing import CliRunner
 
 from b24crm import errors
 from b24crm.auth.secrets import digest
-from b24crm.cli import ADMIN_TOKEN_FILE, DEMO_HOOK_FILE, _admin_token, cli
+from b24crm.cli import cli
+from b24crm.cli import serve as serve_command
+from b24crm.cli.secret_files import write_secret
+from b24crm.cli.serve import ADMIN_TOKEN_FILE, DEMO_HOOK_FILE, _admin_token
 from b24crm.clock import SystemClock
 from b24crm.devtools import serve_process
+from b24crm.http.tls import ensure_tls
 from b24crm.methods import load_methods
 from b24crm.runtime import Runtime
 from b24crm.settings import Settings
@@ -234,3 +239,95 @@ def test_app_commands(db_url: str, database: Database) -> None:
     assert runner.invoke(cli, ["app", "uninstall", *base, "--app", app_id]).exit_code == 1
     bad = runner.invoke(cli, ["app", "create", *base, "--handler", "nope"])
     assert bad.exit_code == 1
+
+
+def _plain(output: str) -> str:
+    """The output without rich's box and line wrapping, to look for a sentence in it."""
+    return " ".join(re.sub("[\u2500-\u257f]", " ", output).split())
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["user", "create", "--portal", "99999999999999999999"],
+        ["user", "create", "--portal", "1", "--role", "1", "--role", "99999999999999999999"],
+        ["role", "assign", "--portal", "1", "--user", str(2**31), "--role", "1"],
+        ["webhook", "create", "--portal", "1", "--user", "-99999999999999999999"],
+        ["app", "finish", "--portal", "1", "--app", "99999999999999999999"],
+        ["mail", "--portal", "1", "--after", "99999999999999999999"],
+    ],
+)
+def test_an_id_past_the_columns_range_is_a_bad_option_not_a_traceback(
+    db_url: str, command: list[str]
+) -> None:
+    runner = CliRunner()
+    assert runner.invoke(cli, ["portal", "create", "--db", db_url]).exit_code == 0
+    refused = runner.invoke(cli, [*command, "--db", db_url])
+    assert refused.exit_code == 2 and isinstance(refused.exception, SystemExit), refused.output
+    assert "is outside the range of ids (-2147483648..2147483647)" in _plain(refused.output)
+    # The largest id is still an id: looked for, and not found.
+    missing = runner.invoke(
+        cli, ["webhook", "revoke", "--db", db_url, "--portal", "1", "--webhook", str(2**31 - 1)]
+    )
+    assert missing.exit_code == 1 and f"no webhook {2**31 - 1}" in missing.output
+
+
+def test_serve_closes_its_socket_and_runtime_when_migration_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sockets: list[socket.socket] = []
+    listening = serve_command._listening_socket
+
+    def keep(host: str, port: int) -> socket.socket:
+        sockets.append(listening(host, port))
+        return sockets[-1]
+
+    def fail(self: Runtime) -> None:
+        raise RuntimeError("migration failed")
+
+    closed: list[Runtime] = []
+    close = Runtime.close
+
+    def track(self: Runtime) -> None:
+        closed.append(self)
+        close(self)
+
+    monkeypatch.setattr(serve_command, "_listening_socket", keep)
+    monkeypatch.setattr(Runtime, "migrate", fail)
+    monkeypatch.setattr(Runtime, "close", track)
+    database = f"sqlite:///{tmp_path / 'serve.db'}"
+    ran = CliRunner().invoke(cli, ["serve", "--db", database, "--port", "0", "--data-dir", str(tmp_path)])
+    assert isinstance(ran.exception, RuntimeError) and ran.exit_code == 1
+    assert len(sockets) == 1 and sockets[0].fileno() == -1  # closed
+    assert len(closed) == 1
+
+
+def test_a_secret_that_cannot_be_written_leaves_nothing_aside(tmp_path: Path) -> None:
+    (tmp_path / "taken").mkdir()  # the secret's name is a directory: moving the file there fails
+    with pytest.raises(OSError):
+        write_secret(tmp_path / "taken", "token\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["taken"]
+    write_secret(tmp_path / "kept", "token\n")
+    assert (tmp_path / "kept").read_text() == "token\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept", "taken"]
+
+
+def test_the_tls_key_is_private_from_its_creation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_chmod(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a key made readable and closed afterwards")
+
+    monkeypatch.setattr(Path, "chmod", no_chmod)
+    monkeypatch.setattr("os.chmod", no_chmod)
+    old = os.umask(0)  # nothing narrowed by the umask: the mode given at creation is the one the key has
+    try:
+        files = ensure_tls(tmp_path / "tls")
+    finally:
+        os.umask(old)
+    assert files.key.stat().st_mode & 0o777 == 0o600
+    assert files.key.read_bytes().startswith(b"-----BEGIN")
+    assert sorted(p.name for p in (tmp_path / "tls").iterdir()) == [
+        "ca.pem",
+        "names",
+        "server.key",
+        "server.pem",
+    ]

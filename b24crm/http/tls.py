@@ -12,6 +12,8 @@ from pathlib import Path
 
 import trustme
 
+from b24crm.cli.secret_files import write_secret
+
 NAMES = ("localhost", "127.0.0.1", "::1")
 
 
@@ -34,8 +36,8 @@ def ensure_tls(directory: Path, extra_names: tuple[str, ...] = ()) -> TlsFiles:
     ca = trustme.CA(organization_name="b24crm local CA")
     leaf = ca.issue_cert(*names, organization_name="b24crm")
     ca.cert_pem.write_to_path(str(files.ca))
-    leaf.private_key_pem.write_to_path(str(files.key))
-    files.key.chmod(0o600)
+    # The key is private from its creation (not chmod'ed once written, readable by anyone in between).
+    write_secret(files.key, leaf.private_key_pem.bytes())
     # The chain: server certificate first, then the CA, so clients that only know the CA can verify it.
     with files.cert.open("wb") as out:
         for blob in leaf.cert_chain_pems:

@@ -1,0 +1,153 @@
+"""Tenants and who acts on them: ``portal``, ``user``, ``role``, ``webhook`` and ``hook-out``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from b24crm.cli.common import DbOption, err, id_option, open_runtime, say
+from b24crm.runtime import Runtime
+
+portal_cli = typer.Typer(help="Portals (tenants).")
+user_cli = typer.Typer(help="Users of a portal.")
+webhook_cli = typer.Typer(help="Incoming webhooks.")
+role_cli = typer.Typer(help="CRM roles: what users may read, add, edit and delete.")
+hook_out_cli = typer.Typer(help="Outgoing webhooks: a portal's events POSTed to a URL.")
+
+
+@portal_cli.command("create")
+def portal_create(
+    db: DbOption = None,
+    domain: Annotated[str | None, typer.Option(help="Portal domain; generated when empty.")] = None,
+    title: Annotated[str, typer.Option(help="Portal title.")] = "",
+    time_zone: Annotated[str, typer.Option("--tz", help="Time zone dates are rendered in.")] = "UTC",
+) -> None:
+    """Create a portal."""
+    try:
+        portal = open_runtime(db).tenancy.create_portal(domain=domain, title=title, time_zone=time_zone)
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    say(f"Portal: {portal.id} {portal.domain} member_id={portal.member_id}")
+
+
+@user_cli.command("create")
+def user_create(
+    portal: Annotated[int, id_option("Portal id.")],
+    db: DbOption = None,
+    name: Annotated[str, typer.Option(help="First name.")] = "",
+    last_name: Annotated[str, typer.Option(help="Last name.")] = "",
+    email: Annotated[str, typer.Option(help="E-mail.")] = "",
+    admin: Annotated[bool, typer.Option("--admin", help="Portal administrator.")] = False,
+    role: Annotated[list[int] | None, id_option("CRM role id to assign (repeatable).")] = None,
+) -> None:
+    """Create a user on a portal."""
+    runtime = open_runtime(db)
+    try:
+        user = runtime.tenancy.create_user(portal, name=name, last_name=last_name, email=email, admin=admin)
+    except LookupError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    for role_id in role or ():
+        _assign_role(runtime, portal, user.id, role_id)
+    say(f"User: {user.id}")
+
+
+def _assign_role(runtime: Runtime, portal: int, user_id: int, role_id: int) -> None:
+    from b24crm.store import crm_roles
+
+    with runtime.db.write() as conn:
+        if role_id not in {r["id"] for r in crm_roles.list_roles(conn, portal)}:
+            err.print(f"[red]no role {role_id} on portal {portal}[/red]")
+            raise typer.Exit(1)
+        crm_roles.assign(conn, portal, user_id, role_id)
+
+
+@role_cli.command("create")
+def role_create(
+    portal: Annotated[int, id_option("Portal id.")],
+    name: Annotated[str, typer.Option(help="Role name.")],
+    grant: Annotated[
+        list[str],
+        typer.Option(help='Per entity type: "2:read=all,add=own,edit=own,delete=none"; "*" for every type.'),
+    ],
+    default: Annotated[bool, typer.Option("--default", help="Users without a role get this one.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Create a CRM role."""
+    from b24crm.crm.permissions import create_role, parse_grant
+
+    try:
+        permissions = dict(parse_grant(g) for g in grant)
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    runtime = open_runtime(db)
+    with runtime.db.write() as conn:
+        role_id = create_role(conn, portal, name=name, permissions=permissions, default=default)
+    say(f"Role: {role_id}")
+
+
+@role_cli.command("assign")
+def role_assign(
+    portal: Annotated[int, id_option("Portal id.")],
+    user: Annotated[int, id_option("User id.")],
+    role: Annotated[int, id_option("Role id.")],
+    db: DbOption = None,
+) -> None:
+    """Give a user a CRM role."""
+    _assign_role(open_runtime(db), portal, user, role)
+    say(f"User {user}: role {role}")
+
+
+@webhook_cli.command("create")
+def webhook_create(
+    portal: Annotated[int, id_option("Portal id.")],
+    user: Annotated[int, id_option("Owner user id: calls run with this user's rights.")],
+    scope: Annotated[str, typer.Option(help="Comma-separated scopes, e.g. crm,user.")] = "crm",
+    db: DbOption = None,
+    title: Annotated[str, typer.Option(help="A name to recognise it by.")] = "",
+) -> None:
+    """Create an incoming webhook and print its URL (the secret is shown only once)."""
+    runtime = open_runtime(db)
+    try:
+        hook = runtime.tenancy.create_webhook(portal, user, scope, title=title)
+    except (LookupError, ValueError) as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    say(f"Webhook: {hook.url(runtime.settings.base_url)}")
+
+
+@webhook_cli.command("revoke")
+def webhook_revoke(
+    portal: Annotated[int, id_option("Portal id.")],
+    webhook: Annotated[int, id_option("Webhook id (`GET /_b24crm/portals/{id}/webhooks`).")],
+    db: DbOption = None,
+) -> None:
+    """Revoke a webhook: every server on the database refuses its code at once, as an unknown code."""
+    if not open_runtime(db).tenancy.delete_webhook(portal, webhook):
+        err.print(f"[red]no webhook {webhook} on portal {portal}[/red]")
+        raise typer.Exit(1)
+    say(f"Revoked webhook: {webhook}")
+
+
+@hook_out_cli.command("create")
+def hook_out_create(
+    portal: Annotated[int, id_option("Portal id.")],
+    event: Annotated[str, typer.Option(help="Event name, e.g. ONCRMACTIVITYADD.")],
+    url: Annotated[str, typer.Option(help="Handler URL the events are POSTed to.")],
+    user: Annotated[int, id_option("User the webhook belongs to.")] = 1,
+    db: DbOption = None,
+) -> None:
+    """Send a portal's event to a URL; prints the handler id and the application_token it carries."""
+    from b24crm.events import hooks
+
+    runtime = open_runtime(db)
+    try:
+        made = hooks.create(runtime.db, portal, event=event, url=url, user_id=user, now=runtime.clock.now())
+    except (LookupError, ValueError) as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    say(f"Handler: {made.id} {made.event} -> {made.url}")
+    say(f"application_token: {made.application_token}")
