@@ -92,6 +92,16 @@ def test_serve_on_a_busy_port_says_so_before_printing_or_making_anything(tmp_pat
     assert not database.exists() and not data.exists()
 
 
+def test_serve_on_a_port_out_of_range_says_so(tmp_path: Path) -> None:
+    database = tmp_path / "out.db"
+    command = [sys.executable, "-m", "b24crm", "serve", "--db", f"sqlite:///{database}", "--port", "99999"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "cannot listen on 127.0.0.1:99999: ports are 0-65535" in done.stderr
+    assert not database.exists()
+
+
 def test_the_admin_token_is_kept_in_the_data_directory_unless_set(tmp_path: Path) -> None:
     kept = Settings(data_dir=str(tmp_path / "data"))
     made = _admin_token(kept)

@@ -41,6 +41,9 @@ def _listening_socket(host: str, port: int) -> socket.socket:
     server on a busy port would otherwise print a webhook and a token that lead to the first one, then
     fail. Made as uvicorn makes its own (SO_REUSEADDR, so that a restart does not wait for TIME_WAIT),
     and handed to it, so that nobody can take the port in between."""
+    if not 0 <= port <= 65535:  # bind() would raise OverflowError, which is no OSError
+        print(f"b24crm serve: cannot listen on {host}:{port}: ports are 0-65535", file=sys.stderr, flush=True)
+        raise typer.Exit(1)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
