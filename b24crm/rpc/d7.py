@@ -2,34 +2,25 @@
 
 A missing action argument is error ``100`` "Could not find value for parameter {name}"; camelCase
 parameter names; native JSON types in answers.
+
+Each action is declared with its arguments, in the order of the vendor's action signature (the order in
+which a missing one is reported)::
+
+    @d7_method("crm.type.get", args=(Arg("id", "mixed"),), doc=DOCS + "crm-type-get.md")
+    def type_get(ctx: CallContext, a: Bound) -> dict[str, Any]: ...
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
-
-from pydantic import BaseModel, ValidationError
 
 from b24crm import errors
 from b24crm.php.values import php_bool, php_int, php_str
-from b24crm.rpc.registry import Params, default_invalid, method
-
-
-def missing_parameter(exc: ValidationError, model: type[BaseModel]) -> errors.ApiError:
-    names = {(f.alias or name): name for name, f in model.model_fields.items()}
-    for error in exc.errors():
-        if error.get("type") == "missing":
-            alias = str(error["loc"][0]) if error.get("loc") else ""
-            return errors.ApiError("100", f"Could not find value for parameter {{{names.get(alias, alias)}}}")
-    return default_invalid(exc, model)
-
-
-def d7_method(name: str, params: type[Params], doc: str, *, scope: str = "crm") -> Any:
-    """Declare a D7-style method: a missing argument answers error 100."""
-    return method(name, scope=scope, params=params, invalid=missing_parameter, doc=doc)
-
+from b24crm.rpc.registry import H, method
 
 # --- the engine's argument binder (main/lib/engine/autowire/binder.php) ---------------------------------
 
@@ -58,16 +49,25 @@ class Arg:
     """One action argument: its name, PHP type and default (``_REQUIRED`` when it has none)."""
 
     name: str
-    kind: str  # "int", "string", "array", "bool"; "scalar": a string or a number, kept as a string
+    # "int", "string", "array", "bool"; "scalar": a string or a number, kept as a string; "mixed": any
+    # value, unchanged
+    kind: str
     default: Any = _REQUIRED
     nullable: bool = False
 
+    def _missing(self) -> Any:
+        if self.default is _REQUIRED:
+            raise errors.ApiError("100", f"Could not find value for parameter {{{self.name}}}")
+        return self.default
+
     def bind(self, given: dict[str, Any]) -> Any:
-        value = given.get(self.name.lower())
+        key = self.name.lower()
+        if self.kind == "mixed":
+            # crm.item.* and crm.type.* take a JSON null as a value: only an absent name is missing.
+            return given[key] if key in given else self._missing()
+        value = given.get(key)
         if value is None:
-            if self.default is _REQUIRED:
-                raise errors.ApiError("100", f"Could not find value for parameter {{{self.name}}}")
-            return self.default
+            return self._missing()
         if self.kind == "int":
             if isinstance(value, bool) or not (
                 isinstance(value, (int, float)) or (isinstance(value, str) and _NUMERIC.match(value))
@@ -92,7 +92,26 @@ class Arg:
         return php_bool(value)
 
 
-def bind(args: tuple[Arg, ...], given: dict[str, Any]) -> dict[str, Any]:
+class Bound(dict[str, Any]):
+    """The bound arguments by their names, also readable as attributes (``a.ownerId``); a dict, so that
+    the domain rules that take the whole set (``crm/activity/todo.py``) get it as it is."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def bind(args: tuple[Arg, ...], given: dict[str, Any]) -> Bound:
     """The action's arguments from the call's parameters, checked in signature order as the binder does;
     the first failure is the answer (error 100)."""
-    return {arg.name: arg.bind(given) for arg in args}
+    return Bound((arg.name, arg.bind(given)) for arg in args)
+
+
+def d7_method(name: str, *, args: tuple[Arg, ...], doc: str, scope: str = "crm") -> Callable[[H], H]:
+    """Declare a D7 controller action: its arguments in the action's signature order, bound before the
+    handler runs; the handler takes ``(ctx, a: Bound)``."""
+    return method(name, scope=scope, doc=doc, binder=partial(bind, args))

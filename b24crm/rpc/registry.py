@@ -5,7 +5,8 @@ Each method is declared once, next to its handler::
     @method("server.time", scope="basic", blocking=False)
     def server_time(ctx: CallContext, p: NoParams) -> str: ...
 
-and that declaration drives dispatch, ``methods``, ``method.get``, ``scope``, ``b24crm methods``, the
+(the newer D7 controllers: ``@d7_method`` in ``rpc/d7.py``, with the action's arguments instead of a
+model) and that declaration drives dispatch, ``methods``, ``method.get``, ``scope``, ``b24crm methods``, the
 generated coverage list and the docs-coverage test. Names are looked up case-insensitively, as the vendor
 does.
 """
@@ -15,11 +16,13 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from b24crm import errors
+
+H = TypeVar("H", bound=Callable[..., Any])
 
 BASIC = "basic"  # the vendor's global scope: granted to every credential
 
@@ -59,6 +62,9 @@ class MethodSpec:
     metered: bool = True  # counted in the operating-time accounting
     invalid: Callable[[ValidationError, type[BaseModel]], errors.ApiError] = default_invalid
     is_async: bool = field(default=False)
+    # Instead of ``params``: turns the call's parameters into the handler's second argument. The D7
+    # methods bind their arguments with it (``rpc/d7.py``), which the registry need not know about.
+    binder: Callable[[dict[str, Any]], Any] | None = None
 
     @property
     def key(self) -> str:
@@ -67,7 +73,9 @@ class MethodSpec:
     def allowed_for(self, scopes: frozenset[str]) -> bool:
         return BASIC in self.scopes or any(s in scopes for s in self.scopes)
 
-    def parse(self, params: dict[str, Any]) -> BaseModel:
+    def parse(self, params: dict[str, Any]) -> Any:
+        if self.binder is not None:
+            return self.binder(params)
         if self.params is NoParams:
             return NO_PARAMS  # nothing to validate: skip pydantic on the hottest methods
         try:
@@ -92,8 +100,9 @@ class Registry:
         batchable: bool = True,
         metered: bool = True,
         invalid: Callable[[ValidationError, type[BaseModel]], errors.ApiError] = default_invalid,
-    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        def register(handler: Callable[..., Any]) -> Callable[..., Any]:
+        binder: Callable[[dict[str, Any]], Any] | None = None,
+    ) -> Callable[[H], H]:
+        def register(handler: H) -> H:
             key = name.lower()
             if key in self._methods:
                 raise ValueError(f"method {name} registered twice")
@@ -110,6 +119,7 @@ class Registry:
                 metered=metered,
                 invalid=invalid,
                 is_async=inspect.iscoroutinefunction(handler),
+                binder=binder,
             )
             return handler
 

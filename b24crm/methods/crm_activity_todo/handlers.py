@@ -6,14 +6,11 @@ the action's signature order (a missing one is error 100); the answer is ``{"id"
 
 from __future__ import annotations
 
-from typing import Any
-
 from b24crm.crm.activity import todo
 from b24crm.rpc.context import CallContext
-from b24crm.rpc.d7 import Arg, bind
-from b24crm.rpc.registry import Params, method
+from b24crm.rpc.d7 import Arg, Bound, d7_method
 
-DOCS = "api-reference/crm/timeline/activities/todo/"
+DOCS = "api-reference/crm/timeline/activities/todo/crm-activity-todo-"
 OWNER = (Arg("ownerTypeId", "int"), Arg("ownerId", "int"))
 CONTENT = (
     Arg("title", "string", ""),
@@ -30,53 +27,51 @@ UPDATE = (*OWNER, Arg("deadline", "string"), Arg("id", "int", None), *CONTENT)
 
 
 def _one(value: Arg) -> tuple[Arg, ...]:
+    """The single-value actions: the todo's owner and id, then the value they change."""
     return (*OWNER, Arg("id", "int"), value)
 
 
-def _declare(name: str, args: tuple[Arg, ...], run: Any, summary: str, page: str) -> None:
-    def handler(ctx: CallContext, p: Params) -> dict[str, int]:
-        return run(ctx, bind(args, p.model_extra or {}))  # type: ignore[no-any-return]
-
-    handler.__doc__ = summary
-    method(name, scope="crm", doc=f"{DOCS}{page}", params=Params)(handler)
+@d7_method("crm.activity.todo.add", args=ADD, doc=f"{DOCS}add.md")
+def todo_add(ctx: CallContext, a: Bound) -> dict[str, int]:
+    """Create a universal activity (todo) on a CRM item."""
+    return todo.add(ctx, a)
 
 
-for _name, _args, _run, _summary, _page in (
-    ("crm.activity.todo.add", ADD, todo.add, "Create a universal activity (todo) on a CRM item.", "add"),
-    (
-        "crm.activity.todo.update",
-        UPDATE,
-        todo.update,
-        "Change a todo: deadline, title, text, pings, colour.",
-        "update",
-    ),
-    (
-        "crm.activity.todo.updateColor",
-        _one(Arg("colorId", "scalar")),
-        todo.update_color,
-        "Change a todo's colour.",
-        "update-color",
-    ),
-    (
-        "crm.activity.todo.updateDeadline",
-        _one(Arg("value", "string")),
-        todo.update_deadline,
-        "Move a todo's deadline.",
-        "update-deadline",
-    ),
-    (
-        "crm.activity.todo.updateDescription",
-        _one(Arg("value", "string")),
-        todo.update_description,
-        "Change a todo's description.",
-        "update-description",
-    ),
-    (
-        "crm.activity.todo.updateResponsibleUser",
-        _one(Arg("responsibleId", "int")),
-        todo.update_responsible,
-        "Hand a todo to another user.",
-        "update-responsible-user",
-    ),
-):
-    _declare(_name, _args, _run, _summary, f"crm-activity-todo-{_page}.md")
+@d7_method("crm.activity.todo.update", args=UPDATE, doc=f"{DOCS}update.md")
+def todo_update(ctx: CallContext, a: Bound) -> dict[str, int]:
+    """Change a todo: deadline, title, text, pings, colour."""
+    return todo.update(ctx, a)
+
+
+@d7_method("crm.activity.todo.updateColor", args=_one(Arg("colorId", "scalar")), doc=f"{DOCS}update-color.md")
+def todo_update_color(ctx: CallContext, a: Bound) -> dict[str, int]:
+    """Change a todo's colour."""
+    return todo.update_color(ctx, a)
+
+
+@d7_method(
+    "crm.activity.todo.updateDeadline", args=_one(Arg("value", "string")), doc=f"{DOCS}update-deadline.md"
+)
+def todo_update_deadline(ctx: CallContext, a: Bound) -> dict[str, int]:
+    """Move a todo's deadline."""
+    return todo.update_deadline(ctx, a)
+
+
+@d7_method(
+    "crm.activity.todo.updateDescription",
+    args=_one(Arg("value", "string")),
+    doc=f"{DOCS}update-description.md",
+)
+def todo_update_description(ctx: CallContext, a: Bound) -> dict[str, int]:
+    """Change a todo's description."""
+    return todo.update_description(ctx, a)
+
+
+@d7_method(
+    "crm.activity.todo.updateResponsibleUser",
+    args=_one(Arg("responsibleId", "int")),
+    doc=f"{DOCS}update-responsible-user.md",
+)
+def todo_update_responsible(ctx: CallContext, a: Bound) -> dict[str, int]:
+    """Hand a todo to another user."""
+    return todo.update_responsible(ctx, a)

@@ -1,85 +1,66 @@
-"""crm.item.add / update / get / list / delete / fields (docs: api-reference/crm/universal/crm-item-*.md)."""
+"""crm.item.add / update / get / list / delete / fields (docs: api-reference/crm/universal/crm-item-*.md).
+
+Every argument is taken as given ("mixed"): the domain reads the values; only an absent required one is
+refused here (error 100).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field
-
 from b24crm.crm import items
 from b24crm.results import Page
 from b24crm.rpc.context import CallContext
-from b24crm.rpc.d7 import d7_method
-from b24crm.rpc.registry import Params
+from b24crm.rpc.d7 import Arg, Bound, d7_method
 
-DOCS = "api-reference/crm/universal/"
-
-
-class TypeParams(Params):
-    entityTypeId: Any
-    useOriginalUfNames: Any = None
-
-
-class ItemParams(Params):
-    # The vendor's action signature names id first, so a call missing both reports {id}.
-    id: Any
-    entityTypeId: Any
-    useOriginalUfNames: Any = None
+DOCS = "api-reference/crm/universal/crm-item-"
+TYPE = (Arg("entityTypeId", "mixed"), Arg("useOriginalUfNames", "mixed", None))
+# The vendor's action signature names id first, so a call missing both reports {id}.
+ITEM = (Arg("id", "mixed"), *TYPE)
+FIELDS = Arg("fields", "mixed")
+LIST = (
+    *TYPE,
+    Arg("select", "mixed", None),
+    Arg("filter", "mixed", None),
+    Arg("order", "mixed", None),
+    Arg("start", "mixed", None),
+)
 
 
-class AddParams(TypeParams):
-    fields: Any
-
-
-class UpdateParams(ItemParams):
-    fields: Any
-
-
-class ListParams(TypeParams):
-    select: Any = None
-    filter: Any = None
-    order: Any = None
-    start: Any = Field(default=None)
-
-
-def _d7(name: str, params: type[Params], doc: str) -> Any:
-    return d7_method(name, params, DOCS + doc)
-
-
-@_d7("crm.item.add", AddParams, "crm-item-add.md")
-def item_add(ctx: CallContext, p: AddParams) -> dict[str, Any]:
+@d7_method("crm.item.add", args=(*TYPE, FIELDS), doc=f"{DOCS}add.md")
+def item_add(ctx: CallContext, a: Bound) -> dict[str, Any]:
     """Create an item of any CRM type."""
-    return {"item": items.add(ctx, p.entityTypeId, p.fields)}
+    return {"item": items.add(ctx, a.entityTypeId, a.fields)}
 
 
-@_d7("crm.item.update", UpdateParams, "crm-item-update.md")
-def item_update(ctx: CallContext, p: UpdateParams) -> dict[str, Any]:
+@d7_method("crm.item.update", args=(*ITEM, FIELDS), doc=f"{DOCS}update.md")
+def item_update(ctx: CallContext, a: Bound) -> dict[str, Any]:
     """Change an item's fields."""
-    return {"item": items.update(ctx, p.entityTypeId, p.id, p.fields)}
+    return {"item": items.update(ctx, a.entityTypeId, a.id, a.fields)}
 
 
-@_d7("crm.item.get", ItemParams, "crm-item-get.md")
-def item_get(ctx: CallContext, p: ItemParams) -> dict[str, Any]:
+@d7_method("crm.item.get", args=ITEM, doc=f"{DOCS}get.md")
+def item_get(ctx: CallContext, a: Bound) -> dict[str, Any]:
     """One item with all its fields."""
-    return {"item": items.get(ctx, p.entityTypeId, p.id)}
+    return {"item": items.get(ctx, a.entityTypeId, a.id)}
 
 
-@_d7("crm.item.list", ListParams, "crm-item-list.md")
-def item_list(ctx: CallContext, p: ListParams) -> Page:
+@d7_method("crm.item.list", args=LIST, doc=f"{DOCS}list.md")
+def item_list(ctx: CallContext, a: Bound) -> Page:
     """Items of a type, filtered, sorted, 50 a page."""
     return items.list_items(
-        ctx, p.entityTypeId, select=p.select, filter_=p.filter, order=p.order, start=p.start
+        ctx, a.entityTypeId, select=a.select, filter_=a.filter, order=a.order, start=a.start
     )
 
 
-@_d7("crm.item.delete", ItemParams, "crm-item-delete.md")
-def item_delete(ctx: CallContext, p: ItemParams) -> list[Any]:
+@d7_method("crm.item.delete", args=ITEM, doc=f"{DOCS}delete.md")
+def item_delete(ctx: CallContext, a: Bound) -> list[Any]:
     """Delete an item; its activities go with it or lose the binding."""
-    items.delete(ctx, p.entityTypeId, p.id)
+    items.delete(ctx, a.entityTypeId, a.id)
     return []
 
 
-@_d7("crm.item.fields", TypeParams, "crm-item-fields.md")
-def item_fields(ctx: CallContext, p: TypeParams) -> dict[str, Any]:
+@d7_method("crm.item.fields", args=TYPE, doc=f"{DOCS}fields.md")
+def item_fields(ctx: CallContext, a: Bound) -> dict[str, Any]:
     """The fields of a type, described."""
-    return {"fields": items.describe_fields(ctx, p.entityTypeId)}
+    return {"fields": items.describe_fields(ctx, a.entityTypeId)}

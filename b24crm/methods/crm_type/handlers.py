@@ -1,6 +1,7 @@
 """crm.type.add / update / get / getByEntityTypeId / list / delete.
 
-Docs: api-reference/crm/universal/user-defined-object-types/crm-type-*.md.
+Docs: api-reference/crm/universal/user-defined-object-types/crm-type-*.md. Every argument is taken as
+given ("mixed"): the domain reads the values; only an absent required one is refused here (error 100).
 """
 
 from __future__ import annotations
@@ -10,70 +11,48 @@ from typing import Any
 from b24crm.crm import types_service
 from b24crm.results import Page
 from b24crm.rpc.context import CallContext
-from b24crm.rpc.d7 import d7_method
-from b24crm.rpc.registry import Params
+from b24crm.rpc.d7 import Arg, Bound, d7_method
 
-DOCS = "api-reference/crm/universal/user-defined-object-types/"
-
-
-class AddParams(Params):
-    fields: Any
+DOCS = "api-reference/crm/universal/user-defined-object-types/crm-type-"
+ID = Arg("id", "mixed")
+FIELDS = Arg("fields", "mixed")
+LIST = (Arg("order", "mixed", None), Arg("filter", "mixed", None), Arg("start", "mixed", None))
 
 
-class IdParams(Params):
-    id: Any
-
-
-class UpdateParams(IdParams):
-    fields: Any
-
-
-class EntityTypeParams(Params):
-    entityTypeId: Any
-
-
-class ListParams(Params):
-    order: Any = None
-    filter: Any = None
-    start: Any = None
-
-
-def _d7(name: str, params: type[Params], doc: str) -> Any:
-    return d7_method(name, params, DOCS + doc)
-
-
-@_d7("crm.type.add", AddParams, "crm-type-add.md")
-def type_add(ctx: CallContext, p: AddParams) -> dict[str, Any]:
+@d7_method("crm.type.add", args=(FIELDS,), doc=f"{DOCS}add.md")
+def type_add(ctx: CallContext, a: Bound) -> dict[str, Any]:
     """Create a smart process."""
-    return {"type": types_service.add(ctx, p.fields)}
+    return {"type": types_service.add(ctx, a.fields)}
 
 
-@_d7("crm.type.update", UpdateParams, "crm-type-update.md")
-def type_update(ctx: CallContext, p: UpdateParams) -> dict[str, Any]:
+@d7_method("crm.type.update", args=(ID, FIELDS), doc=f"{DOCS}update.md")
+def type_update(ctx: CallContext, a: Bound) -> dict[str, Any]:
     """Change a smart process's title or switches."""
-    return {"type": types_service.update(ctx, p.id, p.fields)}
+    return {"type": types_service.update(ctx, a.id, a.fields)}
 
 
-@_d7("crm.type.get", IdParams, "crm-type-get.md")
-def type_get(ctx: CallContext, p: IdParams) -> dict[str, Any]:
+@d7_method("crm.type.get", args=(ID,), doc=f"{DOCS}get.md")
+def type_get(ctx: CallContext, a: Bound) -> dict[str, Any]:
     """A smart process by its own ID."""
-    return {"type": types_service.get(ctx, p.id)}
+    return {"type": types_service.get(ctx, a.id)}
 
 
-@_d7("crm.type.getByEntityTypeId", EntityTypeParams, "crm-type-get-by-entity-type-id.md")
-def type_get_by_entity_type(ctx: CallContext, p: EntityTypeParams) -> dict[str, Any]:
+@d7_method(
+    "crm.type.getByEntityTypeId", args=(Arg("entityTypeId", "mixed"),), doc=f"{DOCS}get-by-entity-type-id.md"
+)
+def type_get_by_entity_type(ctx: CallContext, a: Bound) -> dict[str, Any]:
     """A smart process by the entityTypeId its items use."""
-    return {"type": types_service.get_by_entity_type(ctx, p.entityTypeId)}
+    return {"type": types_service.get_by_entity_type(ctx, a.entityTypeId)}
 
 
-@_d7("crm.type.list", ListParams, "crm-type-list.md")
-def type_list(ctx: CallContext, p: ListParams) -> Page:
+@d7_method("crm.type.list", args=LIST, doc=f"{DOCS}list.md")
+def type_list(ctx: CallContext, a: Bound) -> Page:
     """The portal's smart processes."""
-    return types_service.list_types(ctx, p.start)  # type: ignore[no-any-return]
+    return types_service.list_types(ctx, a.start)  # type: ignore[no-any-return]
 
 
-@_d7("crm.type.delete", IdParams, "crm-type-delete.md")
-def type_delete(ctx: CallContext, p: IdParams) -> list[Any]:
+@d7_method("crm.type.delete", args=(ID,), doc=f"{DOCS}delete.md")
+def type_delete(ctx: CallContext, a: Bound) -> list[Any]:
     """Delete a smart process that has no items."""
-    types_service.delete(ctx, p.id)
+    types_service.delete(ctx, a.id)
     return []
