@@ -120,8 +120,16 @@ class Legacy:
         """``Parameter 'fields' must be array.`` and the like."""
         return ErrorSpec("", f"Parameter '{parameter}' must be array.")
 
+    # Any other failure: the proxy keeps the message and drops the code (call it with the message).
+    MESSAGE = ErrorSpec("", "")
+
 
 class D7:
     """The errors the vendor's newer (D7) controllers share: a code, its English text, HTTP 400."""
 
     ACCESS_DENIED = ErrorSpec("ACCESS_DENIED", "Access denied")
+
+    @staticmethod
+    def field_required(title: str) -> ErrorSpec:
+        """``Field "Title" is required``: a required field left empty (crm.item.*, crm.type.*)."""
+        return ErrorSpec("CRM_FIELD_ERROR_REQUIRED", f'Field "{title}" is required')

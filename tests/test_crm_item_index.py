@@ -25,7 +25,7 @@ def _plan_text(portal: PortalClient, filter_: dict, order: dict) -> str:  # type
     ctx = Caller(runtime.services, credential)
     with runtime.db.read() as conn:
         plan = items.plan_list(conn, ctx, 2, filter_=filter_, order=order, start=-1)
-        compiled = plan.statement.compile(conn, compile_kwargs={"literal_binds": True})
+        compiled = plan.query.statement.compile(conn, compile_kwargs={"literal_binds": True})
         if conn.dialect.name == "sqlite":
             rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}").all()
             return "\n".join(str(r[-1]) for r in rows)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from b24crm.crm import classic
+from b24crm.crm import classic, classic_fields
 from b24crm.results import Page
 from b24crm.rpc.context import CallContext
 from b24crm.rpc.registry import Params, method
@@ -64,7 +64,7 @@ def _register(entity: str, entity_type_id: int) -> None:
         return classic.delete(ctx, entity_type_id, p.id)
 
     def fields(ctx: CallContext, p: NoArgs) -> dict[str, Any]:
-        return classic.describe(entity_type_id)
+        return classic_fields.describe(entity_type_id)
 
     for action, handler, params, summary in (
         ("add", add, AddParams, f"Create a {entity}; answers its ID."),
