@@ -452,6 +452,21 @@ crm_activity_types = sa.Table(
     sa.UniqueConstraint("portal_id", "app_id", "type_id"),
 )
 
+# Kanban badges applications declare (crm.activity.badge.*): portal-wide, addressed by code. A title or value is
+# a text or a {language: text} map, kept as JSON and answered as given.
+crm_badges = sa.Table(
+    "crm_badges",
+    metadata,
+    sa.Column("portal_id", sa.Integer, sa.ForeignKey("portals.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("code", sa.String(255), nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("value", sa.Text, nullable=False),
+    sa.Column("type", sa.String(16), nullable=False),
+    sa.Column("created", sa.Float, nullable=False),
+    sa.UniqueConstraint("portal_id", "code"),
+)
+
 # Authorization codes: single use, 30 seconds.
 oauth_codes = sa.Table(
     "oauth_codes",

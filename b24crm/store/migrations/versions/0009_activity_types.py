@@ -1,4 +1,4 @@
-"""Applications' own activity types (crm.activity.type.*).
+"""Applications' own activity types (crm.activity.type.*) and the badges they declare (crm.activity.badge.*).
 
 Revision ID: 0009
 Revises: 0008
@@ -37,6 +37,23 @@ def upgrade() -> None:
         ),
     )
 
+    op.create_table(
+        "crm_badges",
+        sa.Column("portal_id", sa.Integer, nullable=False),
+        sa.Column("id", sa.Integer, nullable=False, autoincrement=False),
+        sa.Column("code", sa.String(255), nullable=False),
+        sa.Column("title", sa.Text, nullable=False),
+        sa.Column("value", sa.Text, nullable=False),
+        sa.Column("type", sa.String(16), nullable=False),
+        sa.Column("created", sa.Float, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["portal_id"], ["portals.id"], name="fk_crm_badges_portal_id_portals", ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("portal_id", "id", name="pk_crm_badges"),
+        sa.UniqueConstraint("portal_id", "code", name="uq_crm_badges_portal_id_code"),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("crm_badges")
     op.drop_table("crm_activity_types")
