@@ -51,8 +51,6 @@ ALLOWED_UPWARD: dict[str, str] = {}
 LONG_MODULES: dict[str, str] = {
     "store.tables": "declarative: one Table per table, the schema in one place",
     "crm.activity.service": "add/update/get/delete and their field rules; split by operation",
-    "crm.classic": "crm.deal.* & co. over one engine; split reading from writing",
-    "crm.items": "crm.item.* over one engine; split reading from writing",
 }
 
 

@@ -467,6 +467,24 @@ crm_badges = sa.Table(
     sa.UniqueConstraint("portal_id", "code"),
 )
 
+# Additional content blocks applications attach to timeline entries (crm.activity.layout.blocks.*, and for
+# other timeline records crm.timeline.layout.blocks.*): one set per (entry, application), replaced whole on
+# set. item_kind says what item_id names: 1 an activity, 2 a timeline record.
+crm_layout_blocks = sa.Table(
+    "crm_layout_blocks",
+    metadata,
+    sa.Column("portal_id", sa.Integer, sa.ForeignKey("portals.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("item_kind", sa.Integer, nullable=False),
+    sa.Column("item_id", sa.Integer, nullable=False),
+    sa.Column("app_id", sa.Integer, nullable=False),
+    sa.Column("layout", sa.Text, nullable=False),  # the normalized RestAppLayoutDto, as JSON
+    sa.Column("created", sa.Float, nullable=False),
+    sa.Column("updated", sa.Float, nullable=False),
+    sa.UniqueConstraint("portal_id", "item_kind", "item_id", "app_id"),
+    sa.Index("ix_crm_layout_blocks_app", "portal_id", "app_id"),
+)
+
 # Authorization codes: single use, 30 seconds.
 oauth_codes = sa.Table(
     "oauth_codes",
