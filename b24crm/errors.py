@@ -133,3 +133,10 @@ class D7:
     def field_required(title: str) -> ErrorSpec:
         """``Field "Title" is required``: a required field left empty (crm.item.*, crm.type.*)."""
         return ErrorSpec("CRM_FIELD_ERROR_REQUIRED", f'Field "{title}" is required')
+
+    @staticmethod
+    def argument_required(name: str) -> ErrorSpec:
+        """``Argument 'title' is required`` (the crm module's getRequiredArgumentMissingError)."""
+        return ErrorSpec("REQUIRED_ARG_MISSING", f"Argument '{name}' is required")
+
+    OWNER_NOT_FOUND = ErrorSpec("OWNER_NOT_FOUND", "Owner was not found")

@@ -19,8 +19,6 @@ INSTALLED = frozenset(LANGUAGES)
 TYPES = ("success", "failure", "warning", "primary", "secondary")
 
 NOT_FOUND = errors.ErrorSpec("NOT_FOUND", "Badge not found for code `{code}`")
-# The crm module's ErrorCode::getRequiredArgumentMissingError.
-REQUIRED_ARG_MISSING = errors.ErrorSpec("REQUIRED_ARG_MISSING", "Argument '{name}' is required")
 WRONG_TYPE = errors.ErrorSpec("WRONG_TYPE_VALUE", "Wrong value of field `type`")
 # Not published: the vendor's table refuses a second row with the code through its unique key.
 CODE_TAKEN = errors.ErrorSpec("INVALID_ARG_VALUE", "Badge with this code already exists")
@@ -28,9 +26,7 @@ CODE_TAKEN = errors.ErrorSpec("INVALID_ARG_VALUE", "Badge with this code already
 
 def _text_problems(value: Any, field: str) -> list[errors.ApiError]:
     if isinstance(value, str):
-        return (
-            [] if value != "" else [REQUIRED_ARG_MISSING(REQUIRED_ARG_MISSING.description.format(name=field))]
-        )
+        return [] if value != "" else [errors.D7.argument_required(field)()]
     if isinstance(value, list):  # a PHP array too, keyed 0, 1, ...
         value = dict(enumerate(value))
     if isinstance(value, dict):
@@ -42,7 +38,7 @@ def _text_problems(value: Any, field: str) -> list[errors.ApiError]:
             if not isinstance(text, str) or text == "":
                 found.append(errors.ApiError("0", f"Wrong value of field `{field}` for language {language}"))
         return found
-    return [REQUIRED_ARG_MISSING(REQUIRED_ARG_MISSING.description.format(name=field))]
+    return [errors.D7.argument_required(field)()]
 
 
 def _require_admin(ctx: Caller) -> None:
