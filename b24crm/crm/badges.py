@@ -19,6 +19,9 @@ INSTALLED = frozenset(LANGUAGES)
 TYPES = ("success", "failure", "warning", "primary", "secondary")
 
 NOT_FOUND = errors.ErrorSpec("NOT_FOUND", "Badge not found for code `{code}`")
+# Bare Errors of the vendor's main module: their code is 0.
+UNKNOWN_LANGUAGE = errors.ErrorSpec("0", "Language `{language}` was not found")
+WRONG_TRANSLATION = errors.ErrorSpec("0", "Wrong value of field `{field}` for language {language}")
 WRONG_TYPE = errors.ErrorSpec("WRONG_TYPE_VALUE", "Wrong value of field `type`")
 # Not published: the vendor's table refuses a second row with the code through its unique key.
 CODE_TAKEN = errors.ErrorSpec("INVALID_ARG_VALUE", "Badge with this code already exists")
@@ -26,19 +29,18 @@ CODE_TAKEN = errors.ErrorSpec("INVALID_ARG_VALUE", "Badge with this code already
 
 def _text_problems(value: Any, field: str) -> list[errors.ApiError]:
     if isinstance(value, str):
-        return [] if value != "" else [errors.D7.argument_required(field)()]
+        return [] if value != "" else [errors.D7.ARGUMENT_REQUIRED.format(name=field)]
     if isinstance(value, list):  # a PHP array too, keyed 0, 1, ...
         value = dict(enumerate(value))
     if isinstance(value, dict):
         found = []
         for language, text in value.items():
             if language not in INSTALLED:
-                # A bare Error of the vendor's main module: its code is 0.
-                found.append(errors.ApiError("0", f"Language `{language}` was not found"))
+                found.append(UNKNOWN_LANGUAGE.format(language=language))
             if not isinstance(text, str) or text == "":
-                found.append(errors.ApiError("0", f"Wrong value of field `{field}` for language {language}"))
+                found.append(WRONG_TRANSLATION.format(field=field, language=language))
         return found
-    return [errors.D7.argument_required(field)()]
+    return [errors.D7.ARGUMENT_REQUIRED.format(name=field)]
 
 
 def _require_admin(ctx: Caller) -> None:
@@ -67,7 +69,7 @@ def get(ctx: Caller, code: str) -> dict[str, Any]:
     with ctx.db.read() as conn:
         found = store.find(conn, ctx.portal.id, code)
     if found is None:
-        raise NOT_FOUND(NOT_FOUND.description.format(code=code))
+        raise NOT_FOUND.format(code=code)
     return {"badge": found}
 
 
@@ -80,7 +82,7 @@ def delete(ctx: Caller, code: str) -> bool:
     _require_admin(ctx)
     with ctx.db.write() as conn:
         if not store.delete(conn, ctx.portal.id, code):
-            raise NOT_FOUND(NOT_FOUND.description.format(code=code))
+            raise NOT_FOUND.format(code=code)
     return True
 
 

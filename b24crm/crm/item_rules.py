@@ -139,4 +139,4 @@ def contact_flags(item_type: ItemType, fm: list[dict[str, Any]]) -> dict[str, bo
 def check_required(item_type: ItemType, stored: dict[str, Any]) -> None:
     for f in item_type.fields.values():
         if f.required and stored.get(f.name) in (None, "", []):
-            raise errors.D7.field_required(f.title)()
+            raise errors.D7.FIELD_REQUIRED.format(title=f.title)

@@ -23,8 +23,9 @@ NOT_FOUND = errors.ErrorSpec("NOT_FOUND", "Smart process not found")
 ACCESS_DENIED = errors.D7.ACCESS_DENIED
 OUT_OF_RANGE = errors.ErrorSpec("INVALID_ARG_VALUE", "entityTypeId is out of allowed range")
 HAS_ITEMS = errors.ErrorSpec("BX_ERROR", "You cannot delete an entity type that has elements")
-TITLE_REQUIRED = errors.D7.field_required("Title")
-EXISTS = "Smart process with entityTypeId {} already exists"  # an INVALID_ARG_VALUE
+EXISTS = errors.ErrorSpec(
+    "INVALID_ARG_VALUE", "Smart process with entityTypeId {entity_type_id} already exists"
+)
 
 # The type's switches, in the order the vendor answers them; isSetOpenPermissions defaults to on.
 FLAGS = (
@@ -117,12 +118,12 @@ def add(ctx: Caller, fields: Any) -> dict[str, Any]:
             if not et.is_dynamic_range(entity_type_id):
                 raise OUT_OF_RANGE()
             if entity_type_id in used:
-                raise errors.INVALID_ARG_VALUE(EXISTS.format(entity_type_id))
+                raise EXISTS.format(entity_type_id=entity_type_id)
         else:
             entity_type_id = _free_entity_type_id(conn, ctx.portal.id, used)
         title = str(fields.get("title") or "").strip()
         if not title:
-            raise TITLE_REQUIRED()
+            raise errors.D7.FIELD_REQUIRED.format(title="Title")
         type_id = crm_types.insert_type(
             conn,
             ctx.portal.id,

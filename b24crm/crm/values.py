@@ -105,16 +105,11 @@ def value_in(f: ItemField, value: Any, tz: tzinfo) -> Any:
             if isinstance(value, dict):
                 value = list(value.values())
             if not isinstance(value, list):
-                raise errors.ApiError(
-                    "100",
-                    f"Expected iterable value for multiple field, but got {_php_type(value)} instead",
-                )
+                raise errors.D7.NOT_ITERABLE.format(shown=_php_type(value))
             return [v for v in (_scalar_in(f, item, tz) for item in value) if v is not None]
         return _scalar_in(f, value, tz)
     except InvalidValue as exc:
-        raise errors.ApiError(
-            "CRM_FIELD_ERROR_VALUE_NOT_VALID", f'Invalid value for field "{f.title}"'
-        ) from exc
+        raise errors.D7.FIELD_INVALID.format(title=f.title) from exc
 
 
 def _php_type(value: Any) -> str:

@@ -37,11 +37,7 @@ def _shown(value: Any) -> str:
 
 
 def _invalid(value: Any, name: str, kind: str) -> errors.ApiError:
-    shown = _shown(value)
-    return errors.ApiError(
-        "100",
-        f"Invalid value {{{shown}}} to match with parameter {{{name}}}. Should be value of type {kind}.",
-    )
+    return errors.D7.PARAMETER_TYPE.format(shown=_shown(value), name=name, kind=kind)
 
 
 @dataclass(frozen=True)
@@ -57,7 +53,7 @@ class Arg:
 
     def _missing(self) -> Any:
         if self.default is _REQUIRED:
-            raise errors.ApiError("100", f"Could not find value for parameter {{{self.name}}}")
+            raise errors.D7.PARAMETER_MISSING.format(name=self.name)
         return self.default
 
     def bind(self, given: dict[str, Any]) -> Any:

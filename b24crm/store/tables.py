@@ -452,8 +452,8 @@ crm_activity_types = sa.Table(
     sa.UniqueConstraint("portal_id", "app_id", "type_id"),
 )
 
-# Kanban badges applications declare (crm.activity.badge.*): portal-wide, addressed by code. A title or value is
-# a text or a {language: text} map, kept as JSON and answered as given.
+# Kanban badges applications declare (crm.activity.badge.*): portal-wide, addressed by code. A title or a
+# value is a text or a {language: text} map, kept as JSON and answered as given.
 crm_badges = sa.Table(
     "crm_badges",
     metadata,
