@@ -30,6 +30,10 @@ from b24crm.store.filters import to_int
 
 ADMIN_HEADER = "x-b24crm-admin-token"
 
+# The admin namespace's own errors, in the envelope REST errors use.
+NOT_FOUND = errors.ErrorSpec("NOT_FOUND", "{what} not found", 404)
+BAD_INPUT = errors.ErrorSpec("INVALID_REQUEST", "", 400)
+
 
 def _authorised(request: Request, runtime: Runtime) -> bool:
     header = request.headers.get("authorization", "")
@@ -76,7 +80,7 @@ def admin_endpoint(handler):  # type: ignore[no-untyped-def]
         except errors.ApiError as exc:
             return render_error(exc)
         except (ValueError, TypeError, LookupError) as exc:
-            return render_error(errors.ApiError("INVALID_REQUEST", str(exc), 400))
+            return render_error(BAD_INPUT(str(exc)))
         return render({"result": result}, status)
 
     return endpoint
@@ -102,7 +106,7 @@ def _portal_id(path: dict[str, Any]) -> int:
     try:
         return to_int(path["portal_id"])
     except ValueError:
-        raise errors.ApiError("NOT_FOUND", "Portal not found", 404) from None
+        raise NOT_FOUND.format(what="Portal") from None
 
 
 def _create_portal(runtime: Runtime, _path: dict[str, Any], body: dict[str, Any]) -> tuple[int, Any]:
@@ -126,7 +130,7 @@ def _portal(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) -> tu
     with runtime.db.read() as conn:
         row = tenancy.portal_by_id(conn, portal_id)
         if row is None:
-            raise errors.ApiError("NOT_FOUND", "Portal not found", 404)
+            raise NOT_FOUND.format(what="Portal")
         return 200, {
             **row,
             "users": [_user_view(u) for u in tenancy.list_users(conn, portal_id)],
@@ -137,7 +141,7 @@ def _portal(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) -> tu
 def _delete_portal(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) -> tuple[int, Any]:
     portal_id = _portal_id(path)
     if not runtime.tenancy.delete_portal(portal_id):
-        raise errors.ApiError("NOT_FOUND", "Portal not found", 404)
+        raise NOT_FOUND.format(what="Portal")
     runtime.files.discard_portal(portal_id)  # after the commit: the rows that name them are gone
     return 200, True
 
@@ -159,7 +163,7 @@ def _revoke_webhook(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any
     except ValueError:  # past the column's range: no such webhook either
         deleted = False
     if not deleted:
-        raise errors.ApiError("NOT_FOUND", "Webhook not found", 404)
+        raise NOT_FOUND.format(what="Webhook")
     return 200, True
 
 
@@ -260,7 +264,7 @@ def _revoke_tokens(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]
     try:
         return 200, {"revoked": runtime.apps.revoke_tokens(_portal_id(path), _app_id(path))}
     except (LookupError, ValueError):  # ValueError: an ID past the column's range
-        raise errors.ApiError("NOT_FOUND", "Application not found", 404) from None
+        raise NOT_FOUND.format(what="Application") from None
 
 
 def _placements(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) -> tuple[int, Any]:
