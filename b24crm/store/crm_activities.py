@@ -9,10 +9,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from b24crm.store.engine import Database
-from b24crm.store.sql import RawInsert, RawSelect, RawStatement, current_value, next_id, upsert
+from b24crm.store.sql import RawInsert, RawSelect, current_value, next_id
 from b24crm.store.tables import (
     crm_activities,
-    crm_activity_answers,
     crm_activity_bindings,
     crm_activity_communications,
     crm_activity_files,
@@ -47,37 +46,6 @@ def raw_get(db: Database, query: RawSelect, portal_id: int, activity_id: int) ->
         with db.read_raw() as driver:
             rows = query.rows(driver, db.dialect, params)
     return rows[0] if rows else None
-
-
-# --- stored get answers (see crm/activity/answers.py) ----------------------------------------------------
-
-_ANSWER = RawSelect(
-    sa.select(crm_activity_answers.c.form, crm_activity_answers.c.body).where(
-        crm_activity_answers.c.portal_id == sa.bindparam("portal_id"),
-        crm_activity_answers.c.activity_id == sa.bindparam("id"),
-    )
-)
-# Per dialect: the upsert is spelled differently.
-_KEEP_ANSWER: dict[str, RawStatement] = {}
-
-
-def stored_answer(db: Database, portal_id: int, activity_id: int) -> tuple[str, bytes] | None:
-    """(form, body) of the activity's stored get answer, read on a bare connection; None when none."""
-    found = raw_get(db, _ANSWER, portal_id, activity_id)
-    return None if found is None else (found[0], bytes(found[1]))
-
-
-def store_answers(conn: Connection, portal_id: int, answers: Sequence[tuple[int, str, bytes]]) -> None:
-    """Keep (activity id, form, body) answers, replacing any stored before."""
-    statement = _KEEP_ANSWER.get(conn.dialect.name)
-    if statement is None:
-        statement = _KEEP_ANSWER[conn.dialect.name] = RawStatement(
-            upsert(conn.dialect.name, crm_activity_answers, ("portal_id", "activity_id"), ("form", "body"))
-        )
-    statement.run_many(
-        conn,
-        [{"portal_id": portal_id, "activity_id": a, "form": form, "body": body} for a, form, body in answers],
-    )
 
 
 # The inserts of crm.activity.add, compiled once (the hot write path).
@@ -269,21 +237,6 @@ def delete_files(conn: Connection, portal_id: int, file_ids: Sequence[int]) -> N
     if file_ids:
         f = crm_activity_files
         conn.execute(f.delete().where(f.c.portal_id == portal_id, f.c.id.in_(list(file_ids))))
-
-
-# --- lists ----------------------------------------------------------------------------------------------
-
-
-def fetch_all(cursor: Any) -> list[tuple[Any, ...]]:
-    """The rows of a driver cursor (``RawStatement.run``), which is closed."""
-    try:
-        return list(cursor.fetchall())
-    finally:
-        cursor.close()
-
-
-def count_rows(conn: Connection, statement: sa.Select[Any]) -> int:
-    return int(conn.execute(statement).scalar_one())
 
 
 # --- reminders ------------------------------------------------------------------------------------------

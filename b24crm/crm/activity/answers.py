@@ -24,7 +24,6 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import orjson
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from b24crm.auth.caller import Caller
@@ -32,10 +31,9 @@ from b24crm.auth.models import Portal
 from b24crm.crm.activity import render
 from b24crm.crm.activity.fields import BY_NAME
 from b24crm.results import Encoded
-from b24crm.store import crm_activities as repo
+from b24crm.store import activity_answers as answers_store
+from b24crm.store.activity_answers import AnswerRow
 from b24crm.store.engine import Database
-from b24crm.store.sql import RawInsert, RawStatement
-from b24crm.store.tables import crm_activities, crm_activity_answers
 
 SHAPE = render.shape_for(render.DEFAULT_NAMES)
 # What every answer repeats, for deflate to refer to instead of storing it again.
@@ -43,57 +41,39 @@ _DICTIONARY = b"".join(b'"%s":' % name.encode() for name in SHAPE.names)
 # Raise the number whenever what get writes for a row changes: answers stored in another format are not
 # served. The dictionary's checksum is part of it, since an answer can only be inflated with its own.
 FORMAT = f"1.{zlib.crc32(_DICTIONARY):08x}"
-_COLUMNS = (*SHAPE.columns, crm_activities.c.file_count)
 _PROVIDER = SHAPE.names.index("PROVIDER_ID")
-_ONE = repo.raw_get_query(_COLUMNS)  # on a bare connection, for get
-# crm.activity.add's insert, answering the row as get reads it (no read-back for keep_row).
-INSERT = RawInsert(crm_activities, returning=_COLUMNS)
-_RANGE = RawStatement(  # in a write transaction, for those keeping answers
-    sa.select(*_COLUMNS)
-    .where(
-        crm_activities.c.portal_id == sa.bindparam("portal_id"),
-        crm_activities.c.id.between(sa.bindparam("low"), sa.bindparam("high")),
-    )
-    # On PostgreSQL another transaction could change a row read here and commit before the answer is
-    # stored (its trigger would find nothing to drop): the rows stay locked until ours commits. SQLite's
-    # write transactions are serial already (and the clause is not rendered there).
-    .with_for_update()
-)
+_ROWS = answers_store.AnswerSource(SHAPE.columns)  # the columns get renders, read and written compiled once
 
 
 def form(portal: Portal) -> str:
     return f"{FORMAT} {portal.time_zone}"
 
 
-def _answer(row: tuple[Any, ...], portal: Portal) -> dict[str, Any] | None:
-    """get's answer for a row read with ``_COLUMNS``; None where get must do more (files to link, a
-    configurable activity to refuse)."""
-    if row[-1] or row[_PROVIDER] == "CONFIGURABLE_REST_APP":
+def _answer(row: AnswerRow, portal: Portal) -> dict[str, Any] | None:
+    """get's answer for a row of ``SHAPE``; None where get must do more (files to link, a configurable
+    activity to refuse)."""
+    if row.file_count or row.values[_PROVIDER] == "CONFIGURABLE_REST_APP":
         return None
-    return render.render_rows([row[:-1]], SHAPE, portal.tz)[0]
+    return render.render_rows([row.values], SHAPE, portal.tz)[0]
 
 
 def read(ctx: Caller, activity_id: int) -> Encoded | dict[str, Any] | None:
     """crm.activity.get for a caller who may read every activity: the stored answer, else the row rendered
     from one bare read. None when the general path must answer (no such activity, files, configurable)."""
-    kept = repo.stored_answer(ctx.db, ctx.portal.id, activity_id)
+    kept = answers_store.stored(ctx.db, ctx.portal.id, activity_id)
     if kept is not None and kept[0] == form(ctx.portal):
         body = unpack(kept[1])
         if body is not None:
             return Encoded(body)
-    row = repo.raw_get(ctx.db, _ONE, ctx.portal.id, activity_id)
+    row = _ROWS.read(ctx.db, ctx.portal.id, activity_id)
     return None if row is None else _answer(row, ctx.portal)
 
 
 def keep(conn: Connection, portal: Portal, low: int, high: int | None = None) -> None:
     """Store get's answers of the activities with IDs ``low``..``high`` (just ``low`` when no ``high``) as
     their rows stand in ``conn``'s transaction; call it after the transaction's last change to them."""
-    cursor = _RANGE.run(conn, {"portal_id": portal.id, "low": low, "high": low if high is None else high})
-    try:
-        rows = cursor.fetchall()
-    finally:
-        cursor.close()
-    repo.store_answers(conn, portal.id, list(_encoded(rows, portal)))
+    rows = _ROWS.between(conn, portal.id, low, low if high is None else high)
+    answers_store.store(conn, portal.id, list(_encoded(rows, portal)))
 
 
 _BATCH = 5_000
@@ -102,25 +82,10 @@ _BATCH = 5_000
 def fill(db: Database, portal: Portal, progress: Callable[[int], None] = lambda n: None) -> int:
     """Store the answers the portal's activities lack (rows written before they were stored, or answers
     of another format or zone), in batches of their own transactions; answers how many were looked at."""
-    answer = crm_activity_answers.c
-    lacking = (
-        sa.select(crm_activities.c.id)
-        .outerjoin(
-            crm_activity_answers,
-            sa.and_(
-                answer.portal_id == crm_activities.c.portal_id,
-                answer.activity_id == crm_activities.c.id,
-                answer.form == form(portal),
-            ),
-        )
-        .where(crm_activities.c.portal_id == portal.id, answer.activity_id.is_(None))
-        .order_by(crm_activities.c.id)
-        .limit(_BATCH)
-    )
     after, seen = 0, 0
     while True:
         with db.write() as conn:
-            ids = conn.execute(lacking.where(crm_activities.c.id > after)).scalars().all()
+            ids = answers_store.lacking(conn, portal.id, form(portal), after, _BATCH)
             if not ids:
                 return seen
             keep(conn, portal, ids[0], ids[-1])  # rows in between that had one get it again: harmless
@@ -128,14 +93,17 @@ def fill(db: Database, portal: Portal, progress: Callable[[int], None] = lambda 
         progress(len(ids))
 
 
-def keep_row(conn: Connection, portal: Portal, row: tuple[Any, ...] | None) -> None:
-    """Store get's answer of a row just written through ``INSERT``. A later change to the row in the same
-    transaction drops it again (the triggers): call ``keep`` after such a change."""
+def insert(conn: Connection, portal: Portal, record: dict[str, Any]) -> int:
+    """Insert a new activity (``crm_activities.insert_activity``) and store its get answer from the row the
+    insert answers, without reading it back; answers its ID. A later change to the row in the same
+    transaction drops the answer again (the triggers): call ``keep`` after such a change."""
+    activity_id, row = _ROWS.insert(conn, portal.id, record)
     if row is not None:
-        repo.store_answers(conn, portal.id, list(_encoded([row], portal)))
+        answers_store.store(conn, portal.id, list(_encoded([row], portal)))
+    return activity_id
 
 
-def _encoded(rows: Iterable[tuple[Any, ...]], portal: Portal) -> Iterable[tuple[int, str, bytes]]:
+def _encoded(rows: Iterable[AnswerRow], portal: Portal) -> Iterable[tuple[int, str, bytes]]:
     shape = form(portal)
     for row in rows:
         item = _answer(row, portal)

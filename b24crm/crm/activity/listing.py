@@ -10,7 +10,6 @@ first page, ``start=-1`` skips the count and answers ``total: 0``.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,9 +24,8 @@ from b24crm.crm.activity.input import activity_id_param, array_param
 from b24crm.crm.values import InvalidValue, parse_datetime
 from b24crm.php.values import php_int
 from b24crm.results import PAGE_SIZE, Encoded, Page, legacy_page, legacy_window
+from b24crm.store import activity_lists, legacy_filters
 from b24crm.store import crm_activities as repo
-from b24crm.store import legacy_filters
-from b24crm.store.sql import RawStatement
 from b24crm.store.tables import crm_activities, crm_activity_bindings
 
 FILTER_NOT_ARRAY = errors.Legacy.not_array("filter")
@@ -120,17 +118,7 @@ def _filter_key(filter_: Any) -> str:
     return json.dumps(filter_, sort_keys=True, default=str)
 
 
-# What a remembered plan weighs, for the memo's byte budget: measured with tracemalloc, a plan and its page
-# window hold about 23 bytes for every byte of the filter's key (a 30,000-value ``@ID`` filter: 4.6 MB).
-PLAN_BYTES_PER_KEY_BYTE = 24
-PLAN_BASE_BYTES = 8 * 1024
-
-
-def _plan_weight(request_key: Any) -> int:
-    return PLAN_BASE_BYTES + PLAN_BYTES_PER_KEY_BYTE * len(request_key[1])
-
-
-def _plan_key(ctx: Caller, filter_: Any, order: Any, shape: render.Shape) -> Any:
+def _plan_key(ctx: Caller, filter_: Any, order: Any, shape: render.Shape) -> activity_lists.PlanKey | None:
     """What a list plan is remembered by: only an administrator's plan is the same for the same request
     (anyone else's depends on their roles), and none that reads the clock (``NOW``)."""
     if not ctx.user.is_admin:
@@ -138,13 +126,14 @@ def _plan_key(ctx: Caller, filter_: Any, order: Any, shape: render.Shape) -> Any
     filter_key = _filter_key(filter_)
     if "NOW" in filter_key.upper():
         return None
-    # member_id, not the id: a portal made after one was deleted may get its id back.
-    return (ctx.portal.member_id, filter_key, json.dumps(order, default=str), shape.names)
+    return activity_lists.PlanKey(
+        ctx.portal.member_id, filter_key, json.dumps(order, default=str), shape.names
+    )
 
 
 def plan(
     conn: Connection, ctx: Caller, *, filter_: Any, order: Any, columns: tuple[Any, ...]
-) -> tuple[sa.Select[Any], sa.Select[Any], bool]:
+) -> activity_lists.Plan:
     """The page query (without offset and limit), its count query, and whether the count may be
     remembered (it depends on the stored activities alone: no per-user visibility, no clock)."""
     grants = crm_grants(conn, ctx)  # before the parameters, as the vendor's dispatcher
@@ -172,7 +161,7 @@ def plan(
     page = sa.select(*columns).select_from(source).where(*where).order_by(*ordering)
     count = sa.select(sa.func.count()).select_from(source).where(*where)
     cacheable = readable is None and "NOW" not in _filter_key(filter_).upper()
-    return page, count, cacheable
+    return activity_lists.Plan(page, count, cacheable)
 
 
 def list_activities(ctx: Caller, *, select: Any, filter_: Any, order: Any, start: Any) -> Page:
@@ -181,41 +170,25 @@ def list_activities(ctx: Caller, *, select: Any, filter_: Any, order: Any, start
     offset, counted = legacy_window(start)
     with ctx.db.read() as conn:
         request_key = _plan_key(ctx, filter_, order, shape)
-
-        def build() -> tuple[sa.Select[Any], sa.Select[Any], bool]:
-            return plan(conn, ctx, filter_=filter_, order=order, columns=shape.columns)
-
-        memo = ctx.db.plans
-        if request_key is None:
-            page, count, cacheable = build()
-        else:
-            page, count, cacheable = memo.get_or_make(request_key, build, _plan_weight(request_key))
+        planned = activity_lists.plan(
+            ctx.db,
+            request_key,
+            lambda: plan(conn, ctx, filter_=filter_, order=order, columns=shape.columns),
+        )
         total = None
         if counted:
-            count_key = _filter_key(filter_)
-            total = (
-                ctx.db.counts.get_or_make(
-                    (ctx.portal.member_id, repo.generation(conn, ctx.portal.id), count_key),
-                    lambda: repo.count_rows(conn, count),
-                    256 + len(count_key),
-                )
-                if cacheable
-                else repo.count_rows(conn, count)
+            total = activity_lists.total(
+                conn,
+                ctx.db,
+                planned,
+                portal_id=ctx.portal.id,
+                scope=ctx.portal.member_id,
+                filter_key=_filter_key(filter_),
             )
         past_end = total is not None and offset >= total
         if past_end:
             offset = 0  # CDBResult::NavQuery: a page past the end is the first page, without next
-        rows: Sequence[Any]
-        if request_key is None:
-            rows = conn.execute(page.offset(offset).limit(PAGE_SIZE)).all()
-        else:
-            # A remembered plan runs as compiled SQL on the transaction's driver connection.
-            window = memo.get_or_make(
-                (request_key, offset),
-                lambda: RawStatement(page.offset(offset).limit(PAGE_SIZE)),
-                _plan_weight(request_key),
-            )
-            rows = repo.fetch_all(window.run(conn, {}))
+        rows = activity_lists.rows(conn, ctx.db, planned, request_key, offset, PAGE_SIZE)
         items = render.render_rows(rows, shape, ctx.portal.tz)
         if "ID" not in shown:
             for item in items:

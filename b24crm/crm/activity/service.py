@@ -144,11 +144,8 @@ def add(ctx: Caller, fields_raw: Any, params_raw: Any = None) -> int:
             check_bindings(conn, ctx, grants, bindings, found)
             _apply_add_defaults(record, ctx, bindings, now)
             _core_checks(record)
-            activity_id, inserted = crm_activities.insert_activity_returning(
-                conn, ctx.portal.id, record, answers.INSERT
-            )
-            # Files change the row below, which drops the answer again: get links them for each caller.
-            answers.keep_row(conn, ctx.portal, inserted)
+            # Files change the row below, which drops its stored answer again: get links them for each caller.
+            activity_id = answers.insert(conn, ctx.portal, record)
             crm_activities.replace_bindings(conn, ctx.portal.id, activity_id, bindings, new=True)
             comms.save(found, activity_id, communications, new=True)
             if uploads:
