@@ -22,6 +22,7 @@ from b24crm.apps.models import App
 from b24crm.apps.oauth import new_client_id
 from b24crm.auth.secrets import digest
 from b24crm.auth.service import parse_scopes
+from b24crm.events import catalogue as event_names
 from b24crm.events import outbox
 from b24crm.store import apps as store
 from b24crm.store import deliveries, tenancy
@@ -96,7 +97,7 @@ class AppService:
                     conn,
                     portal_id,
                     {
-                        "event": outbox.APP_INSTALL,
+                        "event": event_names.APP_INSTALL,
                         "url": handler_url,
                         "application_token": app.application_token,
                         "user_id": installer,
@@ -111,7 +112,7 @@ class AppService:
     def _installed(conn: Connection, app: App, user_id: int, now: float) -> None:
         data = {"VERSION": str(app.version), "ACTIVE": "Y", "INSTALLED": "Y", "LANGUAGE_ID": LANGUAGE_ID}
         origin = outbox.Origin(user_id=user_id)
-        outbox.emit(conn, app.portal_id, outbox.APP_INSTALL, data, now, origin, app_id=app.id)
+        outbox.emit(conn, app.portal_id, event_names.APP_INSTALL, data, now, origin, app_id=app.id)
 
     @staticmethod
     def _installer(conn: Connection, portal_id: int, user_id: int | None) -> int:
@@ -164,7 +165,7 @@ class AppService:
             if row is None or not row["active"]:
                 raise LookupError(f"no installed application {app_id} on portal {portal_id}")
             data = {"CLEAN": 1 if clean else 0, "LANGUAGE_ID": LANGUAGE_ID}
-            outbox.emit(conn, portal_id, outbox.APP_UNINSTALL, data, now, app_id=app_id)
+            outbox.emit(conn, portal_id, event_names.APP_UNINSTALL, data, now, app_id=app_id)
             store.remove_app_bindings(conn, portal_id, app_id)
             store.update_app(conn, portal_id, app_id, {"active": False, "installed": False})
         self.oauth.invalidate()

@@ -39,7 +39,7 @@ AUTH_TYPE_UNBIND_ADMIN = errors.ErrorSpec(
 )
 ONLINE, OFFLINE = "online", "offline"
 # Events that take options, and which (docs: on-offline-event.md; the vendor's ``allowOptions``).
-EVENT_OPTIONS = {outbox.OFFLINE_EVENT: {"minTimeout": "int"}}
+EVENT_OPTIONS = {catalogue.OFFLINE_EVENT: {"minTimeout": "int"}}
 
 
 def require_app(ctx: Caller) -> App:
@@ -119,7 +119,7 @@ def _insert_binding(
 ) -> None:
     if name not in _bindable(ctx, app, conn):
         raise EVENT_NOT_FOUND()
-    if kind == OFFLINE and name == outbox.OFFLINE_EVENT:
+    if kind == OFFLINE and name == catalogue.OFFLINE_EVENT:
         raise NOT_OFFLINE()
     deliveries.insert_handler(
         conn,
@@ -220,5 +220,5 @@ def test(ctx: Caller, query: dict[str, Any]) -> int:
     app = require_app(ctx)
     data = {"QUERY": query, "LANGUAGE_ID": "en"}
     with ctx.db.write() as conn:
-        outbox.emit(conn, ctx.portal.id, outbox.APP_TEST, data, ctx.clock.now(), ctx.origin, app_id=app.id)
+        outbox.emit(conn, ctx.portal.id, catalogue.APP_TEST, data, ctx.clock.now(), ctx.origin, app_id=app.id)
     return 1

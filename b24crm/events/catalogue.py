@@ -10,18 +10,32 @@ from __future__ import annotations
 from sqlalchemy.engine import Connection
 
 from b24crm.crm.entity_types import COMPANY, CONTACT, DEAL, LEAD, QUOTE, SMART_INVOICE
-from b24crm.events import outbox
 from b24crm.store import crm_types
 
+# Every event name b24crm emits or lets bind, declared here only.
+ACTIVITY_ADD = "ONCRMACTIVITYADD"
+ACTIVITY_UPDATE = "ONCRMACTIVITYUPDATE"
+ACTIVITY_DELETE = "ONCRMACTIVITYDELETE"
+APP_INSTALL = "ONAPPINSTALL"
+APP_UNINSTALL = "ONAPPUNINSTALL"
+APP_UPDATE = "ONAPPUPDATE"
+APP_PAYMENT = "ONAPPPAYMENT"
+APP_TEST = "ONAPPTEST"
+APP_METHOD_CONFIRM = "ONAPPMETHODCONFIRM"
+OFFLINE_EVENT = "ONOFFLINEEVENT"
+
+# The platform's events, in the vendor's listing order.
 BASIC_EVENTS = (
-    outbox.APP_INSTALL,
-    outbox.APP_UNINSTALL,
-    "ONAPPUPDATE",
-    "ONAPPPAYMENT",
-    outbox.APP_TEST,
-    "ONAPPMETHODCONFIRM",
-    outbox.OFFLINE_EVENT,
+    APP_INSTALL,
+    APP_UNINSTALL,
+    APP_UPDATE,
+    APP_PAYMENT,
+    APP_TEST,
+    APP_METHOD_CONFIRM,
+    OFFLINE_EVENT,
 )
+# Events about one app, for that app's handlers only.
+APP_EVENTS = frozenset({APP_INSTALL, APP_UNINSTALL, APP_UPDATE, APP_PAYMENT, APP_TEST, OFFLINE_EVENT})
 ACTIONS = ("ADD", "UPDATE", "DELETE")
 _CLASSIC = {LEAD: "LEAD", DEAL: "DEAL", CONTACT: "CONTACT", COMPANY: "COMPANY", QUOTE: "QUOTE"}
 
@@ -42,8 +56,8 @@ def item_event_data(entity_type_id: int, item_id: int) -> dict[str, dict[str, in
 def known_events(conn: Connection, portal_id: int) -> dict[str, str]:
     """Every event of the portal, upper case, with its scope, in the vendor's listing order."""
     events = {name: "basic" for name in BASIC_EVENTS}
-    for action in ACTIONS:
-        events[f"ONCRMACTIVITY{action}"] = "crm"
+    for name in (ACTIVITY_ADD, ACTIVITY_UPDATE, ACTIVITY_DELETE):
+        events[name] = "crm"
     for entity_type_id in _CLASSIC:
         for action in ACTIONS:
             events[item_event(entity_type_id, action)] = "crm"

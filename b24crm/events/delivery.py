@@ -31,7 +31,7 @@ import qs_codec
 
 from b24crm.apps.models import LOCAL, App
 from b24crm.apps.oauth import TokenPair
-from b24crm.events.outbox import APP_INSTALL, APP_TEST, APP_UNINSTALL, OFFLINE_EVENT
+from b24crm.events.catalogue import APP_INSTALL, APP_TEST, APP_UNINSTALL, OFFLINE_EVENT
 from b24crm.store import apps, deliveries, tenancy
 
 log = logging.getLogger("b24crm.events")

@@ -18,17 +18,8 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from b24crm.events.catalogue import APP_EVENTS, OFFLINE_EVENT
 from b24crm.store import deliveries, offline, outbox
-
-ACTIVITY_ADD = "ONCRMACTIVITYADD"
-ACTIVITY_UPDATE = "ONCRMACTIVITYUPDATE"
-ACTIVITY_DELETE = "ONCRMACTIVITYDELETE"
-APP_INSTALL = "ONAPPINSTALL"
-APP_UNINSTALL = "ONAPPUNINSTALL"
-APP_TEST = "ONAPPTEST"
-OFFLINE_EVENT = "ONOFFLINEEVENT"
-# Events about one app, for that app's handlers only.
-APP_EVENTS = frozenset({APP_INSTALL, APP_UNINSTALL, "ONAPPUPDATE", "ONAPPPAYMENT", APP_TEST, OFFLINE_EVENT})
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from b24crm.crm.activity.todo import (
     require_readable,
 )
 from b24crm.crm.permissions import Grants, grants_for
+from b24crm.events import catalogue as event_names
 from b24crm.events import outbox
 from b24crm.store import crm_activities, crm_items
 from b24crm.store.crm_activities import Binding
@@ -84,7 +85,7 @@ def _store(conn: Connection, ctx: Caller, activity_id: int, bindings: list[Bindi
     crm_activities.update_activity(
         conn, ctx.portal.id, activity_id, {"last_updated": now, "editor_id": ctx.user.id}
     )
-    outbox.emit_entity(conn, ctx.portal.id, outbox.ACTIVITY_UPDATE, activity_id, now, ctx.origin)
+    outbox.emit_entity(conn, ctx.portal.id, event_names.ACTIVITY_UPDATE, activity_id, now, ctx.origin)
     answers.keep(conn, ctx.portal, activity_id)
     return True
 

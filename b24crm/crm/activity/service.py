@@ -41,6 +41,7 @@ from b24crm.crm.activity.kinds import (
     TYPE_NAMES,
 )
 from b24crm.crm.activity.owners import Items, check_bindings, owner_from, set_bindings
+from b24crm.events import catalogue as event_names
 from b24crm.events import outbox
 from b24crm.store import crm_activities
 from b24crm.store.crm_activities import Binding
@@ -151,11 +152,13 @@ def add(ctx: Caller, fields_raw: Any, params_raw: Any = None) -> int:
             if uploads:
                 written = store.save(conn, ctx.portal.id, activity_id, uploads, now)
                 crm_activities.update_activity(conn, ctx.portal.id, activity_id, {"file_count": len(uploads)})
-            outbox.emit_entity(conn, ctx.portal.id, outbox.ACTIVITY_ADD, activity_id, now, ctx.origin)
+            outbox.emit_entity(conn, ctx.portal.id, event_names.ACTIVITY_ADD, activity_id, now, ctx.origin)
             if mail.is_outgoing(record):
                 mail_problems = mail.send(conn, ctx.portal.id, activity_id, record, communications, now)
                 # The vendor stamps the message (an update) before its checks: the event fires either way.
-                outbox.emit_entity(conn, ctx.portal.id, outbox.ACTIVITY_UPDATE, activity_id, now, ctx.origin)
+                outbox.emit_entity(
+                    conn, ctx.portal.id, event_names.ACTIVITY_UPDATE, activity_id, now, ctx.origin
+                )
     except BaseException:
         store.discard(written)
         raise
@@ -248,7 +251,7 @@ def update(ctx: Caller, activity_id_raw: Any, fields_raw: Any, params_raw: Any =
                 comms.save(found, activity_id, communications)
             if row["provider_id"] == "CRM_TODO":
                 _reschedule_todo(conn, ctx.portal.id, {**row, **changes})
-            outbox.emit_entity(conn, ctx.portal.id, outbox.ACTIVITY_UPDATE, activity_id, now, ctx.origin)
+            outbox.emit_entity(conn, ctx.portal.id, event_names.ACTIVITY_UPDATE, activity_id, now, ctx.origin)
             answers.keep(conn, ctx.portal, activity_id)
     except BaseException:
         store.discard(written)
@@ -287,7 +290,7 @@ def remove(conn: Connection, ctx: Caller, activity_id: int, now: float) -> list[
     store = ctx.files
     files = crm_activities.files_of(conn, ctx.portal.id, [activity_id])[activity_id]
     crm_activities.delete_activity(conn, ctx.portal.id, activity_id)
-    outbox.emit_entity(conn, ctx.portal.id, outbox.ACTIVITY_DELETE, activity_id, now, ctx.origin)
+    outbox.emit_entity(conn, ctx.portal.id, event_names.ACTIVITY_DELETE, activity_id, now, ctx.origin)
     return [store.path_of(f) for f in files]
 
 

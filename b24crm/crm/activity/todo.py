@@ -21,6 +21,7 @@ from b24crm.crm.activity.kinds import PROVIDER
 from b24crm.crm.activity.owners import set_bindings
 from b24crm.crm.permissions import Grants, grants_for
 from b24crm.crm.values import InvalidValue, parse_datetime
+from b24crm.events import catalogue as event_names
 from b24crm.events import outbox
 from b24crm.php.values import php_int
 from b24crm.store import crm_activities, crm_items
@@ -144,7 +145,7 @@ def _complete(conn: Connection, ctx: Caller, row: dict[str, Any], now: float) ->
             {"completed": "Y", "status": 2, "last_updated": now, "editor_id": ctx.user.id},
         )
         pings.cancel(conn, ctx.portal.id, row["id"])
-        outbox.emit_entity(conn, ctx.portal.id, outbox.ACTIVITY_UPDATE, row["id"], now, ctx.origin)
+        outbox.emit_entity(conn, ctx.portal.id, event_names.ACTIVITY_UPDATE, row["id"], now, ctx.origin)
         answers.keep(conn, ctx.portal, row["id"])
 
 
@@ -201,7 +202,7 @@ def add(ctx: Caller, args: dict[str, Any]) -> dict[str, int]:
         activity_id = crm_activities.insert_activity(conn, ctx.portal.id, record)
         set_bindings(conn, ctx.portal.id, activity_id, bindings)
         pings.schedule(conn, ctx.portal.id, activity_id, responsible, deadline, offsets)
-        outbox.emit_entity(conn, ctx.portal.id, outbox.ACTIVITY_ADD, activity_id, now, ctx.origin)
+        outbox.emit_entity(conn, ctx.portal.id, event_names.ACTIVITY_ADD, activity_id, now, ctx.origin)
         answers.keep(conn, ctx.portal, activity_id)
         if parent is not None:
             _complete(conn, ctx, parent, now)
@@ -254,7 +255,7 @@ def _save(
             merged["deadline"],
             merged["ping_offsets"] or [],
         )
-    outbox.emit_entity(conn, ctx.portal.id, outbox.ACTIVITY_UPDATE, row["id"], now, ctx.origin)
+    outbox.emit_entity(conn, ctx.portal.id, event_names.ACTIVITY_UPDATE, row["id"], now, ctx.origin)
     answers.keep(conn, ctx.portal, row["id"])
     return {"id": row["id"]}
 
