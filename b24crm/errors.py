@@ -120,6 +120,13 @@ class Legacy:
     ACCESS_DENIED = ErrorSpec("", "Access denied.")
     ID_INVALID = ErrorSpec("", "ID is not defined or invalid.")
 
+    # The proxy's pointer to the newer methods for providers it does not handle (add, update, get).
+    USE_CONFIGURABLE = ErrorSpec("", "Use crm.activity.configurable.{action} for this activity provider")
+    # An error the core registered: CRestServer answers it as ERROR_CORE, the text ending in a <br>.
+    CORE = ErrorSpec("ERROR_CORE", "{message}<br>")
+    # Several problems of one call, one per line (the e-mail checks of crm.activity.add).
+    LINES = ErrorSpec("", "{lines}")
+
     @staticmethod
     def not_array(parameter: str) -> ErrorSpec:
         """``Parameter 'fields' must be array.`` and the like."""
@@ -145,6 +152,13 @@ class D7:
     # A required field left empty (crm.item.*, crm.type.*).
     FIELD_REQUIRED = ErrorSpec("CRM_FIELD_ERROR_REQUIRED", 'Field "{title}" is required')
 
+    # The binder's range check of an action's owner (todo): the vendor's texts, "$entityId" included.
+    OWNER_TYPE_INVALID = ErrorSpec("100", "The provided $entityTypeId is invalid")
+    OWNER_ID_INVALID = ErrorSpec(
+        "100",
+        "The value of an argument 'The provided $entityId is invalid' is outside the allowable range of "
+        "values: not less than 1",
+    )
     # The crm module's ErrorCode::getRequiredArgumentMissingError.
     ARGUMENT_REQUIRED = ErrorSpec("REQUIRED_ARG_MISSING", "Argument '{name}' is required")
 

@@ -231,7 +231,7 @@ def get(ctx: Caller, activity_id_raw: Any) -> Encoded | dict[str, Any]:
         grants = crm_grants(conn, ctx)  # the vendor checks CRM access before the parameters
         row = visible(conn, ctx, grants, activity_id_param(activity_id_raw))
         if row["provider_id"].upper() == "CONFIGURABLE_REST_APP":
-            raise errors.ApiError("", "Use crm.activity.configurable.get for this activity provider")
+            raise errors.Legacy.USE_CONFIGURABLE.format(action="get")
         return render_one(conn, ctx, row)
 
 

@@ -16,6 +16,8 @@ from b24crm.store import crm_activities, crm_items
 from b24crm.store.crm_activities import Binding
 
 CONTACT_OR_COMPANY = (et.CONTACT, et.COMPANY)
+OWNER_TYPE_UNSUPPORTED = errors.ErrorSpec("", "Entity type '{name}' is not supported in current context")
+OWNER_MISSING = errors.ErrorSpec("", "Could not find '{name}' with ID: {owner_id}")
 
 
 def type_name(entity_type_id: int) -> str:
@@ -50,9 +52,9 @@ def check_bindings(
     for owner_type_id, owner_id in bindings:
         name = type_name(owner_type_id)
         if not access.owner_type_known(conn, portal_id, owner_type_id):
-            raise errors.ApiError("", f"Entity type '{name}' is not supported in current context")
+            raise OWNER_TYPE_UNSUPPORTED.format(name=name)
         if found.get((owner_type_id, owner_id)) is None:
-            raise errors.ApiError("", f"Could not find '{name}' with ID: {owner_id}")
+            raise OWNER_MISSING.format(name=name, owner_id=owner_id)
         if not access.may_item(conn, portal_id, grants, (owner_type_id, owner_id), "edit"):
             raise access.ACCESS_DENIED()
 

@@ -56,6 +56,8 @@ COMMUNICATIONS_INVALID = errors.ErrorSpec("", "The field COMMUNICATIONS is not d
 ONE_COMMUNICATION = errors.ErrorSpec(
     "", "The only one communication is allowed for activity of specified type."
 )
+# The vendor's text, its closing quote misplaced as it is.
+TYPE_UNSUPPORTED = errors.ErrorSpec("", 'The activity type "{name} is not supported in current context".')
 NO_BINDING = errors.ErrorSpec(
     "", "Could not build binding. Please ensure that owner info and communications are defined correctly."
 )
@@ -63,7 +65,7 @@ NO_BINDING = errors.ErrorSpec(
 
 def core_error(message: str) -> errors.ApiError:
     """An error the vendor's core registered: CRestServer answers it as ERROR_CORE with a ``<br>``."""
-    return errors.ApiError("ERROR_CORE", f"{message}<br>")
+    return errors.Legacy.CORE.format(message=message)
 
 
 # --- core defaults --------------------------------------------------------------------------------------
@@ -124,11 +126,9 @@ def add(ctx: Caller, fields_raw: Any, params_raw: Any = None) -> int:
             if type_id == PROVIDER and provider_id.upper() not in PROVIDERS:
                 raise NO_PROVIDER()
             if type_id in (TASK, ACTION):
-                raise errors.ApiError(
-                    "", f'The activity type "{TYPE_NAMES[type_id]} is not supported in current context".'
-                )
+                raise TYPE_UNSUPPORTED.format(name=TYPE_NAMES[type_id])
             if provider_id.upper() == "CONFIGURABLE_REST_APP":
-                raise errors.ApiError("", "Use crm.activity.configurable.add for this activity provider")
+                raise errors.Legacy.USE_CONFIGURABLE.format(action="add")
             if provider_id.upper() == "REST_APP":
                 app_id = access.app_id(ctx)
                 if app_id is None:
@@ -164,7 +164,7 @@ def add(ctx: Caller, fields_raw: Any, params_raw: Any = None) -> int:
         raise
     if mail_problems:
         # The activity stays; the answer is the send error (CCrmActivityRestProxy::innerAdd).
-        raise errors.ApiError("", "\n".join(mail_problems))
+        raise errors.Legacy.LINES.format(lines="\n".join(mail_problems))
     return activity_id
 
 
@@ -213,7 +213,7 @@ def update(ctx: Caller, activity_id_raw: Any, fields_raw: Any, params_raw: Any =
                 raise ACCESS_DENIED()
             check_app_owned(ctx, row)
             if row["provider_id"].upper() == "CONFIGURABLE_REST_APP":
-                raise errors.ApiError("", "Use crm.activity.configurable.update for this activity provider")
+                raise errors.Legacy.USE_CONFIGURABLE.format(action="update")
             changes = internalize(fields_in, tz, updating=True)
             changes.pop("provider_id", None)  # the core never changes the provider
             changes.pop("deadline", None)

@@ -33,7 +33,7 @@ COLORS = ("default", "1", "2", "3", "4", "5", "6", "7")
 MAX_PING_MINUTES = 10 * 366 * 24 * 60
 
 NOT_FOUND = errors.ErrorSpec("NOT_FOUND", "Item was not found.")
-OWNER_NOT_FOUND = errors.ErrorSpec("OWNER_NOT_FOUND", "Owner was not found")
+OWNER_NOT_FOUND = errors.D7.OWNER_NOT_FOUND
 ACCESS_DENIED = errors.D7.ACCESS_DENIED
 WRONG_DATETIME_FORMAT = errors.ErrorSpec("WRONG_DATETIME_FORMAT", "Incorrect date format.")
 COMPLETED = errors.ErrorSpec("CAN_NOT_UPDATE_COMPLETED_TODO", "Cannot edit completed activity.")
@@ -212,13 +212,9 @@ def add(ctx: Caller, args: dict[str, Any]) -> dict[str, int]:
 def load(conn: Connection, ctx: Caller, owner_type_id: int, owner_id: int, todo_id: Any) -> dict[str, Any]:
     """``loadEntity``: the todo with that id bound to that owner, or the vendor's errors."""
     if not access.owner_type_known(conn, ctx.portal.id, owner_type_id):
-        raise errors.ApiError("100", "The provided $entityTypeId is invalid")
+        raise errors.D7.OWNER_TYPE_INVALID()
     if owner_id <= 0:
-        raise errors.ApiError(
-            "100",
-            "The value of an argument 'The provided $entityId is invalid' is outside the allowable range of "
-            "values: not less than 1",
-        )
+        raise errors.D7.OWNER_ID_INVALID()
     todo_id = php_int(todo_id)
     row = crm_activities.get_activity(conn, ctx.portal.id, todo_id) if todo_id > 0 else None
     if row is None or row["provider_id"] != PROVIDER_ID:
