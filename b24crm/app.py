@@ -10,7 +10,6 @@ from starlette.types import Receive, Scope, Send
 
 from b24crm.admin.routes import routes as admin_routes
 from b24crm.background import lifespan
-from b24crm.crm.activity.files import SHOW_FILE_PATH
 from b24crm.http.files import show_file
 from b24crm.http.limits import (
     TOO_LARGE_HTML,
@@ -23,6 +22,7 @@ from b24crm.http.limits import (
 from b24crm.http.oauth import routes as oauth_routes
 from b24crm.http.rest import REST_PREFIX, RestApp, handle_rest
 from b24crm.runtime import Runtime
+from b24crm.store.files import SHOW_FILE_PATH
 
 REST_VERBS = ["GET", "POST"]
 _REST_METHODS = frozenset({"GET", "HEAD", "POST"})  # what the REST routes below admit

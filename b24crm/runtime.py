@@ -9,7 +9,6 @@ from b24crm.apps.service import AppService
 from b24crm.auth.caller import Services
 from b24crm.auth.service import Tenancy
 from b24crm.clock import Clock, SystemClock
-from b24crm.crm.activity.files import FileStore
 from b24crm.methods import load_methods
 from b24crm.rpc.dispatch import Dispatcher
 from b24crm.rpc.operating import OperatingMeter
@@ -17,6 +16,7 @@ from b24crm.rpc.registry import Registry
 from b24crm.settings import Settings
 from b24crm.store import migrate
 from b24crm.store.engine import Database
+from b24crm.store.files import FileStore
 
 
 class Runtime:

@@ -198,7 +198,7 @@ def test_events_are_written_with_each_change(portal: PortalClient) -> None:
 
 
 def test_the_link_secret_is_made_whole_and_shared(tmp_path: Path) -> None:
-    from b24crm.crm.activity.files import FileStore
+    from b24crm.store.files import FileStore
 
     (tmp_path / ".url-secret").write_bytes(b"half")  # left short by a crash while it was written
     first = FileStore(tmp_path)._secret()

@@ -16,8 +16,8 @@ from b24crm.events.outbox import Origin
 if TYPE_CHECKING:
     from b24crm.apps.models import App
     from b24crm.clock import Clock
-    from b24crm.crm.activity.files import FileStore
     from b24crm.store.engine import Database
+    from b24crm.store.files import FileStore
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ async def show_file(request: Request) -> Response:
     except ValueError:
         return PlainTextResponse("File not found", status_code=404)
     found = await run_in_threadpool(
-        activity_files.downloadable, runtime, file_id, request.query_params.get("auth", "")
+        activity_files.downloadable, runtime.db, runtime.files, file_id, request.query_params.get("auth", "")
     )
     if found is None:
         return PlainTextResponse("File not found", status_code=404)
