@@ -19,13 +19,13 @@ from b24crm import errors
 from b24crm.auth.secrets import digest
 from b24crm.cli import cli
 from b24crm.cli import serve as serve_command
-from b24crm.cli.secret_files import write_secret
 from b24crm.cli.serve import ADMIN_TOKEN_FILE, DEMO_HOOK_FILE, _admin_token
 from b24crm.clock import SystemClock
 from b24crm.devtools import serve_process
 from b24crm.http.tls import ensure_tls
 from b24crm.methods import load_methods
 from b24crm.runtime import Runtime
+from b24crm.secret_files import write_secret
 from b24crm.settings import Settings
 from b24crm.store import apps as apps_store
 from b24crm.store.engine import Database

@@ -39,7 +39,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("store", ("store",)),
 ]
 # Leaf modules: any layer may import them; they import only each other.
-LEAVES = {"", "errors", "settings", "clock", "results"}
+LEAVES = {"", "errors", "settings", "clock", "results", "secret_files"}
 LEAF_PACKAGES = ("php",)  # every module of these is a leaf
 
 MAX_LINES = 400

@@ -15,8 +15,8 @@ import typer
 from b24crm import errors
 from b24crm.auth.service import NewWebhook
 from b24crm.cli.common import DbOption, say
-from b24crm.cli.secret_files import read_secret, write_secret
 from b24crm.runtime import Runtime
+from b24crm.secret_files import read_secret, write_secret
 from b24crm.settings import Settings
 
 DEMO_HOOK_FILE = "demo-webhook"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import trustme
 
-from b24crm.cli.secret_files import write_secret
+from b24crm.secret_files import write_secret
 
 NAMES = ("localhost", "127.0.0.1", "::1")
 
