@@ -8,7 +8,15 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from b24crm.store.sql import lock_row, next_id
-from b24crm.store.tables import apps, event_handlers, oauth_codes, oauth_tokens, offline_events, placements
+from b24crm.store.tables import (
+    apps,
+    crm_layout_blocks,
+    event_handlers,
+    oauth_codes,
+    oauth_tokens,
+    offline_events,
+    placements,
+)
 
 
 def _one(conn: Connection, stmt: Any) -> dict[str, Any] | None:
@@ -47,8 +55,9 @@ def lock_app(conn: Connection, portal_id: int, app_id: int) -> None:
 
 
 def remove_app_bindings(conn: Connection, portal_id: int, app_id: int) -> None:
-    """What uninstalling takes away: the app's event handlers, offline queue, placements and tokens."""
-    for table in (event_handlers, offline_events, placements):
+    """What uninstalling takes away: the app's event handlers, offline queue, placements, tokens and its
+    additional content blocks on timeline entries (the vendor purges them on uninstall too)."""
+    for table in (event_handlers, offline_events, placements, crm_layout_blocks):
         conn.execute(table.delete().where(table.c.portal_id == portal_id, table.c.app_id == app_id))
     revoke_app_tokens(conn, portal_id, app_id)
 
