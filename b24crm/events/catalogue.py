@@ -23,6 +23,9 @@ APP_PAYMENT = "ONAPPPAYMENT"
 APP_TEST = "ONAPPTEST"
 APP_METHOD_CONFIRM = "ONAPPMETHODCONFIRM"
 OFFLINE_EVENT = "ONOFFLINEEVENT"
+# A configurable activity's restEvent action was clicked: for the activity's own application only
+# (the vendor's ConfigurableRestApp\EventHandler, ``REST_EVENT_HOLD_EXCEPT_APP``).
+TIMELINE_ITEM_ACTION = "ONCRMTIMELINEITEMACTION"
 
 # The platform's events, in the vendor's listing order.
 BASIC_EVENTS = (
@@ -58,6 +61,7 @@ def known_events(conn: Connection, portal_id: int) -> dict[str, str]:
     events = {name: "basic" for name in BASIC_EVENTS}
     for name in (ACTIVITY_ADD, ACTIVITY_UPDATE, ACTIVITY_DELETE):
         events[name] = "crm"
+    events[TIMELINE_ITEM_ACTION] = "crm"
     for entity_type_id in _CLASSIC:
         for action in ACTIONS:
             events[item_event(entity_type_id, action)] = "crm"

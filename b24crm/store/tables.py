@@ -224,6 +224,9 @@ crm_activities = sa.Table(
     sa.Column("parent_id", sa.Integer, nullable=False, server_default="0"),
     sa.Column("ping_offsets", sa.JSON, nullable=True),
     sa.Column("file_count", sa.Integer, nullable=False, server_default="0"),
+    # A configurable activity's UI lock, set by a clicked action's animationType and released by
+    # crm.activity.configurable.update: {"entry": true} or {"buttons": [keys]}; not on any wire.
+    sa.Column("ui_lock", sa.JSON, nullable=True),
     # The default list order (START_TIME ASC), "my open activities by deadline", an owner's timeline, the
     # provider lookups (todo, configurable) and change feeds (>LAST_UPDATED).
     sa.Index("ix_crm_activities_start", "portal_id", "start_time", "id"),
