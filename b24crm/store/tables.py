@@ -488,6 +488,20 @@ crm_layout_blocks = sa.Table(
     sa.Index("ix_crm_layout_blocks_app", "portal_id", "app_id"),
 )
 
+# The portal's own timeline icons and logos (crm.timeline.icon.* / crm.timeline.logo.*, kind 1 / 2), which
+# layouts may name besides the system codes; the PNG kept with its row.
+crm_timeline_icons = sa.Table(
+    "crm_timeline_icons",
+    metadata,
+    sa.Column("portal_id", sa.Integer, sa.ForeignKey("portals.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("kind", sa.Integer, nullable=False),
+    sa.Column("code", sa.String(255), nullable=False),
+    sa.Column("content", sa.LargeBinary, nullable=False),
+    sa.Column("created", sa.Float, nullable=False),
+    sa.UniqueConstraint("portal_id", "kind", "code"),
+)
+
 # Authorization codes: single use, 30 seconds.
 oauth_codes = sa.Table(
     "oauth_codes",
