@@ -21,7 +21,7 @@ from b24crm import __version__, errors
 from b24crm.apps import placements
 from b24crm.apps.models import App
 from b24crm.auth.service import parse_scopes
-from b24crm.crm.activity import pings
+from b24crm.crm.activity import configurable_actions, pings
 from b24crm.http.render import render, render_error
 from b24crm.runtime import Runtime
 from b24crm.store import apps as apps_store
@@ -299,6 +299,17 @@ def _activity_app_call(runtime: Runtime, path: dict[str, Any], body: dict[str, A
     return 200, call
 
 
+def _activity_action(runtime: Runtime, path: dict[str, Any], body: dict[str, Any]) -> tuple[int, Any]:
+    """A click on a configurable activity's button or menu item (``key``) by ``user_id``: the restEvent
+    it emits, or the POST that opens the application for openRestApp."""
+    key, user_id = body.get("key"), body.get("user_id")
+    if not isinstance(key, str) or not key or user_id is None:
+        raise BAD_INPUT("key (a button or menu item key) and user_id are required")
+    return 200, configurable_actions.click(
+        runtime, _portal_id(path), to_int(path["activity_id"]), key, to_int(user_id)
+    )
+
+
 def _methods(runtime: Runtime, _path: dict[str, Any], _body: dict[str, Any]) -> tuple[int, Any]:
     return 200, [{"name": s.name, "scope": list(s.scopes), "summary": s.summary} for s in runtime.registry]
 
@@ -346,6 +357,11 @@ routes = [
     Route(
         "/_b24crm/portals/{portal_id:int}/activities/{activity_id:int}/app-call",
         admin_endpoint(_activity_app_call),
+        methods=["POST"],
+    ),
+    Route(
+        "/_b24crm/portals/{portal_id:int}/activities/{activity_id:int}/actions",
+        admin_endpoint(_activity_action),
         methods=["POST"],
     ),
     Route(
