@@ -15,6 +15,7 @@ from b24crm.devtools import EventReceiver
 from b24crm.events.delivery import deliver_due
 from tests.apps_support import InstalledApp, install
 from tests.client import PortalClient
+from tests.test_crm_timeline_icons import png
 
 ADMIN = {"Authorization": "Bearer admin-secret"}
 WRONG_CONTEXT = {
@@ -315,8 +316,11 @@ def test_layout_rules(app_portal: PortalClient) -> None:
     wrong_icon = {**DOCS_LAYOUT, "icon": {"code": "no-such-icon"}}
     status, code, _ = _error(app.api, "crm.activity.configurable.add", {**params, "layout": wrong_icon})
     assert (status, code) == (400, "ENUM_FIELD")
+    # A custom icon of the portal is as good as a system one.
+    app_portal.result("crm.timeline.icon.add", {"code": "no-such-icon", "fileContent": png(24, 24)})
+    assert app.api.result("crm.activity.configurable.add", {**params, "layout": wrong_icon})["activity"]["id"]
     # The field problems come before the layout's.
-    both = {**params, "fields": {"completed": "?"}, "layout": wrong_icon}
+    both = {**params, "fields": {"completed": "?"}, "layout": {**DOCS_LAYOUT, "icon": {"code": "?"}}}
     assert _error(app.api, "crm.activity.configurable.add", both) == _wrong("completed")
     activity = _add(app, lead)
     # On update an empty layout keeps the stored one; a given one replaces it whole.

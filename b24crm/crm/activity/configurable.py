@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 
 from b24crm import errors
 from b24crm.auth.caller import Caller
+from b24crm.crm import timeline_icons
 from b24crm.crm.activity import access, answers, configurable_fields, pings
 from b24crm.crm.activity.configurable_fields import DEFAULT_TYPE, given, literal
 from b24crm.crm.activity.input import clip
@@ -95,7 +96,8 @@ def _check(
     elif row is not None and provider_params(row).get("clientId") != ctx.app.client_id:
         found.append(WRONG_APPLICATION())
     found += configurable_fields.problems(ctx, fields, creating=row is None)
-    checked = validate_layout(layout, creating=row is None)
+    icons, logos = timeline_icons.custom_codes(ctx)
+    checked = validate_layout(layout, icons=icons, logos=logos, creating=row is None)
     if not checked.ok:
         found.append(checked.api_error())
     if found:
