@@ -278,3 +278,13 @@ def test_deleting_the_item_with_its_only_activity_removes_the_sets(app_portal: P
     assert (
         app.api.result("crm.activity.layout.blocks.get", _target(kept_deal, kept))["layout"] == OTHER_LAYOUT
     )
+
+
+def test_deleting_the_activity_removes_its_sets(app_portal: PortalClient) -> None:
+    deal, activity = _deal_with_call(app_portal)
+    kept_deal, kept = _deal_with_call(app_portal)
+    app = install(app_portal, "http://app.test/install")
+    app.api.result("crm.activity.layout.blocks.set", _target(deal, activity, layout=DOCS_LAYOUT))
+    app.api.result("crm.activity.layout.blocks.set", _target(kept_deal, kept, layout=OTHER_LAYOUT))
+    assert app_portal.result("crm.activity.delete", {"id": activity}) is True
+    assert _rows(app_portal) == 1

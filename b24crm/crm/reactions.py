@@ -8,23 +8,10 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from b24crm.crm.activity import layout_blocks
 from b24crm.crm.activity import service as activities
-from b24crm.store import crm_activities
 
 
 def item_deleted(conn: Connection, ctx: Any, entity_type_id: int, item_id: int) -> None:
     """A CRM item is being deleted (either API): its activities leave it, going with it when it was
     their only binding. ``ctx`` is the deleting call's context, passed through as it is."""
-    portal_id = ctx.portal.id
-    bound = crm_activities.activities_bound_to(conn, portal_id, entity_type_id, item_id)
     activities.on_owner_deleted(conn, ctx, entity_type_id, item_id)
-    for activity_id in bound:
-        if crm_activities.get_activity(conn, portal_id, activity_id) is None:
-            activity_removed(conn, portal_id, activity_id)
-
-
-def activity_removed(conn: Connection, portal_id: int, activity_id: int) -> None:
-    """An activity is being deleted: what other families keep on it goes too (applications' additional
-    content blocks)."""
-    layout_blocks.on_activity_removed(conn, portal_id, activity_id)

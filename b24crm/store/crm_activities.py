@@ -16,9 +16,11 @@ from b24crm.store.tables import (
     crm_activity_communications,
     crm_activity_files,
     crm_activity_reminders,
+    crm_layout_blocks,
 )
 
 Binding = tuple[int, int]  # (owner type, owner id)
+ACTIVITY_BLOCKS = 1  # crm_layout_blocks.item_kind of an activity's sets
 GENERATION = "crm_activity_generation"
 
 # Built once: a prepared statement skips SQLAlchemy's construction work on the hottest read.
@@ -107,6 +109,14 @@ def delete_activity(conn: Connection, portal_id: int, activity_id: int) -> None:
         crm_activity_reminders,
     ):
         conn.execute(table.delete().where(table.c.portal_id == portal_id, table.c.activity_id == activity_id))
+    # Applications' additional content blocks on it, whichever path deletes it (the call, the owner's
+    # deletion, a portal reset).
+    blocks = crm_layout_blocks.c
+    conn.execute(
+        crm_layout_blocks.delete().where(
+            blocks.portal_id == portal_id, blocks.item_kind == ACTIVITY_BLOCKS, blocks.item_id == activity_id
+        )
+    )
     conn.execute(
         crm_activities.delete().where(
             crm_activities.c.portal_id == portal_id, crm_activities.c.id == activity_id

@@ -10,10 +10,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from b24crm.store.crm_activities import ACTIVITY_BLOCKS
 from b24crm.store.sql import next_id
 from b24crm.store.tables import crm_layout_blocks as blocks
 
-ACTIVITY, TIMELINE_RECORD = 1, 2  # item_kind: the vendor's ACTIVITY_ITEM_TYPE and TIMELINE_ITEM_TYPE
+# item_kind: the vendor's ACTIVITY_ITEM_TYPE and TIMELINE_ITEM_TYPE (an activity's sets go with it:
+# crm_activities.delete_activity)
+ACTIVITY, TIMELINE_RECORD = ACTIVITY_BLOCKS, 2
 
 
 def _of(portal_id: int, kind: int, item_id: int, app_id: int) -> Any:
@@ -65,9 +68,3 @@ def put(
 
 def delete(conn: Connection, portal_id: int, kind: int, item_id: int, app_id: int) -> bool:
     return bool(conn.execute(blocks.delete().where(_of(portal_id, kind, item_id, app_id))).rowcount)
-
-
-def delete_for_item(conn: Connection, portal_id: int, kind: int, item_id: int) -> None:
-    """Every application's set on an item that is being deleted."""
-    c = blocks.c
-    conn.execute(blocks.delete().where(c.portal_id == portal_id, c.item_kind == kind, c.item_id == item_id))

@@ -140,8 +140,3 @@ def delete(ctx: Caller, entity_type_id: int, entity_id: int, activity_id: int) -
         if not store.delete(conn, ctx.portal.id, store.ACTIVITY, activity_id, app_id):
             raise NOT_FOUND()
     return {"success": True}
-
-
-def on_activity_removed(conn: Connection, portal_id: int, activity_id: int) -> None:
-    """An activity is being deleted: every application's set on it goes in the same transaction."""
-    store.delete_for_item(conn, portal_id, store.ACTIVITY, activity_id)
