@@ -502,6 +502,71 @@ crm_timeline_icons = sa.Table(
     sa.UniqueConstraint("portal_id", "kind", "code"),
 )
 
+# Timeline records other than activities (the vendor's b_crm_timeline): users' comments and applications'
+# log messages, each bound to one or more CRM items (crm_timeline_bindings), with attached files
+# (crm_timeline_files). type_id is the vendor's TimelineType of the record; settings holds what a kind
+# keeps beside its text (a log message's title, icon and logo codes).
+crm_timeline = sa.Table(
+    "crm_timeline",
+    metadata,
+    sa.Column("portal_id", sa.Integer, sa.ForeignKey("portals.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("type_id", sa.Integer, nullable=False),
+    sa.Column("author_id", sa.Integer, nullable=False),
+    sa.Column("app_id", sa.Integer, nullable=True),  # the application that wrote it (log messages)
+    sa.Column("created", sa.Float, nullable=False),
+    sa.Column("updated", sa.Float, nullable=False),
+    sa.Column("comment", sa.Text, nullable=False, server_default=""),
+    sa.Column("settings", sa.JSON, nullable=True),
+    sa.Column("file_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Index("ix_crm_timeline_type", "portal_id", "type_id", "id"),
+)
+
+crm_timeline_bindings = sa.Table(
+    "crm_timeline_bindings",
+    metadata,
+    sa.Column("portal_id", sa.Integer, sa.ForeignKey("portals.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("timeline_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("owner_type_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("owner_id", sa.Integer, primary_key=True, autoincrement=False),
+    # An item's timeline, newest first, and the bindings of an item being deleted.
+    sa.Index("ix_crm_timeline_bindings_owner", "portal_id", "owner_type_id", "owner_id", "timeline_id"),
+)
+
+crm_timeline_files = sa.Table(
+    "crm_timeline_files",
+    metadata,
+    sa.Column("portal_id", sa.Integer, sa.ForeignKey("portals.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("timeline_id", sa.Integer, nullable=False),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("content_type", sa.String(255), nullable=False),
+    sa.Column("width", sa.Integer, nullable=True),  # images only
+    sa.Column("height", sa.Integer, nullable=True),
+    sa.Column("path", sa.String(512), nullable=False),
+    sa.Column("author_id", sa.Integer, nullable=False),
+    sa.Column("created", sa.Float, nullable=False),
+    sa.Index("ix_crm_timeline_files_timeline", "portal_id", "timeline_id"),
+)
+
+# Notes pinned to a timeline entry (crm.timeline.note.*): one per (item_type, item_id); item_type 1 is a
+# timeline record (a comment), 2 an activity.
+crm_notes = sa.Table(
+    "crm_notes",
+    metadata,
+    sa.Column("portal_id", sa.Integer, sa.ForeignKey("portals.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("item_type", sa.Integer, nullable=False),
+    sa.Column("item_id", sa.Integer, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("created_by", sa.Integer, nullable=False),
+    sa.Column("created", sa.Float, nullable=False),
+    sa.Column("updated_by", sa.Integer, nullable=False),
+    sa.Column("updated", sa.Float, nullable=False),
+    sa.UniqueConstraint("portal_id", "item_type", "item_id"),
+)
+
 # Authorization codes: single use, 30 seconds.
 oauth_codes = sa.Table(
     "oauth_codes",
