@@ -28,10 +28,10 @@ from b24crm.crm.activity.owners import set_bindings
 from b24crm.crm.activity.todo import (
     MAX_PING_MINUTES,
     NOT_FOUND,
-    _deadline,
-    _owner_for_add,
-    _save,
+    check_new_owner,
+    parse_deadline,
     require_readable,
+    save_change,
 )
 from b24crm.crm.layout import validate_layout
 from b24crm.crm.permissions import grants_for
@@ -104,7 +104,7 @@ def _check(
         raise found[0]
     deadline = None
     if given(fields, "deadline") and php_str(fields["deadline"]) != "":
-        deadline = _deadline(php_str(fields["deadline"]), ctx.portal.tz)
+        deadline = parse_deadline(php_str(fields["deadline"]), ctx.portal.tz)
     return checked.value, deadline
 
 
@@ -200,7 +200,7 @@ def add(ctx: Caller, owner_type_id: int, owner_id: int, fields_raw: Any, layout_
         "badgeCode": record["provider_params"]["badgeCode"],
     }
     with ctx.db.write() as conn:
-        _owner_for_add(conn, ctx, grants_for(conn, ctx.portal.id, ctx.user), owner)
+        check_new_owner(conn, ctx, grants_for(conn, ctx.portal.id, ctx.user), owner)
         activity_id = crm_activities.insert_activity(conn, ctx.portal.id, record)
         set_bindings(conn, ctx.portal.id, activity_id, [owner])
         _schedule(conn, ctx, activity_id, record)
@@ -228,7 +228,7 @@ def update(ctx: Caller, activity_id: int, fields_raw: Any, layout_raw: Any) -> d
         if deadline is not None:
             changes.update(start_time=deadline, end_time=deadline, deadline=deadline)
         changes["ui_lock"] = None  # the application answered the click: the entry is live again
-        _save(conn, ctx, row, changes, now)
+        save_change(conn, ctx, row, changes, now)
         if {"completed", "deadline", "ping_offsets", "responsible_id"} & set(changes):
             # after the todo rules' own scheduling: a completed activity reminds nobody
             _schedule(conn, ctx, activity_id, {**row, **changes})

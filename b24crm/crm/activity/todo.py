@@ -75,7 +75,7 @@ def require_changeable(
     check_app_owned(ctx, row)
 
 
-def _deadline(value: str, tz: Any) -> float:
+def parse_deadline(value: str, tz: Any) -> float:
     """``Controller\\Base::prepareDatetime``: ISO 8601 with or without an offset (none: the portal's zone)."""
     try:
         return parse_datetime(value, tz)
@@ -83,7 +83,7 @@ def _deadline(value: str, tz: Any) -> float:
         raise WRONG_DATETIME_FORMAT() from None
 
 
-def _owner_for_add(conn: Connection, ctx: Caller, grants: Grants, owner: Binding) -> None:
+def check_new_owner(conn: Connection, ctx: Caller, grants: Grants, owner: Binding) -> None:
     owner_type_id, owner_id = owner
     if owner_id <= 0 or not access.owner_type_known(conn, ctx.portal.id, owner_type_id):
         raise NOT_FOUND()  # ItemIdentifier::createFromArray refuses it
@@ -155,8 +155,10 @@ def add(ctx: Caller, args: dict[str, Any]) -> dict[str, int]:
     owner = (args["ownerTypeId"], args["ownerId"])
     with ctx.db.write() as conn:
         grants = grants_for(conn, ctx.portal.id, ctx.user)
-        deadline = _deadline(args["deadline"], tz)  # prepared before the rights are checked, as the vendor's
-        _owner_for_add(conn, ctx, grants, owner)
+        deadline = parse_deadline(
+            args["deadline"], tz
+        )  # prepared before the rights are checked, as the vendor's
+        check_new_owner(conn, ctx, grants, owner)
         parent = _parent(conn, ctx, grants, args["parentActivityId"])
         if parent is not None and parent["completed"] == "Y":
             raise PARENT_COMPLETED()
@@ -236,7 +238,7 @@ def _editable(conn: Connection, ctx: Caller, row: dict[str, Any], owner: Binding
     return grants
 
 
-def _save(
+def save_change(
     conn: Connection, ctx: Caller, row: dict[str, Any], changes: dict[str, Any], now: float
 ) -> dict[str, int]:
     changes.update(last_updated=now, editor_id=ctx.user.id)
@@ -265,7 +267,7 @@ def update(ctx: Caller, args: dict[str, Any]) -> dict[str, int]:
         grants = _editable(conn, ctx, row, owner)
         if row["completed"] == "Y":
             raise COMPLETED()
-        deadline = _deadline(args["deadline"], tz)
+        deadline = parse_deadline(args["deadline"], tz)
         parent = _parent(conn, ctx, grants, args["parentActivityId"])
         if parent is not None and parent["completed"] == "Y" and parent["id"] != row["parent_id"]:
             raise PARENT_COMPLETED()
@@ -284,7 +286,7 @@ def update(ctx: Caller, args: dict[str, Any]) -> dict[str, int]:
             changes["responsible_id"] = args["responsibleId"]
         if parent is not None and parent["id"] != row["id"]:
             changes["parent_id"] = parent["id"]
-        result = _save(conn, ctx, row, changes, now)
+        result = save_change(conn, ctx, row, changes, now)
         if parent is not None and parent["id"] != row["id"]:
             _complete(conn, ctx, parent, now)
         return result
@@ -296,12 +298,12 @@ def _update_one(ctx: Caller, args: dict[str, Any], change: Any) -> dict[str, int
     with ctx.db.write() as conn:
         row = load(conn, ctx, *owner, args["id"])
         _editable(conn, ctx, row, owner)
-        return _save(conn, ctx, row, change(row), now)
+        return save_change(conn, ctx, row, change(row), now)
 
 
 def update_deadline(ctx: Caller, args: dict[str, Any]) -> dict[str, int]:
     def change(row: dict[str, Any]) -> dict[str, Any]:
-        deadline = _deadline(args["value"], ctx.portal.tz)
+        deadline = parse_deadline(args["value"], ctx.portal.tz)
         if row["completed"] == "Y":  # BaseActivity::save refuses a completed todo
             raise COMPLETED()
         return {"start_time": deadline, "end_time": deadline, "deadline": deadline}
