@@ -155,9 +155,8 @@ def add(ctx: Caller, args: dict[str, Any]) -> dict[str, int]:
     owner = (args["ownerTypeId"], args["ownerId"])
     with ctx.db.write() as conn:
         grants = grants_for(conn, ctx.portal.id, ctx.user)
-        deadline = parse_deadline(
-            args["deadline"], tz
-        )  # prepared before the rights are checked, as the vendor's
+        # Prepared before the rights are checked, as the vendor's.
+        deadline = parse_deadline(args["deadline"], tz)
         check_new_owner(conn, ctx, grants, owner)
         parent = _parent(conn, ctx, grants, args["parentActivityId"])
         if parent is not None and parent["completed"] == "Y":
