@@ -159,6 +159,11 @@ class D7:
         "The value of an argument 'The provided $entityId is invalid' is outside the allowable range of "
         "values: not less than 1",
     )
+    # The crm module's CheckRestApplicationContext filter (configurable activities, layout blocks): the
+    # text of Configurable::getWrongContextError (crm/lang/en/lib/controller/activity/configurable.php).
+    WRONG_CONTEXT = ErrorSpec(
+        "ERROR_WRONG_CONTEXT", "This method can only be called in the context of a REST application."
+    )
     # The crm module's ErrorCode::getRequiredArgumentMissingError.
     ARGUMENT_REQUIRED = ErrorSpec("REQUIRED_ARG_MISSING", "Argument '{name}' is required")
 

@@ -311,7 +311,7 @@ def test_layout_rules(app_portal: PortalClient) -> None:
     assert _error(app.api, "crm.activity.configurable.add", {**params, "layout": {}}) == (
         400,
         "ERROR_EMPTY_LAYOUT",
-        "The layout field must be filled",
+        'The field "layout" is required.',
     )
     wrong_icon = {**DOCS_LAYOUT, "icon": {"code": "no-such-icon"}}
     status, code, _ = _error(app.api, "crm.activity.configurable.add", {**params, "layout": wrong_icon})

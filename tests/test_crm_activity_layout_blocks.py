@@ -156,7 +156,7 @@ def test_a_webhook_gets_wrong_context(app_portal: PortalClient) -> None:
             400,
             {
                 "error": "ERROR_WRONG_CONTEXT",
-                "error_description": "The method call is only possible in the context of a REST application",
+                "error_description": "This method can only be called in the context of a REST application.",
             },
         ), method
 

@@ -47,9 +47,7 @@ PROVIDER_ID = "CONFIGURABLE_REST_APP"
 PLAIN_TEXT = 1
 
 # crm/lang/en/lib/controller/activity/configurable.php
-WRONG_CONTEXT = errors.ErrorSpec(
-    "ERROR_WRONG_CONTEXT", "This method can only be called in the context of a REST application."
-)
+WRONG_CONTEXT = errors.D7.WRONG_CONTEXT
 WRONG_APPLICATION = errors.ErrorSpec(
     "ERROR_WRONG_APPLICATION", "Activity can only be updated by the app that created it."
 )

@@ -29,11 +29,8 @@ from b24crm.crm.permissions import Grants, grants_for
 from b24crm.store import crm_activities
 from b24crm.store import layout_blocks as store
 
-# The text of the docs' example answer (layout-blocks/crm-activity-layout-blocks-set.md); the vendor's
-# language file holding it is not published.
-WRONG_CONTEXT = errors.ErrorSpec(
-    "ERROR_WRONG_CONTEXT", "The method call is only possible in the context of a REST application"
-)
+# The Blocks controller's CheckRestApplicationContext filter answers with Configurable's error.
+WRONG_CONTEXT = errors.D7.WRONG_CONTEXT
 UNSUITABLE = errors.ErrorSpec(
     "UNSUITABLE_ACTIVITY_TYPE_ERROR", "This activity type is not supported for adding layout blocks"
 )

@@ -27,7 +27,7 @@ MESSAGES = {
     "WRONG_LANG": "The language #LANG# was not found.",
     "ENUM_FIELD": "The value of #FIELD# in #PARENT_OBJECT# must be one of: #VALUES#.",
     # docs: crm-activity-configurable-update.md, errors table
-    "ERROR_EMPTY_LAYOUT": "The layout field must be filled",
+    "ERROR_EMPTY_LAYOUT": 'The field "layout" is required.',  # crm/lang/en/lib/controller/activity/configurable.php
 }
 
 
