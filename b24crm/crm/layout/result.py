@@ -26,8 +26,8 @@ MESSAGES = {
     "KEY_CONTAIN_WRONG_SYMBOLS": "The value of #KEY# includes invalid characters.",
     "WRONG_LANG": "The language #LANG# was not found.",
     "ENUM_FIELD": "The value of #FIELD# in #PARENT_OBJECT# must be one of: #VALUES#.",
-    # docs: crm-activity-configurable-update.md, errors table
-    "ERROR_EMPTY_LAYOUT": 'The field "layout" is required.',  # crm/lang/en/lib/controller/activity/configurable.php
+    # the configurable controller's language file (the docs' errors table words it otherwise)
+    "ERROR_EMPTY_LAYOUT": 'The field "layout" is required.',
 }
 
 
