@@ -69,6 +69,8 @@ def test_b24pysdk_over_tls(runtime: Runtime, hook, monkeypatch: pytest.MonkeyPat
         assert server_time.time.duration >= 0
         batch = client.call_batch({"t": client.server.time(), "u": client.user.current()}).response
         assert batch.result.result["u"]["ID"] == str(hook.user.id)
+        # The keys b24pysdk's own user.current test requires.
+        assert {"TIMESTAMP_X", "LAST_ACTIVITY_DATE"} <= set(batch.result.result["u"])
         raw = webhook.call_batch({"t": ("server.time", {}), "p": ("profile", {})})
         assert raw["result"]["result"]["p"]["ID"] == str(hook.user.id)
         assert set(raw["result"]) == {"result", "result_error", "result_total", "result_next", "result_time"}

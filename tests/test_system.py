@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from b24crm.runtime import Runtime
@@ -64,6 +66,11 @@ def test_profile(runtime: Runtime, http) -> None:  # type: ignore[no-untyped-def
 def test_user_current_and_get(portal: PortalClient) -> None:
     me = portal.result("user.current")
     assert me["ID"] == "1" and me["ACTIVE"] is True and me["EMAIL"] == "admin@example.com"
+    # b24pysdk's user tests require these keys (strings), as the vendor's own example shows them.
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", me["TIMESTAMP_X"])
+    assert me["LAST_ACTIVITY_DATE"] == me["TIMESTAMP_X"]
+    keys = list(me)
+    assert keys.index("TIME_ZONE_OFFSET") < keys.index("TIMESTAMP_X") < keys.index("PERSONAL_GENDER")
     for i in range(3):
         portal.runtime.tenancy.create_user(portal.hook.portal.id, name=f"U{i}", email=f"u{i}@example.com")
     assert [u["ID"] for u in portal.result("user.get", {"FILTER": {">ID": 2}})] == ["3", "4"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from b24crm.auth.models import User
@@ -30,6 +31,10 @@ SORT_COLUMNS = {
 
 def view(user: User, ctx: CallContext) -> dict[str, Any]:
     registered = iso(user.created_at, ctx.portal.tz)
+    # The vendor passes these two through unconverted, as the database holds them (the docs' example
+    # shows "2024-07-23 08:08:50"); b24pysdk's user tests require both keys. No change or activity is
+    # tracked here, so both are the registration time.
+    stamp = _database_time(user.created_at, ctx)
     return {
         "ID": str(user.id),
         "XML_ID": "",
@@ -43,12 +48,18 @@ def view(user: User, ctx: CallContext) -> dict[str, Any]:
         "IS_ONLINE": "N",
         "TIME_ZONE": user.time_zone,
         "TIME_ZONE_OFFSET": "0",
+        "TIMESTAMP_X": stamp,
+        "LAST_ACTIVITY_DATE": stamp,
         "PERSONAL_GENDER": user.gender,
         "PERSONAL_BIRTHDAY": "",
         "UF_EMPLOYMENT_DATE": "",
         "UF_DEPARTMENT": [1],
         "USER_TYPE": "employee",
     }
+
+
+def _database_time(ts: float, ctx: CallContext) -> str:
+    return datetime.fromtimestamp(ts, ctx.portal.tz).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def current(ctx: CallContext) -> dict[str, Any]:
