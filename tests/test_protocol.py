@@ -288,13 +288,11 @@ def test_basic_methods_need_no_scope(portal: PortalClient) -> None:
         assert bare.raw(name, {"cmd": {"a": "server.time"}}).status_code == 200, name
 
 
-def test_app_info_needs_application_context(portal: PortalClient) -> None:
-    status, body = portal.error("app.info")
-    assert status == 400
-    assert body == {
-        "error": "ACCESS_DENIED",
-        "error_description": "Access denied! Application context required",
-    }
+def test_app_info_of_a_webhook_is_its_scopes_and_the_license(portal: PortalClient) -> None:
+    # What the cloud answers a webhook (b24pysdk's AppInfoWebhook), not the docs' ACCESS_DENIED.
+    assert portal.result("app.info") == {"SCOPE": ["crm", "user"], "LICENSE": "en_ent"}
+    crm_only = portal.with_webhook(portal.hook.user.id, ("crm",))
+    assert crm_only.result("app.info") == {"SCOPE": ["crm"], "LICENSE": "en_ent"}
 
 
 def test_portals_are_isolated(runtime: Runtime, http) -> None:  # type: ignore[no-untyped-def]

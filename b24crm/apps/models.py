@@ -7,6 +7,8 @@ from typing import Any
 
 # The status of a local application (docs: settings/oauth/simple-way.md: L local, F free, P paid, ...).
 LOCAL = "L"
+# The portal's license as app.info names it (no plans are modelled: every portal is an enterprise one).
+LICENSE = "en_ent"
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,7 @@ class App:
             "PAYMENT_EXPIRED": "N",
             "DAYS": None,
             "LANGUAGE_ID": language,
-            "LICENSE": "en_ent",
+            "LICENSE": LICENSE,
             "LICENSE_TYPE": "ent",
             "LICENSE_FAMILY": "ent",
         }

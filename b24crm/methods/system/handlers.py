@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from b24crm import errors
+from b24crm.apps.models import LICENSE
 from b24crm.php.dates import iso
 from b24crm.php.values import php_bool
 from b24crm.rpc.context import CallContext
@@ -94,8 +94,10 @@ def profile(ctx: CallContext, p: NoParams) -> dict[str, Any]:
 
 @method("app.info", scope=BASIC, blocking=False, doc="api-reference/common/system/app-info.md")
 def app_info(ctx: CallContext, p: NoParams) -> dict[str, Any]:
-    """The calling application; only in application context."""
+    """The calling application; for a webhook, its scopes and the portal's license."""
     app = ctx.credential.app
     if app is None:
-        raise errors.APP_CONTEXT_REQUIRED()
+        # The vendor's appInfo answers a webhook this way (b24pysdk models it as AppInfoWebhook), although
+        # the docs describe an ACCESS_DENIED: the clients are written against what the cloud answers.
+        return {"SCOPE": sorted(ctx.credential.scopes), "LICENSE": LICENSE}
     return app.info()  # type: ignore[no-any-return]
