@@ -57,7 +57,10 @@ NO_AUTH_FOUND = ErrorSpec("NO_AUTH_FOUND", "Wrong authorization data", 401)
 INVALID_REQUEST = ErrorSpec("INVALID_REQUEST", "Https required", 400)
 OVERLOAD_LIMIT = ErrorSpec("OVERLOAD_LIMIT", "REST API is blocked due to overload", 503)
 ACCESS_DENIED_PLAN = ErrorSpec("ACCESS_DENIED", "REST API is available only on commercial plans", 403)
-INVALID_CREDENTIALS = ErrorSpec("INVALID_CREDENTIALS", "Invalid request credentials", 403)
+# The docs' table says 403; the vendor's webhook check (rest/lib/apauth/auth.php) raises it through the
+# OAuth exception, 401, and b24pysdk files it under 401 (BitrixAPIInvalidCredentials): a webhook URL whose
+# code is not an active webhook of that user.
+INVALID_CREDENTIALS = ErrorSpec("INVALID_CREDENTIALS", "Invalid request credentials", 401)
 ERROR_MANIFEST_IS_NOT_AVAILABLE = ErrorSpec(
     "ERROR_MANIFEST_IS_NOT_AVAILABLE", "Manifest is not available", 404
 )

@@ -54,7 +54,7 @@ def test_revoke_a_webhook(portal: PortalClient) -> None:
     refused = portal.raw("server.time")
     assert (refused.status_code, refused.json()) == (
         401,
-        {"error": "NO_AUTH_FOUND", "error_description": "Wrong authorization data"},
+        {"error": "INVALID_CREDENTIALS", "error_description": "Invalid request credentials"},
     )
     assert http.get(f"/_b24crm/portals/{portal_id}/webhooks", headers=ADMIN).json()["result"] == []
     for path in (f"{portal.hook.id}", "99", "99999999999999999999"):

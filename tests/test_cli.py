@@ -165,7 +165,7 @@ def test_webhook_revoke(db_url: str, database: Database) -> None:
     revoked = runner.invoke(cli, ["webhook", "revoke", "--db", db_url, "--portal", pid, "--webhook", "1"])
     assert (revoked.exit_code, revoked.output) == (0, "Revoked webhook: 1\n")
     tenancy.invalidate()  # this test's own cache; test_revocation.py shows other processes need none
-    with pytest.raises(errors.ApiError, match="NO_AUTH_FOUND"):
+    with pytest.raises(errors.ApiError, match="INVALID_CREDENTIALS"):
         tenancy.resolve_webhook(user_id, code)
     again = runner.invoke(cli, ["webhook", "revoke", "--db", db_url, "--portal", pid, "--webhook", "1"])
     assert again.exit_code == 1 and "no webhook 1" in again.output

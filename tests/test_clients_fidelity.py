@@ -29,3 +29,10 @@ def test_b24pysdk_webhook_answers(runtime: Runtime, hook, monkeypatch: pytest.Mo
         info = client.app.info().response.value
         assert isinstance(info, AppInfoWebhook)
         assert (info.scope, info.license) == (["crm"], "en_ent")
+        # A wrong code: the class b24pysdk files it under, with its status.
+        from b24pysdk.errors import BitrixAPIInvalidCredentials
+
+        wrong = Client(BitrixWebhook(domain=domain, webhook_token=f"{hook.user.id}/{'x' * 16}"))
+        with pytest.raises(BitrixAPIInvalidCredentials) as refused:
+            _ = wrong.server.time().response
+        assert refused.value.status_code == 401

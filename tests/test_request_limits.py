@@ -57,7 +57,7 @@ def test_appends_in_an_unauthenticated_body_are_answered_promptly(http: TestClie
     body = "&".join(["a[]=1"] * 5000)
     response = http.post("/rest/1/wrongcode/server.time", content=body, headers=FORM)
     assert response.status_code == 401
-    assert response.json()["error"] == "NO_AUTH_FOUND"
+    assert response.json()["error"] == "INVALID_CREDENTIALS"
 
 
 def test_a_huge_bracket_index_is_a_plain_key(portal: PortalClient) -> None:

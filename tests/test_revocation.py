@@ -35,6 +35,9 @@ from b24crm.store.credential_watch import APPLICATION_NAME, PostgresWatch
 from b24crm.store.engine import Database
 from b24crm.store.tables import credential_generations, users
 
+# A webhook URL that does not hold, as the vendor's webhook check answers it.
+INVALID = {"error": "INVALID_CREDENTIALS", "error_description": "Invalid request credentials"}
+
 NOTIFICATION_WAIT = 2.0  # PostgreSQL: how long a notification may take to reach the other process
 
 
@@ -93,7 +96,7 @@ def test_a_webhook_revoked_by_another_process_is_refused_at_once(two: Two) -> No
     refused = two.after_change(lambda: two.http.get(_path(hook)), 401)
     unknown = two.http.get(f"/rest/{hook.user.id}/{'0' * 16}/server.time")
     assert (refused.status_code, refused.json()) == (unknown.status_code, unknown.json())
-    assert refused.json() == {"error": "NO_AUTH_FOUND", "error_description": "Wrong authorization data"}
+    assert refused.json() == INVALID
 
 
 def test_a_user_changed_by_plain_sql_elsewhere_counts_both_ways(two: Two) -> None:
@@ -104,7 +107,7 @@ def test_a_user_changed_by_plain_sql_elsewhere_counts_both_ways(two: Two) -> Non
     with two.a.db.write() as conn:  # no service, no in-process invalidation: only the triggers know
         conn.execute(users.update().where(*where).values(active=False))
     assert two.after_change(lambda: two.http.get(_path(hook)), 401).status_code == 401
-    with pytest.raises(ApiError, match="NO_AUTH_FOUND"):
+    with pytest.raises(ApiError, match="authorization_error"):
         two.b.tenancy.cached_webhook(str(hook.user.id), hook.code)  # the refusal is cached now
     with two.a.db.write() as conn:
         conn.execute(users.update().where(*where).values(active=True, name="Anna"))

@@ -65,9 +65,9 @@ class Tenancy:
         self.watch = db.credential_watch()
         # (user id, code) -> (credential, fresh until, watch stamp); the raw pair avoids hashing every call.
         self._cache: dict[tuple[str, str], tuple[Credential, float, Any]] = {}
-        # (user id, code) -> (refused until, portal or None, watch stamp): a client retrying a wrong code
-        # costs no resolution each time.
-        self._refused: dict[tuple[str, str], tuple[float, int | None, Any]] = {}
+        # (user id, code) -> (refused until, portal or None, watch stamp, the refusal): a client retrying a
+        # wrong code costs no resolution each time.
+        self._refused: dict[tuple[str, str], tuple[float, int | None, Any, errors.ErrorSpec]] = {}
         self._lock = threading.Lock()
         # Other caches of credentials that a change here makes stale (the OAuth tokens').
         self.on_change: list[Callable[[], None]] = []
@@ -181,8 +181,8 @@ class Tenancy:
             listener()
 
     def cached_webhook(self, user_id: str, code: str) -> Credential | None:
-        """The credential when the cache holds it, still fresh and unchanged since; NO_AUTH_FOUND when the
-        pair was refused within ``cache_ttl`` and nothing that could change the answer has changed since;
+        """The credential when the cache holds it, still fresh and unchanged since; the refusal again when
+        the pair was refused within ``cache_ttl`` and nothing that could change the answer has changed since;
         otherwise None (resolve it). Reads at most the portal's credential generation."""
         key = (user_id, code)
         entry = self._cache.get(key)
@@ -193,24 +193,26 @@ class Tenancy:
             return None
         refused = self._refused.get(key)
         if refused is not None:
-            until, portal_id, stamp = refused
+            until, portal_id, stamp, refusal = refused
             # A code no webhook has cannot become valid (codes are made here, at random), so its refusal
             # holds for its time; a known webhook's can (a user made active again).
             if until >= self.clock.now() and (portal_id is None or self.watch.fresh(portal_id, stamp)):
-                raise errors.NO_AUTH_FOUND()
+                raise refusal()
         return None
 
     def resolve_webhook(self, user_id: str, code: str) -> Credential:
-        """The webhook's credential, or NO_AUTH_FOUND for a wrong code, owner, or an inactive owner."""
+        """The webhook's credential; as the vendor's webhook check answers otherwise: INVALID_CREDENTIALS
+        for a code that is not an active webhook of that user (unknown, revoked, another user's),
+        authorization_error for a webhook whose user is deactivated."""
         key = (user_id, code)
-        credential, portal_id, stamp = self._lookup(user_id, code, self.watch.mark())
+        credential, portal_id, stamp, refusal = self._lookup(user_id, code, self.watch.mark())
         with self._lock:
             if credential is None:
                 self._cache.pop(key, None)
                 if portal_id is None or stamp is not None:
                     if len(self._refused) > 10_000:
                         self._refused.clear()
-                    self._refused[key] = (self.clock.now() + self.cache_ttl, portal_id, stamp)
+                    self._refused[key] = (self.clock.now() + self.cache_ttl, portal_id, stamp, refusal)
             else:
                 self._refused.pop(key, None)
                 if stamp is not None:  # None: the watch cannot vouch for it now (PostgreSQL listener down)
@@ -218,29 +220,33 @@ class Tenancy:
                         self._cache.clear()
                     self._cache[key] = (credential, self.clock.now() + self.cache_ttl, stamp)
         if credential is None:
-            raise errors.NO_AUTH_FOUND()
+            raise refusal()
         return credential
 
-    def _lookup(self, user_id: str, code: str, mark: Any) -> tuple[Credential | None, int | None, Any]:
+    def _lookup(
+        self, user_id: str, code: str, mark: Any
+    ) -> tuple[Credential | None, int | None, Any, errors.ErrorSpec]:
         """(the credential or None when refused, the webhook's portal when there is one, the watch's
-        stamp), read in one transaction, so that the stamp is as old as the rows."""
+        stamp, the refusal), read in one transaction, so that the stamp is as old as the rows."""
         code_digest = secrets.digest(code)
+        wrong = errors.INVALID_CREDENTIALS
         with self.db.read() as conn:
             hook = tenancy.webhook_by_digest(conn, code_digest)
             if hook is None:
-                return None, None, None
+                return None, None, None, wrong
             portal_id = hook["portal_id"]
             stamp = self.watch.stamp(conn, portal_id, mark)
             if not hook["active"] or str(hook["user_id"]) != user_id:
-                return None, portal_id, stamp
+                return None, portal_id, stamp, wrong
             portal_row = tenancy.portal_by_id(conn, portal_id)
             user_row = tenancy.user_by_id(conn, portal_id, hook["user_id"])
         # The lookup is by digest, so this comparison is the constant-time check of the presented code.
         if portal_row is None or user_row is None or not secrets.same_digest(hook["code_digest"], code):
-            return None, portal_id, stamp
+            return None, portal_id, stamp, wrong
         user = User.from_row(user_row)
         if not user.active:
-            return None, portal_id, stamp
+            # The vendor finds the webhook, then cannot log its user in.
+            return None, portal_id, stamp, errors.AUTHORIZATION_ERROR
         credential = Credential(
             kind="webhook",
             id=hook["id"],
@@ -248,4 +254,4 @@ class Tenancy:
             user=user,
             scopes=frozenset(s for s in hook["scopes"].split(",") if s),
         )
-        return credential, portal_id, stamp
+        return credential, portal_id, stamp, wrong
