@@ -10,7 +10,7 @@ from starlette.types import Receive, Scope, Send
 
 from b24crm.admin.routes import routes as admin_routes
 from b24crm.background import lifespan
-from b24crm.http.files import show_file
+from b24crm.http.files import download_timeline_file, show_file, show_timeline_file
 from b24crm.http.limits import (
     TOO_LARGE_HTML,
     BodyTooLarge,
@@ -22,7 +22,7 @@ from b24crm.http.limits import (
 from b24crm.http.oauth import routes as oauth_routes
 from b24crm.http.rest import REST_PREFIX, RestApp, handle_rest
 from b24crm.runtime import Runtime
-from b24crm.store.files import SHOW_FILE_PATH
+from b24crm.store.files import DISK_DOWNLOAD_PATH, DISK_SHOW_PATH, SHOW_FILE_PATH
 
 REST_VERBS = ["GET", "POST"]
 _REST_METHODS = frozenset({"GET", "HEAD", "POST"})  # what the REST routes below admit
@@ -69,6 +69,8 @@ def create_app(runtime: Runtime) -> Starlette:
             Route("/rest/{path:path}", RestApp(), methods=REST_VERBS),
             Route("/rest", RestApp(), methods=REST_VERBS),
             Route(SHOW_FILE_PATH, show_file, methods=["GET"]),
+            Route(DISK_SHOW_PATH.format(file_id="{file_id}"), show_timeline_file, methods=["GET"]),
+            Route(DISK_DOWNLOAD_PATH.format(file_id="{file_id}"), download_timeline_file, methods=["GET"]),
             *oauth_routes,
             *admin_routes,
         ],

@@ -26,6 +26,10 @@ OFFLINE_EVENT = "ONOFFLINEEVENT"
 # A configurable activity's restEvent action was clicked: for the activity's own application only
 # (the vendor's ConfigurableRestApp\EventHandler, ``REST_EVENT_HOLD_EXCEPT_APP``).
 TIMELINE_ITEM_ACTION = "ONCRMTIMELINEITEMACTION"
+# Users' comments on the timeline (docs: crm/timeline/comments/events/*.md).
+TIMELINE_COMMENT_ADD = "ONCRMTIMELINECOMMENTADD"
+TIMELINE_COMMENT_UPDATE = "ONCRMTIMELINECOMMENTUPDATE"
+TIMELINE_COMMENT_DELETE = "ONCRMTIMELINECOMMENTDELETE"
 
 # The platform's events, in the vendor's listing order.
 BASIC_EVENTS = (
@@ -62,6 +66,8 @@ def known_events(conn: Connection, portal_id: int) -> dict[str, str]:
     for name in (ACTIVITY_ADD, ACTIVITY_UPDATE, ACTIVITY_DELETE):
         events[name] = "crm"
     events[TIMELINE_ITEM_ACTION] = "crm"
+    for name in (TIMELINE_COMMENT_ADD, TIMELINE_COMMENT_UPDATE, TIMELINE_COMMENT_DELETE):
+        events[name] = "crm"
     for entity_type_id in _CLASSIC:
         for action in ACTIONS:
             events[item_event(entity_type_id, action)] = "crm"

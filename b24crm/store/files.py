@@ -21,6 +21,12 @@ from b24crm.store import crm_activities
 
 SHOW_FILE_PATH = "/bitrix/tools/crm_show_file.php"
 ACTIVITY_OWNER_TYPE = 6  # files are shown with ownerTypeId=6 (Activity), ownerId=<activity id>
+# Timeline records' files (comments) are disk files on the vendor's side, shown and downloaded at these
+# addresses (docs: crm-timeline-comment-get.md, ``urlShow`` / ``urlDownload``).
+DISK_SHOW_PATH = "/disk/showFile/{file_id}/"
+DISK_DOWNLOAD_PATH = "/disk/downloadFile/{file_id}/"
+# Signed apart from activity files: the two kinds number their files independently.
+_TIMELINE_DOMAIN = "timeline"
 
 
 @dataclass(frozen=True)
@@ -92,6 +98,16 @@ class FileStore:
             )
         return written
 
+    def write(self, portal_id: int, folder: str, upload: Upload) -> tuple[Path, str]:
+        """The bytes of ``upload`` on disk under the portal's ``folder``: (absolute path, the relative path
+        to keep in the file's row)."""
+        suffix = "".join(ch for ch in Path(upload.name).suffix[:16] if ch.isalnum() or ch == ".")
+        relative = Path(str(portal_id)) / folder / f"{secrets.token_hex(12)}{suffix}"
+        target = self.root / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(upload.content)
+        return target, str(relative)
+
     def path_of(self, row: dict[str, Any]) -> Path:
         return self.root / row["path"]
 
@@ -103,9 +119,11 @@ class FileStore:
         """Every file of a deleted portal (its rows went with it): a later portal may get its id back."""
         shutil.rmtree(self.root / str(portal_id), ignore_errors=True)
 
-    def token(self, portal_id: int, user_id: int, file_id: int, member_id: str) -> str:
+    def token(self, portal_id: int, user_id: int, file_id: int, member_id: str, domain: str = "") -> str:
         # The portal's member_id is signed too: a portal made after one was deleted may get its id back.
         message = f"{portal_id}.{member_id}.{user_id}.{file_id}".encode()
+        if domain:
+            message = f"{domain}.".encode() + message
         digest = hmac.new(self._secret(), message, hashlib.sha256).hexdigest()[:32]
         return f"{portal_id}.{user_id}.{digest}"
 
@@ -115,11 +133,24 @@ class FileStore:
         found = _TOKEN.match(token) if token.isascii() else None
         return (int(found.group(1)), int(found.group(2))) if found else None
 
-    def check_token(self, token: str, file_id: int, member_id: str) -> bool:
+    def check_token(self, token: str, file_id: int, member_id: str, domain: str = "") -> bool:
         holder = self.token_holder(token)
         if holder is None:
             return False
-        return hmac.compare_digest(self.token(holder[0], holder[1], file_id, member_id), token)
+        return hmac.compare_digest(self.token(holder[0], holder[1], file_id, member_id, domain), token)
+
+    def check_timeline_token(self, token: str, file_id: int, member_id: str) -> bool:
+        return self.check_token(token, file_id, member_id, _TIMELINE_DOMAIN)
+
+    def timeline_urls(
+        self, base_url: str, portal_id: int, user_id: int, member_id: str, row: dict[str, Any]
+    ) -> tuple[str, str]:
+        """(urlShow, urlDownload) of a timeline record's file, for the user it is shown to."""
+        token = self.token(portal_id, user_id, row["id"], member_id, _TIMELINE_DOMAIN)
+        query = urlencode({"ncc": 1, "filename": row["name"], "auth": token})
+        show = DISK_SHOW_PATH.format(file_id=row["id"])
+        download = DISK_DOWNLOAD_PATH.format(file_id=row["id"])
+        return f"{base_url}{show}?{query}", f"{base_url}{download}?{query}"
 
     def url(self, base_url: str, portal_id: int, user_id: int, member_id: str, row: dict[str, Any]) -> str:
         query = urlencode(
