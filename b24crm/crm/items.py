@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from b24crm.auth.caller import Caller
-from b24crm.crm import item_filters, reactions
+from b24crm.crm import item_filters, reactions, statuses_stages
 from b24crm.crm.item_rows import (
     ACCESS_DENIED,
     ACCESS_DENIED_READ,
@@ -49,11 +49,13 @@ def _grants(conn: Connection, ctx: Caller) -> Grants:
 
 def add(ctx: Caller, entity_type_id: Any, fields_in: Any, *, classic: bool = False) -> dict[str, Any]:
     now = ctx.clock.now()
+    statuses_stages.ready(ctx)
     with ctx.db.write() as conn:
         item_type = resolve_type(conn, ctx.portal.id, entity_type_id)
         grants = _grants(conn, ctx)
         stored = accept(item_type, fields_in, ctx, creating=True, classic=classic)
         defaults(item_type, stored, ctx, now)
+        statuses_stages.apply(conn, ctx.portal.id, item_type.entity_type_id, item_type.fields, stored)
         if not grants.allows(item_type.entity_type_id, "add", stored.get("assignedById")):
             raise ACCESS_DENIED()
         check_required(item_type, stored)
@@ -116,6 +118,7 @@ def update(
     ctx: Caller, entity_type_id: Any, item_id: Any, fields_in: Any, *, classic: bool = False
 ) -> dict[str, Any]:
     now = ctx.clock.now()
+    statuses_stages.ready(ctx)
     with ctx.db.write() as conn:
         item_type = resolve_type(conn, ctx.portal.id, entity_type_id)
         row = _existing(conn, ctx, item_type, item_id)
@@ -124,6 +127,8 @@ def update(
             raise ACCESS_DENIED()
         stored = stored_values(item_type, row)
         changes = accept(item_type, fields_in, ctx, creating=False, classic=classic)
+        if "stageId" in changes:
+            _settle_stage(conn, ctx, item_type, stored, changes)
         current = crm_items.multifields_of(conn, ctx.portal.id, item_type.entity_type_id, [row["id"]])[
             row["id"]
         ]
@@ -148,6 +153,19 @@ def update(
         if changed or fm is not None or classic:
             _emit(conn, ctx, item_type, "UPDATE", row["id"], now)
         return _load(conn, ctx, item_type, row["id"])
+
+
+_STAGE_FIELDS = ("stageId", "stageSemanticId", "closed", "isNew")
+
+
+def _settle_stage(
+    conn: Connection, ctx: Caller, item_type: ItemType, stored: dict[str, Any], changes: dict[str, Any]
+) -> None:
+    """A new stage on update: checked against the item's pipeline (an unknown one keeps the old stage) and
+    the fields that follow from it."""
+    merged = {**stored, **changes}
+    statuses_stages.apply(conn, ctx.portal.id, item_type.entity_type_id, item_type.fields, merged, stored)
+    changes.update({k: merged[k] for k in _STAGE_FIELDS if k in merged and k in item_type.fields})
 
 
 def delete(ctx: Caller, entity_type_id: Any, item_id: Any) -> None:

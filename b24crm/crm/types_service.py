@@ -11,6 +11,7 @@ from typing import Any
 from b24crm import errors
 from b24crm.auth.caller import Caller
 from b24crm.crm import entity_types as et
+from b24crm.crm import statuses_stages
 from b24crm.crm.entity_types import OwnerType, dynamic_owner_type
 from b24crm.crm.values import to_bool
 from b24crm.php.dates import iso
@@ -138,6 +139,8 @@ def add(ctx: Caller, fields: Any) -> dict[str, Any]:
                 "updated_time": now,
             },
         )
+        # Every new type starts with its default pipeline and the five stages the vendor gives it.
+        statuses_stages.add_type_default(conn, ctx.portal.id, entity_type_id)
         row = crm_types.type_by_id(conn, ctx.portal.id, type_id)
     assert row is not None
     return view(row, ctx)

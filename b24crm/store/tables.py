@@ -636,3 +636,41 @@ offline_events = sa.Table(
     sa.Column("error", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Index("ix_offline_events_queue", "portal_id", "app_id", "connector", "message_id"),
 )
+
+# Pipelines (crm.category.*) of deals and smart processes. A deal's default pipeline is the row with ID 0
+# (the vendor keeps it apart from the others, so it never takes a number from the sequence); the others
+# number from the portal's ``crm_category`` sequence.
+crm_categories = sa.Table(
+    "crm_categories",
+    metadata,
+    sa.Column("portal_id", sa.Integer, sa.ForeignKey("portals.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("entity_type_id", sa.Integer, nullable=False),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("sort", sa.Integer, nullable=False),
+    sa.Column("is_default", sa.Boolean, nullable=False),
+    sa.Column("is_system", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("code", sa.String(255), nullable=False, server_default=""),
+    sa.Column("origin_id", sa.String(255), nullable=False, server_default=""),
+    sa.Column("originator_id", sa.String(255), nullable=False, server_default=""),
+    sa.Index("ix_crm_categories_type", "portal_id", "entity_type_id", "sort"),
+)
+
+# The reference lists (crm.status.*): lead statuses, deal and smart-process stages per pipeline, sources,
+# contact and company types and the rest, one row per value of a list (``entity_id``).
+crm_statuses = sa.Table(
+    "crm_statuses",
+    metadata,
+    sa.Column("portal_id", sa.Integer, sa.ForeignKey("portals.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("entity_id", sa.String(64), nullable=False),
+    sa.Column("status_id", sa.String(64), nullable=False),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("name_init", sa.String(255), nullable=False, server_default=""),
+    sa.Column("sort", sa.Integer, nullable=False),
+    sa.Column("system", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("category_id", sa.Integer, nullable=True),
+    sa.Column("color", sa.String(16), nullable=True),
+    sa.Column("semantics", sa.String(1), nullable=True),
+    sa.UniqueConstraint("portal_id", "entity_id", "status_id", name="uq_crm_statuses_value"),
+)
