@@ -64,8 +64,10 @@ INVALID_CREDENTIALS = ErrorSpec("INVALID_CREDENTIALS", "Invalid request credenti
 ERROR_MANIFEST_IS_NOT_AVAILABLE = ErrorSpec(
     "ERROR_MANIFEST_IS_NOT_AVAILABLE", "Manifest is not available", 404
 )
+# 403 in the docs' table; the vendor raises every token-check error through its OAuth exception, 401, and
+# b24pysdk files insufficient_scope under 401 (BitrixAPIInsufficientScope).
 INSUFFICIENT_SCOPE = ErrorSpec(
-    "insufficient_scope", "The request requires higher privileges than provided by the webhook token", 403
+    "insufficient_scope", "The request requires higher privileges than provided by the webhook token", 401
 )
 EXPIRED_TOKEN = ErrorSpec("expired_token", "The access token provided has expired", 401)
 USER_ACCESS_ERROR = ErrorSpec("user_access_error", "The user does not have access to the application", 403)
@@ -98,7 +100,7 @@ INVALID_TOKEN = ErrorSpec("invalid_token", "Unable to get application by token",
 AUTHORIZATION_ERROR = ErrorSpec("authorization_error", "Unable to authorize user", 401)
 # A token without the method's scope: the webhook wording is in the table above.
 INSUFFICIENT_SCOPE_TOKEN = ErrorSpec(
-    "insufficient_scope", "The request requires higher privileges than provided by the access token", 403
+    "insufficient_scope", "The request requires higher privileges than provided by the access token", 401
 )
 # Application-only methods called otherwise: placement.* add the reason, event.* do not.
 WRONG_AUTH_TYPE = ErrorSpec(

@@ -601,13 +601,13 @@ def test_a_webhook_without_crm_is_refused_every_crm_method(
     for name in names:
         for form in ("json", "get"):
             response = bare.raw(name, params, form=form)
-            assert _answer(response) == (403, SCOPE_WEBHOOK), (name, form, response.text)
+            assert _answer(response) == (401, SCOPE_WEBHOOK), (name, form, response.text)
     # Any spelling of the name, either output format.
     for spelled in ("CRM.DEAL.GET", "Crm.Activity.List.json", "crm.deal.list/", "/crm.activity.get"):
         response = bare.raw(spelled, {"id": deal})
-        assert _answer(response) == (403, SCOPE_WEBHOOK), (spelled, response.text)
+        assert _answer(response) == (401, SCOPE_WEBHOOK), (spelled, response.text)
     xml = bare.raw("crm.deal.get.xml", {"id": deal})
-    assert xml.status_code == 403 and b"<error>insufficient_scope</error>" in xml.content
+    assert xml.status_code == 401 and b"<error>insufficient_scope</error>" in xml.content
     # Inside batch every command is refused with the bare code; nothing of the CRM comes back.
     for start in range(0, len(names), 50):
         chunk = names[start : start + 50]
@@ -671,7 +671,7 @@ def test_a_user_webhook_cannot_reach_crm_data_through_batch(portal: PortalClient
         assert body.get("result", {}).get("result_error", body) in (SCOPE_WEBHOOK, {"d": SCOPE_IN_BATCH})
     # An application without crm is refused the same way, with the token's wording.
     user_app = install(portal, "http://127.0.0.1:9/app2", scopes="user")
-    assert _answer(user_app.api.raw("crm.deal.get", {"id": deal})) == (403, SCOPE_TOKEN)
+    assert _answer(user_app.api.raw("crm.deal.get", {"id": deal})) == (401, SCOPE_TOKEN)
     batch = user_app.api.result("batch", {"cmd": {"d": f"crm.deal.get?id={deal}", "u": "user.current"}})
     assert batch["result_error"] == {"d": SCOPE_IN_BATCH} and list(batch["result"]) == ["u"]
 

@@ -186,7 +186,7 @@ def test_tokens_on_rest_calls(app_portal: PortalClient, clocked_http: TestClient
     assert clocked_http.get(f"/rest/app.info?access_token={token}").json()["result"]["ID"] == made.app.id
     status, body = app.error("crm.deal.list")
     assert (status, body) == (
-        403,
+        401,
         {
             "error": "insufficient_scope",
             "error_description": "The request requires higher privileges than provided by the access token",

@@ -36,3 +36,9 @@ def test_b24pysdk_webhook_answers(runtime: Runtime, hook, monkeypatch: pytest.Mo
         with pytest.raises(BitrixAPIInvalidCredentials) as refused:
             _ = wrong.server.time().response
         assert refused.value.status_code == 401
+        # A method outside the webhook's scopes (the hook has crm only).
+        from b24pysdk.errors import BitrixAPIInsufficientScope
+
+        with pytest.raises(BitrixAPIInsufficientScope) as denied:
+            _ = client.user.current().response
+        assert denied.value.status_code == 401

@@ -56,4 +56,4 @@ def test_enum_fields(portal: PortalClient) -> None:
 def test_enums_need_the_crm_scope(portal: PortalClient) -> None:
     user_only = portal.with_webhook(portal.hook.user.id, ("user",))
     status, body = user_only.error("crm.enum.ownertype")
-    assert (status, body["error"]) == (403, "insufficient_scope")
+    assert (status, body["error"]) == (401, "insufficient_scope")
