@@ -4,6 +4,8 @@ authorization-code and refresh grants with their lifetimes and errors, the token
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from starlette.testclient import TestClient
 
@@ -254,3 +256,11 @@ def test_dead_tokens_are_purged(
         },
     )
     assert refreshed.status_code == 200, refreshed.text
+
+
+def test_generated_credentials_have_the_vendors_form(app_portal: PortalClient) -> None:
+    """b24pysdk's configuration takes only letters, digits and dots in a client id, secret or token."""
+    for _ in range(20):
+        made = _app(app_portal, "http://127.0.0.1:9/app")
+        assert re.fullmatch(r"[A-Za-z0-9]{50}", made.client_secret), made.client_secret
+        assert re.fullmatch(r"local\.[0-9a-f]{14}\.[0-9]{8}", made.app.client_id)

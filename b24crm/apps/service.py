@@ -11,6 +11,7 @@ goes to the handlers it bound itself meanwhile.
 from __future__ import annotations
 
 import secrets
+import string
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -35,6 +36,15 @@ if TYPE_CHECKING:
 
 LANGUAGE_ID = "en"
 TITLE_LENGTH = 255  # the apps.title column
+
+
+SECRET_ALPHABET = string.ascii_letters + string.digits
+
+
+def new_client_secret() -> str:
+    """50 letters and digits, the form of the vendor's client secrets: b24pysdk's configuration refuses a
+    secret with other characters (``-`` or ``_``, which URL-safe base64 gave)."""
+    return "".join(secrets.choice(SECRET_ALPHABET) for _ in range(50))
 
 
 @dataclass(frozen=True)
@@ -69,7 +79,7 @@ class AppService:
         if not isinstance(title, str) or len(title) > TITLE_LENGTH or "\x00" in title:
             raise ValueError(f"the title must be a text of at most {TITLE_LENGTH} characters, without NUL")
         scope_list = parse_scopes(scopes)
-        secret = secrets.token_urlsafe(36)[:48]
+        secret = new_client_secret()
         now = self.clock.now()
         with self.db.write() as conn:
             if tenancy.portal_by_id(conn, portal_id) is None:
