@@ -64,6 +64,31 @@ class Settings:
     request_timeout: float = _setting(
         60.0, "Seconds a client may take to send a whole request (headers and body); then it is dropped."
     )
+    request_log: bool = _setting(
+        True, "Print one line per REST call on the console (time, portal, method, ...)."
+    )
+    request_log_keep: int = _setting(
+        100,
+        "REST calls kept per portal for /_b24crm/portals/{id}/requests and `b24crm requests`; 0 keeps none.",
+    )
+    request_log_bytes: int = _setting(
+        16 * 1024 * 1024, "Bytes the kept REST calls of all portals may hold together; the oldest go first."
+    )
+    limits: str = _setting(
+        "off",
+        "Request limits of every portal without its own plan: off, standard (2 requests/s, 50 burst) or "
+        "enterprise (5/s, 250), with the operating-time limit.",
+    )
+    limits_drain: float = _setting(0.0, "Requests a second the leaky bucket drains; 0: the plan's figure.")
+    limits_burst: int = _setting(0, "Requests the leaky bucket holds before refusing; 0: the plan's figure.")
+    operating_limit: float = _setting(
+        480.0, "Seconds of processing a method may take per credential over ten minutes, when limits are on."
+    )
+    limits_time_scale: float = _setting(
+        1.0,
+        "Speeds up the limits' time for tests: 60 drains the bucket 60 times faster and ends a minute "
+        "bucket in a second.",
+    )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

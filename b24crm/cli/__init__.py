@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from b24crm.cli import apps, data, dev, portals, serve
+from b24crm.cli import apps, data, dev, portals, serve, workbench
 from b24crm.cli.common import close_runtimes
 
 cli = typer.Typer(help="b24crm: a self-hostable Bitrix24 CRM REST server.", no_args_is_help=True)
@@ -18,7 +18,16 @@ def _command(ctx: typer.Context) -> None:
     ctx.call_on_close(close_runtimes)
 
 
-for top_level in (serve.serve, data.mail, data.events, dev.scaffold, dev.methods, data.seed):
+for top_level in (
+    serve.serve,
+    workbench.requests,
+    data.mail,
+    workbench.events,
+    workbench.deliveries,
+    dev.scaffold,
+    dev.methods,
+    data.seed,
+):
     cli.command()(top_level)
 cli.add_typer(data.db_cli, name="db")
 cli.add_typer(portals.portal_cli, name="portal")

@@ -1,4 +1,4 @@
-"""What a portal holds: ``db upgrade|answers``, ``mail``, ``events`` (the logs) and ``seed`` (bulk data)."""
+"""What a portal holds: ``db upgrade|answers``, ``mail`` (the outgoing e-mail log), ``seed`` (bulk data)."""
 
 from __future__ import annotations
 
@@ -59,17 +59,6 @@ def mail(
     runtime = open_runtime(db)
     with runtime.db.read() as conn:
         print_rows(outbox.list_mail(conn, portal, after=after))
-
-
-def events(
-    portal: Annotated[int, id_option("Portal id.")],
-    after: Annotated[int, id_option("Only events with a greater id.")] = 0,
-    db: DbOption = None,
-) -> None:
-    """The event outbox: every onCrm* event the portal emitted (one JSON object a line)."""
-    runtime = open_runtime(db)
-    with runtime.db.read() as conn:
-        print_rows(outbox.list_events(conn, portal, after=after))
 
 
 def seed(

@@ -8,7 +8,7 @@ import logging
 import secrets
 import socket
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -18,6 +18,9 @@ from b24crm.cli.common import DbOption, say
 from b24crm.runtime import Runtime
 from b24crm.secret_files import read_secret, write_secret
 from b24crm.settings import Settings
+
+if TYPE_CHECKING:
+    import ssl
 
 DEMO_HOOK_FILE = "demo-webhook"
 ADMIN_TOKEN_FILE = "admin-token"
@@ -152,6 +155,7 @@ def _serve(runtime: Runtime, sock: socket.socket) -> None:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    _request_lines(settings)
     config = uvicorn.Config(
         create_app(runtime),
         host=settings.host,
@@ -162,8 +166,43 @@ def _serve(runtime: Runtime, sock: socket.socket) -> None:
         ssl_certfile=cert,
         ssl_keyfile=key,
     )
+    if settings.tls:
+        config.load()
+        assert config.ssl is not None
+        config.ssl.sslobject_class = _plain_http_hint(settings.base_url)
     server = uvicorn.Server(config)
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: uvicorn has shut down and re-raised it
         server.run(sockets=[sock])  # what uvicorn.run does, on the socket bound above
     if not server.started:
         raise typer.Exit(3)  # uvicorn's own code for a server that could not start
+
+
+def _request_lines(settings: Settings) -> None:
+    """The request log's console lines: bare (each carries its own time), on stderr like the server's."""
+    lines = logging.getLogger("b24crm.requests")
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    lines.addHandler(handler)
+    lines.propagate = False
+    lines.setLevel(logging.INFO if settings.request_log else logging.WARNING)
+
+
+def _plain_http_hint(base_url: str) -> type[ssl.SSLObject]:
+    """The TLS object class of the HTTPS port, saying what to do when a client speaks plain HTTP to it: the
+    handshake fails inside the event loop's TLS layer, which tells nobody (it logs OSErrors in debug only)."""
+    import ssl as ssl_module
+
+    class HintingSSLObject(ssl_module.SSLObject):
+        def do_handshake(self) -> None:
+            try:
+                super().do_handshake()
+            except ssl_module.SSLError as exc:
+                if exc.reason == "HTTP_REQUEST":
+                    logging.getLogger("b24crm.requests").warning(
+                        "a plain-HTTP request came to this HTTPS port: call %s instead, trusting the CA "
+                        "printed above (REQUESTS_CA_BUNDLE / NODE_EXTRA_CA_CERTS)",
+                        base_url,
+                    )
+                raise
+
+    return HintingSSLObject

@@ -27,8 +27,10 @@ from b24crm.http.limits import (
 from b24crm.http.params import decode_form, decode_json_body, decode_query, finish_params
 from b24crm.http.render import encode_body, raw_headers
 from b24crm.php.query import parse_pairs
+from b24crm.rpc.journal import CallRecord
 from b24crm.rpc.offload import INLINE_PARSE_BYTES, parse_off_loop
 from b24crm.rpc.timeblock import time_block
+from b24crm.rpc.workbench import workbench
 
 log = logging.getLogger("b24crm.http")
 
@@ -147,10 +149,28 @@ class RestApp:
 
 async def handle_rest(scope: Scope, receive: Receive, send: Send) -> None:
     runtime = scope["app"].state.runtime
+    journal = workbench(runtime).journal
+    if journal is None:  # the request log is off: nothing else to do
+        await _handle_rest(scope, receive, send, runtime, None)
+        return
+    call = journal.begin(scope, send)
+    try:
+        await _handle_rest(scope, receive, call.send, runtime, call)
+    finally:
+        journal.finish(call)
+
+
+async def _handle_rest(
+    scope: Scope, receive: Receive, send: Send, runtime: Any, call: CallRecord | None
+) -> None:
     route = parse_rest_path(scope["path"][len(REST_PREFIX) :])
+    if call is not None:
+        call.route, call.fmt = route, route.fmt
     try:
         start = runtime.clock.now()
         params, size = await read_sized_params(scope, receive)
+        if call is not None:
+            call.params, call.size = params, size
         # The vendor resolves the method first: an unknown one is 404 whatever the credentials.
         if runtime.registry.get(route.method) is None:
             raise errors.ERROR_METHOD_NOT_FOUND()
@@ -163,12 +183,16 @@ async def handle_rest(scope: Scope, receive: Receive, send: Send) -> None:
             runtime.oauth,
             presented(route.webhook, params, "" if route.webhook else _bearer(scope)),
         )
+        if call is not None:
+            call.credential = credential
         params.pop("auth", None)
         params.pop("access_token", None)
         outcome = await runtime.dispatcher.invoke(
             credential, route.method, params, https=https, heavy=size > INLINE_PARSE_BYTES
         )
     except errors.ApiError as exc:
+        if call is not None:
+            call.error = exc.code
         await _respond(send, exc.body(), exc.status, route.fmt)
         return
     except BodyTooLarge:
@@ -179,6 +203,8 @@ async def handle_rest(scope: Scope, receive: Receive, send: Send) -> None:
     except Exception:
         log.exception("internal error in %s", route.method)
         crash = errors.INTERNAL_SERVER_ERROR()
+        if call is not None:
+            call.error = crash.code
         await _respond(send, crash.body(), crash.status, route.fmt)
         return
     body: dict[str, Any] = {"result": outcome.result}

@@ -1,0 +1,171 @@
+"""The request log: a console line per REST call, the last calls of each portal with secrets masked."""
+
+from __future__ import annotations
+
+import logging
+import ssl
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from starlette.testclient import TestClient
+from typer.testing import CliRunner
+
+from b24crm.app import create_app
+from b24crm.cli import cli
+from b24crm.cli import workbench as workbench_cli
+from b24crm.devtools import free_port, wait_for_port
+from b24crm.rpc.journal import MASK, mask
+from b24crm.rpc.workbench import workbench
+from b24crm.runtime import Runtime
+from b24crm.settings import Settings
+from b24crm.store.engine import Database
+from tests.client import PortalClient
+
+ADMIN = {"Authorization": "Bearer admin-secret"}
+
+
+def _requests(http: TestClient, portal: int | None, after: int = 0) -> list[dict[str, Any]]:
+    path = f"/_b24crm/portals/{portal}/requests" if portal else "/_b24crm/requests"
+    answer = http.get(f"{path}?after={after}", headers=ADMIN)
+    assert answer.status_code == 200, answer.text
+    return answer.json()["result"]  # type: ignore[no-any-return]
+
+
+def test_each_call_is_kept_with_its_parameters_and_answer(
+    portal: PortalClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="b24crm.requests"):
+        deal = portal.result("crm.deal.add", {"fields": {"TITLE": "Logged"}})
+        portal.error("crm.item.get", {"entityTypeId": 2, "id": 999999})
+    calls = _requests(portal.http, portal.hook.portal.id)
+    assert [c["method"] for c in calls] == ["crm.deal.add", "crm.item.get"]
+    added, missing = calls
+    assert added["status"] == 200 and added["error"] == "" and added["answer"]["result"] == deal
+    assert added["params"] == {"fields": {"TITLE": "Logged"}}
+    assert added["credential"].startswith("webhook ") and added["portal"] == portal.hook.portal.id
+    assert missing["status"] == 400 and missing["answer"]["error"] == missing["error"] != ""
+    lines = [r.getMessage() for r in caplog.records if r.name == "b24crm.requests"]
+    assert len(lines) == 2
+    assert f"portal {portal.hook.portal.id} webhook" in lines[0] and " crm.deal.add 200 " in lines[0]
+    assert lines[0].endswith(" ms") and f" crm.item.get 400 {missing['error']} " in lines[1]
+    # ``after`` gives only what came since: what --follow asks for.
+    assert [c["method"] for c in _requests(portal.http, portal.hook.portal.id, after=added["id"])] == [
+        "crm.item.get"
+    ]
+
+
+def test_a_wrong_webhook_code_says_what_to_do(portal: PortalClient, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="b24crm.requests"):
+        answer = portal.http.post(f"/rest/{portal.hook.user.id}/wrongcode/server.time")
+    assert answer.status_code == 401
+    line = [r.getMessage() for r in caplog.records if r.name == "b24crm.requests"][-1]
+    assert "portal ? - server.time 401" in line and "webhook code" in line and "b24crm webhook create" in line
+    kept = _requests(portal.http, None)[-1]
+    assert kept["portal"] is None and "webhook code" in kept["hint"]
+    assert portal.hook.portal.id not in [c["portal"] for c in _requests(portal.http, None)]
+
+
+def test_secrets_and_file_contents_are_masked() -> None:
+    masked = mask(
+        {
+            "auth": "token",
+            "fields": {
+                "FILES": [{"fileData": ["a.txt", "QUJD" * 100]}],
+                "client_secret": "s",
+                "DESCRIPTION": "x" * 5000,
+            },
+            "refresh_token": "r",
+        }
+    )
+    assert masked["auth"] == MASK and masked["refresh_token"] == MASK
+    assert masked["fields"]["client_secret"] == MASK
+    assert masked["fields"]["FILES"][0]["fileData"] == ["a.txt", "(file content, 400 characters)"]
+    assert masked["fields"]["DESCRIPTION"].endswith("(5000 characters)")
+
+
+def test_an_apps_token_is_not_kept(portal: PortalClient) -> None:
+    # The token reaches the log only as a parameter: it is taken out before the call is kept.
+    token_call = portal.http.post("/rest/server.time", data={"auth": "not-a-token-0123"})
+    assert token_call.status_code == 401
+    kept = _requests(portal.http, None)[-1]
+    assert "not-a-token-0123" not in str(kept)
+
+
+def test_the_log_is_bounded_in_count_and_bytes(settings: Settings, database: Database) -> None:
+    runtime = Runtime(settings.with_(request_log_keep=3, request_log_bytes=10_000), db=database)
+    with TestClient(create_app(runtime), base_url="http://testserver") as http:
+        portal = PortalClient.create(runtime, http, scopes=("crm",))
+        for n in range(5):
+            portal.result("crm.deal.add", {"fields": {"TITLE": f"Deal {n}"}})
+        calls = _requests(http, portal.hook.portal.id)
+        assert [c["params"]["fields"]["TITLE"] for c in calls] == ["Deal 2", "Deal 3", "Deal 4"]
+        for _ in range(3):
+            portal.result("crm.deal.add", {"fields": {"TITLE": "x" * 6000}})
+        journal = workbench(runtime).journal
+        assert journal is not None and journal.kept_bytes <= 10_000
+        assert len(_requests(http, portal.hook.portal.id)) == 1
+
+
+def test_off_keeps_nothing(settings: Settings, database: Database) -> None:
+    runtime = Runtime(settings.with_(request_log=False, request_log_keep=0), db=database)
+    assert workbench(runtime).journal is None
+    with TestClient(create_app(runtime), base_url="http://testserver") as http:
+        portal = PortalClient.create(runtime, http, scopes=("crm",))
+        portal.result("server.time")
+        assert _requests(http, portal.hook.portal.id) == []
+
+
+def test_the_requests_command_prints_the_calls(portal: PortalClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    portal.result("crm.deal.add", {"fields": {"TITLE": "Seen"}})
+
+    def fetch(url: str, token: str) -> list[dict[str, Any]]:
+        assert token == "admin-secret"
+        path = url.split("://", 1)[1].split("/", 1)[1]
+        return portal.http.get(f"/{path}", headers={"Authorization": f"Bearer {token}"}).json()["result"]  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(workbench_cli, "_fetch", fetch)
+    out = (
+        CliRunner()
+        .invoke(cli, ["requests", "--portal", str(portal.hook.portal.id), "--admin-token", "admin-secret"])
+        .output
+    )
+    assert " crm.deal.add 200 " in out and '"TITLE": "Seen"' in out and "answer:" in out
+
+
+def test_serve_prints_a_line_per_call_and_a_hint_for_plain_http_on_tls(tmp_path: Path) -> None:
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with log.open("w") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "b24crm", "serve", "--db", f"sqlite:///{tmp_path / 'db'}", "--port",
+             str(port), "--data-dir", str(tmp_path / "data"), "--tls"],
+            stdout=subprocess.PIPE, stderr=err, text=True,
+        )  # fmt: skip
+        try:
+            lines = {}
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                label, _, rest = line.rstrip("\n").partition(": ")
+                lines[label] = rest
+                if line.startswith("Serving on"):
+                    break
+            wait_for_port(port, proc)
+            ca = lines["TLS"].split("REQUESTS_CA_BUNDLE=", 1)[1].split()[0]
+            verify = ssl.create_default_context(cafile=ca)
+            assert httpx.get(f"{lines['Webhook']}server.time", verify=verify).status_code == 200
+            with pytest.raises(httpx.HTTPError):
+                httpx.get(f"http://127.0.0.1:{port}/rest/1/x/server.time")
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and "plain-HTTP" not in log.read_text():
+                time.sleep(0.05)
+        finally:
+            proc.terminate()
+            proc.wait(10)
+    text = log.read_text()
+    assert "portal 1 webhook 1 (user 1) server.time 200" in text
+    assert f"a plain-HTTP request came to this HTTPS port: call https://127.0.0.1:{port}" in text
