@@ -4,6 +4,8 @@ page (api-reference/crm/universal/category/crm-category-*.md) and b24pysdk's int
 
 from __future__ import annotations
 
+from b24crm.store import crm_statuses
+from b24crm.store.tables import crm_statuses as crm_statuses_table
 from tests.client import PortalClient
 
 DEAL = 2
@@ -131,3 +133,15 @@ def test_access_denied_for_non_administrators(portal: PortalClient) -> None:
     _, body = blind.error("crm.category.get", {"entityTypeId": DEAL, "id": 0})
     assert body["error"] == "ACCESS_DENIED"
     assert blind.result("crm.category.list", {"entityTypeId": DEAL})["categories"] == []
+
+
+def test_deleting_a_smart_process_deletes_its_pipelines_and_stages(portal: PortalClient) -> None:
+    made = portal.result("crm.type.add", {"fields": {"title": "Orders"}})["type"]
+    entity_type_id = int(made["entityTypeId"])
+    portal.result("crm.category.add", {"entityTypeId": entity_type_id, "fields": {"name": "Second"}})
+    assert len(portal.result("crm.category.list", {"entityTypeId": entity_type_id})["categories"]) == 2
+    portal.result("crm.type.delete", {"id": made["id"]})
+    stage_lists = crm_statuses_table.c.entity_id.like(f"DYNAMIC_{entity_type_id}_STAGE_%")
+    with portal.runtime.db.read() as conn:
+        assert crm_statuses.categories_of(conn, portal.hook.portal.id, entity_type_id) == []
+        assert crm_statuses.list_statuses(conn, portal.hook.portal.id, [stage_lists], []) == []

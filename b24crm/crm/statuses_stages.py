@@ -106,12 +106,17 @@ def add_pipeline(conn: Connection, portal_id: int, entity_type_id: int, values: 
     return category_id
 
 
-def add_type_default(conn: Connection, portal_id: int, entity_type_id: int) -> int:
-    """A smart process's default pipeline ("General") with its five stages (crm.type.add). Pipelines left
-    by a deleted type of the same number go first: crm.type.delete does not know about them."""
+def remove_type_lists(conn: Connection, portal_id: int, entity_type_id: int) -> None:
+    """A smart process's pipelines and their stages (crm.type.delete)."""
     for old in crm_statuses.categories_of(conn, portal_id, entity_type_id):
         crm_statuses.delete_list(conn, portal_id, f"DYNAMIC_{entity_type_id}_STAGE_{old['id']}")
         crm_statuses.delete_category(conn, portal_id, old["id"])
+
+
+def add_type_default(conn: Connection, portal_id: int, entity_type_id: int) -> int:
+    """A smart process's default pipeline ("General") with its five stages (crm.type.add). Pipelines a type
+    of the same number left before they were deleted with it go first."""
+    remove_type_lists(conn, portal_id, entity_type_id)
     return add_pipeline(
         conn,
         portal_id,

@@ -201,6 +201,7 @@ def delete(ctx: Caller, type_id: Any) -> None:
         if crm_items.count_all(conn, ctx.portal.id, row["entity_type_id"]):
             raise HAS_ITEMS()
         crm_types.delete_type(conn, ctx.portal.id, row["id"])
+        statuses_stages.remove_type_lists(conn, ctx.portal.id, row["entity_type_id"])
 
 
 def list_types(ctx: Caller, start: Any) -> Any:
