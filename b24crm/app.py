@@ -23,6 +23,7 @@ from b24crm.http.oauth import routes as oauth_routes
 from b24crm.http.rest import REST_PREFIX, RestApp, handle_rest
 from b24crm.runtime import Runtime
 from b24crm.store.files import DISK_DOWNLOAD_PATH, DISK_SHOW_PATH, SHOW_FILE_PATH
+from b24crm.web import routes as web_routes
 
 REST_VERBS = ["GET", "POST"]
 _REST_METHODS = frozenset({"GET", "HEAD", "POST"})  # what the REST routes below admit
@@ -73,6 +74,7 @@ def create_app(runtime: Runtime) -> Starlette:
             Route(DISK_DOWNLOAD_PATH.format(file_id="{file_id}"), download_timeline_file, methods=["GET"]),
             *oauth_routes,
             *admin_routes,
+            *(web_routes() if runtime.settings.web else []),
         ],
     )
     app.state.runtime = runtime

@@ -64,6 +64,9 @@ class Settings:
     request_timeout: float = _setting(
         60.0, "Seconds a client may take to send a whole request (headers and body); then it is dropped."
     )
+    web: bool = _setting(
+        True, "Serve the browser pages (/ui/: items and their timelines, signed in with the admin token)."
+    )
     request_log: bool = _setting(
         True, "Print one line per REST call on the console (time, portal, method, ...)."
     )

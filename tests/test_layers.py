@@ -26,7 +26,19 @@ PACKAGE = ROOT / "b24crm"
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     (
         "entry",
-        ("app", "runtime", "cli", "__main__", "background", "http", "admin", "seed", "devtools", "scaffold"),
+        (
+            "app",
+            "runtime",
+            "cli",
+            "__main__",
+            "background",
+            "http",
+            "admin",
+            "seed",
+            "devtools",
+            "scaffold",
+            "web",
+        ),
     ),
     ("rpc", ("rpc", "rpc.dispatch", "rpc.operating", "rpc.coverage")),
     ("methods", ("methods",)),

@@ -1,0 +1,216 @@
+"""An item's timeline as the pages draw it: "planned" (open activities by deadline) and "history"
+(completed ones, newest first), each a page of entries.
+
+Which activities a user sees is decided by the query crm.activity.list runs (``listing.plan``: the
+caller's read rights, the item's bindings), so the page shows exactly what the REST API lets the user
+read; this module only reads the rows of that query and what goes with them (communications, files,
+applications' layout blocks) to draw them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from b24crm.auth.caller import Caller
+from b24crm.crm.activity import kinds, listing
+from b24crm.crm.activity.configurable import PROVIDER_ID as CONFIGURABLE
+from b24crm.crm.activity.configurable import provider_params, stored_layout
+from b24crm.store import apps as apps_store
+from b24crm.store import crm_activities as repo
+from b24crm.store import layout_blocks
+from b24crm.store import tenancy as users_store
+from b24crm.store.tables import crm_activities, crm_activity_bindings
+
+PAGE = 20  # entries a section shows at once
+TODO = "CRM_TODO"
+# Direction 1 is incoming, 2 outgoing (CCrmActivityDirection).
+DIRECTIONS = {1: "incoming", 2: "outgoing"}
+# The icon drawn for a system activity, by type and direction (the timeline's own icon names).
+SYSTEM_ICONS = {
+    (kinds.CALL, 1): "call-incoming",
+    (kinds.CALL, 2): "call-outcoming",
+    (kinds.EMAIL, 1): "mail-income",
+    (kinds.EMAIL, 2): "mail-outcome",
+    (kinds.MEETING, 0): "calendar",
+    (kinds.TASK, 0): "task",
+}
+
+
+@dataclass
+class Section:
+    entries: list[dict[str, Any]]
+    total: int
+    start: int
+
+    @property
+    def next_start(self) -> int | None:
+        following = self.start + PAGE
+        return following if following < self.total else None
+
+    @property
+    def previous_start(self) -> int | None:
+        return max(self.start - PAGE, 0) if self.start > 0 else None
+
+
+@dataclass
+class Timeline:
+    planned: Section
+    history: Section
+    users: dict[int, str] = field(default_factory=dict)
+
+
+# The vendor's "no deadline" is the last day of year 9999 (CCrmDateTimeHelper::GetMaxDatabaseDate).
+NO_DEADLINE = datetime(9999, 1, 1).timestamp()
+
+
+def _moment(value: float | None, tz: Any) -> datetime | None:
+    return None if value is None or value >= NO_DEADLINE else datetime.fromtimestamp(value, tz)
+
+
+def _section(
+    conn: Connection, ctx: Caller, owner: tuple[int, int], completed: bool, start: int
+) -> tuple[list[dict[str, Any]], int]:
+    filter_ = {
+        "BINDINGS": [{"OWNER_TYPE_ID": owner[0], "OWNER_ID": owner[1]}],
+        "COMPLETED": "Y" if completed else "N",
+    }
+    # History: the latest change first (completing is the last change); planned: the nearest deadline.
+    order = {"LAST_UPDATED": "DESC", "ID": "DESC"} if completed else {"DEADLINE": "ASC", "ID": "ASC"}
+    plan = listing.plan(conn, ctx, filter_=filter_, order=order, columns=tuple(crm_activities.c))
+    total = int(conn.execute(plan.count_query).scalar_one())
+    rows = [dict(r) for r in conn.execute(plan.page_query.offset(start).limit(PAGE)).mappings()]
+    return rows, total
+
+
+def _ping_text(minutes: int) -> str:
+    if minutes == 0:
+        return "at the deadline"
+    if minutes % 1440 == 0:
+        return f"{minutes // 1440} d before"
+    if minutes % 60 == 0:
+        return f"{minutes // 60} h before"
+    return f"{minutes} min before"
+
+
+def _kind(row: dict[str, Any]) -> str:
+    provider = (row["provider_id"] or "").upper()
+    if provider == CONFIGURABLE:
+        return "configurable"
+    if provider == TODO:
+        return "todo"
+    return "activity"
+
+
+def _entry(row: dict[str, Any], ctx: Caller, tz: Any) -> dict[str, Any]:
+    kind = _kind(row)
+    settings = row["settings"] if isinstance(row["settings"], dict) else {}
+    direction = int(row["direction"] or 0)
+    type_id = int(row["type_id"])
+    icon = SYSTEM_ICONS.get((type_id, direction if type_id in (kinds.CALL, kinds.EMAIL) else 0), "info")
+    if kind == "todo":
+        icon = "task-activity"
+    entry: dict[str, Any] = {
+        "id": row["id"],
+        "kind": kind,
+        "subject": row["subject"],
+        "description": row["description"],
+        "type_name": kinds.TYPE_NAMES.get(type_id, row["provider_id"] or "Activity"),
+        "provider": row["provider_id"],
+        "direction": DIRECTIONS.get(direction, ""),
+        "icon": icon,
+        "deadline": _moment(row["deadline"], tz),
+        "created": _moment(row["created"], tz),
+        "updated": _moment(row["last_updated"], tz),
+        "completed": row["completed"] == "Y",
+        "responsible_id": row["responsible_id"],
+        "color": str(settings.get("COLOR") or "default") if kind == "todo" else None,
+        "pings": [_ping_text(int(m)) for m in (row["ping_offsets"] or []) if isinstance(m, int)],
+        "owner": (row["owner_type_id"], row["owner_id"]),
+        "communications": [],
+        "files": [],
+        "blocks": [],
+        "layout": None,
+        "lock": row["ui_lock"] if isinstance(row["ui_lock"], dict) else {},
+    }
+    if kind == "configurable":
+        layout = stored_layout(row)
+        entry["layout"] = layout if isinstance(layout, dict) else None
+        entry["client_id"] = str(provider_params(row).get("clientId") or "")
+    return entry
+
+
+def _attach(conn: Connection, ctx: Caller, entries: list[dict[str, Any]]) -> None:
+    """Communications, files and applications' layout blocks of a page's entries: one query each."""
+    ids = [e["id"] for e in entries]
+    if not ids:
+        return
+    portal_id = ctx.portal.id
+    communications = repo.communications_of(conn, portal_id, ids)
+    files = repo.files_of(conn, portal_id, ids)
+    app_titles: dict[int, str] = {}
+    for entry in entries:
+        activity_id = entry["id"]
+        entry["communications"] = [
+            {"type": c["type"], "value": c["value"]} for c in communications[activity_id]
+        ]
+        entry["files"] = [
+            {
+                "name": f["name"],
+                "size": f["size"],
+                "url": ctx.files.url(ctx.base_url, portal_id, ctx.user.id, ctx.portal.member_id, f),
+            }
+            for f in files[activity_id]
+        ]
+        blocks = layout_blocks.of_item(conn, portal_id, layout_blocks.ACTIVITY, activity_id)
+        for app_id, layout in blocks:
+            if app_id not in app_titles:
+                found = apps_store.app_by_id(conn, portal_id, app_id)
+                app_titles[app_id] = found["title"] if found else f"Application {app_id}"
+            entry["blocks"].append({"app": app_titles[app_id], "layout": layout})
+
+
+def _users(conn: Connection, portal_id: int, ids: set[int]) -> dict[int, str]:
+    names: dict[int, str] = {}
+    for user_id in ids:
+        row = users_store.user_by_id(conn, portal_id, user_id)
+        if row is not None:
+            names[user_id] = " ".join(p for p in (row["name"], row["last_name"]) if p) or f"User {user_id}"
+    return names
+
+
+def load(ctx: Caller, entity_type_id: int, item_id: int, planned_start: int, history_start: int) -> Timeline:
+    """The item's two sections; the caller has already been checked for reading the item."""
+    tz = ctx.portal.tz
+    owner = (entity_type_id, item_id)
+    with ctx.db.read() as conn:
+        planned_rows, planned_total = _section(conn, ctx, owner, False, max(planned_start, 0))
+        history_rows, history_total = _section(conn, ctx, owner, True, max(history_start, 0))
+        planned = [_entry(r, ctx, tz) for r in planned_rows]
+        history = [_entry(r, ctx, tz) for r in history_rows]
+        _attach(conn, ctx, planned + history)
+        users = _users(conn, ctx.portal.id, {e["responsible_id"] for e in planned + history})
+    return Timeline(
+        Section(planned, planned_total, max(planned_start, 0)),
+        Section(history, history_total, max(history_start, 0)),
+        users,
+    )
+
+
+def open_counts(ctx: Caller, entity_type_id: int, item_ids: list[int]) -> dict[int, int]:
+    """The open activities the user may read on each item, as the kanban card's counter shows them."""
+    if not item_ids:
+        return {}
+    filter_ = {
+        "BINDINGS": [{"OWNER_TYPE_ID": entity_type_id, "OWNER_ID": i} for i in item_ids],
+        "COMPLETED": "N",
+    }
+    b = crm_activity_bindings
+    with ctx.db.read() as conn:
+        plan = listing.plan(conn, ctx, filter_=filter_, order={}, columns=(b.c.owner_id, sa.func.count()))
+        query = plan.page_query.order_by(None).group_by(b.c.owner_id)
+        return {int(owner_id): int(n) for owner_id, n in conn.execute(query)}

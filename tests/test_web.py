@@ -1,0 +1,232 @@
+"""The browser pages through the in-process client (no browser): sign-in, CSRF, lists, an item's timeline
+with one entry of every kind, actions and their events, rights, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+
+from starlette.testclient import TestClient
+
+from b24crm.app import create_app
+from b24crm.runtime import Runtime
+from b24crm.settings import Settings
+from b24crm.store import outbox
+from b24crm.web import session
+from tests.client import PortalClient
+from tests.test_web_support import base_of, csrf_of, every_kind, sign_in
+
+
+def _events(portal: PortalClient) -> list[str]:
+    with portal.runtime.db.read() as conn:
+        return [e["event"] for e in outbox.list_events(conn, portal.hook.portal.id)]
+
+
+def test_root_leads_to_sign_in_and_the_token_opens_the_pages(portal: PortalClient) -> None:
+    http = portal.http
+    assert http.get("/", follow_redirects=False).headers["location"] == "/ui/"
+    page = http.get("/ui/")
+    assert page.url.path == "/ui/signin" and 'for="token"' in page.text
+    assert sign_in(http, "wrong").status_code == 403
+    assert session.COOKIE not in http.cookies
+    answer = sign_in(http)
+    assert answer.status_code == 200 and answer.url.path == "/ui/"
+    assert "Test Admin" in answer.text
+    # Signing out needs the page's token too.
+    assert http.post("/ui/signout", data={"csrf": "nope"}).status_code == 403
+    http.post("/ui/signout", data={"csrf": csrf_of(answer.text)})
+    assert http.get("/ui/").url.path == "/ui/signin"
+
+
+def test_sign_in_refuses_a_form_from_elsewhere_and_foreign_next(portal: PortalClient) -> None:
+    http = portal.http
+    # No pre-session token: a form posted from another site.
+    assert http.post("/ui/signin", data={"token": "admin-secret"}).status_code == 403
+    form = http.get("/ui/signin?next=https://evil.example/")
+    assert 'value="/ui/"' in form.text and "evil" not in form.text
+    pre = re.search(r'name="pre" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
+    answer = http.post(
+        "/ui/signin",
+        data={"pre": pre, "token": "admin-secret", "next": "//evil.example/"},
+        follow_redirects=False,
+    )
+    assert answer.headers["location"] == "/ui/"
+
+
+def test_a_forged_or_stale_cookie_is_not_a_session() -> None:
+    cookie = session.issue("token-a", now=1000.0)
+    assert session.session_id("token-a", cookie, now=1001.0)
+    assert session.session_id("token-b", cookie, now=1001.0) is None
+    assert session.session_id("token-a", cookie, now=1000.0 + session.MAX_AGE + 1) is None
+    issued, sid, mac = cookie.split(".")
+    assert session.session_id("token-a", f"{int(issued) + 1}.{sid}.{mac}", now=1001.0) is None
+    assert session.session_id("token-a", "garbage", now=1001.0) is None
+
+
+def test_the_setting_turns_the_pages_off(settings: Settings, runtime: Runtime) -> None:
+    off = Runtime(settings.with_(web=False), db=runtime.db)
+    with TestClient(create_app(off)) as http:
+        assert http.get("/ui/signin").status_code == 404
+        assert http.get("/").status_code == 404
+    assert Settings.from_env({"B24CRM_WEB": "0"}).web is False
+
+
+def test_lists_search_sort_page_and_count_open_activities(portal: PortalClient) -> None:
+    http = portal.http
+    sign_in(http)
+    deals = [int(portal.result("crm.deal.add", {"fields": {"TITLE": f"Deal {n:02}"}})) for n in range(52)]
+    portal.result("crm.activity.add", {"fields": {"OWNER_TYPE_ID": 2, "OWNER_ID": deals[-1], "TYPE_ID": 2,
+                  "SUBJECT": "c", "COMMUNICATIONS": [{"VALUE": "1"}]}})  # fmt: skip
+    base = base_of(portal)
+    first = http.get(f"{base}/items/2")
+    assert first.status_code == 200 and "Deal 51" in first.text and "Deal 00" not in first.text
+    assert re.search(r'class="counter" title="Open activities">1<', first.text)
+    assert "start=50" in first.text
+    second = http.get(f"{base}/items/2?start=50")
+    assert "Deal 00" in second.text and "Deal 51" not in second.text
+    found = http.get(f"{base}/items/2", params={"q": "Deal 07"})
+    assert "Deal 07" in found.text and "Deal 08" not in found.text
+    ascending = http.get(f"{base}/items/2?sort=title&dir=asc")
+    assert ascending.text.index("Deal 00") < ascending.text.index("Deal 01")
+    for entity_type_id in (1, 3, 4, 7, 31):
+        assert http.get(f"{base}/items/{entity_type_id}").status_code == 200
+    portal.result("crm.contact.add", {"fields": {"NAME": "Ann", "LAST_NAME": "Smith"}})
+    assert "Ann Smith" in http.get(f"{base}/items/3", params={"q": "Smi"}).text
+    assert http.get(f"{base}/items/999").status_code == 400  # crm.item.list's own error for the type
+
+
+def test_the_item_page_draws_every_kind(app_portal: PortalClient) -> None:
+    http = app_portal.http
+    sign_in(http)
+    made = every_kind(app_portal)
+    page = http.get(f"{base_of(app_portal)}/items/2/{made['deal']}")
+    assert page.status_code == 200, page.text
+    text = page.text
+    planned, history = text.split('id="history-h"')
+    # Planned: the todo (colour, reminders, responsible), the open call and e-mail, the configurable one.
+    for marker in ("todo color-2", "Call back", "at the deadline, 15 min before", "Responsible: Test Admin",
+                   "Call · incoming", "+1 555 0100", "E-mail · outgoing", "client@example.com",
+                   "entry configurable", "icon-call-completed", "tag tag-warning", "not transcribed",
+                   "logo-call-incoming", "b-withtitle inline", "b-line", "b-large-text multiline collapsed",
+                   "b-text size-sm color-base_70 bold multiline", 'href="/crm/lead/details/789/"',
+                   "btn-primary", "Confirm Request", "About Client"):  # fmt: skip
+        assert marker in planned, marker
+    assert "Kick-off" in history and "Kick-off" not in planned
+    assert "notes &lt;1&gt;.txt" in planned
+    # The application's blocks under the call, with its name.
+    assert 'class="app-blocks"' in planned and "Open deal" in planned
+    # The configurable activity's deadline block is editable; the call's too (an open activity).
+    assert f"activities/{made['configurable']}/deadline" in planned
+    assert 'data-placeholder="timeline-records"' in history
+
+
+def test_completing_a_todo_emits_the_activity_update(app_portal: PortalClient) -> None:
+    http = app_portal.http
+    sign_in(http)
+    made = every_kind(app_portal)
+    url = f"{base_of(app_portal)}/items/2/{made['deal']}"
+    csrf = csrf_of(http.get(url).text)
+    before = len(_events(app_portal))
+    refused = http.post(f"{url}/activities/{made['todo']}/complete", data={"csrf": "forged"})
+    assert refused.status_code == 403 and len(_events(app_portal)) == before
+    done = http.post(f"{url}/activities/{made['todo']}/complete", data={"csrf": csrf})
+    assert done.status_code == 200 and "Completed" in done.text
+    assert _events(app_portal)[before:] == ["ONCRMACTIVITYUPDATE"]
+    got = app_portal.result("crm.activity.get", {"id": made["todo"]})
+    assert got["COMPLETED"] == "Y"
+    planned, history = done.text.split('id="history-h"')
+    assert "Call back" in history and "Call back" not in planned
+
+
+def test_changing_deadlines(app_portal: PortalClient) -> None:
+    http = app_portal.http
+    sign_in(http)
+    made = every_kind(app_portal)
+    url = f"{base_of(app_portal)}/items/2/{made['deal']}"
+    csrf = csrf_of(http.get(url).text)
+    for key in ("todo", "call", "configurable"):
+        answer = http.post(
+            f"{url}/activities/{made[key]}/deadline", data={"csrf": csrf, "deadline": "2032-02-03T04:05"}
+        )
+        assert answer.status_code == 200 and "Deadline changed" in answer.text, (key, answer.text)
+    assert app_portal.result("crm.activity.get", {"id": made["todo"]})["DEADLINE"].startswith(
+        "2032-02-03T04:05"
+    )
+    assert app_portal.result("crm.activity.get", {"id": made["call"]})["DEADLINE"].startswith(
+        "2032-02-03T04:05"
+    )
+    wrong = http.post(f"{url}/activities/{made['todo']}/deadline", data={"csrf": csrf, "deadline": "soon"})
+    assert wrong.status_code == 400 and "Incorrect date format." in wrong.text
+
+
+def test_a_rest_event_button_locks_the_entry_and_open_rest_app_opens_the_slider(
+    app_portal: PortalClient,
+) -> None:
+    http = app_portal.http
+    sign_in(http)
+    made = every_kind(app_portal)
+    url = f"{base_of(app_portal)}/items/2/{made['deal']}"
+    csrf = csrf_of(http.get(url).text)
+    before = len(_events(app_portal))
+    answer = http.post(f"{url}/activities/{made['configurable']}/actions", data={"csrf": csrf, "key": "ping"})
+    assert answer.status_code == 200 and "Sent to the application" in answer.text
+    assert _events(app_portal)[before:] == ["ONCRMTIMELINEITEMACTION"]
+    assert "entry configurable locked" in answer.text and "Waiting for the application" in answer.text
+    again = http.post(
+        f"{url}/activities/{made['configurable']}/actions", data={"csrf": csrf, "key": "confirm"}
+    )
+    assert again.status_code == 409
+    opened = http.post(
+        f"{url}/activities/{made['configurable']}/actions", data={"csrf": csrf, "key": "startCall"}
+    )
+    assert opened.status_code == 409  # locked too, until the application updates the activity
+
+
+def test_open_rest_app_posts_the_portal_form_into_the_slider(app_portal: PortalClient) -> None:
+    http = app_portal.http
+    sign_in(http)
+    made = every_kind(app_portal)
+    url = f"{base_of(app_portal)}/items/2/{made['deal']}"
+    csrf = csrf_of(http.get(url).text)
+    opened = http.post(
+        f"{url}/activities/{made['configurable']}/actions", data={"csrf": csrf, "key": "startCall"}
+    )
+    assert opened.status_code == 200
+    assert 'target="app-frame"' in opened.text and 'action="http://app.test/install' in opened.text
+    assert 'name="AUTH_ID"' in opened.text and 'name="PLACEMENT" value="DEFAULT"' in opened.text
+    missing = http.post(
+        f"{url}/activities/{made['configurable']}/actions", data={"csrf": csrf, "key": "nothing"}
+    )
+    assert missing.status_code == 404
+
+
+def test_a_user_with_role_own_sees_what_the_api_lets_them_read(app_portal: PortalClient) -> None:
+    http = app_portal.http
+    sign_in(http)
+    made = every_kind(app_portal)
+    seller = app_portal.restricted("2:read=own,edit=own,add=own")
+    own = seller.result("crm.deal.add", {"fields": {"TITLE": "My own deal"}})
+    base = base_of(app_portal, seller.hook.user.id)
+    listed = http.get(f"{base}/items/2")
+    assert "My own deal" in listed.text and "Big deal" not in listed.text
+    hidden = http.get(f"{base}/items/2/{made['deal']}")
+    assert hidden.status_code == 400 and "ACCESS_DENIED" in hidden.text  # crm.item.get's answer
+    assert http.get(f"{base}/items/2/{own}").status_code == 200
+    csrf = csrf_of(listed.text)
+    # Acting on an activity of a deal they cannot read is refused, and changes nothing.
+    refused = http.post(
+        f"{base}/items/2/{made['deal']}/activities/{made['todo']}/complete", data={"csrf": csrf}
+    )
+    assert refused.status_code == 400 and "Item was not found." in refused.text
+    assert app_portal.result("crm.activity.get", {"id": made["todo"]})["COMPLETED"] == "N"
+    # Through their own deal's URL: the activity is not on it.
+    other = http.post(f"{base}/items/2/{own}/activities/{made['todo']}/complete", data={"csrf": csrf})
+    assert other.status_code == 404
+    assert http.get(f"{base}/items/1").status_code == 400  # no right on leads at all: ACCESS_DENIED
+
+
+def test_unknown_portal_user_or_item(portal: PortalClient) -> None:
+    http = portal.http
+    sign_in(http)
+    assert http.get("/ui/portals/999999/users/1/items/2").status_code == 404
+    assert http.get(f"{base_of(portal, 999999)}/items/2").status_code == 404
+    assert http.get(f"{base_of(portal)}/items/2/999999").status_code in (400, 404)
