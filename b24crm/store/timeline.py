@@ -15,7 +15,7 @@ from b24crm.store.tables import crm_timeline_files as files
 
 # The vendor's TimelineType of the records kept here.
 COMMENT = 7
-LOG_MESSAGE = 24
+LOG_MESSAGE = 25
 # crm_notes.item_type and crm_layout_blocks.item_kind of a timeline record.
 NOTE_ITEM_TYPE = 1
 BLOCKS_ITEM_KIND = 2

@@ -66,7 +66,7 @@ def _uploads(fields: Any) -> list[Upload]:
     return files.parse_uploads(fields.get("FILES")) if isinstance(fields, dict) else []
 
 
-def _after_commit(conn: Connection, ctx: Caller, paths: list[Path]) -> None:
+def after_commit(conn: Connection, ctx: Caller, paths: list[Path]) -> None:
     if paths:
         store_ = ctx.files
         sa.event.listen(conn, "commit", lambda _conn: store_.discard(paths), once=True)
@@ -177,7 +177,7 @@ def update(ctx: Caller, raw_id: Any, fields: Any, owner_type_id: int | None, own
                 },
             )
             _emit(conn, ctx, event_names.TIMELINE_COMMENT_UPDATE, record_id, now)
-            _after_commit(conn, ctx, [ctx.files.path_of(r) for r in old])
+            after_commit(conn, ctx, [ctx.files.path_of(r) for r in old])
     except BaseException:
         ctx.files.discard(written)
         raise
@@ -202,7 +202,7 @@ def delete(ctx: Caller, raw_id: Any, owner_type_id: int | None, owner_id: int | 
             store.remove_binding(conn, ctx.portal.id, record_id, owner)
         else:
             gone = store.delete_record(conn, ctx.portal.id, record_id)
-            _after_commit(conn, ctx, [ctx.files.path_of(r) for r in gone])
+            after_commit(conn, ctx, [ctx.files.path_of(r) for r in gone])
         _emit(conn, ctx, event_names.TIMELINE_COMMENT_DELETE, record_id, now)
 
 
@@ -221,4 +221,4 @@ def on_owner_deleted(conn: Connection, ctx: Caller, owner: Binding) -> None:
         paths.extend(ctx.files.path_of(r) for r in gone)
         if row is not None and row["type_id"] == store.COMMENT:
             _emit(conn, ctx, event_names.TIMELINE_COMMENT_DELETE, record_id, now)
-    _after_commit(conn, ctx, paths)
+    after_commit(conn, ctx, paths)
