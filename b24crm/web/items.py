@@ -12,6 +12,9 @@ from b24crm.web.timeline import open_counts
 
 # What the list may be sorted by, when the type has the field.
 SORTABLE = ("id", "title", "lastName", "createdTime", "opportunity")
+# The menu's names of the fixed types (crm.enum.ownertype names them in the singular).
+PLURALS = {"Lead": "Leads", "Deal": "Deals", "Contact": "Contacts", "Company": "Companies",
+           "Estimate": "Estimates", "Invoice": "Invoices"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -23,7 +26,7 @@ class ItemKind:
 def kinds(ctx: Caller) -> list[ItemKind]:
     """The portal's item types: the fixed ones, then its smart processes."""
     fixed = [t for t in entity_types.FIXED_OWNER_TYPES if t.id in entity_types.ITEM_TYPES]
-    found = [ItemKind(t.id, t.name) for t in fixed]
+    found = [ItemKind(t.id, PLURALS.get(t.name, t.name)) for t in fixed]
     found += [ItemKind(t.id, t.name) for t in types_service.dynamic_owner_types(ctx)]
     return found
 

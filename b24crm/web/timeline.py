@@ -170,7 +170,7 @@ def _attach(conn: Connection, ctx: Caller, entries: list[dict[str, Any]]) -> Non
         for app_id, layout in blocks:
             if app_id not in app_titles:
                 found = apps_store.app_by_id(conn, portal_id, app_id)
-                app_titles[app_id] = found["title"] if found else f"Application {app_id}"
+                app_titles[app_id] = (found["title"] if found else "") or f"Application {app_id}"
             entry["blocks"].append({"app": app_titles[app_id], "layout": layout})
 
 
