@@ -144,7 +144,8 @@ def test_refresh_rotates_the_refresh_token_and_keeps_the_old_access_token_for_it
     ("change", "body"),
     [
         ({"client_secret": "wrong"}, {"error": "invalid_client"}),
-        ({"client_id": "local.0000.1"}, {"error": "invalid_client"}),
+        # An unknown client is a 200 answer (b24pysdk: BitrixOauthWrongClient).
+        ({"client_id": "local.0000.1"}, {"error": "wrong_client"}),
         ({"grant_type": "password"}, {"error": "unsupported_grant_type"}),
         (
             {"grant_type": ""},
@@ -173,7 +174,38 @@ def test_token_endpoint_errors(
         **change,
     }
     response = clocked_http.get("/oauth/token/", params=query)
-    assert (response.status_code, response.json()) == (400, body)
+    status = 200 if body["error"] == "wrong_client" else 400
+    assert (response.status_code, response.json()) == (status, body)
+
+
+def test_token_endpoint_refuses_a_removed_app_and_a_wider_scope(
+    app_portal: PortalClient, clocked_http: TestClient
+) -> None:
+    made = _app(app_portal, "http://127.0.0.1:9/app")
+    tokens = grant(clocked_http, made, code_for(clocked_http, made)["code"][0])
+    refresh = {
+        "grant_type": "refresh_token",
+        "client_id": made.app.client_id,
+        "client_secret": made.client_secret,
+        "refresh_token": tokens["refresh_token"],
+    }
+    wider = clocked_http.get("/oauth/token/", params={**refresh, "scope": "crm,telephony"})
+    assert (wider.status_code, wider.json()) == (
+        403,
+        {
+            "error": "INVALID_SCOPE",
+            "error_description": "Given scope exceeds permissions associated with given grant",
+        },
+    )
+    app_portal.runtime.apps.uninstall(made.app.portal_id, made.app.id)
+    removed = clocked_http.get("/oauth/token/", params=refresh)
+    assert (removed.status_code, removed.json()) == (
+        401,
+        {"error": "NOT_INSTALLED", "error_description": "Application not installed"},
+    )
+    # A wrong secret still reads as a wrong secret.
+    wrong = clocked_http.get("/oauth/token/", params={**refresh, "client_secret": "x"})
+    assert (wrong.status_code, wrong.json()) == (400, {"error": "invalid_client"})
 
 
 def test_tokens_on_rest_calls(app_portal: PortalClient, clocked_http: TestClient) -> None:
@@ -264,3 +296,57 @@ def test_generated_credentials_have_the_vendors_form(app_portal: PortalClient) -
         made = _app(app_portal, "http://127.0.0.1:9/app")
         assert re.fullmatch(r"[A-Za-z0-9]{50}", made.client_secret), made.client_secret
         assert re.fullmatch(r"local\.[0-9a-f]{14}\.[0-9]{8}", made.app.client_id)
+
+
+def test_the_authorization_servers_app_info(
+    app_portal: PortalClient, clocked_http: TestClient, clock: ManualClock
+) -> None:
+    """``/oauth-server/rest/app.info/``: the authorization server's own app.info (b24pysdk's
+    BitrixToken.get_app_info), beside the portal's method of that name."""
+    made = _app(app_portal, "http://127.0.0.1:9/app")
+    tokens = grant(clocked_http, made, code_for(clocked_http, made)["code"][0])
+    answer = clocked_http.get("/oauth-server/rest/app.info/", params={"auth": tokens["access_token"]})
+    assert answer.status_code == 200
+    portal = app_portal.hook.portal
+    assert answer.json()["result"] == {
+        "client_id": made.app.client_id,
+        "scope": "crm,placement",
+        "expires": "2026-01-01T01:00:00+00:00",
+        "install": {
+            "installed": True,
+            "version": 1,
+            "status": "L",
+            "scope": "crm,placement",
+            "domain": portal.domain,
+            "uri": "http://127.0.0.1:8024",
+            "client_endpoint": "http://127.0.0.1:8024/rest/",
+            "member_id": portal.member_id,
+            "member_type": "company",
+        },
+        "user_id": made.app.installed_by,
+    }
+    assert {"start", "finish", "duration", "date_start", "date_finish"} <= set(answer.json()["time"])
+    # The portal's method keeps its own answer at the portal's address.
+    assert clocked_http.get("/rest/app.info/", params={"auth": tokens["access_token"]}).json()["result"]["ID"]
+    # The token endpoint answers there too.
+    refresh = {
+        "grant_type": "refresh_token",
+        "client_id": made.app.client_id,
+        "client_secret": made.client_secret,
+        "refresh_token": tokens["refresh_token"],
+    }
+    assert "access_token" in clocked_http.get("/oauth-server/oauth/token/", params=refresh).json()
+    refused = [
+        clocked_http.get("/oauth-server/rest/app.info/"),
+        clocked_http.get("/oauth-server/rest/app.info/", params={"auth": "f" * 70}),
+    ]
+    assert [(r.status_code, r.json()) for r in refused] == [
+        (401, {"error": "NO_AUTH_FOUND", "error_description": "Wrong authorization data"}),
+        (400, {"error": "invalid_client"}),
+    ]
+    clock.advance(3601)
+    late = clocked_http.get("/oauth-server/rest/app.info/", params={"auth": tokens["access_token"]})
+    assert (late.status_code, late.json()) == (
+        401,
+        {"error": "expired_token", "error_description": "The access token provided has expired."},
+    )

@@ -42,3 +42,69 @@ def test_b24pysdk_webhook_answers(runtime: Runtime, hook, monkeypatch: pytest.Mo
         with pytest.raises(BitrixAPIInsufficientScope) as denied:
             _ = client.user.current().response
         assert denied.value.status_code == 401
+
+
+def test_b24pysdk_against_the_authorization_server(  # type: ignore[no-untyped-def]
+    runtime: Runtime, hook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """b24pysdk's OAuth host pointed at ``{base}/oauth-server``: its token errors arrive as the classes it
+    models (with their statuses) and its app.info parses."""
+    from b24pysdk import BitrixApp, BitrixToken
+    from b24pysdk.api.requesters.bitrix_oauth_requester import BitrixOAuthRequester
+    from b24pysdk.errors.oauth import (
+        BitrixOAuthInvalidClient,
+        BitrixOAuthInvalidGrant,
+        BitrixOAuthNotInstalled,
+        BitrixOauthWrongClient,
+    )
+
+    made = runtime.apps.create(hook.portal.id, handler_url="https://app.test/install", scopes="crm,user")
+    with runtime.db.write() as conn:
+        pair = runtime.oauth.issue(conn, made.app, hook.user.id, runtime.clock.now())
+    with live_server(runtime, tls=True) as (base, files):
+        assert files is not None
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(files.ca))
+        server = f"{base}/oauth-server"
+        monkeypatch.setattr(BitrixOAuthRequester, "_OAUTH_TOKEN_URL", f"{server}/oauth/token/")
+        monkeypatch.setattr(BitrixOAuthRequester, "_APP_INFO_URL", f"{server}/rest/app.info/")
+        app = BitrixApp(client_id=made.app.client_id, client_secret=made.client_secret)
+
+        info = app.get_app_info(pair.access_token).result
+        assert (info.client_id, info.scope, info.user_id) == (
+            made.app.client_id,
+            ["crm", "user"],
+            hook.user.id,
+        )
+        assert info.expires.timestamp() == pair.expires
+        assert info.install.client_endpoint == f"{runtime.settings.base_url}/rest/"  # as the token answer
+        assert (info.install.member_id, info.install.scope) == (hook.portal.member_id, ["crm", "user"])
+        token = BitrixToken(
+            domain=base.removeprefix("https://"),
+            auth_token=pair.access_token,
+            refresh_token=pair.refresh_token,
+            bitrix_app=app,
+        )
+        assert token.get_app_info().result.client_id == made.app.client_id
+
+        cases = [
+            (
+                BitrixApp(client_id="local.0000.1", client_secret=made.client_secret),
+                BitrixOauthWrongClient,
+                200,
+            ),
+            (
+                BitrixApp(client_id=made.app.client_id, client_secret="WRONG12345"),
+                BitrixOAuthInvalidClient,
+                400,
+            ),
+            (app, BitrixOAuthInvalidGrant, 400),
+        ]
+        for client_app, error, status in cases:
+            with pytest.raises(error) as raised:
+                client_app.refresh_oauth_token("f" * 70)
+            assert raised.value.status_code == status, error
+        renewed = app.refresh_oauth_token(pair.refresh_token).oauth_token
+        runtime.apps.uninstall(hook.portal.id, made.app.id)
+        with pytest.raises(BitrixOAuthNotInstalled) as removed:
+            app.refresh_oauth_token(renewed.refresh_token)
+        assert removed.value.status_code == 401

@@ -22,6 +22,7 @@ from b24crm.apps.callbacks import with_query
 from b24crm.apps.models import LOCAL, App
 from b24crm.auth.models import Credential, Portal, User
 from b24crm.auth.secrets import digest
+from b24crm.php.dates import iso
 from b24crm.php.values import php_int
 from b24crm.store import apps as store
 from b24crm.store import tenancy
@@ -56,10 +57,17 @@ def _missing(name: str) -> OAuthError:
     return OAuthError("invalid_request", f'No "{name}" parameter found')
 
 
-# Unknown client, wrong secret, or an app no longer installed (docs: settings/oauth/error-codes.md).
+# The token endpoint's errors as the cloud's OAuth server answers them and b24pysdk models them
+# (errors/oauth.py: each class with its status). An unknown client_id is a 200 answer.
+WRONG_CLIENT = ("wrong_client", "", 200)
+# A wrong secret for a known client (the docs' settings/oauth/error-codes.md names this one).
 INVALID_CLIENT = ("invalid_client", "", 400)
 # A code or refresh token that is unknown, spent or expired.
 INVALID_GRANT = ("invalid_grant", "", 400)
+# The client's application was removed from its portal.
+NOT_INSTALLED = ("NOT_INSTALLED", "Application not installed", 401)
+# A ``scope`` asked for beyond what the application was granted.
+INVALID_SCOPE = ("INVALID_SCOPE", "Given scope exceeds permissions associated with given grant", 403)
 
 
 @dataclass(frozen=True)
@@ -192,9 +200,16 @@ class OAuthServer:
         now = self.clock.now()
         with self.db.write() as conn:
             row = store.app_by_client_id(conn, client_id)
-            if row is None or not row["active"] or row["secret_digest"] != digest(secret):
+            if row is None:
+                raise OAuthError(*WRONG_CLIENT)
+            if not secrets.compare_digest(row["secret_digest"], digest(secret)):
                 raise OAuthError(*INVALID_CLIENT)
+            if not row["active"]:
+                raise OAuthError(*NOT_INSTALLED)
             app = App.from_row(row)
+            asked = _text(params.get("scope"))
+            if asked and not {s.strip() for s in asked.split(",") if s.strip()} <= set(app.scopes):
+                raise OAuthError(*INVALID_SCOPE)
             if grant == "authorization_code":
                 user_id = self._spend_code(conn, app, _text(params.get("code")), now)
             else:
@@ -223,6 +238,45 @@ class OAuthServer:
         if row["refresh_expires"] < now or not store.consume_refresh(conn, row):
             raise OAuthError(*INVALID_GRANT)
         return int(row["user_id"])
+
+    # --- the authorization server's own app.info ------------------------------------------------------
+
+    def server_app_info(self, token: str) -> dict[str, Any]:
+        """``app.info`` as the authorization server answers it (not the portal's method of that name):
+        what b24pysdk's ``BitrixToken.get_app_info`` reads (B24AppInfoResult)."""
+        if not token:
+            raise OAuthError("NO_AUTH_FOUND", "Wrong authorization data", 401)
+        now = self.clock.now()
+        with self.db.read() as conn:
+            row = store.token_by_access(conn, digest(token))
+            app_row = store.app_by_id(conn, row["portal_id"], row["app_id"]) if row else None
+            portal = tenancy.portal_by_id(conn, row["portal_id"]) if row else None
+        if row is None or app_row is None or portal is None or not app_row["active"]:
+            # b24pysdk: the server answers an access token it does not know this way.
+            raise OAuthError(*INVALID_CLIENT)
+        if row["access_expires"] <= now:
+            # The authorization server's wording ends with a period (the portal's does not).
+            raise OAuthError("expired_token", "The access token provided has expired.", 401)
+        app = App.from_row(app_row)
+        tz = Portal.from_row(portal).tz
+        return {
+            "client_id": app.client_id,
+            "scope": app.scope_text,
+            "expires": iso(row["access_expires"], tz),
+            "install": {
+                "installed": app.installed,
+                "version": app.version,
+                "status": LOCAL,
+                "scope": app.scope_text,
+                "domain": portal["domain"],
+                "uri": self.base_url,
+                "client_endpoint": f"{self.base_url}/rest/",
+                "member_id": portal["member_id"],
+                # Not published; b24pysdk's examples show "company" and "user": a portal is a company's.
+                "member_type": "company",
+            },
+            "user_id": int(row["user_id"]),
+        }
 
     # --- resolving a REST call's token ------------------------------------------------------------------
 
