@@ -10,9 +10,15 @@ from typing import Any
 
 import pytest
 
+from b24crm.clock import ManualClock
+from b24crm.devtools import EventReceiver
 from b24crm.events import catalogue
+from b24crm.events.delivery import deliver_due
+from b24crm.settings import Settings
 from b24crm.store import timeline as timeline_store
+from b24crm.store.engine import Database
 from tests.client import PortalClient
+from tests.support_events import event_portal, outgoing_hook
 
 DOCS = "api-reference/crm/timeline/comments/"
 NOT_FOUND = {"error": "NOT_FOUND", "error_description": "Item was not found."}
@@ -300,3 +306,18 @@ def test_smart_process_owner_and_owner_deletion(portal: PortalClient) -> None:
     assert portal.error("crm.timeline.comment.get", {"id": comment})[1]["error_description"] == "Not found."
     assert portal.result("crm.timeline.comment.get", {"id": shared})["ENTITY_ID"] == str(deal)
     assert ("ONCRMTIMELINECOMMENTDELETE", {"FIELDS": {"ID": comment}}) in _events(portal)
+
+
+def test_events_reach_a_bound_handler(settings: Settings, database: Database, clock: ManualClock) -> None:
+    """events/on-Crm-Timeline-Comment-Add.md: a handler bound to the event receives it, with the ID."""
+    receiver = EventReceiver()
+    try:
+        with event_portal(settings, database, clock) as portal:
+            outgoing_hook(portal, "onCrmTimelineCommentAdd", receiver.url)
+            comment = _add(portal, _deal(portal))
+            assert deliver_due(portal.runtime, portal.hook.portal.id) == 1
+            (call,) = receiver.calls
+            assert call["form"]["event"] == "ONCRMTIMELINECOMMENTADD"
+            assert call["form"]["data[FIELDS][ID]"] == str(comment)
+    finally:
+        receiver.close()

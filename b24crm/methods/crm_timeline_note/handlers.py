@@ -2,8 +2,9 @@
 
 Docs: api-reference/crm/timeline/note/crm-timeline-note-*.md. A D7 controller: arguments bound in the
 action's signature order (itemId, itemType, ownerTypeId, ownerId, text), error 100 for a missing one.
-The official Python client (b24pysdk) sends the owner as ``entityTypeId`` / ``entityId``: those names are
-taken when ``ownerTypeId`` / ``ownerId`` are absent, so that it works as the docs' examples do.
+The official Python client sent the owner as ``entityTypeId`` / ``entityId`` up to b24pysdk 1.2.1 (1.3.2
+sends ``ownerTypeId`` / ``ownerId``, as the controller takes them): the older names are taken when the
+newer are absent, so that both releases work.
 """
 
 from __future__ import annotations
