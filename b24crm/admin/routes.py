@@ -18,13 +18,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from b24crm import __version__, errors
+from b24crm.admin import workbench
 from b24crm.apps import placements
 from b24crm.apps.models import App
 from b24crm.auth.service import parse_scopes
 from b24crm.crm.activity import configurable_actions, pings
 from b24crm.http.render import render, render_error
-from b24crm.rpc.journal import SERVER
-from b24crm.rpc.workbench import workbench
 from b24crm.runtime import Runtime
 from b24crm.store import apps as apps_store
 from b24crm.store import deliveries, outbox, tenancy
@@ -312,14 +311,6 @@ def _activity_action(runtime: Runtime, path: dict[str, Any], body: dict[str, Any
     )
 
 
-def _requests(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) -> tuple[int, Any]:
-    """The portal's last REST calls (the server's own when no portal is named: calls whose credentials
-    named none), oldest first, with their parameters and answers, secrets masked."""
-    journal = workbench(runtime).journal
-    portal_id = _portal_id(path) if "portal_id" in path else SERVER
-    return 200, [] if journal is None else journal.calls(portal_id, after=_after(path))
-
-
 def _methods(runtime: Runtime, _path: dict[str, Any], _body: dict[str, Any]) -> tuple[int, Any]:
     return 200, [{"name": s.name, "scope": list(s.scopes), "summary": s.summary} for s in runtime.registry]
 
@@ -340,8 +331,14 @@ routes = [
     ),
     Route("/_b24crm/portals/{portal_id:int}/events", admin_endpoint(_events), methods=["GET"]),
     Route("/_b24crm/portals/{portal_id:int}/mail", admin_endpoint(_mail), methods=["GET"]),
-    Route("/_b24crm/portals/{portal_id:int}/requests", admin_endpoint(_requests), methods=["GET"]),
-    Route("/_b24crm/requests", admin_endpoint(_requests), methods=["GET"]),
+    Route("/_b24crm/portals/{portal_id:int}/requests", admin_endpoint(workbench.requests), methods=["GET"]),
+    Route("/_b24crm/requests", admin_endpoint(workbench.requests), methods=["GET"]),
+    Route("/_b24crm/health", workbench.health, methods=["GET"]),
+    Route("/_b24crm/portals/{portal_id:int}/limits", admin_endpoint(workbench.limits), methods=["GET"]),
+    Route("/_b24crm/portals/{portal_id:int}/limits", admin_endpoint(workbench.set_limits), methods=["PUT"]),
+    Route(
+        "/_b24crm/portals/{portal_id:int}/limits", admin_endpoint(workbench.clear_limits), methods=["DELETE"]
+    ),
     Route("/_b24crm/portals/{portal_id:int}/reminders", admin_endpoint(_reminders), methods=["GET"]),
     Route("/_b24crm/portals/{portal_id:int}/deliveries", admin_endpoint(_deliveries), methods=["GET"]),
     Route("/_b24crm/portals/{portal_id:int}/handlers", admin_endpoint(_handlers), methods=["GET"]),

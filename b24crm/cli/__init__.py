@@ -36,6 +36,7 @@ cli.add_typer(portals.webhook_cli, name="webhook")
 cli.add_typer(portals.role_cli, name="role")
 cli.add_typer(portals.hook_out_cli, name="hook-out")
 cli.add_typer(apps.app_cli, name="app")
+cli.add_typer(workbench.limits_cli, name="limits")
 
 
 def main() -> None:

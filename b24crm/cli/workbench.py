@@ -142,3 +142,84 @@ def deliveries(
                 f"  attempt {attempt['attempt']} {_when(attempt['started'])} -> {answer} "
                 f"{attempt.get('latency_ms') or 0:.0f} ms {_short(attempt.get('response') or '')}"
             )
+
+
+limits_cli = typer.Typer(help="Request limits as the cloud applies them (off unless a plan is chosen).")
+
+
+@limits_cli.command("set")
+def limits_set(
+    portal: Annotated[int, id_option("Portal id.")],
+    plan: Annotated[str, typer.Option(help="standard (2 requests/s, 50 burst), enterprise (5/250) or off.")],
+    drain: Annotated[float | None, typer.Option(help="Requests a second the bucket drains.")] = None,
+    burst: Annotated[int | None, typer.Option(help="Requests the bucket holds.")] = None,
+    operating_limit: Annotated[
+        float | None, typer.Option(help="Seconds of processing per method and credential over ten minutes.")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Give a portal its own plan; every running server applies it from its next call."""
+    from b24crm.admin.workbench import plan_values
+    from b24crm.store import limits as store
+
+    try:
+        values = plan_values(
+            {"plan": plan, "drain": drain, "burst": burst, "operating_limit": operating_limit}
+        )
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    runtime = open_runtime(db)
+    _require_portal(runtime, portal)
+    with runtime.db.write() as conn:
+        store.set_plan(conn, portal, values)
+    _show(runtime, portal)
+
+
+@limits_cli.command("clear")
+def limits_clear(portal: Annotated[int, id_option("Portal id.")], db: DbOption = None) -> None:
+    """Back to the server's setting (B24CRM_LIMITS) for this portal."""
+    from b24crm.store import limits as store
+
+    runtime = open_runtime(db)
+    _require_portal(runtime, portal)
+    with runtime.db.write() as conn:
+        store.clear_plan(conn, portal)
+    _show(runtime, portal)
+
+
+@limits_cli.command("show")
+def limits_show(portal: Annotated[int, id_option("Portal id.")], db: DbOption = None) -> None:
+    """The plan in force, each leaky bucket's level and each credential's operating time."""
+    runtime = open_runtime(db)
+    _require_portal(runtime, portal)
+    _show(runtime, portal)
+
+
+def _require_portal(runtime: Any, portal: int) -> None:
+    from b24crm.store import tenancy
+
+    with runtime.db.read() as conn:
+        if tenancy.portal_by_id(conn, portal) is None:
+            raise typer.BadParameter(f"no portal {portal}", param_hint="--portal")
+
+
+def _show(runtime: Any, portal: int) -> None:
+    from b24crm.rpc.limits import Limits
+
+    state = Limits(runtime.db, runtime.clock, runtime.settings).state(portal)
+    policy = state["effective"]
+    own = "its own plan" if state["plan"] else "the server's setting"
+    if policy is None:
+        say(f"Limits: off ({own})")
+    else:
+        say(
+            f"Limits: {policy['plan']} ({own}): {policy['drain']:g} requests/s, burst {policy['burst']}, "
+            f"operating {policy['operating_limit']:g} s per method and credential over {policy['window']:g} s"
+        )
+    for bucket in state["buckets"]:
+        say(f"  bucket {bucket['source'] or '-'}: {bucket['level_now']:.1f}")
+    for account in state["operating"]:
+        say(
+            f"  operating {account['credential']} {account['method']}: {account['seconds']:.3f} s "
+            f"until {_when(account['reset_at'])}"
+        )

@@ -164,6 +164,7 @@ async def _handle_rest(
     scope: Scope, receive: Receive, send: Send, runtime: Any, call: CallRecord | None
 ) -> None:
     route = parse_rest_path(scope["path"][len(REST_PREFIX) :])
+    tools = workbench(runtime)
     if call is not None:
         call.route, call.fmt = route, route.fmt
     try:
@@ -185,6 +186,8 @@ async def _handle_rest(
         )
         if call is not None:
             call.credential = credential
+        # The leaky bucket counts the HTTP request once, a batch included (off: a look at the credential).
+        await tools.limits.admit(credential, scope["client"][0] if scope.get("client") else "")
         params.pop("auth", None)
         params.pop("access_token", None)
         outcome = await runtime.dispatcher.invoke(
@@ -213,7 +216,7 @@ async def _handle_rest(
     if outcome.total is not None:
         body["total"] = outcome.total
     timing = time_block(start, runtime.clock.now(), outcome.processing, credential.portal.tz)
-    timing["operating"], timing["operating_reset_at"] = runtime.operating.read(
+    timing["operating"], timing["operating_reset_at"] = outcome.operating or runtime.operating.read(
         credential.key, outcome.spec.key, timing["finish"]
     )
     body["time"] = timing

@@ -20,6 +20,7 @@ from b24crm.store.engine import OverBudget
 
 if TYPE_CHECKING:
     from b24crm.auth.caller import Services
+    from b24crm.rpc.limits import Limits
     from b24crm.rpc.operating import OperatingMeter
     from b24crm.rpc.registry import Registry
 
@@ -38,6 +39,8 @@ class Outcome(NamedTuple):  # a tuple: the cheapest record to make once a call
     finish: float
     processing: float
     spec: MethodSpec
+    # (seconds, reset at) from the shared limits' state when they apply; else the meter of this process.
+    operating: tuple[float, int] | None = None
 
 
 class Dispatcher:
@@ -45,6 +48,7 @@ class Dispatcher:
         self.registry = registry
         self.services = services
         self.operating = operating
+        self.limits: Limits | None = None  # set by the workbench (rpc/workbench.py)
 
     def lookup(self, name: str, credential: Credential, *, in_batch: bool = False) -> MethodSpec:
         spec = self.registry.get(name)
@@ -71,6 +75,11 @@ class Dispatcher:
         """Run one call. ``heavy``: its input was large (a big upload, thousands of filter values), so
         its work goes to the thread pool from the start."""
         spec = self.lookup(name, credential, in_batch=in_batch)
+        limits = self.limits
+        policy = limits.kept(credential) if limits is not None and spec.metered else None
+        if policy is not None:
+            assert limits is not None
+            used, oldest = await limits.check_operating(policy, credential, spec.key)
         clock = self.services.clock
         start = clock.now()
         began = time.perf_counter()
@@ -100,8 +109,15 @@ class Dispatcher:
             result = spec.handler(ctx, parsed)
         processing = time.perf_counter() - began
         finish = clock.now()
-        if spec.metered:
+        operating = None
+        if policy is not None:
+            assert limits is not None
+            await limits.record_operating(policy, credential, spec.key, start, processing)
+            operating = (used + processing, int((start if oldest is None else oldest) + policy.window))
+        elif spec.metered:
             self.operating.record(credential.key, spec.key, start, processing)
         if isinstance(result, Page):
-            return Outcome(result.items, result.total, result.next, start, finish, processing, spec)
-        return Outcome(result, None, None, start, finish, processing, spec)
+            return Outcome(
+                result.items, result.total, result.next, start, finish, processing, spec, operating
+            )
+        return Outcome(result, None, None, start, finish, processing, spec, operating)

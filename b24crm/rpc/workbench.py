@@ -1,4 +1,4 @@
-"""The integrator's workbench of one runtime: its request log, made from the settings on first use.
+"""The integrator's workbench of one runtime: its request log and limits, made from the settings on first use.
 
 Kept on the runtime it serves (made once, by the first caller: the REST endpoint, the admin API), so that
 the log and the REST calls of one server share it; ``None`` when the log is off, which is the one test the
@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from b24crm.rpc.journal import Journal
+from b24crm.rpc.limits import Limits
 
 _ATTRIBUTE = "b24crm_workbench"
 
@@ -28,6 +29,8 @@ class Workbench:
             if on
             else None
         )
+        self.limits = Limits(runtime.db, runtime.clock, settings)
+        runtime.dispatcher.limits = self.limits
 
 
 def workbench(runtime: Any) -> Workbench:

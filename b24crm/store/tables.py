@@ -674,3 +674,38 @@ crm_statuses = sa.Table(
     sa.Column("semantics", sa.String(1), nullable=True),
     sa.UniqueConstraint("portal_id", "entity_id", "status_id", name="uq_crm_statuses_value"),
 )
+
+# Request limits (rpc/limits.py). A portal's own plan; changing it bumps the portal's credential
+# generation (migration 0015's triggers), so that every process's cached view of it is dropped at once.
+limit_plans = sa.Table(
+    "limit_plans",
+    metadata,
+    sa.Column("portal_id", sa.Integer, sa.ForeignKey("portals.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("plan", sa.String(16), nullable=False),  # off, standard, enterprise
+    sa.Column("drain", sa.Float, nullable=True),  # None: the plan's figure
+    sa.Column("burst", sa.Integer, nullable=True),
+    sa.Column("operating_limit", sa.Float, nullable=True),
+)
+
+# The leaky bucket of each portal and source address: its level at ``at``, drained since at the plan's rate.
+limit_buckets = sa.Table(
+    "limit_buckets",
+    metadata,
+    sa.Column("portal_id", sa.Integer, sa.ForeignKey("portals.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("source", sa.String(64), primary_key=True),
+    sa.Column("level", sa.Float, nullable=False),
+    sa.Column("at", sa.Float, nullable=False),
+    sa.Column("refused", sa.Integer, nullable=False, server_default="0"),  # the last request was refused
+)
+
+# Operating time: one-minute buckets per credential and method, each living ten minutes from its first call.
+operating_buckets = sa.Table(
+    "operating_buckets",
+    metadata,
+    sa.Column("portal_id", sa.Integer, sa.ForeignKey("portals.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("credential", sa.String(128), primary_key=True),
+    sa.Column("method", sa.String(255), primary_key=True),
+    sa.Column("minute", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("opened", sa.Float, nullable=False),
+    sa.Column("seconds", sa.Float, nullable=False),
+)

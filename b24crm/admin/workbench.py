@@ -1,0 +1,121 @@
+"""The admin namespace's workbench endpoints: the request log, the limits, and the health an orchestrator
+asks for. Handlers take (runtime, path, body) like those of ``routes.py``, which wraps and routes them."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import sqlalchemy as sa
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from b24crm import __version__, errors
+from b24crm.rpc.journal import SERVER
+from b24crm.rpc.limits import PLANS
+from b24crm.rpc.workbench import workbench
+from b24crm.runtime import Runtime
+from b24crm.store import limits as limits_store
+from b24crm.store import tenancy
+from b24crm.store.filters import to_int
+
+NO_PORTAL = errors.ErrorSpec("NOT_FOUND", "Portal not found", 404)
+PLAN_NAMES = ("off", *PLANS)
+
+
+def _portal_id(path: dict[str, Any]) -> int:
+    try:
+        return to_int(path["portal_id"])
+    except ValueError:
+        raise NO_PORTAL() from None
+
+
+def _after(path: dict[str, Any]) -> int:
+    try:
+        return to_int(path.get("after") or 0)
+    except ValueError:
+        raise ValueError("after must be an integer") from None
+
+
+def requests(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) -> tuple[int, Any]:
+    """The portal's last REST calls (without a portal: the calls whose credentials named none), oldest
+    first, with their parameters and answers, secrets masked."""
+    journal = workbench(runtime).journal
+    portal_id = _portal_id(path) if "portal_id" in path else SERVER
+    return 200, [] if journal is None else journal.calls(portal_id, after=_after(path))
+
+
+def limits(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) -> tuple[int, Any]:
+    """The portal's plan, the policy in force and the limits' state: buckets and operating time."""
+    portal_id = _known_portal(runtime, path)
+    return 200, workbench(runtime).limits.state(portal_id)
+
+
+def set_limits(runtime: Runtime, path: dict[str, Any], body: dict[str, Any]) -> tuple[int, Any]:
+    """The portal's own plan: ``{"plan": "standard"|"enterprise"|"off", "drain", "burst",
+    "operating_limit"}`` (figures optional); every server process applies it from its next call."""
+    portal_id = _known_portal(runtime, path)
+    values = plan_values(body)
+    with runtime.db.write() as conn:
+        limits_store.set_plan(conn, portal_id, values)
+    return 200, workbench(runtime).limits.state(portal_id)
+
+
+def clear_limits(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) -> tuple[int, Any]:
+    """Back to the server's setting (``B24CRM_LIMITS``)."""
+    portal_id = _known_portal(runtime, path)
+    with runtime.db.write() as conn:
+        limits_store.clear_plan(conn, portal_id)
+    return 200, workbench(runtime).limits.state(portal_id)
+
+
+def plan_values(body: dict[str, Any]) -> dict[str, Any]:
+    plan = body.get("plan")
+    if plan not in PLAN_NAMES:
+        raise ValueError(f"plan must be one of {', '.join(PLAN_NAMES)}")
+    values: dict[str, Any] = {"plan": plan}
+    for name, kind in (("drain", float), ("burst", int), ("operating_limit", float)):
+        value = body.get(name)
+        if value is None:
+            values[name] = None
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1e9:
+            raise ValueError(f"{name} must be a positive number")
+        values[name] = kind(value)
+    return values
+
+
+def _known_portal(runtime: Runtime, path: dict[str, Any]) -> int:
+    portal_id = _portal_id(path)
+    with runtime.db.read() as conn:
+        if tenancy.portal_by_id(conn, portal_id) is None:
+            raise NO_PORTAL()
+    return portal_id
+
+
+_STARTED = time.time()
+
+
+async def health(request: Request) -> Response:
+    """Unauthenticated, for orchestrators: 200 while the database answers, 503 otherwise. Says nothing
+    about portals or credentials."""
+    runtime: Runtime = request.app.state.runtime
+    try:
+        await run_in_threadpool(_ping, runtime)
+        database = "ok"
+    except Exception as exc:  # whatever the driver raises: the answer is that the database is not there
+        database = f"unavailable ({exc.__class__.__name__})"
+    status = 200 if database == "ok" else 503
+    body = {
+        "status": "ok" if status == 200 else "unavailable",
+        "version": __version__,
+        "database": database,
+        "uptime": round(time.time() - _STARTED, 1),
+    }
+    return JSONResponse(body, status_code=status, headers={"cache-control": "no-store"})
+
+
+def _ping(runtime: Runtime) -> None:
+    with runtime.db.read() as conn:
+        conn.execute(sa.text("SELECT 1"))

@@ -1,0 +1,130 @@
+"""The request limits' state: portals' own plans, leaky buckets, operating-time buckets.
+
+Every statement is one round trip and takes its decision in the database, so that server processes
+sharing it agree: the bucket is drained, tested and filled by one upsert, whatever other processes do
+at the same moment.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from b24crm.store.tables import limit_buckets, limit_plans, operating_buckets
+
+# Drained level at :now; one more request fits while it stays within :burst. The SET expressions read the row
+# as it was, in PostgreSQL and SQLite alike. A refused request is not added: a client waiting it out drains.
+_LEFT = "limit_buckets.level - (:now - limit_buckets.at) * :drain"
+_DRAINED = f"CASE WHEN {_LEFT} < 0 THEN 0 ELSE {_LEFT} END"
+_TAKE = sa.text(
+    "INSERT INTO limit_buckets (portal_id, source, level, at, refused) "
+    "VALUES (:portal_id, :source, 1, :now, 0) "
+    "ON CONFLICT (portal_id, source) DO UPDATE SET "
+    f"level = CASE WHEN {_DRAINED} + 1 > :burst THEN {_DRAINED} ELSE {_DRAINED} + 1 END, "
+    f"refused = CASE WHEN {_DRAINED} + 1 > :burst THEN 1 ELSE 0 END, "
+    "at = :now "
+    "RETURNING refused, level"
+)
+_ADD = sa.text(
+    "INSERT INTO operating_buckets (portal_id, credential, method, minute, opened, seconds) "
+    "VALUES (:portal_id, :credential, :method, :minute, :at, :seconds) "
+    "ON CONFLICT (portal_id, credential, method, minute) DO UPDATE SET "
+    "seconds = operating_buckets.seconds + :seconds"
+)
+
+
+def plan_of(conn: Connection, portal_id: int) -> dict[str, Any] | None:
+    row = conn.execute(sa.select(limit_plans).where(limit_plans.c.portal_id == portal_id)).mappings().first()
+    return dict(row) if row is not None else None
+
+
+def set_plan(conn: Connection, portal_id: int, values: dict[str, Any]) -> None:
+    conn.execute(limit_plans.delete().where(limit_plans.c.portal_id == portal_id))
+    conn.execute(limit_plans.insert().values(portal_id=portal_id, **values))
+
+
+def clear_plan(conn: Connection, portal_id: int) -> bool:
+    return bool(conn.execute(limit_plans.delete().where(limit_plans.c.portal_id == portal_id)).rowcount)
+
+
+def take(
+    conn: Connection, portal_id: int, source: str, now: float, drain: float, burst: int
+) -> tuple[bool, float]:
+    """One request into the bucket: (admitted, the level after it)."""
+    refused, level = conn.execute(
+        _TAKE, {"portal_id": portal_id, "source": source[:64], "now": now, "drain": drain, "burst": burst}
+    ).one()
+    return not refused, float(level)
+
+
+def buckets(conn: Connection, portal_id: int) -> list[dict[str, Any]]:
+    stmt = (
+        sa.select(limit_buckets)
+        .where(limit_buckets.c.portal_id == portal_id)
+        .order_by(limit_buckets.c.source)
+    )
+    return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def operating_used(
+    conn: Connection, portal_id: int, credential: str, method: str, since: float
+) -> tuple[float, float | None]:
+    """(seconds, the oldest bucket's opening time) of the pair's buckets opened after ``since``."""
+    o = operating_buckets.c
+    total, oldest = conn.execute(
+        sa.select(sa.func.sum(o.seconds), sa.func.min(o.opened)).where(
+            o.portal_id == portal_id, o.credential == credential, o.method == method, o.opened > since
+        )
+    ).one()
+    return float(total or 0.0), oldest
+
+
+def operating_add(
+    conn: Connection,
+    portal_id: int,
+    credential: str,
+    method: str,
+    minute: int,
+    at: float,
+    seconds: float,
+    expired_before: float,
+) -> None:
+    """Add a call's seconds to its minute's bucket; the pair's expired buckets go (at most ten a pair)."""
+    o = operating_buckets.c
+    conn.execute(
+        operating_buckets.delete().where(
+            o.portal_id == portal_id,
+            o.credential == credential,
+            o.method == method,
+            o.opened <= expired_before,
+        )
+    )
+    conn.execute(
+        _ADD,
+        {
+            "portal_id": portal_id,
+            "credential": credential,
+            "method": method,
+            "minute": minute,
+            "at": at,
+            "seconds": seconds,
+        },
+    )
+
+
+def operating_of_portal(conn: Connection, portal_id: int, since: float) -> list[dict[str, Any]]:
+    o = operating_buckets.c
+    stmt = (
+        sa.select(
+            o.credential,
+            o.method,
+            sa.func.sum(o.seconds).label("seconds"),
+            sa.func.min(o.opened).label("oldest"),
+        )
+        .where(o.portal_id == portal_id, o.opened > since)
+        .group_by(o.credential, o.method)
+        .order_by(o.credential, o.method)
+    )
+    return [dict(r) for r in conn.execute(stmt).mappings()]
