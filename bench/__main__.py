@@ -208,5 +208,25 @@ def stall(
         output.write_text(json.dumps([p.__dict__ for p in probes], indent=2))
 
 
+@app.command()
+def timeline(
+    entries: Annotated[
+        int, typer.Option(help="Timeline entries on the item (half of them completed).")
+    ] = 1000,
+    rounds: Annotated[int, typer.Option(help="Requests of the item's page measured.")] = 50,
+    db: Annotated[str, typer.Option(help="Database URL (default: a fresh SQLite file).")] = "",
+) -> None:
+    """An item's page with ENTRIES timeline entries: the first page rendered server-side (target < 100 ms)."""
+    from bench.timeline import measure
+
+    with tempfile.TemporaryDirectory() as tmp, scratch_database(db, Path(tmp)) as db_url:
+        figures = measure(db_url, Path(tmp) / "data", entries, rounds, console)
+    console.print(
+        f"{figures['entries']:,} entries, {figures['bytes']:,} bytes: p50 {figures['p50_ms']:.1f} ms, "
+        f"p90 {figures['p90_ms']:.1f} ms, max {figures['max_ms']:.1f} ms over {rounds} requests "
+        "(target: under 100 ms)"
+    )
+
+
 if __name__ == "__main__":
     app()
