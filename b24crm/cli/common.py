@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
-from b24crm.runtime import Runtime
 from b24crm.settings import Settings
+
+if TYPE_CHECKING:  # the runtime (the database, every method) is loaded by the commands that open one,
+    # so that `b24crm --help` and the commands that need none answer at once
+    from b24crm.runtime import Runtime
 
 err = Console(stderr=True)
 
@@ -46,6 +49,8 @@ def close_runtimes() -> None:
 
 
 def open_runtime(db: str | None, **overrides: Any) -> Runtime:
+    from b24crm.runtime import Runtime
+
     runtime = Runtime(Settings.from_env(db=db, **overrides))
     _opened.append(runtime)
     runtime.migrate()

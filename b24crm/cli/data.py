@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 from b24crm.cli.common import DbOption, err, id_option, open_runtime, print_rows, say
-from b24crm.store import outbox
 
 db_cli = typer.Typer(help="Database maintenance.")
 
@@ -56,6 +55,8 @@ def mail(
     db: DbOption = None,
 ) -> None:
     """The outgoing e-mail log: what e-mail activities would have sent (one JSON object a line)."""
+    from b24crm.store import outbox
+
     runtime = open_runtime(db)
     with runtime.db.read() as conn:
         print_rows(outbox.list_mail(conn, portal, after=after))

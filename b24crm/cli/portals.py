@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from b24crm.cli.common import DbOption, err, id_option, open_runtime, say
-from b24crm.runtime import Runtime
+
+if TYPE_CHECKING:
+    from b24crm.runtime import Runtime
 
 portal_cli = typer.Typer(help="Portals (tenants).")
 user_cli = typer.Typer(help="Users of a portal.")

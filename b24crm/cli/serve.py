@@ -12,15 +12,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from b24crm import errors
-from b24crm.auth.service import NewWebhook
 from b24crm.cli.common import DbOption, say
-from b24crm.runtime import Runtime
 from b24crm.secret_files import read_secret, write_secret
 from b24crm.settings import Settings
 
 if TYPE_CHECKING:
     import ssl
+
+    from b24crm.runtime import Runtime
 
 DEMO_HOOK_FILE = "demo-webhook"
 ADMIN_TOKEN_FILE = "admin-token"
@@ -66,13 +65,15 @@ def _listening_socket(host: str, port: int) -> socket.socket:
 
 def _demo_webhook(runtime: Runtime) -> str | None:
     """The demo webhook URL: created on an empty database, otherwise read back from the data directory."""
+    from b24crm.errors import ApiError
+
     store = runtime.settings.data_path / DEMO_HOOK_FILE
     with runtime.db.read() as conn:
         from b24crm.store.tenancy import count_portals
 
         empty = count_portals(conn) == 0
     if empty:
-        hook: NewWebhook = runtime.tenancy.create_demo()
+        hook = runtime.tenancy.create_demo()
         write_secret(store, f"{hook.user.id}/{hook.code}\n")
         return hook.url(runtime.settings.base_url)
     text = read_secret(store)
@@ -81,7 +82,7 @@ def _demo_webhook(runtime: Runtime) -> str | None:
     user_id, _, code = text.partition("/")
     try:
         runtime.tenancy.resolve_webhook(user_id, code)
-    except errors.ApiError:
+    except ApiError:
         return None
     return f"{runtime.settings.base_url}/rest/{user_id}/{code}/"
 
@@ -117,6 +118,8 @@ def serve(
     # runtime's connections are released: a caller running serve in its own process keeps running.
     with contextlib.ExitStack() as opened:
         opened.callback(sock.close)
+        from b24crm.runtime import Runtime
+
         runtime = Runtime(settings)
         opened.callback(runtime.close)
         _serve(runtime, sock)
