@@ -108,3 +108,25 @@ def test_b24pysdk_against_the_authorization_server(  # type: ignore[no-untyped-d
         with pytest.raises(BitrixOAuthNotInstalled) as removed:
             app.refresh_oauth_token(renewed.refresh_token)
         assert removed.value.status_code == 401
+
+
+def test_b24pysdk_crm_type_lists(runtime: Runtime, hook, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """What b24pysdk's crm.type tests and its INVALID_ARG_VALUE error test send."""
+    from b24pysdk import BitrixWebhook, Client
+    from b24pysdk.errors import BitrixAPIInvalidArgValue
+
+    with live_server(runtime, tls=True) as (base, files):
+        assert files is not None
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(files.ca))
+        domain = base.removeprefix("https://")
+        client = Client(BitrixWebhook(domain=domain, webhook_token=f"{hook.user.id}/{hook.code}"))
+        made = [client.crm.type.add(fields={"title": f"SPA {i}"}).response.result["type"] for i in range(3)]
+        fields = client.crm.type.fields().response.result["fields"]
+        assert {"id", "title", "entityTypeId", "isSetOpenPermissions", "updatedBy"} <= set(fields)
+        one = client.crm.type.list(filter={"id": made[1]["id"]}).response.result["types"]
+        assert [t["id"] for t in one] == [made[1]["id"]]
+        fast = client.crm.type.list().as_list_fast(descending=True).response.result
+        assert [t["id"] for t in fast] == [t["id"] for t in reversed(made)]
+        with pytest.raises(BitrixAPIInvalidArgValue) as refused:
+            _ = client.crm.type.list(filter={"non_existent_field_12345": "some_value"}).response
+        assert refused.value.status_code == 400

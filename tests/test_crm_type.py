@@ -88,3 +88,57 @@ def test_only_admins_manage_types(portal: PortalClient) -> None:
         "error": "ACCESS_DENIED",
         "error_description": "Access denied",
     }
+
+
+def test_list_filter_and_order(portal: PortalClient) -> None:
+    for title, stages in (("Alpha", "Y"), ("Beta", "N"), ("Gamma", "Y")):
+        portal.result("crm.type.add", {"fields": {"title": title, "isStagesEnabled": stages}})
+
+    def ids(params: dict[str, object]) -> list[int]:
+        return [t["id"] for t in portal.result("crm.type.list", params)["types"]]
+
+    assert ids({"filter": {"id": 2}}) == [2]
+    assert ids({"filter": {"ENTITY_TYPE_ID": [1030, 1034]}}) == [1, 3]  # the vendor upper-cases the keys
+    assert ids({"filter": {">id": 1, "isStagesEnabled": "Y"}}) == [3]
+    assert ids({"filter": {"%title": "ETA"}}) == [2]
+    assert ids({"filter": {"!title": ["Alpha", "Beta"]}}) == [3]
+    assert ids({"order": {"id": "DESC"}}) == [3, 2, 1]
+    assert ids({"order": {"isStagesEnabled": "ASC", "title": "DESC"}}) == [2, 3, 1]
+    # b24pysdk's descending fast list: start=-1 pages by id with "<id".
+    fast = portal.call("crm.type.list", {"order": {"id": "DESC"}, "filter": {"<id": 3}, "start": -1})
+    assert [t["id"] for t in fast["result"]["types"]] == [2, 1] and "next" not in fast
+    listed = portal.call("crm.type.list", {"filter": {"isStagesEnabled": "Y"}})
+    assert listed["total"] == 2
+    refused = [
+        portal.error("crm.type.list", {"filter": {"non_existent_field": "x"}}),
+        portal.error("crm.type.list", {"order": {"notField": "ASC"}}),
+        portal.error("crm.type.list", {"order": {"id": "UP"}}),
+        portal.error("crm.type.list", {"filter": {"id": "abc"}}),
+    ]
+    assert [(status, body["error"]) for status, body in refused] == [(400, "INVALID_ARG_VALUE")] * 4
+    assert [body["error_description"] for _, body in refused] == [
+        "Invalid filter: field 'NON_EXISTENT_FIELD' is not allowed in filter",
+        "Invalid order: field 'NOT_FIELD' is not allowed in order",
+        "Invalid order: allowed sort directions are ASC, DESC. But got 'UP' for field 'ID'",
+        "Invalid filter: field 'ID' has invalid value",
+    ]
+    assert portal.error("crm.type.list", {"filter": "id"})[1]["error"] == "100"  # not an array
+
+
+def test_type_fields(portal: PortalClient) -> None:
+    fields = portal.result("crm.type.fields")["fields"]
+    assert list(fields)[:5] == ["id", "title", "code", "createdBy", "entityTypeId"]
+    assert list(fields)[-3:] == ["createdTime", "updatedTime", "updatedBy"]
+    assert len(fields) == 23
+    assert fields["entityTypeId"] == {
+        "type": "integer",
+        "isRequired": True,
+        "isReadOnly": False,
+        "isImmutable": True,
+        "isMultiple": False,
+        "isDynamic": False,
+        "title": "Type Identifier",
+        "upperName": "ENTITY_TYPE_ID",
+    }
+    made = portal.result("crm.type.add", {"fields": {"title": "T"}})["type"]
+    assert set(fields) <= set(made)  # every described field is in a type's answer

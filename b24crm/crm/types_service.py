@@ -11,7 +11,7 @@ from typing import Any
 from b24crm import errors
 from b24crm.auth.caller import Caller
 from b24crm.crm import entity_types as et
-from b24crm.crm import statuses_stages
+from b24crm.crm import statuses_stages, type_lists
 from b24crm.crm.entity_types import OwnerType, dynamic_owner_type
 from b24crm.crm.values import to_bool
 from b24crm.php.dates import iso
@@ -204,9 +204,21 @@ def delete(ctx: Caller, type_id: Any) -> None:
         statuses_stages.remove_type_lists(conn, ctx.portal.id, row["entity_type_id"])
 
 
-def list_types(ctx: Caller, start: Any) -> Any:
+def list_types(ctx: Caller, order: Any, filter_: Any, start: Any) -> Any:
+    """The portal's types, filtered and ordered by the fields of ``crm.type.fields`` (camelCase or
+    UPPER_CASE, as the vendor upper-cases the keys for its ORM), an unknown one answering as crm.item.list's
+    lists do. A portal has few types: they are read whole and filtered here."""
     offset, count = page_window(start)
     with ctx.db.read() as conn:
         rows = crm_types.list_types(conn, ctx.portal.id)
-    page = rows[offset : offset + 50]
-    return make_page({"types": [view(r, ctx) for r in page]}, offset, len(rows) if count else None, len(page))
+    tz = ctx.portal.tz
+    conditions = type_lists.criteria(filter_, tz)
+    views = [v for v in (view(r, ctx) for r in rows) if type_lists.matches(v, conditions, tz)]
+    views = type_lists.ordered(views, order, tz)
+    page = views[offset : offset + 50]
+    return make_page({"types": page}, offset, len(views) if count else None, len(page))
+
+
+def fields() -> dict[str, Any]:
+    """``crm.type.fields``: the documented description of every field of a type."""
+    return {"fields": type_lists.FIELDS}

@@ -16,7 +16,8 @@ from b24crm.rpc.d7 import Arg, Bound, d7_method
 DOCS = "api-reference/crm/universal/user-defined-object-types/crm-type-"
 ID = Arg("id", "mixed")
 FIELDS = Arg("fields", "mixed")
-LIST = (Arg("order", "mixed", None), Arg("filter", "mixed", None), Arg("start", "mixed", None))
+# The vendor's listAction(array $order = null, array $filter = null, PageNavigation $pageNavigation).
+LIST = (Arg("order", "array", None), Arg("filter", "array", None), Arg("start", "mixed", None))
 
 
 @d7_method("crm.type.add", args=(FIELDS,), doc=f"{DOCS}add.md")
@@ -47,8 +48,14 @@ def type_get_by_entity_type(ctx: CallContext, a: Bound) -> dict[str, Any]:
 
 @d7_method("crm.type.list", args=LIST, doc=f"{DOCS}list.md")
 def type_list(ctx: CallContext, a: Bound) -> Page:
-    """The portal's smart processes."""
-    return types_service.list_types(ctx, a.start)  # type: ignore[no-any-return]
+    """The portal's smart processes, filtered and ordered by their fields."""
+    return types_service.list_types(ctx, a.order, a.filter, a.start)  # type: ignore[no-any-return]
+
+
+@d7_method("crm.type.fields", args=(), doc=f"{DOCS}fields.md")
+def type_fields(ctx: CallContext, a: Bound) -> dict[str, Any]:
+    """The fields of a smart-process type."""
+    return types_service.fields()
 
 
 @d7_method("crm.type.delete", args=(ID,), doc=f"{DOCS}delete.md")
