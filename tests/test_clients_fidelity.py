@@ -111,7 +111,7 @@ def test_b24pysdk_against_the_authorization_server(  # type: ignore[no-untyped-d
 
 
 def test_b24pysdk_crm_type_lists(runtime: Runtime, hook, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    """What b24pysdk's crm.type tests and its INVALID_ARG_VALUE error test send."""
+    """What b24pysdk's crm.type tests and its INVALID_ARG_VALUE error test send; the enumerations."""
     from b24pysdk import BitrixWebhook, Client
     from b24pysdk.errors import BitrixAPIInvalidArgValue
 
@@ -127,6 +127,9 @@ def test_b24pysdk_crm_type_lists(runtime: Runtime, hook, monkeypatch: pytest.Mon
         assert [t["id"] for t in one] == [made[1]["id"]]
         fast = client.crm.type.list().as_list_fast(descending=True).response.result
         assert [t["id"] for t in fast] == [t["id"] for t in reversed(made)]
+        owners = client.crm.enum.getorderownertypes().response.result
+        assert owners == [{"attribute": "DYN", "code": "DEAL", "id": 2, "name": "Deal"}]
+        assert [a["ID"] for a in client.crm.enum.addresstype().response.result] == [11, 1, 6, 4, 8, 9]
         with pytest.raises(BitrixAPIInvalidArgValue) as refused:
             _ = client.crm.type.list(filter={"non_existent_field_12345": "some_value"}).response
         assert refused.value.status_code == 400

@@ -57,3 +57,29 @@ def test_enums_need_the_crm_scope(portal: PortalClient) -> None:
     user_only = portal.with_webhook(portal.hook.user.id, ("user",))
     status, body = user_only.error("crm.enum.ownertype")
     assert (status, body["error"]) == (401, "insufficient_scope")
+
+
+def test_address_types(portal: PortalClient) -> None:
+    types = portal.result("crm.enum.addresstype")
+    assert [(t["ID"], t["NAME"]) for t in types] == [
+        (11, "Shipping address"),
+        (1, "Physical address"),
+        (6, "Legal address"),
+        (4, "Registered address"),
+        (8, "Mailing address"),
+        (9, "Beneficiary address"),
+    ]
+    assert all(t["SYMBOL_CODE"] is None and t["SYMBOL_CODE_SHORT"] is None for t in types)
+
+
+def test_order_owner_types(portal: PortalClient) -> None:
+    deal = {"attribute": "DYN", "code": "DEAL", "id": 2, "name": "Deal"}
+    assert portal.result("crm.enum.getorderownertypes") == [deal]
+    portal.result("crm.type.add", {"fields": {"title": "Plain"}})
+    paid = portal.result("crm.type.add", {"fields": {"title": "Paid", "isPaymentsEnabled": "Y"}})["type"]
+    assert paid["isPaymentsEnabled"] == "Y"
+    code = f"DYNAMIC_{paid['entityTypeId']}"
+    assert portal.result("crm.enum.getorderownertypes") == [
+        deal,
+        {"attribute": "DYN", "code": code, "id": paid["entityTypeId"], "name": "Paid"},
+    ]

@@ -56,6 +56,21 @@ def dynamic_owner_types(ctx: Caller) -> list[OwnerType]:
     return [dynamic_owner_type(r["entity_type_id"], r["title"]) for r in rows]
 
 
+def order_owner_types(ctx: Caller) -> list[dict[str, Any]]:
+    """crm.enum.getorderownertypes: the types an order may be bound to, as the vendor's Enum controller
+    lists them: deals, then each smart process with payments on (the types with an order relation)."""
+    owners = [o for o in et.FIXED_OWNER_TYPES if o.id == et.DEAL]
+    with ctx.db.read() as conn:
+        rows = crm_types.list_types(conn, ctx.portal.id)
+    owners += [
+        dynamic_owner_type(r["entity_type_id"], r["title"])
+        for r in rows
+        if (r["settings"] or {}).get("isPaymentsEnabled")
+    ]
+    # Keys lower-cased by the REST layer; "DYN" is the view attribute the vendor gives every entry.
+    return [{"attribute": "DYN", "code": o.symbol, "id": o.id, "name": o.name} for o in owners]
+
+
 def view(row: dict[str, Any], ctx: Caller) -> dict[str, Any]:
     settings = row["settings"] or {}
     tz = ctx.portal.tz

@@ -1,4 +1,4 @@
-"""crm.enum.ownertype, the activity enumerations and crm.enum.fields.
+"""crm.enum.ownertype, addresstype, getorderownertypes, the activity enumerations and crm.enum.fields.
 
 Docs: api-reference/crm/auxiliary/enum/*.md. The activity enumerations are deprecated but still served;
 each starts with ``{ID: 0, NAME: ""}``.
@@ -95,6 +95,28 @@ _constant(
     "Reminder units (NOTIFY_TYPE).",
 )
 _constant("crm.enum.contenttype", CONTENT_TYPES, "outdated/crm-enum-content-type.md", "Description types.")
+
+
+# As the docs' example lists them (the vendor's list depends on the portal's country; these are the
+# English portal's), in its order.
+ADDRESS_TYPES = [
+    {"ID": type_id, "NAME": name, "SYMBOL_CODE": None, "SYMBOL_CODE_SHORT": None}
+    for type_id, name in (
+        (11, "Shipping address"),
+        (1, "Physical address"),
+        (6, "Legal address"),
+        (4, "Registered address"),
+        (8, "Mailing address"),
+        (9, "Beneficiary address"),
+    )
+]
+_constant("crm.enum.addresstype", ADDRESS_TYPES, "crm-enum-address-type.md", "Address types (TYPE_ID).")
+
+
+@method("crm.enum.getorderownertypes", scope="crm", doc=ENUM_DOCS + "crm-enum-get-order-owner-types.md")
+def order_owner_types(ctx: CallContext, p: NoParams) -> list[dict[str, Any]]:
+    """The CRM types an order may be bound to: deals, and smart processes with payments."""
+    return types_service.order_owner_types(ctx)
 
 
 @method("crm.enum.fields", scope="crm", blocking=False, doc=ENUM_DOCS + "crm-enum-fields.md")
