@@ -228,5 +228,28 @@ def timeline(
     )
 
 
+@app.command()
+def workbench(
+    seconds: Annotated[int, typer.Option(help="Duration of each load run.")] = 5,
+    rounds: Annotated[int, typer.Option(help="Rounds over the loads (each load once a round).")] = 3,
+    connections: Annotated[int, typer.Option(help="Concurrent connections.")] = 16,
+    output: Annotated[Path | None, typer.Option(help="Also write the figures as JSON here.")] = None,
+) -> None:
+    """The request log and the limits, on and off, side by side; what the hooks cost when off."""
+    from bench import workbench as scenario
+
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = scenario.run(Path(tmp), seconds, connections, rounds, console)
+        off = scenario.off_path_cost(Path(tmp))
+    console.print(_table(rows, rows[0]))
+    console.print(
+        f"with both off a call spends {off['hooks_off_ns']:.0f} ns in their hooks; a server.time takes "
+        f"{off['server_time_in_process_us']:.0f} µs in-process "
+        f"({off['hooks_off_ns'] / 10 / off['server_time_in_process_us']:.3f} %)"
+    )
+    if output:
+        output.write_text(json.dumps({"rows": [r.__dict__ for r in rows], "off": off}, indent=2))
+
+
 if __name__ == "__main__":
     app()

@@ -36,6 +36,19 @@ def _requests(http: TestClient, portal: int | None, after: int = 0) -> list[dict
     return answer.json()["result"]  # type: ignore[no-any-return]
 
 
+def _console(caplog: pytest.LogCaptureFixture, count: int) -> list[str]:
+    """The console lines so far, once there are ``count``: they leave at the end of the loop's turn."""
+    deadline = time.monotonic() + 2
+    while True:
+        lines = [
+            line for r in caplog.records if r.name == "b24crm.requests" for line in r.getMessage().split("\n")
+        ]
+        if len(lines) >= count or time.monotonic() > deadline:
+            assert len(lines) == count, lines
+            return lines
+        time.sleep(0.01)
+
+
 def test_each_call_is_kept_with_its_parameters_and_answer(
     portal: PortalClient, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -49,8 +62,7 @@ def test_each_call_is_kept_with_its_parameters_and_answer(
     assert added["params"] == {"fields": {"TITLE": "Logged"}}
     assert added["credential"].startswith("webhook ") and added["portal"] == portal.hook.portal.id
     assert missing["status"] == 400 and missing["answer"]["error"] == missing["error"] != ""
-    lines = [r.getMessage() for r in caplog.records if r.name == "b24crm.requests"]
-    assert len(lines) == 2
+    lines = _console(caplog, 2)
     assert f"portal {portal.hook.portal.id} webhook" in lines[0] and " crm.deal.add 200 " in lines[0]
     assert lines[0].endswith(" ms") and f" crm.item.get 400 {missing['error']} " in lines[1]
     # ``after`` gives only what came since: what --follow asks for.
@@ -63,7 +75,7 @@ def test_a_wrong_webhook_code_says_what_to_do(portal: PortalClient, caplog: pyte
     with caplog.at_level(logging.INFO, logger="b24crm.requests"):
         answer = portal.http.post(f"/rest/{portal.hook.user.id}/wrongcode/server.time")
     assert answer.status_code == 401
-    line = [r.getMessage() for r in caplog.records if r.name == "b24crm.requests"][-1]
+    line = _console(caplog, 1)[-1]
     assert "portal ? - server.time 401" in line and "webhook code" in line and "b24crm webhook create" in line
     kept = _requests(portal.http, None)[-1]
     assert kept["portal"] is None and "webhook code" in kept["hint"]

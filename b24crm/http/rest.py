@@ -187,7 +187,9 @@ async def _handle_rest(
         if call is not None:
             call.credential = credential
         # The leaky bucket counts the HTTP request once, a batch included (off: a look at the credential).
-        await tools.limits.admit(credential, scope["client"][0] if scope.get("client") else "")
+        if tools.limits.may_apply(credential):
+            client = scope.get("client")
+            await tools.limits.admit(credential, client[0] if client else "", route.method.lower())
         params.pop("auth", None)
         params.pop("access_token", None)
         outcome = await runtime.dispatcher.invoke(

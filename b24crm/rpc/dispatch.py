@@ -15,12 +15,12 @@ from b24crm import errors
 from b24crm.auth.models import Credential
 from b24crm.results import Page
 from b24crm.rpc.context import CallContext
+from b24crm.rpc.limits import current_pending
 from b24crm.rpc.registry import MethodSpec
 from b24crm.store.engine import OverBudget
 
 if TYPE_CHECKING:
     from b24crm.auth.caller import Services
-    from b24crm.rpc.limits import Limits
     from b24crm.rpc.operating import OperatingMeter
     from b24crm.rpc.registry import Registry
 
@@ -48,7 +48,6 @@ class Dispatcher:
         self.registry = registry
         self.services = services
         self.operating = operating
-        self.limits: Limits | None = None  # set by the workbench (rpc/workbench.py)
 
     def lookup(self, name: str, credential: Credential, *, in_batch: bool = False) -> MethodSpec:
         spec = self.registry.get(name)
@@ -75,11 +74,10 @@ class Dispatcher:
         """Run one call. ``heavy``: its input was large (a big upload, thousands of filter values), so
         its work goes to the thread pool from the start."""
         spec = self.lookup(name, credential, in_batch=in_batch)
-        limits = self.limits
-        policy = limits.kept(credential) if limits is not None and spec.metered else None
-        if policy is not None:
-            assert limits is not None
-            used, oldest = await limits.check_operating(policy, credential, spec.key)
+        # The request's limits bookkeeping when they apply to it (rpc/limits.py): a context variable's read.
+        pending = current_pending(credential)
+        if pending is not None and spec.metered:
+            await pending.check(spec.key)
         clock = self.services.clock
         start = clock.now()
         began = time.perf_counter()
@@ -110,10 +108,11 @@ class Dispatcher:
         processing = time.perf_counter() - began
         finish = clock.now()
         operating = None
-        if policy is not None:
-            assert limits is not None
-            await limits.record_operating(policy, credential, spec.key, start, processing)
-            operating = (used + processing, int((start if oldest is None else oldest) + policy.window))
+        if pending is not None:
+            if spec.metered:
+                operating = pending.add(spec.key, start, processing)
+            if not in_batch:  # the request's last call: its time is written, a batch's commands together
+                await pending.flush()
         elif spec.metered:
             self.operating.record(credential.key, spec.key, start, processing)
         if isinstance(result, Page):

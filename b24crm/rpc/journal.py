@@ -12,6 +12,7 @@ and its answer only up to ``KEEP_ANSWER`` bytes.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import threading
@@ -135,6 +136,7 @@ class Journal:
         self._order: OrderedDict[int, CallRecord] = OrderedDict()  # every kept call, oldest first
         self._bytes = 0
         self._next = 0
+        self._lines: list[str] = []  # console lines waiting for the end of the event loop's turn
 
     def begin(self, scope: MutableMapping[str, Any], send: Send) -> CallRecord:
         client = scope.get("client")
@@ -144,9 +146,25 @@ class Journal:
         call.ms = (time.perf_counter() - call.began) * 1000
         call.send = None  # type: ignore[assignment]  # the connection's send is not kept alive by the log
         if self.console:
-            log.info(console_line(call))
+            self._print(console_line(call))
         if self.keep > 0:
             self._keep(call)
+
+    def _print(self, line: str) -> None:
+        """Console lines leave together at the end of the event loop's turn: one write for all the calls
+        that ended in it, rather than a log record and a write per call."""
+        lines = self._lines
+        lines.append(line)
+        if len(lines) == 1:
+            try:
+                asyncio.get_running_loop().call_soon(self._flush)
+            except RuntimeError:  # no loop (a call made outside a server): at once
+                self._flush()
+
+    def _flush(self) -> None:
+        lines, self._lines = self._lines, []
+        if lines:
+            log.info("\n".join(lines))
 
     def _keep(self, call: CallRecord) -> None:
         if call.size > KEEP_PARAMS:
@@ -186,7 +204,7 @@ class Journal:
 
 
 def console_line(call: CallRecord) -> str:
-    at = time.strftime("%H:%M:%S", time.localtime(call.at)) + f".{int(call.at % 1 * 1000):03d}"
+    at = f"{_this_second(call.at)}.{int(call.at % 1 * 1000):03d}"
     method = call.route.method if call.route is not None else "?"
     portal = f"portal {call.portal_id}" if call.credential is not None else "portal ?"
     line = f"{at} {portal} {describe_credential(call.credential)} {method} {call.status}"
@@ -195,6 +213,18 @@ def console_line(call: CallRecord) -> str:
     line += f" {call.ms:.1f} ms"
     advice = hint(call)
     return f"{line}: {advice}" if advice else line
+
+
+_second: tuple[int, str] = (-1, "")
+
+
+def _this_second(at: float) -> str:
+    """HH:MM:SS of ``at``, formatted once a second: the calls of a busy second share it."""
+    global _second
+    second = int(at)
+    if _second[0] != second:
+        _second = (second, time.strftime("%H:%M:%S", time.localtime(second)))
+    return _second[1]
 
 
 def view(call: CallRecord) -> dict[str, Any]:

@@ -13,23 +13,33 @@ one account. A portal's plan is read once per resolved credential and kept on th
 change of plan bumps the portal's credential generation (migration 0015), which makes every process resolve
 the credential anew, so the kept plan never outlives the row it came from. With limits off everywhere, a
 call costs one dictionary look-up on the credential.
+
+A request's bookkeeping is one write before it (the bucket, with the operating time of its method read in
+the same transaction) and one after (the seconds of every method it ran, a batch's commands together);
+the commands of a batch meet their method's account as read once, plus what the batch itself has run.
+Both run on the event loop while they stay short, as bounded methods do, else in a thread.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.concurrency import run_in_threadpool
 
 from b24crm import errors
 from b24crm.store import limits as store
+from b24crm.store.engine import OverBudget
 
 PLANS: dict[str, tuple[float, int]] = {"standard": (2.0, 50), "enterprise": (5.0, 250)}
 WINDOW = 600.0
 BUCKET = 60.0
 _KEPT = "b24crm_limits"  # the key of the policy kept in a credential's __dict__
 _UNSET = object()
+INLINE_BUDGET = 0.003
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -40,6 +50,51 @@ class Policy:
     operating_limit: float
     window: float  # seconds, scaled
     bucket: float
+
+
+class Pending:
+    """One request's operating-time bookkeeping: what each method had used before it, what it added."""
+
+    __slots__ = ("added", "credential", "done", "limits", "policy", "used")
+
+    def __init__(self, limits: Limits, policy: Policy, credential: Any) -> None:
+        self.limits = limits
+        self.policy = policy
+        self.credential = credential
+        self.used: dict[str, tuple[float, float | None]] = {}  # method -> (seconds, oldest bucket's opening)
+        self.added: dict[str, list[float]] = {}  # method -> [first call's start, seconds]
+        self.done = False
+
+    def total(self, method: str) -> float:
+        added = self.added.get(method)
+        return self.used[method][0] + (added[1] if added else 0.0)
+
+    def add(self, method: str, at: float, seconds: float) -> tuple[float, int]:
+        """Count a call; answers the time block's (operating, operating_reset_at)."""
+        added = self.added.get(method)
+        if added is None:
+            self.added[method] = [at, seconds]
+        else:
+            added[1] += seconds
+        oldest = self.used[method][1]
+        return self.total(method), int((at if oldest is None else oldest) + self.policy.window)
+
+    async def check(self, method: str) -> None:
+        await self.limits.check(self, method)
+
+    async def flush(self) -> None:
+        await self.limits.flush(self)
+
+
+_pending: ContextVar[Pending | None] = ContextVar("b24crm_limits_pending", default=None)
+
+
+def current_pending(credential: Any) -> Pending | None:
+    """The bookkeeping of the request this call belongs to, when limits apply to it."""
+    pending = _pending.get()
+    if pending is None or pending.done or pending.credential is not credential:
+        return None
+    return pending
 
 
 class Limits:
@@ -67,6 +122,11 @@ class Limits:
         with self.db.read() as conn:
             return self.policy_for(store.plan_of(conn, portal_id))
 
+    @staticmethod
+    def may_apply(credential: Any) -> bool:
+        """False only when this credential's portal is known to have no limits: the test every call makes."""
+        return credential.__dict__.get(_KEPT, _UNSET) is not None
+
     async def policy(self, credential: Any) -> Policy | None:
         kept = credential.__dict__.get(_KEPT, _UNSET)
         if kept is _UNSET:
@@ -75,66 +135,80 @@ class Limits:
             credential.__dict__[_KEPT] = kept
         return kept  # type: ignore[no-any-return]
 
-    @staticmethod
-    def kept(credential: Any) -> Policy | None:
-        """The policy ``policy`` found for this credential earlier in the call (None: off or not looked)."""
-        return credential.__dict__.get(_KEPT)  # type: ignore[no-any-return]
+    async def _run(self, work: Callable[[], T]) -> T:
+        """``work`` (a short transaction) on the event loop while it stays within the budget, else in a
+        thread, as the dispatcher runs bounded methods."""
+        if self.db.can_inline:
+            try:
+                with self.db.inline(INLINE_BUDGET):
+                    return work()
+            except OverBudget:
+                pass
+        return await run_in_threadpool(work)
 
-    # --- the leaky bucket ---------------------------------------------------------------------------
+    # --- before a request: the bucket, and the operating time of its method ------------------------
 
-    async def admit(self, credential: Any, source: str) -> None:
-        """Count one HTTP request; QUERY_LIMIT_EXCEEDED when the bucket is full."""
+    async def admit(self, credential: Any, source: str, method: str) -> None:
+        """Count one HTTP request (QUERY_LIMIT_EXCEEDED when the bucket is full) and read the operating
+        time of ``method`` (a lower-case method name) in the same transaction."""
         policy = await self.policy(credential)
         if policy is None:
             return
-        admitted = await run_in_threadpool(self._take, credential.portal.id, source, policy)
+        pending = Pending(self, policy, credential)
+        portal_id, now = credential.portal.id, self.clock.now()
+
+        def work() -> tuple[bool, tuple[float, float | None]]:
+            with self.db.write() as conn:
+                admitted, _ = store.take(conn, portal_id, source, now, policy.drain, policy.burst)
+                used = store.operating_used(conn, portal_id, credential.key, method, now - policy.window)
+            return admitted, used
+
+        admitted, pending.used[method] = await self._run(work)
         if not admitted:
             raise errors.QUERY_LIMIT_EXCEEDED()
+        _pending.set(pending)
 
-    def _take(self, portal_id: int, source: str, policy: Policy) -> bool:
-        with self.db.write() as conn:
-            admitted, _level = store.take(
-                conn, portal_id, source, self.clock.now(), policy.drain, policy.burst
-            )
-        return admitted
+    # --- each call: the operating-time check, and the count after it ------------------------------
 
-    # --- operating time -----------------------------------------------------------------------------
+    async def check(self, pending: Pending, method: str) -> None:
+        """OPERATION_TIME_LIMIT once the method's time reached the limit (the call that crosses it ran)."""
+        if method not in pending.used:
+            policy, credential, now = pending.policy, pending.credential, self.clock.now()
 
-    async def check_operating(
-        self, policy: Policy, credential: Any, method: str
-    ) -> tuple[float, float | None]:
-        """(seconds used, the oldest bucket's opening) before a call; OPERATION_TIME_LIMIT past the limit."""
-        used = await run_in_threadpool(self.used, policy, credential, method, self.clock.now())
-        if used[0] >= policy.operating_limit:
+            def work() -> tuple[float, float | None]:
+                with self.db.read() as conn:
+                    return store.operating_used(
+                        conn, credential.portal.id, credential.key, method, now - policy.window
+                    )
+
+            pending.used[method] = await self._run(work)
+        if pending.total(method) >= pending.policy.operating_limit:
             raise errors.OPERATION_TIME_LIMIT()
-        return used
 
-    def used(self, policy: Policy, credential: Any, method: str, now: float) -> tuple[float, float | None]:
-        with self.db.read() as conn:
-            return store.operating_used(
-                conn, credential.portal.id, credential.key, method, now - policy.window
-            )
+    async def flush(self, pending: Pending) -> None:
+        """Write what the request's calls used, in one transaction."""
+        pending.done = True
+        if not pending.added:
+            return
+        policy, credential = pending.policy, pending.credential
 
-    async def record_operating(
-        self, policy: Policy, credential: Any, method: str, at: float, seconds: float
-    ) -> None:
-        await run_in_threadpool(self._record, policy, credential, method, at, seconds)
+        def work() -> None:
+            with self.db.write() as conn:
+                for method, (at, seconds) in pending.added.items():
+                    store.operating_add(
+                        conn,
+                        credential.portal.id,
+                        credential.key,
+                        method,
+                        int(at // policy.bucket),
+                        at,
+                        seconds,
+                        at - policy.window,
+                    )
 
-    def _record(self, policy: Policy, credential: Any, method: str, at: float, seconds: float) -> None:
-        with self.db.write() as conn:
-            store.operating_add(
-                conn,
-                credential.portal.id,
-                credential.key,
-                method,
-                int(at // policy.bucket),
-                at,
-                seconds,
-                at - policy.window,
-            )
+        await self._run(work)
 
     # --- what the admin API and the CLI show --------------------------------------------------------
-
     def state(self, portal_id: int) -> dict[str, Any]:
         now = self.clock.now()
         with self.db.read() as conn:

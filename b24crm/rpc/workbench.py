@@ -30,7 +30,6 @@ class Workbench:
             else None
         )
         self.limits = Limits(runtime.db, runtime.clock, settings)
-        runtime.dispatcher.limits = self.limits
 
 
 def workbench(runtime: Any) -> Workbench:

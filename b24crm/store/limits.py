@@ -12,27 +12,46 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from b24crm.store.sql import RawStatement
 from b24crm.store.tables import limit_buckets, limit_plans, operating_buckets
 
 # Drained level at :now; one more request fits while it stays within :burst. The SET expressions read the row
 # as it was, in PostgreSQL and SQLite alike. A refused request is not added: a client waiting it out drains.
 _LEFT = "limit_buckets.level - (:now - limit_buckets.at) * :drain"
 _DRAINED = f"CASE WHEN {_LEFT} < 0 THEN 0 ELSE {_LEFT} END"
-_TAKE = sa.text(
-    "INSERT INTO limit_buckets (portal_id, source, level, at, refused) "
-    "VALUES (:portal_id, :source, 1, :now, 0) "
-    "ON CONFLICT (portal_id, source) DO UPDATE SET "
-    f"level = CASE WHEN {_DRAINED} + 1 > :burst THEN {_DRAINED} ELSE {_DRAINED} + 1 END, "
-    f"refused = CASE WHEN {_DRAINED} + 1 > :burst THEN 1 ELSE 0 END, "
-    "at = :now "
-    "RETURNING refused, level"
+_TAKE = RawStatement(
+    sa.text(
+        "INSERT INTO limit_buckets (portal_id, source, level, at, refused) "
+        "VALUES (:portal_id, :source, 1, :now, 0) "
+        "ON CONFLICT (portal_id, source) DO UPDATE SET "
+        f"level = CASE WHEN {_DRAINED} + 1 > :burst THEN {_DRAINED} ELSE {_DRAINED} + 1 END, "
+        f"refused = CASE WHEN {_DRAINED} + 1 > :burst THEN 1 ELSE 0 END, "
+        "at = :now "
+        "RETURNING refused, level"
+    )
 )
-_ADD = sa.text(
-    "INSERT INTO operating_buckets (portal_id, credential, method, minute, opened, seconds) "
-    "VALUES (:portal_id, :credential, :method, :minute, :at, :seconds) "
-    "ON CONFLICT (portal_id, credential, method, minute) DO UPDATE SET "
-    "seconds = operating_buckets.seconds + :seconds"
+# Every call of a request with limits runs these: compiled once, run on the driver (SQLAlchemy's own work
+# per statement was most of a call's cost; bench/README.md).
+_ADD = RawStatement(
+    sa.text(
+        "INSERT INTO operating_buckets (portal_id, credential, method, minute, opened, seconds) "
+        "VALUES (:portal_id, :credential, :method, :minute, :at, :seconds) "
+        "ON CONFLICT (portal_id, credential, method, minute) DO UPDATE SET "
+        "seconds = operating_buckets.seconds + :seconds"
+    )
 )
+_o = operating_buckets.c
+_PAIR = (
+    _o.portal_id == sa.bindparam("portal_id"),
+    _o.credential == sa.bindparam("credential"),
+    _o.method == sa.bindparam("method"),
+)
+_USED = RawStatement(
+    sa.select(sa.func.sum(_o.seconds), sa.func.min(_o.opened)).where(
+        *_PAIR, _o.opened > sa.bindparam("since")
+    )
+)
+_EXPIRE = RawStatement(operating_buckets.delete().where(*_PAIR, _o.opened <= sa.bindparam("before")))
 
 
 def plan_of(conn: Connection, portal_id: int) -> dict[str, Any] | None:
@@ -53,9 +72,13 @@ def take(
     conn: Connection, portal_id: int, source: str, now: float, drain: float, burst: int
 ) -> tuple[bool, float]:
     """One request into the bucket: (admitted, the level after it)."""
-    refused, level = conn.execute(
-        _TAKE, {"portal_id": portal_id, "source": source[:64], "now": now, "drain": drain, "burst": burst}
-    ).one()
+    cursor = _TAKE.run(
+        conn, {"portal_id": portal_id, "source": source[:64], "now": now, "drain": drain, "burst": burst}
+    )
+    try:
+        refused, level = cursor.fetchone()
+    finally:
+        cursor.close()
     return not refused, float(level)
 
 
@@ -72,12 +95,13 @@ def operating_used(
     conn: Connection, portal_id: int, credential: str, method: str, since: float
 ) -> tuple[float, float | None]:
     """(seconds, the oldest bucket's opening time) of the pair's buckets opened after ``since``."""
-    o = operating_buckets.c
-    total, oldest = conn.execute(
-        sa.select(sa.func.sum(o.seconds), sa.func.min(o.opened)).where(
-            o.portal_id == portal_id, o.credential == credential, o.method == method, o.opened > since
-        )
-    ).one()
+    cursor = _USED.run(
+        conn, {"portal_id": portal_id, "credential": credential, "method": method, "since": since}
+    )
+    try:
+        total, oldest = cursor.fetchone()
+    finally:
+        cursor.close()
     return float(total or 0.0), oldest
 
 
@@ -92,26 +116,9 @@ def operating_add(
     expired_before: float,
 ) -> None:
     """Add a call's seconds to its minute's bucket; the pair's expired buckets go (at most ten a pair)."""
-    o = operating_buckets.c
-    conn.execute(
-        operating_buckets.delete().where(
-            o.portal_id == portal_id,
-            o.credential == credential,
-            o.method == method,
-            o.opened <= expired_before,
-        )
-    )
-    conn.execute(
-        _ADD,
-        {
-            "portal_id": portal_id,
-            "credential": credential,
-            "method": method,
-            "minute": minute,
-            "at": at,
-            "seconds": seconds,
-        },
-    )
+    pair = {"portal_id": portal_id, "credential": credential, "method": method}
+    _EXPIRE.run(conn, {**pair, "before": expired_before}).close()
+    _ADD.run(conn, {**pair, "minute": minute, "at": at, "seconds": seconds}).close()
 
 
 def operating_of_portal(conn: Connection, portal_id: int, since: float) -> list[dict[str, Any]]:
