@@ -12,8 +12,9 @@ from b24crm.runtime import Runtime
 from b24crm.settings import Settings
 from b24crm.store import outbox
 from b24crm.web import session
+from tests.apps_support import install
 from tests.client import PortalClient
-from tests.test_web_support import base_of, csrf_of, every_kind, sign_in
+from tests.test_web_support import base_of, csrf_of, every_kind, records_on, sign_in
 
 
 def _events(portal: PortalClient) -> list[str]:
@@ -116,7 +117,7 @@ def test_the_item_page_draws_every_kind(app_portal: PortalClient) -> None:
     assert 'class="app-blocks"' in planned and "Open deal" in planned
     # The configurable activity's deadline block is editable; the call's too (an open activity).
     assert f"activities/{made['configurable']}/deadline" in planned
-    assert 'data-placeholder="timeline-records"' in history
+    assert "No comments or log messages" in history
 
 
 def test_completing_a_todo_emits_the_activity_update(app_portal: PortalClient) -> None:
@@ -230,3 +231,49 @@ def test_unknown_portal_user_or_item(portal: PortalClient) -> None:
     assert http.get("/ui/portals/999999/users/1/items/2").status_code == 404
     assert http.get(f"{base_of(portal, 999999)}/items/2").status_code == 404
     assert http.get(f"{base_of(portal)}/items/2/999999").status_code in (400, 404)
+
+
+def test_comments_log_messages_and_notes_in_the_history(app_portal: PortalClient) -> None:
+    http = app_portal.http
+    sign_in(http)
+    app = install(app_portal, "http://app.test/install")
+    made = every_kind(app_portal, app)
+    found = records_on(app_portal, app, made["deal"], made["call"])
+    url = f"{base_of(app_portal)}/items/2/{made['deal']}"
+    page = http.get(url)
+    assert page.status_code == 200, page.text
+    history = page.text.split('id="records-h"')[1]
+    assert f'data-record="{found["comment"]}"' in history and "Client called back" in history
+    assert f'data-record="{found["log"]}"' in history and "Synced" in history and "3 orders" in history
+    assert "Order #7" in history  # the application's blocks on the comment
+    assert f"Note on {made['call']}" in page.text and f"Note on {found['comment']}" in history
+    # A comment from the page: crm.timeline.comment.add's rules and event.
+    before = len(_events(app_portal))
+    added = http.post(f"{url}/comments", data={"csrf": csrf_of(page.text), "comment": "Sent from the page"})
+    assert added.status_code == 200 and "Comment added" in added.text and "Sent from the page" in added.text
+    assert _events(app_portal)[before:] == ["ONCRMTIMELINECOMMENTADD"]
+    empty = http.post(f"{url}/comments", data={"csrf": csrf_of(page.text), "comment": "  "})
+    assert empty.status_code == 400
+    # A seller who may read the deal but not change it sees the records, not the notes (note.get's rule).
+    reader = app_portal.restricted("2:read=all")
+    shown = http.get(f"{base_of(app_portal, reader.hook.user.id)}/items/2/{made['deal']}")
+    assert "Client called back" in shown.text and "Note on" not in shown.text
+    # Their list counts the deal's open activities too (crm.activity.list with BINDINGS answers them 500).
+    listed = http.get(f"{base_of(app_portal, reader.hook.user.id)}/items/2")
+    assert re.search(r'class="counter" title="Open activities">4<', listed.text), listed.text
+
+
+def test_record_pages(app_portal: PortalClient) -> None:
+    http = app_portal.http
+    sign_in(http)
+    deal = int(app_portal.result("crm.deal.add", {"fields": {"TITLE": "Chatty"}}))
+    for n in range(53):
+        app_portal.result(
+            "crm.timeline.comment.add",
+            {"fields": {"ENTITY_ID": deal, "ENTITY_TYPE": "deal", "COMMENT": f"C{n:02}"}},
+        )
+    url = f"{base_of(app_portal)}/items/2/{deal}"
+    first = http.get(url).text
+    assert ">C52<" in first and ">C02<" not in first and "comments=50" in first
+    second = http.get(url, params={"comments": 50}).text
+    assert ">C02<" in second and ">C52<" not in second and "Newer comments" in second

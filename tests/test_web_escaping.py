@@ -11,7 +11,7 @@ import html
 from b24crm.store import apps as apps_store
 from tests.apps_support import install
 from tests.client import PortalClient
-from tests.test_web_support import HOSTILE, base_of, full_layout, sign_in
+from tests.test_web_support import HOSTILE, base_of, full_layout, records_on, sign_in
 
 ESCAPED = html.escape(HOSTILE, quote=False)
 
@@ -71,6 +71,7 @@ def test_hostile_texts_come_back_escaped(app_portal: PortalClient) -> None:
         "crm.activity.layout.blocks.set",
         {"entityTypeId": 2, "entityId": deal, "activityId": call, "layout": blocks},
     )
+    records_on(app_portal, app, deal, call, HOSTILE)  # comment, log message, notes, the comment's blocks
     base = base_of(app_portal)
     pages = {
         "portals": http.get("/ui/"),
@@ -85,7 +86,8 @@ def test_hostile_texts_come_back_escaped(app_portal: PortalClient) -> None:
         assert ESCAPED.replace('"', "&#34;") in page.text or html.escape(HOSTILE) in page.text, name
     item = pages["item"].text
     assert "javascript:" not in item
-    assert item.count("&lt;script&gt;") >= 15  # title, tags, blocks, buttons, menu, app name, file, ...
+    assert item.count("&lt;script&gt;") >= 20  # title, tags, blocks, buttons, menu, app name, file, records
+    assert 'data-record="' in item and 'class="note"' in item
 
 
 def test_a_foreign_class_name_or_link_is_dropped(app_portal: PortalClient) -> None:

@@ -124,3 +124,33 @@ def every_kind(portal: PortalClient, app: InstalledApp | None = None) -> dict[st
         "deal": deal, "call": call, "email": email, "meeting": meeting, "todo": int(todo),
         "configurable": int(configurable),
     }  # fmt: skip
+
+
+def records_on(
+    portal: PortalClient, app: InstalledApp, deal: int, activity: int, text: str = ""
+) -> dict[str, int]:
+    """On the deal: a comment (with the application's blocks on it), an application's log message, and
+    notes on the activity and the comment."""
+    comment = int(
+        portal.result(
+            "crm.timeline.comment.add",
+            {"fields": {"ENTITY_ID": deal, "ENTITY_TYPE": "deal", "COMMENT": text or "Client called back"}},
+        )
+    )
+    log = app.api.result(
+        "crm.timeline.logmessage.add",
+        {"fields": {"entityTypeId": 2, "entityId": deal, "title": text or "Synced",
+                    "text": text or "3 orders", "iconCode": "info"}},
+    )["logMessage"]["id"]  # fmt: skip
+    app.api.result(
+        "crm.timeline.layout.blocks.set",
+        {"timelineId": comment, "entityTypeId": 2, "entityId": deal,
+         "layout": {"blocks": {"b": {"type": "text", "properties": {"value": text or "Order #7"}}}}},
+    )  # fmt: skip
+    for item_id, item_type in ((activity, 2), (comment, 1)):
+        portal.result(
+            "crm.timeline.note.save",
+            {"itemId": item_id, "itemType": item_type, "ownerTypeId": 2, "ownerId": deal,
+             "text": text or f"Note on {item_id}"},
+        )  # fmt: skip
+    return {"comment": comment, "log": int(log)}

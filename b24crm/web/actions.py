@@ -19,16 +19,16 @@ from b24crm import errors
 from b24crm.auth.caller import Caller
 from b24crm.crm.activity import configurable_actions, kinds, service, todo
 from b24crm.crm.permissions import grants_for
+from b24crm.crm.timeline import comments
 from b24crm.php.values import php_int
 from b24crm.store import crm_activities
 from b24crm.web import session
 from b24crm.web.context import PREFIX, caller_for, error_page, page, runtime_of, signed_in, to_sign_in
-from b24crm.web.pages import comments_available, item_values
+from b24crm.web.pages import item_values, paging_of
 
 FORBIDDEN = errors.ErrorSpec(
     "FORBIDDEN", "The form has expired or did not come from this page: reload it", 403
 )
-COMMENTS_MISSING = errors.ErrorSpec("NOT_FOUND", "Timeline comments are not available on this server", 404)
 WRONG_ITEM = errors.ErrorSpec("NOT_FOUND", "Activity is not found.", 404)
 
 
@@ -91,10 +91,7 @@ def _configurable_deadline(ctx: Caller, activity_id: int, value: str) -> None:
 
 
 def _comment(ctx: Caller, owner: tuple[int, int], _activity_id: int, form: FormData) -> str:
-    if not comments_available():
-        raise COMMENTS_MISSING()
-    from b24crm.crm.timeline import comments
-
+    # crm.timeline.comment.add's rules: the edit right on the item, ONCRMTIMELINECOMMENTADD.
     text = str(form.get("comment", ""))
     comments.add(ctx, {"ENTITY_TYPE_ID": owner[0], "ENTITY_ID": owner[1], "COMMENT": text})
     return "Comment added"
@@ -155,7 +152,11 @@ async def click(request: Request) -> Response:
     def run() -> tuple[Any, dict[str, Any]]:
         ctx = caller_for(runtime, p["portal_id"], p["user_id"])
         answer = _click(ctx, owner, p["activity_id"], form, runtime)
-        values = item_values(ctx, owner[0], owner[1], 0, 0) if answer["type"] == "openRestApp" else {}
+        values = (
+            item_values(ctx, owner[0], owner[1], paging_of(request))
+            if answer["type"] == "openRestApp"
+            else {}
+        )
         return answer, values
 
     try:

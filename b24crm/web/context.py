@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import jinja2
 from starlette.requests import Request
@@ -69,6 +69,12 @@ def _safe_uri(value: Any) -> str:
     return ""
 
 
+def _with_page(paging: dict[str, int], name: str, start: int) -> str:
+    """The item page's query with one section moved to ``start`` and the others kept."""
+    moved = {**paging, name: start}
+    return urlencode({k: v for k, v in moved.items() if v})
+
+
 # Autoescaping on for every template: layout texts, tags, comments and file names come from applications
 # and users. No template marks user data safe.
 templates = jinja2.Environment(
@@ -79,7 +85,13 @@ templates = jinja2.Environment(
     undefined=jinja2.StrictUndefined,
 )
 templates.filters.update(
-    text=_text, when=_when, input_when=_input_when, items=_items, cssname=_cssname, safe_uri=_safe_uri
+    text=_text,
+    when=_when,
+    input_when=_input_when,
+    items=_items,
+    cssname=_cssname,
+    safe_uri=_safe_uri,
+    with_page=_with_page,
 )
 
 

@@ -16,7 +16,7 @@ from b24crm.crm import items as items_domain
 from b24crm.php.values import php_int
 from b24crm.store import tenancy
 from b24crm.web import items as item_lists
-from b24crm.web import session, timeline
+from b24crm.web import records, session, timeline
 from b24crm.web.context import (
     PREFIX,
     caller_for,
@@ -159,10 +159,13 @@ async def item_list(request: Request) -> Response:
     return page(request, "items.html", **values)
 
 
-def item_values(ctx: Caller, entity_type_id: int, item_id: int, planned: int, history: int) -> dict[str, Any]:
+def item_values(ctx: Caller, entity_type_id: int, item_id: int, paging: dict[str, int]) -> dict[str, Any]:
     """Everything the item's page shows; the domain's errors (not found, no read right) propagate."""
     item = items_domain.get(ctx, entity_type_id, item_id)
-    shown = timeline.load(ctx, entity_type_id, item_id, planned, history)
+    owner = (entity_type_id, item_id)
+    shown = timeline.load(ctx, entity_type_id, item_id, paging["planned"], paging["history"])
+    found = records.load(ctx, owner, paging["comments"], paging["logs"])
+    activity_ids = [e["id"] for e in shown.planned.entries + shown.history.entries]
     fields = [(name, item[name]) for name in MAIN_FIELDS if name in item and item[name] not in (None, "")]
     kind = next((k for k in item_lists.kinds(ctx) if k.entity_type_id == entity_type_id), None)
     return {
@@ -173,18 +176,19 @@ def item_values(ctx: Caller, entity_type_id: int, item_id: int, planned: int, hi
         "caption": item_lists.caption(entity_type_id, item),
         "fields": fields,
         "timeline": shown,
+        "records": found,
+        "notes": records.notes(ctx, owner, activity_ids, [e["id"] for e in found.entries]),
+        "paging": paging,
         "here": f"{_base(ctx)}/items/{entity_type_id}/{item_id}",
-        "comments_enabled": comments_available(),
     }
 
 
-def comments_available() -> bool:
-    """Whether the timeline comment rules exist in this build (they are being written beside the pages)."""
-    try:
-        from b24crm.crm.timeline import comments
-    except ImportError:
-        return False
-    return hasattr(comments, "add")
+PAGING = ("planned", "history", "comments", "logs")
+
+
+def paging_of(request: Request) -> dict[str, int]:
+    """Where each section's page starts (query parameters of the item's page)."""
+    return {name: max(_int(request, name), 0) for name in PAGING}
 
 
 async def item_page(request: Request) -> Response:
@@ -194,9 +198,7 @@ async def item_page(request: Request) -> Response:
 
     def work() -> dict[str, Any]:
         ctx = caller_for(runtime_of(request), p["portal_id"], p["user_id"])
-        return item_values(
-            ctx, p["entity_type_id"], p["item_id"], _int(request, "planned"), _int(request, "history")
-        )
+        return item_values(ctx, p["entity_type_id"], p["item_id"], paging_of(request))
 
     try:
         values = await run_in_threadpool(work)

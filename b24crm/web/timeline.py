@@ -73,18 +73,36 @@ def _moment(value: float | None, tz: Any) -> datetime | None:
     return None if value is None or value >= NO_DEADLINE else datetime.fromtimestamp(value, tz)
 
 
+def _bound_to(owner_type_id: int, owner_ids: list[int]) -> tuple[Any, sa.ColumnElement[bool]]:
+    """The activities bound to the items, as crm.activity.list's BINDINGS filter selects them, through an
+    alias of the bindings table: the read condition's own EXISTS over the bindings would otherwise be
+    correlated to the filter's join and lose its FROM (crm.activity.list has that fault; see
+    access.readable_condition)."""
+    b = crm_activity_bindings.alias("bound")
+    return b, sa.and_(
+        b.c.portal_id == crm_activities.c.portal_id,
+        b.c.activity_id == crm_activities.c.id,
+        b.c.owner_type_id == owner_type_id,
+        b.c.owner_id.in_(owner_ids),
+    )
+
+
 def _section(
     conn: Connection, ctx: Caller, owner: tuple[int, int], completed: bool, start: int
 ) -> tuple[list[dict[str, Any]], int]:
-    filter_ = {
-        "BINDINGS": [{"OWNER_TYPE_ID": owner[0], "OWNER_ID": owner[1]}],
-        "COMPLETED": "Y" if completed else "N",
-    }
+    filter_ = {"COMPLETED": "Y" if completed else "N"}
     # History: the latest change first (completing is the last change); planned: the nearest deadline.
     order = {"LAST_UPDATED": "DESC", "ID": "DESC"} if completed else {"DEADLINE": "ASC", "ID": "ASC"}
     plan = listing.plan(conn, ctx, filter_=filter_, order=order, columns=tuple(crm_activities.c))
-    total = int(conn.execute(plan.count_query).scalar_one())
-    rows = [dict(r) for r in conn.execute(plan.page_query.offset(start).limit(PAGE)).mappings()]
+    b = crm_activity_bindings.alias("bound")
+    on_item = crm_activities.c.id.in_(
+        sa.select(b.c.activity_id).where(
+            b.c.portal_id == ctx.portal.id, b.c.owner_type_id == owner[0], b.c.owner_id == owner[1]
+        )
+    )
+    total = int(conn.execute(plan.count_query.where(on_item)).scalar_one())
+    page = plan.page_query.where(on_item).offset(start).limit(PAGE)
+    rows = [dict(r) for r in conn.execute(page).mappings()]
     return rows, total
 
 
@@ -221,12 +239,9 @@ def open_counts(ctx: Caller, entity_type_id: int, item_ids: list[int]) -> dict[i
     """The open activities the user may read on each item, as the kanban card's counter shows them."""
     if not item_ids:
         return {}
-    filter_ = {
-        "BINDINGS": [{"OWNER_TYPE_ID": entity_type_id, "OWNER_ID": i} for i in item_ids],
-        "COMPLETED": "N",
-    }
-    b = crm_activity_bindings
     with ctx.db.read() as conn:
-        plan = listing.plan(conn, ctx, filter_=filter_, order={}, columns=(b.c.owner_id, sa.func.count()))
-        query = plan.page_query.order_by(None).group_by(b.c.owner_id)
+        plan = listing.plan(conn, ctx, filter_={"COMPLETED": "N"}, order={}, columns=(crm_activities.c.id,))
+        b, bound = _bound_to(entity_type_id, item_ids)
+        query = plan.page_query.order_by(None).join(b, bound).with_only_columns(b.c.owner_id, sa.func.count())
+        query = query.group_by(b.c.owner_id)
         return {int(owner_id): int(n) for owner_id, n in conn.execute(query)}
