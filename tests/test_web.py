@@ -231,6 +231,16 @@ def test_unknown_portal_user_or_item(portal: PortalClient) -> None:
     assert http.get("/ui/portals/999999/users/1/items/2").status_code == 404
     assert http.get(f"{base_of(portal, 999999)}/items/2").status_code == 404
     assert http.get(f"{base_of(portal)}/items/2/999999").status_code in (400, 404)
+    # Numbers past the store's width are missing things, not errors of the server.
+    assert http.get("/ui/portals/99999999999999999999/users/1/").status_code == 404
+    assert http.get(f"{base_of(portal, 2**40)}/items/2").status_code == 404
+    assert http.get(f"{base_of(portal)}/items/2?start=99999999999999999999").status_code == 200
+    page = http.get(f"{base_of(portal)}/items/2")
+    deal = portal.result("crm.deal.add", {"fields": {"TITLE": "D"}})
+    huge = f"{base_of(portal)}/items/2/{deal}/activities/{2**40}/complete"
+    assert http.post(huge, data={"csrf": csrf_of(page.text)}).status_code == 404
+    for query in ("planned=99999999999999999999&history=-1", "comments=1e99&logs=abc", "logs=2147483648"):
+        assert http.get(f"{base_of(portal)}/items/2/{deal}?{query}").status_code == 200, query
 
 
 def test_comments_log_messages_and_notes_in_the_history(app_portal: PortalClient) -> None:

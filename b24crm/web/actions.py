@@ -41,6 +41,8 @@ def _item_url(request: Request) -> str:
 
 def _bound_row(ctx: Caller, owner: tuple[int, int], activity_id: int) -> dict[str, Any]:
     """The activity, when it is on this item and the user may read it (else as a missing one)."""
+    if not 0 < activity_id < 2**31:
+        raise WRONG_ITEM()
     with ctx.db.read() as conn:
         row = crm_activities.get_activity(conn, ctx.portal.id, activity_id)
         bindings = crm_activities.bindings_of(conn, ctx.portal.id, [activity_id])[activity_id]

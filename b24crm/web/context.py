@@ -128,6 +128,8 @@ def error_page(request: Request, exc: errors.ApiError, back: str = "") -> HTMLRe
 
 def caller_for(runtime: Runtime, portal_id: int, user_id: int) -> Caller:
     """The portal's active user as a ``Caller``; NOT_FOUND for an unknown portal or inactive user."""
+    if not (0 < portal_id < 2**31 and 0 < user_id < 2**31):  # the store's integer width
+        raise NOT_FOUND.format(what="Portal" if not 0 < portal_id < 2**31 else "User")
     with runtime.db.read() as conn:
         portal_row = tenancy.portal_by_id(conn, portal_id)
         if portal_row is None:
