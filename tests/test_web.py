@@ -287,3 +287,51 @@ def test_record_pages(app_portal: PortalClient) -> None:
     assert ">C52<" in first and ">C02<" not in first and "comments=50" in first
     second = http.get(url, params={"comments": 50}).text
     assert ">C02<" in second and ">C52<" not in second and "Newer comments" in second
+
+
+def test_placements_and_application_activities_open_in_the_slider(app_portal: PortalClient) -> None:
+    http = app_portal.http
+    sign_in(http)
+    app = install(app_portal, "http://app.test/install")
+    app.api.result("placement.bind", {"PLACEMENT": "CRM_DEAL_DETAIL_TAB", "HANDLER": "http://app.test/tab",
+                                      "TITLE": "Orders <tab>"})  # fmt: skip
+    app.api.result("placement.bind", {"PLACEMENT": "CRM_LEAD_DETAIL_TAB", "HANDLER": "http://app.test/lead"})
+    deal = int(app_portal.result("crm.deal.add", {"fields": {"TITLE": "Deal"}}))
+    fields = {"OWNER_TYPE_ID": 2, "OWNER_ID": deal, "TYPE_ID": 6, "PROVIDER_ID": "REST_APP", "SUBJECT": "App"}
+    activity = int(app.api.result("crm.activity.add", {"fields": fields}))
+    url = f"{base_of(app_portal)}/items/2/{deal}"
+    page = http.get(url).text
+    assert "Orders &lt;tab&gt;" in page and "http://app.test/lead" not in page
+    placement_id = int(re.search(r'/placements/(\d+)"', page).group(1))  # type: ignore[union-attr]
+    csrf = csrf_of(page)
+    opened = http.post(f"{url}/placements/{placement_id}", data={"csrf": csrf})
+    assert opened.status_code == 200
+    assert (
+        'action="http://app.test/tab' in opened.text
+        and 'name="PLACEMENT" value="CRM_DEAL_DETAIL_TAB"' in opened.text
+    )
+    assert "{&#34;ID&#34;:&#34;" + str(deal) + "&#34;}" in opened.text  # PLACEMENT_OPTIONS, escaped
+    assert http.post(f"{url}/placements/{placement_id}", data={"csrf": "x"}).status_code == 403
+    lead = int(app_portal.result("crm.lead.add", {"fields": {"TITLE": "Lead"}}))
+    wrong = http.post(f"{url}/placements/{placement_id + 1}", data={"csrf": csrf})
+    assert wrong.status_code == 404  # the lead's tab is not on a deal
+    assert (
+        http.post(
+            f"{base_of(app_portal)}/items/1/{lead}/placements/{placement_id}", data={"csrf": csrf}
+        ).status_code
+        == 404
+    )
+    # The application behind a REST_APP activity opens with the activity's id; users cannot complete it.
+    assert f"activities/{activity}/app" in page and f"activities/{activity}/complete" not in page
+    app_page = http.post(f"{url}/activities/{activity}/app", data={"csrf": csrf})
+    assert app_page.status_code == 200 and 'name="PLACEMENT" value="DEFAULT"' in app_page.text
+    assert "activity_id&#34;:&#34;" + str(activity) in app_page.text
+    # A user who cannot read the deal opens neither.
+    stranger = app_portal.restricted("1:read=all")
+    other = base_of(app_portal, stranger.hook.user.id)
+    assert (
+        http.post(f"{other}/items/2/{deal}/placements/{placement_id}", data={"csrf": csrf}).status_code == 400
+    )
+    assert http.post(
+        f"{other}/items/2/{deal}/activities/{activity}/app", data={"csrf": csrf}
+    ).status_code in (400, 404)

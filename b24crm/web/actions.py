@@ -32,14 +32,14 @@ FORBIDDEN = errors.ErrorSpec(
 WRONG_ITEM = errors.ErrorSpec("NOT_FOUND", "Activity is not found.", 404)
 
 
-def _item_url(request: Request) -> str:
+def item_url(request: Request) -> str:
     p = request.path_params
     return (
         f"{PREFIX}/portals/{p['portal_id']}/users/{p['user_id']}/items/{p['entity_type_id']}/{p['item_id']}"
     )
 
 
-def _bound_row(ctx: Caller, owner: tuple[int, int], activity_id: int) -> dict[str, Any]:
+def bound_row(ctx: Caller, owner: tuple[int, int], activity_id: int) -> dict[str, Any]:
     """The activity, when it is on this item and the user may read it (else as a missing one)."""
     if not 0 < activity_id < 2**31:
         raise WRONG_ITEM()
@@ -53,14 +53,14 @@ def _bound_row(ctx: Caller, owner: tuple[int, int], activity_id: int) -> dict[st
 
 
 def _complete(ctx: Caller, owner: tuple[int, int], activity_id: int, _form: FormData) -> str:
-    _bound_row(ctx, owner, activity_id)
+    bound_row(ctx, owner, activity_id)
     # crm.activity.update's rules: the edit right, ACTIVITY_UPDATE, reminders of a todo cancelled.
     service.update(ctx, activity_id, {"COMPLETED": "Y"})
     return "Completed"
 
 
 def _deadline(ctx: Caller, owner: tuple[int, int], activity_id: int, form: FormData) -> str:
-    row = _bound_row(ctx, owner, activity_id)
+    row = bound_row(ctx, owner, activity_id)
     value = str(form.get("deadline", ""))
     provider = (row["provider_id"] or "").upper()
     if provider == todo.PROVIDER_ID:
@@ -100,24 +100,24 @@ def _comment(ctx: Caller, owner: tuple[int, int], _activity_id: int, form: FormD
 
 
 def _click(ctx: Caller, owner: tuple[int, int], activity_id: int, form: FormData, runtime: Any) -> Any:
-    _bound_row(ctx, owner, activity_id)
+    bound_row(ctx, owner, activity_id)
     key = str(form.get("key", ""))
     return configurable_actions.click(runtime, ctx.portal.id, activity_id, key, ctx.user.id)
 
 
-async def _checked_form(request: Request) -> FormData | Response:
+async def checked_form(request: Request) -> FormData | Response:
     sid = signed_in(request)
     if sid is None:
         return to_sign_in(request)
     form = await request.form()
     if not session.csrf_ok(runtime_of(request).admin_token, sid, form.get("csrf")):
-        return error_page(request, FORBIDDEN(), _item_url(request))
+        return error_page(request, FORBIDDEN(), item_url(request))
     return form
 
 
 def _action(work: Callable[[Caller, tuple[int, int], int, FormData], str]) -> Any:
     async def endpoint(request: Request) -> Response:
-        form = await _checked_form(request)
+        form = await checked_form(request)
         if isinstance(form, Response):
             return form
         p = request.path_params
@@ -130,8 +130,8 @@ def _action(work: Callable[[Caller, tuple[int, int], int, FormData], str]) -> An
         try:
             done = await run_in_threadpool(run)
         except errors.ApiError as exc:
-            return error_page(request, exc, _item_url(request))
-        return RedirectResponse(f"{_item_url(request)}?done={quote(done)}", status_code=303)
+            return error_page(request, exc, item_url(request))
+        return RedirectResponse(f"{item_url(request)}?done={quote(done)}", status_code=303)
 
     return endpoint
 
@@ -144,7 +144,7 @@ comment = _action(_comment)
 async def click(request: Request) -> Response:
     """A footer button or menu item: restEvent goes to the application (the lock shows on the page that
     follows), openRestApp opens the application's page in a slider with the POST the portal sends."""
-    form = await _checked_form(request)
+    form = await checked_form(request)
     if isinstance(form, Response):
         return form
     p = request.path_params
@@ -164,12 +164,12 @@ async def click(request: Request) -> Response:
     try:
         answer, values = await run_in_threadpool(run)
     except errors.ApiError as exc:
-        return error_page(request, exc, _item_url(request))
+        return error_page(request, exc, item_url(request))
     if answer["type"] == "openRestApp":
         return page(request, "item.html", notice="", slider=answer, **values)
     if answer["type"] == "redirect":
-        return page(request, "redirect.html", uri=str(answer.get("uri") or ""), back=_item_url(request))
-    return RedirectResponse(f"{_item_url(request)}?done={quote('Sent to the application')}", status_code=303)
+        return page(request, "redirect.html", uri=str(answer.get("uri") or ""), back=item_url(request))
+    return RedirectResponse(f"{item_url(request)}?done={quote('Sent to the application')}", status_code=303)
 
 
 async def sign_out(request: Request) -> Response:

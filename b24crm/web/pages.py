@@ -15,8 +15,8 @@ from b24crm.auth.caller import Caller
 from b24crm.crm import items as items_domain
 from b24crm.php.values import php_int
 from b24crm.store import tenancy
+from b24crm.web import app_links, records, session, timeline
 from b24crm.web import items as item_lists
-from b24crm.web import records, session, timeline
 from b24crm.web.context import (
     PREFIX,
     caller_for,
@@ -179,6 +179,7 @@ def item_values(ctx: Caller, entity_type_id: int, item_id: int, paging: dict[str
         "records": found,
         "notes": records.notes(ctx, owner, activity_ids, [e["id"] for e in found.entries]),
         "paging": paging,
+        "placements": app_links.item_placements(ctx, entity_type_id),
         "here": f"{_base(ctx)}/items/{entity_type_id}/{item_id}",
     }
 

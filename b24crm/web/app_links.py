@@ -1,0 +1,46 @@
+"""The applications' places on an item's card: the placements bound to its type's detail tab and toolbar
+(``CRM_<TYPE>_DETAIL_TAB``, ``CRM_<TYPE>_DETAIL_TOOLBAR``) that the user sees."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from b24crm.auth.caller import Caller
+from b24crm.crm import entity_types
+from b24crm.store import apps as apps_store
+
+WHERE = ("DETAIL_TAB", "DETAIL_TOOLBAR")
+
+
+def _entity(entity_type_id: int) -> str:
+    for t in entity_types.FIXED_OWNER_TYPES:
+        if t.id == entity_type_id:
+            return t.symbol
+    return f"DYNAMIC_{entity_type_id}"
+
+
+def codes(entity_type_id: int) -> tuple[str, ...]:
+    return tuple(f"CRM_{_entity(entity_type_id)}_{where}" for where in WHERE)
+
+
+def item_placements(ctx: Caller, entity_type_id: int) -> list[dict[str, Any]]:
+    """The installed applications' placements on this item type's card the user sees (bound for everyone,
+    or for them)."""
+    wanted = codes(entity_type_id)
+    with ctx.db.read() as conn:
+        found = []
+        titles: dict[int, tuple[str, bool]] = {}
+        for row in apps_store.placements_of_portal(conn, ctx.portal.id):
+            if row["placement"] not in wanted or row["user_id"] not in (0, ctx.user.id):
+                continue
+            if row["app_id"] not in titles:
+                app = apps_store.app_by_id(conn, ctx.portal.id, row["app_id"])
+                usable = app is not None and bool(app["active"]) and bool(app["installed"])
+                titles[row["app_id"]] = (
+                    (app["title"] if app else "") or f"Application {row['app_id']}",
+                    usable,
+                )
+            app_title, usable = titles[row["app_id"]]
+            if usable:
+                found.append({"id": row["id"], "title": row["title"] or app_title, "code": row["placement"]})
+        return found
