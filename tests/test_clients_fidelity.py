@@ -133,3 +133,19 @@ def test_b24pysdk_crm_type_lists(runtime: Runtime, hook, monkeypatch: pytest.Mon
         with pytest.raises(BitrixAPIInvalidArgValue) as refused:
             _ = client.crm.type.list(filter={"non_existent_field_12345": "some_value"}).response
         assert refused.value.status_code == 400
+
+
+def test_b24pysdk_scope_lists_the_clouds_scopes(  # type: ignore[no-untyped-def]
+    runtime: Runtime, hook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from b24pysdk import BitrixWebhook, Client
+
+    with live_server(runtime, tls=True) as (base, files):
+        assert files is not None
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(files.ca))
+        domain = base.removeprefix("https://")
+        client = Client(BitrixWebhook(domain=domain, webhook_token=f"{hook.user.id}/{hook.code}"))
+        full = client.scope(full=True).response.result
+        # A few of the 64 scopes b24pysdk's scope test requires.
+        assert {"booking", "telephony", "crm", "user.userfield", "sign.b2e", "vote"} <= set(full)
+        assert client.scope().response.result == ["crm"]

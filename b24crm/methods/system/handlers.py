@@ -66,14 +66,30 @@ def method_get(ctx: CallContext, p: MethodGetParams) -> dict[str, bool]:
     return {"isExisting": True, "isAvailable": spec.allowed_for(ctx.credential.scopes)}
 
 
+# The cloud's answer to scope?full=true, in its order: the list b24pysdk's scope test checks. A client
+# reads it to tell which scopes a portal has; b24crm serves the CRM part of them.
+VENDOR_SCOPES = (
+    "booking", "biconnector", "telephony", "call", "timeman", "task", "tasks_extended", "log", "sonet_group",
+    "sign.b2e", "sale", "cashbox", "delivery", "pay_system", "rpa", "placement", "user", "user_brief",
+    "user_basic", "user.userfield", "entity", "pull", "pull_channel", "mobile", "messageservice",
+    "mailservice", "lists", "landing", "landing_cloud", "department", "contact_center", "crm", "imopenlines",
+    "imbot", "im", "humanresources.hcmlink", "forum", "documentgenerator", "disk", "catalog", "calendar",
+    "bizproc", "ai_admin", "userconsent", "rating", "smile", "userfieldconfig", "baas", "calendarmobile",
+    "catalogmobile", "iblock", "im.import", "imconnector", "intranet", "main", "notifications", "appform",
+    "configuration.import", "rest", "salescenter", "socialnetwork", "tasks", "tasksmobile", "vote",
+)  # fmt: skip
+
+
 @method("scope", scope=BASIC, params=FullParams, blocking=False, doc="api-reference/common/system/scope.md")
 def scope(ctx: CallContext, p: FullParams) -> list[str]:
-    """The scopes granted to the credential, or every scope the server knows (``full``)."""
-    known = [s for s in ctx.engine.registry.scopes() if s != BASIC]
+    """The scopes granted to the credential, or every scope the cloud has (``full``)."""
+    own = [s for s in ctx.engine.registry.scopes() if s != BASIC and s not in VENDOR_SCOPES]
+    known = [*VENDOR_SCOPES, *own]
     if php_bool(p.full):
         return known
-    # Granted scopes that no method belongs to are left out, as the vendor's getAuthScope does.
-    return [s for s in known if s in ctx.credential.scopes]
+    # Granted scopes the server does not have are left out, as the vendor's getAuthScope does; sorted, as
+    # the docs' example is (the credential keeps no order of its own).
+    return sorted(s for s in known if s in ctx.credential.scopes)
 
 
 @method("profile", scope=BASIC, doc="api-reference/common/users/profile.md", blocking=False)
