@@ -55,6 +55,7 @@ def test_each_call_is_kept_with_its_parameters_and_answer(
     with caplog.at_level(logging.INFO, logger="b24crm.requests"):
         deal = portal.result("crm.deal.add", {"fields": {"TITLE": "Logged"}})
         portal.error("crm.item.get", {"entityTypeId": 2, "id": 999999})
+        lines = _console(caplog, 2)
     calls = _requests(portal.http, portal.hook.portal.id)
     assert [c["method"] for c in calls] == ["crm.deal.add", "crm.item.get"]
     added, missing = calls
@@ -62,7 +63,6 @@ def test_each_call_is_kept_with_its_parameters_and_answer(
     assert added["params"] == {"fields": {"TITLE": "Logged"}}
     assert added["credential"].startswith("webhook ") and added["portal"] == portal.hook.portal.id
     assert missing["status"] == 400 and missing["answer"]["error"] == missing["error"] != ""
-    lines = _console(caplog, 2)
     assert f"portal {portal.hook.portal.id} webhook" in lines[0] and " crm.deal.add 200 " in lines[0]
     assert lines[0].endswith(" ms") and f" crm.item.get 400 {missing['error']} " in lines[1]
     # ``after`` gives only what came since: what --follow asks for.
@@ -74,8 +74,8 @@ def test_each_call_is_kept_with_its_parameters_and_answer(
 def test_a_wrong_webhook_code_says_what_to_do(portal: PortalClient, caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.INFO, logger="b24crm.requests"):
         answer = portal.http.post(f"/rest/{portal.hook.user.id}/wrongcode/server.time")
+        line = _console(caplog, 1)[-1]
     assert answer.status_code == 401
-    line = _console(caplog, 1)[-1]
     assert "portal ? - server.time 401" in line and "webhook code" in line and "b24crm webhook create" in line
     kept = _requests(portal.http, None)[-1]
     assert kept["portal"] is None and "webhook code" in kept["hint"]
