@@ -8,6 +8,8 @@ import re
 from starlette.testclient import TestClient
 
 from b24crm.app import create_app
+from b24crm.devtools import EventReceiver
+from b24crm.events.delivery import deliver_due
 from b24crm.runtime import Runtime
 from b24crm.settings import Settings
 from b24crm.store import outbox
@@ -335,3 +337,36 @@ def test_placements_and_application_activities_open_in_the_slider(app_portal: Po
     assert http.post(
         f"{other}/items/2/{deal}/activities/{activity}/app", data={"csrf": csrf}
     ).status_code in (400, 404)
+
+
+def test_inspector_pages(app_portal: PortalClient, receiver: EventReceiver) -> None:
+    http = app_portal.http
+    sign_in(http)
+    app = install(app_portal, receiver.url)
+    app.api.result("event.bind", {"event": "onCrmDealAdd", "handler": receiver.url})
+    deal = app_portal.result("crm.deal.add", {"fields": {"TITLE": "<b>x</b>"}})
+    deliver_due(app_portal.runtime, app_portal.hook.portal.id)
+    todo = {
+        "ownerTypeId": 2,
+        "ownerId": deal,
+        "deadline": "2030-01-01T10:00:00",
+        "title": "T",
+        "pingOffsets": [15],
+    }
+    app_portal.result("crm.activity.todo.add", todo)
+    base = f"/ui/portals/{app_portal.hook.portal.id}/inspect"
+    listed = http.get("/ui/")
+    assert f'href="{base}/deliveries"' in listed.text
+    deliveries = http.get(f"{base}/deliveries")
+    assert deliveries.status_code == 200
+    assert "delivered" in deliveries.text and "<td>200</td>" in deliveries.text
+    events = http.get(f"{base}/events").text
+    assert "ONCRMDEALADD" in events and "application_token" not in events and "access_token" not in events
+    assert "Activity" in http.get(f"{base}/reminders").text
+    for kind in ("mail", "requests", "events", "deliveries"):
+        shown = http.get(f"{base}/{kind}")
+        assert shown.status_code == 200 and "<b>x</b>" not in shown.text, kind
+    assert http.get(f"{base}/nothing").status_code == 404
+    assert http.get("/ui/portals/999999/inspect/events").status_code == 404
+    http.cookies.clear()
+    assert http.get(f"{base}/events").url.path == "/ui/signin"

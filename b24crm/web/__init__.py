@@ -10,7 +10,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from b24crm.web import actions, embedding, pages
+from b24crm.web import actions, embedding, inspect, pages
 from b24crm.web.context import HERE, PREFIX
 
 _ITEM = PREFIX + "/portals/{portal_id:int}/users/{user_id:int}/items/{entity_type_id:int}/{item_id:int}"
@@ -26,6 +26,7 @@ def routes() -> list[BaseRoute]:
         Route(PREFIX + "/signin", pages.sign_in, methods=["POST"]),
         Route(PREFIX + "/signout", actions.sign_out, methods=["POST"]),
         Route(user + "/", pages.home, methods=["GET"]),
+        Route(PREFIX + "/portals/{portal_id:int}/inspect/{kind}", inspect.inspect, methods=["GET"]),
         Route(user + "/items/{entity_type_id:int}", pages.item_list, methods=["GET"]),
         Route(_ITEM, pages.item_page, methods=["GET"]),
         Route(_ITEM + "/comments", actions.comment, methods=["POST"]),

@@ -15,7 +15,7 @@ from b24crm.auth.caller import Caller
 from b24crm.crm import items as items_domain
 from b24crm.php.values import php_int
 from b24crm.store import tenancy
-from b24crm.web import app_links, records, session, timeline
+from b24crm.web import app_links, inspect, records, session, timeline
 from b24crm.web import items as item_lists
 from b24crm.web.context import (
     PREFIX,
@@ -100,7 +100,7 @@ async def portals(request: Request) -> Response:
     if signed_in(request) is None:
         return to_sign_in(request)
     found = await run_in_threadpool(_portals, runtime_of(request))
-    return page(request, "portals.html", portals=found)
+    return page(request, "portals.html", portals=found, inspector=inspect.KINDS)
 
 
 def _base(ctx: Caller) -> str:
