@@ -94,3 +94,17 @@ def test_notes_go_with_their_entry_and_owner(portal: PortalClient) -> None:
     with portal.runtime.db.read() as conn:
         assert timeline_notes.find(conn, portal_id, 2, activity) is None
         assert timeline_notes.find(conn, portal_id, 1, second) is None
+
+
+def test_a_deleted_activity_takes_its_note(portal: PortalClient) -> None:
+    deal = _deal(portal)
+    activity = int(portal.result("crm.activity.add", {"fields": call_fields(deal)}))
+    kept = int(portal.result("crm.activity.add", {"fields": call_fields(deal)}))
+    for item_id in (activity, kept):
+        key = {"ownerTypeId": 2, "ownerId": deal, "itemType": 2, "itemId": item_id}
+        portal.result("crm.timeline.note.save", {**key, "text": "n"})
+    assert portal.result("crm.activity.delete", {"id": activity}) is True
+    portal_id = portal.hook.portal.id
+    with portal.runtime.db.read() as conn:
+        assert timeline_notes.find(conn, portal_id, 2, activity) is None
+        assert timeline_notes.find(conn, portal_id, 2, kept) is not None

@@ -10,14 +10,11 @@ from sqlalchemy.engine import Connection
 
 from b24crm.crm.activity import service as activities
 from b24crm.crm.timeline import comments
-from b24crm.store import crm_activities, timeline_notes
 
 
 def item_deleted(conn: Connection, ctx: Any, entity_type_id: int, item_id: int) -> None:
     """A CRM item is being deleted (either API): its activities leave it, going with it when it was
     their only binding, and so do its timeline records (comments, log messages); the notes of what went
     go too. ``ctx`` is the deleting call's context, passed through as it is."""
-    bound = crm_activities.activities_bound_to(conn, ctx.portal.id, entity_type_id, item_id)
     activities.on_owner_deleted(conn, ctx, entity_type_id, item_id)
-    timeline_notes.drop_for_gone_activities(conn, ctx.portal.id, list(bound))
     comments.on_owner_deleted(conn, ctx, (entity_type_id, item_id))

@@ -17,10 +17,12 @@ from b24crm.store.tables import (
     crm_activity_files,
     crm_activity_reminders,
     crm_layout_blocks,
+    crm_notes,
 )
 
 Binding = tuple[int, int]  # (owner type, owner id)
 ACTIVITY_BLOCKS = 1  # crm_layout_blocks.item_kind of an activity's sets
+ACTIVITY_NOTE = 2  # crm_notes.item_type of an activity's note (the vendor's NOTE_TYPE_ACTIVITY)
 GENERATION = "crm_activity_generation"
 
 # Built once: a prepared statement skips SQLAlchemy's construction work on the hottest read.
@@ -109,12 +111,18 @@ def delete_activity(conn: Connection, portal_id: int, activity_id: int) -> None:
         crm_activity_reminders,
     ):
         conn.execute(table.delete().where(table.c.portal_id == portal_id, table.c.activity_id == activity_id))
-    # Applications' additional content blocks on it, whichever path deletes it (the call, the owner's
-    # deletion, a portal reset).
+    # Applications' additional content blocks on it and its note, whichever path deletes it (the call,
+    # the owner's deletion).
     blocks = crm_layout_blocks.c
     conn.execute(
         crm_layout_blocks.delete().where(
             blocks.portal_id == portal_id, blocks.item_kind == ACTIVITY_BLOCKS, blocks.item_id == activity_id
+        )
+    )
+    notes = crm_notes.c
+    conn.execute(
+        crm_notes.delete().where(
+            notes.portal_id == portal_id, notes.item_type == ACTIVITY_NOTE, notes.item_id == activity_id
         )
     )
     conn.execute(

@@ -8,11 +8,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from b24crm.store.crm_activities import ACTIVITY_NOTE
 from b24crm.store.sql import next_id
-from b24crm.store.tables import crm_activities, crm_notes
+from b24crm.store.tables import crm_notes
 
 # item_type: the vendor's NoteTable::NOTE_TYPE_HISTORY (a timeline record) and NOTE_TYPE_ACTIVITY.
-HISTORY, ACTIVITY = 1, 2
+HISTORY, ACTIVITY = 1, ACTIVITY_NOTE  # an activity's note goes with it: crm_activities.delete_activity
 
 n = crm_notes.c
 
@@ -53,16 +54,3 @@ def save(
 
 def delete(conn: Connection, portal_id: int, item_type: int, item_id: int) -> bool:
     return bool(conn.execute(crm_notes.delete().where(_of(portal_id, item_type, item_id))).rowcount)
-
-
-def drop_for_gone_activities(conn: Connection, portal_id: int, activity_ids: list[int]) -> None:
-    """The notes of those of ``activity_ids`` that no longer exist (a deleted item took them with it)."""
-    if not activity_ids:
-        return
-    a = crm_activities.c
-    gone = ~sa.exists().where(a.portal_id == n.portal_id, a.id == n.item_id)
-    conn.execute(
-        crm_notes.delete().where(
-            n.portal_id == portal_id, n.item_type == ACTIVITY, n.item_id.in_(activity_ids), gone
-        )
-    )
