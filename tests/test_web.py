@@ -16,7 +16,7 @@ from b24crm.store import outbox
 from b24crm.web import session
 from tests.apps_support import install
 from tests.client import PortalClient
-from tests.test_web_support import base_of, csrf_of, every_kind, records_on, sign_in
+from tests.test_web_support import base_of, csrf_of, every_kind, full_layout, records_on, sign_in
 
 
 def _events(portal: PortalClient) -> list[str]:
@@ -370,3 +370,31 @@ def test_inspector_pages(app_portal: PortalClient, receiver: EventReceiver) -> N
     assert http.get("/ui/portals/999999/inspect/events").status_code == 404
     http.cookies.clear()
     assert http.get(f"{base}/events").url.path == "/ui/signin"
+
+
+def test_the_list_shows_the_kanban_badges_of_open_configurable_activities(app_portal: PortalClient) -> None:
+    http = app_portal.http
+    sign_in(http)
+    app = install(app_portal, "http://app.test/install")
+    badge = {"code": "missed", "title": "Missed <call>", "value": "Call back", "type": "failure"}
+    app_portal.result("crm.activity.badge.add", badge)
+    deal = int(app_portal.result("crm.deal.add", {"fields": {"TITLE": "With badge"}}))
+    plain = int(app_portal.result("crm.deal.add", {"fields": {"TITLE": "Without"}}))
+    for _ in range(2):  # the same badge twice shows once
+        app.api.result(
+            "crm.activity.configurable.add",
+            {"ownerTypeId": 2, "ownerId": deal, "fields": {"badgeCode": "missed"}, "layout": full_layout()},
+        )
+    done = app.api.result(
+        "crm.activity.configurable.add",
+        {"ownerTypeId": 2, "ownerId": plain, "fields": {"badgeCode": "missed", "completed": True},
+         "layout": full_layout()},
+    )  # fmt: skip
+    assert done
+    text = http.get(f"{base_of(app_portal)}/items/2").text
+    row_of = {
+        m.group(1): m.group(0) for m in re.finditer(r"<tr>.*?>(With badge|Without)<.*?</tr>", text, re.S)
+    }
+    assert row_of["With badge"].count("tag tag-failure badge") == 1
+    assert "Missed &lt;call&gt;: Call back" in row_of["With badge"]
+    assert "badge" not in row_of["Without"].replace("With badge", "")

@@ -8,7 +8,7 @@ from typing import Any
 
 from b24crm.auth.caller import Caller
 from b24crm.crm import entity_types, items, types_service
-from b24crm.web.timeline import open_counts
+from b24crm.web.timeline import open_badges, open_counts
 
 # What the list may be sorted by, when the type has the field.
 SORTABLE = ("id", "title", "lastName", "createdTime", "opportunity")
@@ -61,7 +61,9 @@ def page(
         start=max(start, 0),
     )
     rows: list[dict[str, Any]] = answer.items["items"]
-    counts = open_counts(ctx, entity_type_id, [int(r["id"]) for r in rows])
+    ids = [int(r["id"]) for r in rows]
+    counts = open_counts(ctx, entity_type_id, ids)
+    found_badges = open_badges(ctx, entity_type_id, ids)
     return {
         "rows": [
             {
@@ -73,6 +75,7 @@ def page(
                 "currency": r.get("currencyId") or "",
                 "created": r.get("createdTime") or "",
                 "open": counts.get(int(r["id"]), 0),
+                "badges": found_badges.get(int(r["id"]), []),
             }
             for r in rows
         ],

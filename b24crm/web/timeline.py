@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from b24crm.auth.caller import Caller
+from b24crm.crm import badges
 from b24crm.crm.activity import kinds, listing
 from b24crm.crm.activity.configurable import PROVIDER_ID as CONFIGURABLE
 from b24crm.crm.activity.configurable import provider_params, stored_layout
@@ -245,3 +246,35 @@ def open_counts(ctx: Caller, entity_type_id: int, item_ids: list[int]) -> dict[i
         query = plan.page_query.order_by(None).join(b, bound).with_only_columns(b.c.owner_id, sa.func.count())
         query = query.group_by(b.c.owner_id)
         return {int(owner_id): int(n) for owner_id, n in conn.execute(query)}
+
+
+def open_badges(ctx: Caller, entity_type_id: int, item_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """The kanban badges of each item: the portal's badges (crm.activity.badge.*) that its open
+    configurable activities the user may read name by ``badgeCode``, each once."""
+    if not item_ids:
+        return {}
+    known = {b["code"]: b for b in badges.list_badges(ctx)}
+    if not known:
+        return {}
+    with ctx.db.read() as conn:
+        plan = listing.plan(
+            conn,
+            ctx,
+            filter_={"COMPLETED": "N", "PROVIDER_ID": CONFIGURABLE},
+            order={},
+            columns=(crm_activities.c.id,),
+        )
+        b, bound = _bound_to(entity_type_id, item_ids)
+        query = (
+            plan.page_query.order_by(b.c.owner_id, crm_activities.c.id)
+            .join(b, bound)
+            .with_only_columns(b.c.owner_id, crm_activities.c.provider_params)
+        )
+        found: dict[int, list[dict[str, Any]]] = {}
+        for owner_id, params in conn.execute(query):
+            code = params.get("badgeCode") if isinstance(params, dict) else None
+            badge = known.get(code) if isinstance(code, str) else None
+            shown = found.setdefault(int(owner_id), [])
+            if badge is not None and badge not in shown:
+                shown.append(badge)
+        return found
