@@ -14,10 +14,9 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from b24crm.auth.models import User
 from b24crm.crm.activity import access
-from b24crm.crm.permissions import grants_for
-from b24crm.store import crm_activities, tenancy
+from b24crm.crm.downloads import link_holder
+from b24crm.store import crm_activities
 from b24crm.store.engine import Database
 from b24crm.store.files import FileStore, Upload
 
@@ -38,7 +37,7 @@ def parse_uploads(value: Any) -> list[Upload]:
             content = decode_base64(encoded)
         except (binascii.Error, ValueError):
             continue
-        uploads.append(Upload(_display_name(name), content))
+        uploads.append(Upload(display_name(name), content))
     return uploads
 
 
@@ -63,7 +62,7 @@ def decode_base64(encoded: str) -> bytes:
     return b"".join(parts)
 
 
-def _display_name(name: str) -> str:
+def display_name(name: str) -> str:
     """The name shown for a file: its last path part, without control characters, at most 255 bytes of
     UTF-8 (the bytes on disk are stored under a name of our own)."""
     base = "".join(ch for ch in Path(name).name if ch >= " " and ch != "\x7f").strip()
@@ -73,22 +72,15 @@ def _display_name(name: str) -> str:
 
 def downloadable(db: Database, store: FileStore, file_id: int, token: str) -> tuple[Path, str, str] | None:
     """(path, name, content type) of a file the token's holder may read now; None otherwise."""
-    holder = store.token_holder(token)
-    if holder is None:
-        return None
-    portal_id, user_id = holder
     with db.read() as conn:
-        portal = tenancy.portal_by_id(conn, portal_id)
-        if portal is None or not store.check_token(token, file_id, portal["member_id"]):
+        holder = link_holder(conn, token, lambda t, member_id: store.check_token(t, file_id, member_id))
+        if holder is None:
             return None
+        portal_id, grants = holder
         row = crm_activities.file_by_id(conn, portal_id, file_id)
-        user = tenancy.user_by_id(conn, portal_id, user_id)
-        if row is None or user is None or not user["active"]:
+        activity = crm_activities.get_activity(conn, portal_id, row["activity_id"]) if row else None
+        if row is None or activity is None:
             return None
-        activity = crm_activities.get_activity(conn, portal_id, row["activity_id"])
-        if activity is None:
-            return None
-        grants = grants_for(conn, portal_id, User.from_row(user))
         bindings = crm_activities.bindings_of(conn, portal_id, [activity["id"]])[activity["id"]]
         if not access.may_read(conn, portal_id, grants, activity, bindings):
             return None

@@ -16,9 +16,8 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from b24crm.auth.caller import Caller
-from b24crm.auth.models import User
-from b24crm.crm.activity.files import _display_name, decode_base64
-from b24crm.crm.permissions import grants_for
+from b24crm.crm.activity.files import decode_base64, display_name
+from b24crm.crm.downloads import link_holder
 from b24crm.crm.timeline import owners
 from b24crm.crm.timeline_icons import png_size
 from b24crm.php.dates import iso
@@ -48,7 +47,7 @@ def parse_uploads(value: Any) -> list[Upload]:
         except (binascii.Error, ValueError):
             continue
         if content:
-            uploads.append(Upload(_display_name(entry[0]), content))
+            uploads.append(Upload(display_name(entry[0]), content))
     return uploads
 
 
@@ -139,19 +138,16 @@ def records(conn: Connection, ctx: Caller, record_id: int) -> dict[str, dict[str
 
 def downloadable(db: Database, files: FileStore, file_id: int, token: str) -> tuple[Path, str, str] | None:
     """(path, name, content type) of a record's file that the token's holder may read now; else None."""
-    holder = files.token_holder(token)
-    if holder is None:
-        return None
-    portal_id, user_id = holder
     with db.read() as conn:
-        portal = tenancy.portal_by_id(conn, portal_id)
-        if portal is None or not files.check_timeline_token(token, file_id, portal["member_id"]):
+        holder = link_holder(
+            conn, token, lambda t, member_id: files.check_timeline_token(t, file_id, member_id)
+        )
+        if holder is None:
             return None
+        portal_id, grants = holder
         row = store.file_by_id(conn, portal_id, file_id)
-        user = tenancy.user_by_id(conn, portal_id, user_id)
-        if row is None or user is None or not user["active"]:
+        if row is None:
             return None
-        grants = grants_for(conn, portal_id, User.from_row(user))
         bindings = store.bindings_of(conn, portal_id, row["timeline_id"])
         if not any(owners.may_on_portal(conn, portal_id, grants, b, "read") for b in bindings):
             return None
