@@ -69,7 +69,9 @@ ERROR_MANIFEST_IS_NOT_AVAILABLE = ErrorSpec(
 INSUFFICIENT_SCOPE = ErrorSpec(
     "insufficient_scope", "The request requires higher privileges than provided by the webhook token", 401
 )
-EXPIRED_TOKEN = ErrorSpec("expired_token", "The access token provided has expired", 401)
+# With the final period the cloud answers (its token check is the authorization server's) and b24pysdk's
+# BitrixAPIExpiredToken shows; the docs' table has none.
+EXPIRED_TOKEN = ErrorSpec("expired_token", "The access token provided has expired.", 401)
 USER_ACCESS_ERROR = ErrorSpec("user_access_error", "The user does not have access to the application", 403)
 PORTAL_DELETED = ErrorSpec("PORTAL_DELETED", "Portal was deleted", 500)
 

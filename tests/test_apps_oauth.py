@@ -131,7 +131,7 @@ def test_refresh_rotates_the_refresh_token_and_keeps_the_old_access_token_for_it
     clock.advance(3000)  # the first token's hour is over, the second's is not
     assert old.error("app.info") == (
         401,
-        {"error": "expired_token", "error_description": "The access token provided has expired"},
+        {"error": "expired_token", "error_description": "The access token provided has expired."},
     )
     assert new.result("app.info")["ID"] == made.app.id
     # A refresh token lives 180 days.

@@ -255,8 +255,8 @@ class OAuthServer:
             # b24pysdk: the server answers an access token it does not know this way.
             raise OAuthError(*INVALID_CLIENT)
         if row["access_expires"] <= now:
-            # The authorization server's wording ends with a period (the portal's does not).
-            raise OAuthError("expired_token", "The access token provided has expired.", 401)
+            expired = errors.EXPIRED_TOKEN()
+            raise OAuthError(expired.code, expired.description, expired.status)
         app = App.from_row(app_row)
         tz = Portal.from_row(portal).tz
         return {
