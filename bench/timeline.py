@@ -1,10 +1,10 @@
 """The timeline page scenario: an item with 1,000 timeline entries, its first page rendered server-side.
 
-The entries are made through the domain rules the REST methods run (activities, todos, configurable
-activities of an installed application, an application's layout blocks), half of them completed, on a
-fresh database; then the item's page is requested in-process, signed in, and timed from the request to
-the last byte of the HTML (the query of both sections, their counts, the rows' communications, files and
-blocks, and the template).
+The entries are made through the domain rules the REST methods run (calls and e-mails, todos, configurable
+activities of an installed application, comments and the application's log messages), half of the
+activities completed, on a fresh database; then the item's page is requested in-process, signed in, and
+timed from the request to the last byte of the HTML (both sections with their counts, the records merged
+into the history, the rows' communications, files, blocks and notes, and the template).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from b24crm.auth.caller import Caller
 from b24crm.auth.models import Credential
 from b24crm.crm import items
 from b24crm.crm.activity import configurable, service, todo
+from b24crm.crm.timeline import comments, logmessages
 from b24crm.runtime import Runtime
 from b24crm.settings import Settings
 from b24crm.web import session
@@ -86,9 +87,15 @@ def seed(runtime: Runtime, entries: int, console: Console) -> tuple[str, int]:
             added = todo.add(user_ctx, args)
             if completed == "Y":
                 service.update(user_ctx, added["id"], {"COMPLETED": "Y"})
-        else:  # configurable activities of the application
+        elif kind == 8:  # configurable activities of the application
             fields_in = {"completed": completed == "Y", "deadline": "2031-05-01T09:00:00"}
             configurable.add(app_ctx, 2, deal, fields_in, LAYOUT)
+        elif n % 20 == 9:  # comments
+            comments.add(user_ctx, {"ENTITY_TYPE_ID": 2, "ENTITY_ID": deal, "COMMENT": f"Comment {n}"})
+        else:  # the application's log messages
+            fields_in = {"entityTypeId": 2, "entityId": deal, "title": f"Log {n}", "text": "Synced",
+                         "iconCode": "info"}  # fmt: skip
+            logmessages.add(app_ctx, fields_in)
         if (n + 1) % 250 == 0:
             console.print(f"  {n + 1:,} entries")
     return f"/ui/portals/{portal.id}/users/{admin.id}/items/2/{deal}", deal

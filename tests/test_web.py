@@ -8,6 +8,7 @@ import re
 from starlette.testclient import TestClient
 
 from b24crm.app import create_app
+from b24crm.clock import ManualClock
 from b24crm.devtools import EventReceiver
 from b24crm.events.delivery import deliver_due
 from b24crm.runtime import Runtime
@@ -119,7 +120,6 @@ def test_the_item_page_draws_every_kind(app_portal: PortalClient) -> None:
     assert 'class="app-blocks"' in planned and "Open deal" in planned
     # The configurable activity's deadline block is editable; the call's too (an open activity).
     assert f"activities/{made['configurable']}/deadline" in planned
-    assert "No comments or log messages" in history
 
 
 def test_completing_a_todo_emits_the_activity_update(app_portal: PortalClient) -> None:
@@ -254,7 +254,7 @@ def test_comments_log_messages_and_notes_in_the_history(app_portal: PortalClient
     url = f"{base_of(app_portal)}/items/2/{made['deal']}"
     page = http.get(url)
     assert page.status_code == 200, page.text
-    history = page.text.split('id="records-h"')[1]
+    history = page.text.split('id="history-h"')[1]
     assert f'data-record="{found["comment"]}"' in history and "Client called back" in history
     assert f'data-record="{found["log"]}"' in history and "Synced" in history and "3 orders" in history
     assert "Order #7" in history  # the application's blocks on the comment
@@ -275,20 +275,39 @@ def test_comments_log_messages_and_notes_in_the_history(app_portal: PortalClient
     assert re.search(r'class="counter" title="Open activities">4<', listed.text), listed.text
 
 
-def test_record_pages(app_portal: PortalClient) -> None:
+def test_history_merges_records_and_activities_newest_first_in_pages(
+    app_portal: PortalClient, clock: ManualClock
+) -> None:
     http = app_portal.http
     sign_in(http)
     deal = int(app_portal.result("crm.deal.add", {"fields": {"TITLE": "Chatty"}}))
-    for n in range(53):
-        app_portal.result(
-            "crm.timeline.comment.add",
-            {"fields": {"ENTITY_ID": deal, "ENTITY_TYPE": "deal", "COMMENT": f"C{n:02}"}},
-        )
+
+    def comment(text: str) -> None:
+        fields = {"ENTITY_ID": deal, "ENTITY_TYPE": "deal", "COMMENT": text}
+        app_portal.result("crm.timeline.comment.add", {"fields": fields})
+        clock.advance(60)
+
+    for n in range(30):
+        comment(f"C{n:02}")
+    fields = {"OWNER_TYPE_ID": 2, "OWNER_ID": deal, "TYPE_ID": 2, "SUBJECT": "Finished call",
+              "COMMUNICATIONS": [{"VALUE": "1"}]}  # fmt: skip
+    call = app_portal.result("crm.activity.add", {"fields": fields})
+    clock.advance(60)
+    comment("C30")
+    app_portal.result("crm.activity.update", {"id": call, "fields": {"COMPLETED": "Y"}})
+    clock.advance(60)
+    for n in range(31, 53):
+        comment(f"C{n}")
     url = f"{base_of(app_portal)}/items/2/{deal}"
-    first = http.get(url).text
-    assert ">C52<" in first and ">C02<" not in first and "comments=50" in first
-    second = http.get(url, params={"comments": 50}).text
-    assert ">C02<" in second and ">C52<" not in second and "Newer comments" in second
+    first = http.get(url).text.split('id="history-h"')[1]
+    assert ">C52<" in first and ">C33<" in first and ">C32<" not in first and "history=20" in first
+    assert "History <small>54</small>" in http.get(url).text
+    second = http.get(url, params={"history": 20}).text.split('id="history-h"')[1]
+    # The call completed after C30 and before C31: between them, newest first.
+    assert second.index(">C31<") < second.index("Finished call") < second.index(">C30<")
+    assert ">C52<" not in second and "Newer history" in second
+    last = http.get(url, params={"history": 40}).text.split('id="history-h"')[1]
+    assert ">C00<" in last and "Older history" not in last
 
 
 def test_placements_and_application_activities_open_in_the_slider(app_portal: PortalClient) -> None:

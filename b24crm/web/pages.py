@@ -164,8 +164,9 @@ def item_values(ctx: Caller, entity_type_id: int, item_id: int, paging: dict[str
     item = items_domain.get(ctx, entity_type_id, item_id)
     owner = (entity_type_id, item_id)
     shown = timeline.load(ctx, entity_type_id, item_id, paging["planned"], paging["history"])
-    found = records.load(ctx, owner, paging["comments"], paging["logs"])
-    activity_ids = [e["id"] for e in shown.planned.entries + shown.history.entries]
+    entries = shown.planned.entries + shown.history.entries
+    activity_ids = [e["id"] for e in entries if e["kind"] not in ("comment", "log")]
+    record_ids = [e["id"] for e in entries if e["kind"] in ("comment", "log")]
     fields = [(name, item[name]) for name in MAIN_FIELDS if name in item and item[name] not in (None, "")]
     kind = next((k for k in item_lists.kinds(ctx) if k.entity_type_id == entity_type_id), None)
     return {
@@ -176,15 +177,14 @@ def item_values(ctx: Caller, entity_type_id: int, item_id: int, paging: dict[str
         "caption": item_lists.caption(entity_type_id, item),
         "fields": fields,
         "timeline": shown,
-        "records": found,
-        "notes": records.notes(ctx, owner, activity_ids, [e["id"] for e in found.entries]),
+        "notes": records.notes(ctx, owner, activity_ids, record_ids),
         "paging": paging,
         "placements": app_links.item_placements(ctx, entity_type_id),
         "here": f"{_base(ctx)}/items/{entity_type_id}/{item_id}",
     }
 
 
-PAGING = ("planned", "history", "comments", "logs")
+PAGING = ("planned", "history")
 
 
 def paging_of(request: Request) -> dict[str, int]:

@@ -5,7 +5,6 @@ and the notes on the page's entries, with applications' layout blocks on records
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,22 +16,14 @@ from b24crm.crm.activity import access
 from b24crm.crm.permissions import grants_for
 from b24crm.crm.timeline import comment_read, logmessages
 from b24crm.crm.timeline.owners import answer_type
-from b24crm.results import PAGE_SIZE
 from b24crm.store import apps as apps_store
 from b24crm.store import layout_blocks, timeline_notes
 from b24crm.store import tenancy as users_store
 from b24crm.store.tables import crm_layout_blocks, crm_notes
 
-
-@dataclass
-class Records:
-    entries: list[dict[str, Any]]  # comments and log messages, newest first
-    comments_next: int | None
-    logs_next: int | None
-    comments_previous: int | None
-    logs_previous: int | None
-    comments_total: int
-    logs_total: int
+# How deep the merged history may be paged: every source's newest rows down to the page are read through
+# their list rules (comments 50 and log messages 10 a call), so a deeper page costs more calls.
+MAX_DEPTH = 1000
 
 
 def _moment(text: str) -> datetime | None:
@@ -42,58 +33,61 @@ def _moment(text: str) -> datetime | None:
         return None
 
 
-def load(ctx: Caller, owner: tuple[int, int], comments_start: int, logs_start: int) -> Records:
-    comments = comment_read.list_(
-        ctx,
-        {"ENTITY_ID": owner[1], "ENTITY_TYPE": answer_type(owner[0])},
-        {"CREATED": "DESC", "ID": "DESC"},
-        None,
-        max(comments_start, 0),
-    )
-    logs = logmessages.list_(ctx, owner, {"created": "desc", "id": "desc"}, max(logs_start, 0))
+def _comment(c: dict[str, Any]) -> dict[str, Any]:
+    files = c.get("FILES") or {}
+    return {
+        "kind": "comment",
+        "id": int(c["ID"]),
+        "time": _moment(c["CREATED"]),
+        "author_id": int(c["AUTHOR_ID"]),
+        "text": c["COMMENT"],
+        "files": [{"name": f["name"], "url": f["urlDownload"]} for f in files.values()],
+        "blocks": [],
+    }
+
+
+def _log(m: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "kind": "log",
+        "id": int(m["id"]),
+        "time": _moment(m["created"]),
+        "author_id": int(m["authorId"]),
+        "title": m["title"],
+        "text": m["text"],
+        "icon": m["iconCode"] or "info",
+        "blocks": [],
+    }
+
+
+def newest(ctx: Caller, owner: tuple[int, int], wanted: int) -> tuple[list[dict[str, Any]], int]:
+    """At least the ``wanted`` newest comments and log messages of the item (fewer when it has fewer),
+    read through crm.timeline.comment.list's and crm.timeline.logmessage.list's rules (the user's read
+    right on the item), and how many it has."""
     entries: list[dict[str, Any]] = []
-    for c in comments.items:
-        files = c.get("FILES") or {}
-        entries.append(
-            {
-                "kind": "comment",
-                "id": int(c["ID"]),
-                "created": _moment(c["CREATED"]),
-                "author_id": int(c["AUTHOR_ID"]),
-                "text": c["COMMENT"],
-                "files": [{"name": f["name"], "url": f["urlDownload"]} for f in files.values()],
-                "blocks": [],
-            }
-        )
-    for m in logs.items["logMessages"]:
-        entries.append(
-            {
-                "kind": "log",
-                "id": int(m["id"]),
-                "created": _moment(m["created"]),
-                "author_id": int(m["authorId"]),
-                "title": m["title"],
-                "text": m["text"],
-                "icon": m["iconCode"] or "info",
-                "blocks": [],
-            }
-        )
-    entries.sort(key=lambda e: (e["created"] is not None, e["created"] or 0, e["id"]), reverse=True)
-    with ctx.db.read() as conn:
-        _attach(conn, ctx, entries)
-    return Records(
-        entries,
-        comments.next,
-        logs.next,
-        _previous(comments_start, PAGE_SIZE),
-        _previous(logs_start, logmessages.PAGE_SIZE),
-        comments.total or 0,
-        logs.total or 0,
-    )
+    total = 0
+    comment_filter = {"ENTITY_ID": owner[1], "ENTITY_TYPE": answer_type(owner[0])}
+    start: int | None = 0
+    while start is not None:
+        page = comment_read.list_(ctx, comment_filter, {"CREATED": "DESC", "ID": "DESC"}, None, start)
+        entries += [_comment(c) for c in page.items]
+        total_comments, start = page.total or 0, page.next
+        if len(entries) >= wanted:
+            break
+    taken = len(entries)
+    start = 0
+    while start is not None:
+        logs = logmessages.list_(ctx, owner, {"created": "desc", "id": "desc"}, start)
+        found = logs.items["logMessages"]
+        entries += [_log(m) for m in found]
+        total_logs, start = logs.total or 0, logs.next
+        if len(entries) - taken >= wanted:
+            break
+    return entries, total + total_comments + total_logs
 
 
-def _previous(start: int, size: int) -> int | None:
-    return max(start - size, 0) if start > 0 else None
+def attach(conn: Connection, ctx: Caller, entries: list[dict[str, Any]]) -> None:
+    """Authors' names and applications' blocks on the page's records."""
+    _attach(conn, ctx, entries)
 
 
 def _attach(conn: Connection, ctx: Caller, entries: list[dict[str, Any]]) -> None:

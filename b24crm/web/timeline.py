@@ -27,6 +27,7 @@ from b24crm.store import crm_activities as repo
 from b24crm.store import layout_blocks
 from b24crm.store import tenancy as users_store
 from b24crm.store.tables import crm_activities, crm_activity_bindings, crm_layout_blocks
+from b24crm.web import records
 
 PAGE = 20  # entries a section shows at once
 TODO = "CRM_TODO"
@@ -48,10 +49,13 @@ class Section:
     entries: list[dict[str, Any]]
     total: int
     start: int
+    depth: int | None = None  # the deepest start this section may be paged to
 
     @property
     def next_start(self) -> int | None:
         following = self.start + PAGE
+        if self.depth is not None and following > self.depth:
+            return None
         return following if following < self.total else None
 
     @property
@@ -89,7 +93,7 @@ def _bound_to(owner_type_id: int, owner_ids: list[int]) -> tuple[Any, sa.ColumnE
 
 
 def _section(
-    conn: Connection, ctx: Caller, owner: tuple[int, int], completed: bool, start: int
+    conn: Connection, ctx: Caller, owner: tuple[int, int], completed: bool, start: int, limit: int = PAGE
 ) -> tuple[list[dict[str, Any]], int]:
     filter_ = {"COMPLETED": "Y" if completed else "N"}
     # History: the latest change first (completing is the last change); planned: the nearest deadline.
@@ -102,7 +106,7 @@ def _section(
         )
     )
     total = int(conn.execute(plan.count_query.where(on_item)).scalar_one())
-    page = plan.page_query.where(on_item).offset(start).limit(PAGE)
+    page = plan.page_query.where(on_item).offset(start).limit(limit)
     rows = [dict(r) for r in conn.execute(page).mappings()]
     return rows, total
 
@@ -218,20 +222,41 @@ def _users(conn: Connection, portal_id: int, ids: set[int]) -> dict[int, str]:
     return names
 
 
+def _time_key(entry: dict[str, Any]) -> tuple[float, int, int]:
+    moment = entry["time"]
+    # Records before activities of the same second, as the later writes they usually are.
+    return (
+        moment.timestamp() if moment is not None else 0.0,
+        entry["kind"] in ("comment", "log"),
+        entry["id"],
+    )
+
+
 def load(ctx: Caller, entity_type_id: int, item_id: int, planned_start: int, history_start: int) -> Timeline:
-    """The item's two sections; the caller has already been checked for reading the item."""
+    """The item's two sections; the caller has already been checked for reading the item. History merges
+    the completed activities (at their last change: completing is the last) with the comments and log
+    messages (at their creation), newest first."""
     tz = ctx.portal.tz
     owner = (entity_type_id, item_id)
+    planned_start = max(planned_start, 0)
+    history_start = min(max(history_start, 0), records.MAX_DEPTH)
+    wanted = history_start + PAGE
+    found, records_total = records.newest(ctx, owner, wanted)
     with ctx.db.read() as conn:
-        planned_rows, planned_total = _section(conn, ctx, owner, False, max(planned_start, 0))
-        history_rows, history_total = _section(conn, ctx, owner, True, max(history_start, 0))
+        planned_rows, planned_total = _section(conn, ctx, owner, False, planned_start)
+        done_rows, done_total = _section(conn, ctx, owner, True, 0, wanted)
         planned = [_entry(r, ctx, tz) for r in planned_rows]
-        history = [_entry(r, ctx, tz) for r in history_rows]
-        _attach(conn, ctx, planned + history)
-        users = _users(conn, ctx.portal.id, {e["responsible_id"] for e in planned + history})
+        done = [_entry(r, ctx, tz) for r in done_rows]
+        for entry in done:
+            entry["time"] = entry["updated"]
+        merged = sorted(done + found, key=_time_key, reverse=True)[history_start:wanted]
+        shown = [e for e in merged if e["kind"] not in ("comment", "log")]
+        _attach(conn, ctx, planned + shown)
+        records.attach(conn, ctx, [e for e in merged if e["kind"] in ("comment", "log")])
+        users = _users(conn, ctx.portal.id, {e["responsible_id"] for e in planned + shown})
     return Timeline(
-        Section(planned, planned_total, max(planned_start, 0)),
-        Section(history, history_total, max(history_start, 0)),
+        Section(planned, planned_total, planned_start),
+        Section(merged, done_total + records_total, history_start, records.MAX_DEPTH),
         users,
     )
 
