@@ -241,14 +241,22 @@ def workbench(
     with tempfile.TemporaryDirectory() as tmp:
         rows = scenario.run(Path(tmp), seconds, connections, rounds, console)
         off = scenario.off_path_cost(Path(tmp))
+        inproc = scenario.in_process(Path(tmp))
     console.print(_table(rows, rows[0]))
+    for name, figures in inproc.items():
+        console.print(
+            f"in-process server.time, {name}: median {figures['median_us']:.1f} µs, "
+            f"best {figures['best_us']:.1f} µs"
+        )
     console.print(
         f"with both off a call spends {off['hooks_off_ns']:.0f} ns in their hooks; a server.time takes "
         f"{off['server_time_in_process_us']:.0f} µs in-process "
         f"({off['hooks_off_ns'] / 10 / off['server_time_in_process_us']:.3f} %)"
     )
     if output:
-        output.write_text(json.dumps({"rows": [r.__dict__ for r in rows], "off": off}, indent=2))
+        output.write_text(
+            json.dumps({"rows": [r.__dict__ for r in rows], "off": off, "in_process": inproc}, indent=2)
+        )
 
 
 if __name__ == "__main__":

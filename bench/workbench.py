@@ -84,10 +84,9 @@ def _load(name: str, url: str, body: str | None, seconds: int, connections: int)
 
 def off_path_cost(tmp: Path, calls: int = 200_000) -> dict[str, float]:
     """Nanoseconds a call spends in the hooks with the log and the limits off, and a server.time's
-    microseconds in-process (the whole ASGI call, for scale)."""
-    from starlette.testclient import TestClient
-
+    microseconds in-process (the whole ASGI call with both off, for scale)."""
     from b24crm.app import create_app
+    from b24crm.http.rest import handle_rest
     from b24crm.rpc.limits import current_pending
     from b24crm.rpc.workbench import workbench
     from b24crm.runtime import Runtime
@@ -114,14 +113,109 @@ def off_path_cost(tmp: Path, calls: int = 200_000) -> dict[str, float]:
             return (time.perf_counter() - began) / calls * 1e9
 
         per_call_ns = asyncio.run(hooks())
-        with TestClient(create_app(runtime)) as http:
-            url = f"/rest/{hook.user.id}/{hook.code}/server.time"
-            for _ in range(200):
-                http.get(url)
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": f"/rest/{hook.user.id}/{hook.code}/server.time",
+            "query_string": b"",
+            "headers": [],
+            "client": ("127.0.0.1", 1),
+            "app": create_app(runtime),
+        }
+
+        async def receive() -> dict[str, object]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(_message: object) -> None:
+            pass
+
+        async def whole_calls() -> float:  # the ASGI call alone: no HTTP parsing, no socket
+            for _ in range(500):
+                await handle_rest(dict(scope), receive, send)
             began = time.perf_counter()
-            for _ in range(2000):
-                http.get(url)
-            call_us = (time.perf_counter() - began) / 2000 * 1e6
+            for _ in range(5000):
+                await handle_rest(dict(scope), receive, send)
+            return (time.perf_counter() - began) / 5000 * 1e6
+
+        call_us = asyncio.run(whole_calls())
     finally:
         runtime.close()
     return {"hooks_off_ns": per_call_ns, "server_time_in_process_us": call_us}
+
+
+IN_PROCESS = {
+    "log off, limits off": {"request_log": False, "request_log_keep": 0},
+    "log on (console + kept)": {"request_log": True, "request_log_keep": 100},
+    "limits on (standard)": {
+        "request_log": False,
+        "request_log_keep": 0,
+        "limits": "standard",
+        "limits_burst": 2_000_000_000,
+    },
+}
+
+
+def in_process(tmp: Path, rounds: int = 15, calls: int = 300) -> dict[str, dict[str, float]]:
+    """server.time through the ASGI endpoint alone (no socket, no HTTP parsing), the three settings in
+    alternating rounds in one process: the median and the best round's microseconds a call. The console
+    lines go to /dev/null."""
+    import logging
+    import statistics
+
+    from b24crm.app import create_app
+    from b24crm.http.rest import handle_rest
+    from b24crm.runtime import Runtime
+    from b24crm.settings import Settings
+
+    lines = logging.getLogger("b24crm.requests")
+    sink = logging.StreamHandler(open(os.devnull, "w"))  # noqa: SIM115  # closed below
+    lines.addHandler(sink)
+    lines.setLevel(logging.INFO)
+    lines.propagate = False
+    runtimes, scopes = [], {}
+    try:
+        for n, (name, values) in enumerate(IN_PROCESS.items()):
+            settings = Settings(
+                db=f"sqlite:///{tmp}/inproc{n}.db", data_dir=str(tmp / f"inproc{n}"), **values
+            )
+            runtime = Runtime(settings)
+            runtimes.append(runtime)
+            runtime.migrate()
+            hook = runtime.tenancy.create_demo()
+            scopes[name] = {
+                "type": "http",
+                "method": "GET",
+                "path": f"/rest/{hook.user.id}/{hook.code}/server.time",
+                "query_string": b"",
+                "headers": [],
+                "client": ("127.0.0.1", 1),
+                "app": create_app(runtime),
+            }
+
+        async def receive() -> dict[str, object]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(_message: object) -> None:
+            pass
+
+        async def measure() -> dict[str, list[float]]:
+            seen: dict[str, list[float]] = {name: [] for name in scopes}
+            for scope in scopes.values():  # warm: caches, the first plan read
+                for _ in range(100):
+                    await handle_rest(dict(scope), receive, send)
+            for _ in range(rounds):
+                for name, scope in scopes.items():
+                    began = time.perf_counter()
+                    for _ in range(calls):
+                        await handle_rest(dict(scope), receive, send)
+                    seen[name].append((time.perf_counter() - began) / calls * 1e6)
+                    await asyncio.sleep(0.06)  # the console lines leave
+            return seen
+
+        seen = asyncio.run(measure())
+    finally:
+        for runtime in runtimes:
+            runtime.close()
+        lines.removeHandler(sink)
+        sink.close()
+    return {name: {"median_us": statistics.median(v), "best_us": min(v)} for name, v in seen.items()}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import ssl
 import subprocess
 import sys
@@ -192,3 +193,27 @@ def test_help_loads_no_runtime() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout + done.stderr
+
+
+def test_events_and_deliveries_read_as_lines(portal: PortalClient, database: Database) -> None:
+    db = database.url.render_as_string(hide_password=False)
+    pid = str(portal.hook.portal.id)
+    runner = CliRunner()
+    hook = runner.invoke(
+        cli,
+        ["hook-out", "create", "--db", db, "--portal", pid, "--event", "onCrmActivityAdd", "--url",
+         "http://127.0.0.1:9/h"],
+    )  # fmt: skip
+    assert hook.exit_code == 0, hook.output
+    activity = portal.add_call("Logged call")
+    events = runner.invoke(cli, ["events", "--db", db, "--portal", pid]).output
+    line = next(x for x in events.splitlines() if "ONCRMACTIVITYADD" in x)
+    assert re.match(r"\d+ \d{4}-\d\d-\d\d \d\d:\d\d:\d\d ONCRMACTIVITYADD user \d+$", line), events
+    assert f'"ID": {activity}' in events or f'"ID": "{activity}"' in events
+    deliveries = runner.invoke(cli, ["deliveries", "--db", db, "--portal", pid]).output
+    assert re.search(r"ONCRMACTIVITYADD -> http://127\.0\.0\.1:9/h pending \(0 attempts", deliveries), (
+        deliveries
+    )
+    assert "payload data:" in deliveries and "application_token" not in deliveries
+    as_json = runner.invoke(cli, ["deliveries", "--db", db, "--portal", pid, "--json"]).output
+    assert '"status": "pending"' in as_json and "application_token" not in as_json

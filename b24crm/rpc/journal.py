@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import queue
 import threading
 import time
 from collections import OrderedDict, deque
@@ -136,7 +137,8 @@ class Journal:
         self._order: OrderedDict[int, CallRecord] = OrderedDict()  # every kept call, oldest first
         self._bytes = 0
         self._next = 0
-        self._lines: list[str] = []  # console lines waiting for the end of the event loop's turn
+        self._lines: list[str] = []  # console lines waiting for the next write
+        self._writer: ConsoleWriter | None = None
 
     def begin(self, scope: MutableMapping[str, Any], send: Send) -> CallRecord:
         client = scope.get("client")
@@ -164,7 +166,13 @@ class Journal:
     def _flush(self) -> None:
         lines, self._lines = self._lines, []
         if lines:
-            log.info("\n".join(lines))
+            if self._writer is None:
+                self._writer = ConsoleWriter()
+            self._writer.write(lines)
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
 
     def _keep(self, call: CallRecord) -> None:
         if call.size > KEEP_PARAMS:
@@ -202,6 +210,40 @@ class Journal:
     @property
     def kept_bytes(self) -> int:
         return self._bytes
+
+
+class ConsoleWriter:
+    """Writes the console lines from a thread of its own: a terminal or a file that is slow to take them
+    (a full pipe, a busy disk) holds that thread, never the event loop. At most ``BACKLOG`` batches
+    wait; past that a batch is dropped and the next line written says how many lines went."""
+
+    BACKLOG = 64
+
+    def __init__(self) -> None:
+        self._queue: queue.Queue[list[str] | None] = queue.Queue(self.BACKLOG)
+        self._dropped = 0
+        self._thread = threading.Thread(target=self._run, name="b24crm-request-log", daemon=True)
+        self._thread.start()
+
+    def write(self, lines: list[str]) -> None:
+        try:
+            self._queue.put_nowait(lines)
+        except queue.Full:
+            self._dropped += len(lines)
+
+    def _run(self) -> None:
+        while (lines := self._queue.get()) is not None:
+            dropped, self._dropped = self._dropped, 0
+            if dropped:
+                lines.insert(0, f"({dropped} request lines dropped: the console did not keep up)")
+            log.info("\n".join(lines))
+
+    def close(self) -> None:
+        try:
+            self._queue.put(None, timeout=1)
+        except queue.Full:
+            return
+        self._thread.join(1)
 
 
 def console_line(call: CallRecord) -> str:
