@@ -334,6 +334,16 @@ routes = [
     Route("/_b24crm/portals/{portal_id:int}/requests", admin_endpoint(workbench.requests), methods=["GET"]),
     Route("/_b24crm/requests", admin_endpoint(workbench.requests), methods=["GET"]),
     Route("/_b24crm/health", workbench.health, methods=["GET"]),
+    Route("/_b24crm/portals/{portal_id:int}/faults", admin_endpoint(workbench.faults), methods=["GET"]),
+    Route("/_b24crm/portals/{portal_id:int}/faults", admin_endpoint(workbench.add_fault), methods=["POST"]),
+    Route(
+        "/_b24crm/portals/{portal_id:int}/faults", admin_endpoint(workbench.delete_faults), methods=["DELETE"]
+    ),
+    Route(
+        "/_b24crm/portals/{portal_id:int}/faults/{fault_id:int}",
+        admin_endpoint(workbench.delete_faults),
+        methods=["DELETE"],
+    ),
     Route("/_b24crm/portals/{portal_id:int}/limits", admin_endpoint(workbench.limits), methods=["GET"]),
     Route("/_b24crm/portals/{portal_id:int}/limits", admin_endpoint(workbench.set_limits), methods=["PUT"]),
     Route(

@@ -12,10 +12,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from b24crm import __version__, errors
+from b24crm.rpc.faults import rule_values
 from b24crm.rpc.journal import SERVER
 from b24crm.rpc.limits import PLANS
 from b24crm.rpc.workbench import workbench
 from b24crm.runtime import Runtime
+from b24crm.store import faults as faults_store
 from b24crm.store import limits as limits_store
 from b24crm.store import tenancy
 from b24crm.store.filters import to_int
@@ -84,6 +86,34 @@ def plan_values(body: dict[str, Any]) -> dict[str, Any]:
             raise ValueError(f"{name} must be a positive number")
         values[name] = kind(value)
     return values
+
+
+def faults(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) -> tuple[int, Any]:
+    """The portal's fault rules, with how many calls each matched (``seen``) and failed (``fired``)."""
+    portal_id = _known_portal(runtime, path)
+    with runtime.db.read() as conn:
+        return 200, faults_store.list_rules(conn, portal_id)
+
+
+def add_fault(runtime: Runtime, path: dict[str, Any], body: dict[str, Any]) -> tuple[int, Any]:
+    """A rule: ``{"effect", "method", "credential", "form", "latency_ms", "times", "probability",
+    "seed"}`` (rpc/faults.py); every server process applies it from its next call."""
+    portal_id = _known_portal(runtime, path)
+    values = rule_values(body)
+    with runtime.db.write() as conn:
+        rule_id = faults_store.add_rule(conn, portal_id, values)
+    return 201, {"id": rule_id, **values}
+
+
+def delete_faults(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) -> tuple[int, Any]:
+    """Remove one rule (``/faults/{fault_id}``) or all of the portal's."""
+    portal_id = _known_portal(runtime, path)
+    rule_id = to_int(path["fault_id"]) if "fault_id" in path else None
+    with runtime.db.write() as conn:
+        removed = faults_store.delete_rules(conn, portal_id, rule_id)
+    if rule_id is not None and not removed:
+        raise errors.ErrorSpec("NOT_FOUND", "Fault rule not found", 404)()
+    return 200, {"removed": removed}
 
 
 def _known_portal(runtime: Runtime, path: dict[str, Any]) -> int:

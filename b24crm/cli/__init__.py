@@ -37,6 +37,7 @@ cli.add_typer(portals.role_cli, name="role")
 cli.add_typer(portals.hook_out_cli, name="hook-out")
 cli.add_typer(apps.app_cli, name="app")
 cli.add_typer(workbench.limits_cli, name="limits")
+cli.add_typer(workbench.fault_cli, name="fault")
 
 
 def main() -> None:

@@ -223,3 +223,67 @@ def _show(runtime: Any, portal: int) -> None:
             f"  operating {account['credential']} {account['method']}: {account['seconds']:.3f} s "
             f"until {_when(account['reset_at'])}"
         )
+
+
+fault_cli = typer.Typer(help="Faults on demand: make matching REST calls fail as integrations meet failures.")
+
+
+@fault_cli.command("add")
+def fault_add(
+    portal: Annotated[int, id_option("Portal id.")],
+    effect: Annotated[
+        str,
+        typer.Option(
+            help="QUERY_LIMIT_EXCEEDED, OPERATION_TIME_LIMIT, expired_token, INTERNAL_SERVER_ERROR, "
+            "bad_gateway (a proxy's 502 page) or latency."
+        ),
+    ],
+    method: Annotated[str, typer.Option(help="Method pattern, e.g. 'crm.deal.*'.")] = "*",
+    credential: Annotated[str, typer.Option(help="Only this credential (its key, e.g. 1:webhook:3).")] = "",
+    form: Annotated[str, typer.Option(help="Only webhook or only oauth calls.")] = "",
+    latency_ms: Annotated[int, typer.Option(help="Milliseconds added before the effect (or the call).")] = 0,
+    times: Annotated[int | None, typer.Option(help="Fail only the next N matching calls.")] = None,
+    probability: Annotated[float, typer.Option(help="Fail a matching call with this probability.")] = 1.0,
+    seed: Annotated[int, typer.Option(help="Seed of the draws: the same seed fails the same calls.")] = 0,
+    db: DbOption = None,
+) -> None:
+    """Add a fault rule; every running server applies it from its next call."""
+    from b24crm.rpc.faults import rule_values
+    from b24crm.store import faults as store
+
+    body: dict[str, Any] = {"effect": effect, "method": method, "credential": credential, "form": form}
+    body |= {"latency_ms": latency_ms, "times": times, "probability": probability, "seed": seed}
+    try:
+        values = rule_values(body)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    runtime = open_runtime(db)
+    _require_portal(runtime, portal)
+    with runtime.db.write() as conn:
+        say(f"Fault: {store.add_rule(conn, portal, values)}")
+
+
+@fault_cli.command("list")
+def fault_list(portal: Annotated[int, id_option("Portal id.")], db: DbOption = None) -> None:
+    """The portal's fault rules, with the calls each matched (seen) and failed (fired)."""
+    from b24crm.store import faults as store
+
+    runtime = open_runtime(db)
+    _require_portal(runtime, portal)
+    with runtime.db.read() as conn:
+        print_rows(store.list_rules(conn, portal))
+
+
+@fault_cli.command("clear")
+def fault_clear(
+    portal: Annotated[int, id_option("Portal id.")],
+    fault: Annotated[int | None, id_option("Only this rule.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Remove the portal's fault rules (or one)."""
+    from b24crm.store import faults as store
+
+    runtime = open_runtime(db)
+    _require_portal(runtime, portal)
+    with runtime.db.write() as conn:
+        say(f"Removed: {store.delete_rules(conn, portal, fault)}")

@@ -186,6 +186,14 @@ async def _handle_rest(
         )
         if call is not None:
             call.credential = credential
+        # Faults on demand (rpc/faults.py); a portal without rules costs a look at the credential.
+        if tools.faults.may_apply(credential):
+            page = await tools.faults.apply(credential, route.method.lower(), credential.kind)
+            if page is not None:  # a proxy's error page instead of the answer
+                html = [(b"content-type", b"text/html"), (b"content-length", str(len(page)).encode())]
+                await send({"type": "http.response.start", "status": 502, "headers": html})
+                await send({"type": "http.response.body", "body": page})
+                return
         # The leaky bucket counts the HTTP request once, a batch included (off: a look at the credential).
         if tools.limits.may_apply(credential):
             client = scope.get("client")

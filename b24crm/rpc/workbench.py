@@ -1,4 +1,5 @@
-"""The integrator's workbench of one runtime: its request log and limits, made from the settings on first use.
+"""The integrator's workbench of one runtime: its request log, limits and faults, made from the settings on
+first use.
 
 Kept on the runtime it serves (made once, by the first caller: the REST endpoint, the admin API), so that
 the log and the REST calls of one server share it; ``None`` when the log is off, which is the one test the
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from b24crm.rpc.faults import Faults
 from b24crm.rpc.journal import Journal
 from b24crm.rpc.limits import Limits
 
@@ -30,6 +32,7 @@ class Workbench:
             else None
         )
         self.limits = Limits(runtime.db, runtime.clock, settings)
+        self.faults = Faults(runtime.db)
 
 
 def workbench(runtime: Any) -> Workbench:

@@ -709,3 +709,23 @@ operating_buckets = sa.Table(
     sa.Column("opened", sa.Float, nullable=False),
     sa.Column("seconds", sa.Float, nullable=False),
 )
+
+# Faults on demand (rpc/faults.py): a portal's rules making matching REST calls fail as integrations meet
+# failures. Changing a rule's match or effect bumps the portal's credential generation (migration 0016);
+# ``seen`` and ``fired`` count the matching calls and those it failed, and move without a bump.
+fault_rules = sa.Table(
+    "fault_rules",
+    metadata,
+    sa.Column("portal_id", sa.Integer, sa.ForeignKey("portals.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("method", sa.String(255), nullable=False, server_default="*"),  # a pattern, lower case
+    sa.Column("credential", sa.String(128), nullable=False, server_default=""),  # a credential key, or any
+    sa.Column("form", sa.String(16), nullable=False, server_default=""),  # webhook, oauth, or any
+    sa.Column("effect", sa.String(32), nullable=False),
+    sa.Column("latency_ms", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("times", sa.Integer, nullable=True),  # None: every matching call; N: the next N
+    sa.Column("probability", sa.Float, nullable=False, server_default="1"),
+    sa.Column("seed", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("seen", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("fired", sa.Integer, nullable=False, server_default="0"),
+)
