@@ -7,8 +7,8 @@ the bucket and the operating-time bookkeeping and none is refused). The loads al
 rounds (``bench.load.alternate``), so that the machine's drift falls on all alike.
 
 What off costs cannot be measured against a server without the code; it is measured in-process instead:
-the steps a call takes through the hooks when both are off (the workbench look-up, the bucket's policy
-look-up on the credential, the dispatcher's), per call, beside the time of a whole ``server.time``.
+the steps a call takes through the hooks when all are off (the workbench look-up, the fault rules' and the
+limits' look-ups on the credential, the dispatcher's), per call, beside the time of a whole ``server.time``.
 """
 
 from __future__ import annotations
@@ -103,12 +103,16 @@ def off_path_cost(tmp: Path, calls: int = 200_000) -> dict[str, float]:
         limits = workbench(runtime).limits
 
         async def hooks() -> float:
-            await limits.admit(credential, "127.0.0.1", "server.time")  # reads the plan once: not timed
+            # The plan and the fault rules are read once per credential: not timed.
+            await limits.admit(credential, "127.0.0.1", "server.time")
+            await workbench(runtime).faults.apply(credential, "server.time", "webhook")
             began = time.perf_counter()
             for _ in range(calls):  # what handle_rest and Dispatcher.invoke do with both off
                 bench = workbench(runtime)
-                if bench.journal is None and bench.limits.may_apply(credential):
-                    raise AssertionError("limits apply")
+                if bench.journal is None and (
+                    bench.faults.may_apply(credential) or bench.limits.may_apply(credential)
+                ):
+                    raise AssertionError("faults or limits apply")
                 current_pending(credential)
             return (time.perf_counter() - began) / calls * 1e9
 
