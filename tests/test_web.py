@@ -157,6 +157,27 @@ def test_changing_deadlines(app_portal: PortalClient) -> None:
     assert app_portal.result("crm.activity.get", {"id": made["call"]})["DEADLINE"].startswith(
         "2032-02-03T04:05"
     )
+    # A configurable activity whose layout shows no editable deadline keeps its deadline.
+    app = install(app_portal, "http://app.test/second")
+    layout = full_layout()
+    layout["body"]["blocks"]["due"]["properties"]["readonly"] = True
+    fixed = app.api.result(
+        "crm.activity.configurable.add",
+        {
+            "ownerTypeId": 2,
+            "ownerId": made["deal"],
+            "fields": {"deadline": "2031-05-01T09:00:00"},
+            "layout": layout,
+        },
+    )["activity"]["id"]
+    page = http.get(url).text
+    assert f"activities/{fixed}/deadline" not in page
+    refused = http.post(
+        f"{url}/activities/{fixed}/deadline", data={"csrf": csrf, "deadline": "2032-02-03T04:05"}
+    )
+    assert refused.status_code == 403
+    got = app.api.result("crm.activity.configurable.get", {"id": fixed})
+    assert got["activity"]["fields"]["deadline"].startswith("2031")
     wrong = http.post(f"{url}/activities/{made['todo']}/deadline", data={"csrf": csrf, "deadline": "soon"})
     assert wrong.status_code == 400 and "Incorrect date format." in wrong.text
 

@@ -18,6 +18,7 @@ from starlette.responses import RedirectResponse, Response
 from b24crm import errors
 from b24crm.auth.caller import Caller
 from b24crm.crm.activity import configurable_actions, kinds, service, todo
+from b24crm.crm.activity.configurable import stored_layout
 from b24crm.crm.permissions import grants_for
 from b24crm.crm.timeline import comments
 from b24crm.php.values import php_int
@@ -30,6 +31,7 @@ FORBIDDEN = errors.ErrorSpec(
     "FORBIDDEN", "The form has expired or did not come from this page: reload it", 403
 )
 WRONG_ITEM = errors.ErrorSpec("NOT_FOUND", "Activity is not found.", 404)
+READONLY = errors.ErrorSpec("ACCESS_DENIED", "The activity's layout has no deadline the user may change", 403)
 
 
 def item_url(request: Request) -> str:
@@ -87,9 +89,34 @@ def _configurable_deadline(ctx: Caller, activity_id: int, value: str) -> None:
         todo.require_changeable(conn, ctx, grants_for(conn, ctx.portal.id, ctx.user), row, bindings)
         if row["completed"] == "Y":
             raise todo.COMPLETED()
+        if not _editable_deadline(stored_layout(row)):
+            raise READONLY()
         deadline = todo.parse_deadline(value, ctx.portal.tz)
         changes = {"start_time": deadline, "end_time": deadline, "deadline": deadline}
         todo.save_change(conn, ctx, row, changes, ctx.clock.now())
+
+
+def _editable_deadline(layout: Any) -> bool:
+    """Whether the layout shows a deadline block the user may change (one not marked read-only), the only
+    place a configurable activity's deadline is changed by a user."""
+    body = layout.get("body") if isinstance(layout, dict) else None
+    pending = (
+        list(body.get("blocks", {}).values())
+        if isinstance(body, dict) and isinstance(body.get("blocks"), dict)
+        else []
+    )
+    while pending:
+        block = pending.pop()
+        if not isinstance(block, dict):
+            continue
+        props = block.get("properties") if isinstance(block.get("properties"), dict) else {}
+        if block.get("type") == "deadline" and not props.get("readonly"):
+            return True
+        if isinstance(props.get("block"), dict):
+            pending.append(props["block"])
+        if isinstance(props.get("blocks"), dict):
+            pending.extend(props["blocks"].values())
+    return False
 
 
 def _comment(ctx: Caller, owner: tuple[int, int], _activity_id: int, form: FormData) -> str:
