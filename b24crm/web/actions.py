@@ -109,7 +109,8 @@ def _editable_deadline(layout: Any) -> bool:
         block = pending.pop()
         if not isinstance(block, dict):
             continue
-        props = block.get("properties") if isinstance(block.get("properties"), dict) else {}
+        given = block.get("properties")
+        props: dict[str, Any] = given if isinstance(given, dict) else {}
         if block.get("type") == "deadline" and not props.get("readonly"):
             return True
         if isinstance(props.get("block"), dict):
