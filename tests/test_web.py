@@ -438,3 +438,19 @@ def test_the_list_shows_the_kanban_badges_of_open_configurable_activities(app_po
     assert row_of["With badge"].count("tag tag-failure badge") == 1
     assert "Missed &lt;call&gt;: Call back" in row_of["With badge"]
     assert "badge" not in row_of["Without"].replace("With badge", "")
+
+
+def test_smart_processes_are_listed_and_open(portal: PortalClient) -> None:
+    http = portal.http
+    sign_in(http)
+    portal.result("crm.type.add", {"fields": {"title": "Orders <smart>", "entityTypeId": 1032}})
+    made = portal.result("crm.item.add", {"entityTypeId": 1032, "fields": {"title": "Order 7"}})["item"]
+    base = base_of(portal)
+    listed = http.get(f"{base}/items/1032")
+    assert listed.status_code == 200 and "Order 7" in listed.text
+    assert f'href="{base}/items/1032"' in listed.text and "Orders &lt;smart&gt;" in listed.text
+    fields = {"OWNER_TYPE_ID": 1032, "OWNER_ID": made["id"], "TYPE_ID": 2, "SUBJECT": "Smart call",
+              "COMMUNICATIONS": [{"VALUE": "1"}]}  # fmt: skip
+    portal.result("crm.activity.add", {"fields": fields})
+    page = http.get(f"{base}/items/1032/{made['id']}")
+    assert page.status_code == 200 and "Smart call" in page.text
