@@ -30,6 +30,7 @@ ID_INVALID = errors.Legacy.ID_INVALID
 NOT_FOUND = errors.ErrorSpec("", "Not found")
 ACCESS_DENIED = errors.Legacy.ACCESS_DENIED
 FIELDS_NOT_ARRAY = errors.Legacy.not_array("fields")
+PARAMS_NOT_ARRAY = errors.Legacy.not_array("params")
 
 
 def _raised(exc: errors.ApiError, specs: Iterable[errors.ErrorSpec]) -> bool:
@@ -67,8 +68,15 @@ def _fields(value: Any) -> dict[str, Any]:
     return value
 
 
-def add(ctx: Caller, entity_type_id: int, fields: Any) -> int:
+def _params(value: Any) -> None:
+    """``params`` (REGISTER_SONET_EVENT and the like) must be an array when given, as ``fields``."""
+    if value not in (None, "") and not isinstance(value, (dict, list)):
+        raise PARAMS_NOT_ARRAY()
+
+
+def add(ctx: Caller, entity_type_id: int, fields: Any, params: Any = None) -> int:
     fields = _fields(fields)
+    _params(params)
     camel = to_camel(entity_type_id, fields)
     fm = multifield_changes(fields, [])
     if fm is not None:
@@ -94,9 +102,10 @@ def _reload(ctx: Caller, entity_type_id: int, item_id: int) -> dict[str, Any]:
     return render(entity_type_id, row, ctx, fm)
 
 
-def update(ctx: Caller, entity_type_id: int, item_id: Any, fields: Any) -> bool:
+def update(ctx: Caller, entity_type_id: int, item_id: Any, fields: Any, params: Any = None) -> bool:
     wanted = _id(item_id)
     fields = _fields(fields)
+    _params(params)
     camel = to_camel(entity_type_id, fields)
     if any(name in fields for name in MULTIFIELD_NAMES) and "fm" in catalogue(entity_type_id):
         with ctx.db.read() as conn:

@@ -28,6 +28,29 @@ ACCESS_DENIED = errors.D7.ACCESS_DENIED
 ACCESS_DENIED_READ = errors.ErrorSpec("ACCESS_DENIED", "You do not have permission to view this item")
 # What the classic methods answer as their own "Access denied." and "Not found".
 DENIED = (ACCESS_DENIED, ACCESS_DENIED_READ)
+
+# Fields the vendor's item classes disable (Item::$disabledFieldNames): kept in every answer, always
+# null, never written (the docs' object-fields page marks them "Field is disabled").
+_SHORT = ("dateCreateShort", "dateModifyShort")
+DISABLED: dict[int, tuple[str, ...]] = {
+    et.LEAD: (*_SHORT, "isConvert", "productId", "shortName", "address", "login"),
+    et.DEAL: (
+        *_SHORT,
+        "productId",
+        "begindateShort",
+        "closedateShort",
+        "eventDateShort",
+        "isWork",
+        "isWon",
+        "isLose",
+        "receivedAmount",
+        "lostAmount",
+        "hasProducts",
+    ),
+    et.CONTACT: ("shortName", "address", "login"),
+    et.COMPANY: ("address",),
+    et.QUOTE: (*_SHORT, "begindateShort", "closedateShort", "hasProducts"),
+}
 MISSING = (NOT_FOUND_TYPE, NOT_FOUND_ITEM)
 
 
@@ -139,4 +162,10 @@ def render_row(
     out = render_fields(_steps(item_type.entity_type_id), row, ctx.portal.tz, select, "")
     if "fm" in item_type.fields and (select is None or "fm" in select):
         out["fm"] = fm or []
+    for name in DISABLED.get(item_type.entity_type_id, ()):
+        if select is None or name in select:
+            out[name] = None
+    # The vendor's item converter appends the type to every answer (Converter\Item::toJson).
+    if select is None or "entityTypeId" in select:
+        out["entityTypeId"] = item_type.entity_type_id
     return out
