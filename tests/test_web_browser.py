@@ -165,6 +165,19 @@ def test_click_through_a_deal_with_every_kind(
     assert "locked" not in (
         page.locator(f'article[data-activity="{made["configurable"]}"]').get_attribute("class") or ""
     )
+    # openRestApp: the application's page opens in the slider, posted the form the portal sends.
+    receiver.calls.clear()
+    page.locator(f'article[data-activity="{made["configurable"]}"]').get_by_role(
+        "button", name="About Client"
+    ).click()
+    page.wait_for_selector("iframe[name=app-frame]")
+    deadline = time.monotonic() + 20
+    while not [c for c in receiver.calls if c["form"].get("PLACEMENT") == "DEFAULT"]:
+        assert time.monotonic() < deadline, receiver.calls
+        page.wait_for_timeout(100)
+    (opened,) = [c for c in receiver.calls if c["form"].get("PLACEMENT") == "DEFAULT"]
+    assert opened["form"]["AUTH_ID"] and '"activityId":"' in opened["form"]["PLACEMENT_OPTIONS"]
+    page.get_by_role("link", name="Close").click()
     # The large text opens and closes.
     toggle = page.locator("[data-toggle-large]").first
     toggle.click()

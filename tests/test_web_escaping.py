@@ -84,6 +84,7 @@ def test_hostile_texts_come_back_escaped(app_portal: PortalClient) -> None:
         assert HOSTILE not in page.text, name
         assert "<script>alert" not in page.text, name
         assert ESCAPED.replace('"', "&#34;") in page.text or html.escape(HOSTILE) in page.text, name
+    assert "script-src 'self'" in pages["item"].headers["content-security-policy"]
     item = pages["item"].text
     assert "javascript:" not in item
     assert item.count("&lt;script&gt;") >= 20  # title, tags, blocks, buttons, menu, app name, file, records

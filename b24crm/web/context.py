@@ -28,6 +28,11 @@ HERE = Path(__file__).parent
 # The scopes a page acts with: everything a user's own webhook could hold for the CRM pages.
 SCOPES = frozenset({"crm", "user", "user_brief", "user_basic", "placement", "event"})
 NOT_FOUND = errors.ErrorSpec("NOT_FOUND", "{what} not found", 404)
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "frame-src http: https:; form-action 'self' http: https:; frame-ancestors 'none'; base-uri 'none'; "
+    "object-src 'none'"
+)
 
 
 def _text(value: Any) -> str:
@@ -116,6 +121,8 @@ def page(request: Request, name: str, status: int = 200, **values: Any) -> HTMLR
     response = HTMLResponse(html, status_code=status)
     # The pages may not be framed by another site, nor their answers cached by a shared proxy.
     response.headers["x-frame-options"] = "DENY"
+    # Scripts and styles from this server only; forms and the slider's frame may go to an application.
+    response.headers["content-security-policy"] = CSP
     response.headers["cache-control"] = "no-store"
     response.headers["referrer-policy"] = "same-origin"
     return response
