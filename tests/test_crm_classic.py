@@ -630,3 +630,24 @@ def test_has_phone_is_kept_with_the_multifields_and_filters(portal: PortalClient
     )
     assert portal.result(f"crm.{entity}.get", {"id": phoned})["HAS_PHONE"] == "N"
     assert portal.result(f"crm.{entity}.list", {"filter": {"HAS_PHONE": "Y"}}) == []
+
+
+def test_list_filters_on_multifields(portal: PortalClient) -> None:
+    """PHONE, EMAIL, ... filter by the item's values of that type (crm-contact-list.md's example filters
+    by EMAIL); an empty value leaves the condition out."""
+    phone = [{"VALUE": "+15550100", "VALUE_TYPE": "WORK"}]
+    first = portal.result("crm.contact.add", {"fields": {"NAME": "A", "PHONE": phone}})
+    email = [{"VALUE": "Docs@Example.com", "VALUE_TYPE": "WORK"}]
+    second = portal.result("crm.contact.add", {"fields": {"NAME": "B", "EMAIL": email}})
+
+    def ids(filter_: dict[str, object]) -> list[int]:
+        rows = portal.result("crm.contact.list", {"select": ["ID"], "filter": filter_})
+        return [int(r["ID"]) for r in rows]
+
+    assert ids({"PHONE": "+15550100"}) == [first]
+    assert ids({"EMAIL": "docs@example.com"}) == [second]
+    assert ids({"EMAIL": "nobody@example.com"}) == []
+    assert ids({"%EMAIL": "example"}) == [second]
+    assert ids({"!PHONE": "+15550100"}) == [second]
+    assert ids({"PHONE": ""}) == [first, second]
+    assert ids({"PHONE": ["+15550100", "+1"], "NAME": "A"}) == [first]

@@ -262,3 +262,21 @@ def test_an_item_update_that_changes_nothing_emits_no_event(portal: PortalClient
     ).json()["result"]
     # crm.item skips the save; the classic update fires as the vendor's CCrmDeal::Update does.
     assert [e["event"] for e in events] == ["ONCRMDEALADD", "ONCRMDEALUPDATE"]
+
+
+def test_answers_carry_the_type_and_the_disabled_fields(portal: PortalClient) -> None:
+    """The vendor's converter appends entityTypeId; the fields its item classes disable are answered as
+    null (crm-item-get.md, object-fields.md "Field is disabled")."""
+    item = portal.result("crm.item.add", {"entityTypeId": 2, "fields": {"title": "T", "isWon": "Y"}})["item"]
+    assert item["entityTypeId"] == 2 and list(item)[-1] == "entityTypeId"
+    assert item["isWon"] is None and item["begindateShort"] is None and item["hasProducts"] is None
+    got = portal.result(
+        "crm.item.get",
+        {
+            "entityTypeId": 1,
+            "id": portal.result("crm.item.add", {"entityTypeId": 1, "fields": {"title": "L"}})["item"]["id"],
+        },
+    )["item"]
+    assert got["entityTypeId"] == 1 and got["isConvert"] is None and got["login"] is None
+    listed = portal.result("crm.item.list", {"entityTypeId": 2, "select": ["id", "title"]})["items"]
+    assert listed == [{"id": item["id"], "title": "T"}]

@@ -19,6 +19,7 @@ from b24crm.crm import item_rows, items
 from b24crm.crm.classic_fields import MULTIFIELD_NAMES, field_names, legacy_fields
 from b24crm.crm.classic_forms import multifield_changes, render, to_camel
 from b24crm.crm.fields import catalogue
+from b24crm.crm.item_filters import MULTI_PREFIX
 from b24crm.results import Page, legacy_page
 from b24crm.store import crm_items, item_lists
 from b24crm.store.filters import split_key, to_int
@@ -128,7 +129,11 @@ def _camel_filter(entity_type_id: int, filter_: Any) -> dict[str, Any]:
     for key, value in filter_.items() if isinstance(filter_, dict) else ():
         op, name = split_key(str(key))
         f = by_name.get(name.upper())
-        if f is not None and not f.multiple and f.type != "file":
+        if name.upper() in MULTIFIELD_NAMES and "fm" in catalogue(entity_type_id):
+            # The vendor filters by the item's multifields of that type (any value matching).
+            bare = op == "=" and not str(key).startswith("=")
+            camel[f"{'' if bare else op}{MULTI_PREFIX}{name.upper()}"] = value
+        elif f is not None and not f.multiple and f.type != "file":
             camel[f"{'' if op == '=' and not str(key).startswith('=') else op}{f.name}"] = value
     return camel
 

@@ -15,8 +15,10 @@ from b24crm.crm.fields import ID_TYPES, ItemField, upper_name
 from b24crm.crm.item_rows import ItemType, stored_as
 from b24crm.crm.values import InvalidValue, parse_datetime, to_bool
 from b24crm.store.filters import split_key, to_finite, to_int
-from b24crm.store.item_lists import Group, Stored, Term
+from b24crm.store.item_lists import Group, MultiTerm, Stored, Term
 
+# How a classic list's filter on PHONE, EMAIL, WEB, IM or LINK reaches the item grammar: ``fm.PHONE``.
+MULTI_PREFIX = "fm."
 INVALID_FILTER_FIELD = "Invalid filter: field '{}' is not allowed in filter"
 INVALID_FILTER_VALUE = "Invalid filter: field '{}' has invalid value"
 INVALID_ORDER_FIELD = "Invalid order: field '{}' is not allowed in order"
@@ -56,7 +58,7 @@ def _listable(f: ItemField, classic: bool) -> bool:
 def filter_group(item_type: ItemType, filter_: dict[str, Any], tz: Any, classic: bool = False) -> Group:
     """A filter with the vendor's prefixes and nested ``logic`` groups; unknown fields are an error."""
     logic = str(filter_.get("logic", "AND")).upper()
-    parts: list[Term | Group] = []
+    parts: list[Term | MultiTerm | Group] = []
     for raw_key, value in filter_.items():
         key = str(raw_key)
         if key.lower() == "logic":
@@ -65,6 +67,9 @@ def filter_group(item_type: ItemType, filter_: dict[str, Any], tz: Any, classic:
             parts.append(filter_group(item_type, as_php_array(value), tz, classic))
             continue
         op, name = split_key(key)
+        if classic and name.startswith(MULTI_PREFIX) and "fm" in item_type.fields:
+            parts.append(MultiTerm(name.removeprefix(MULTI_PREFIX), op, value))
+            continue
         f = item_type.fields.get(name)
         if f is None or not _listable(f, classic):
             raise errors.INVALID_ARG_VALUE(INVALID_FILTER_FIELD.format(upper_name(str(name))))

@@ -166,6 +166,6 @@ def render_row(
         if select is None or name in select:
             out[name] = None
     # The vendor's item converter appends the type to every answer (Converter\Item::toJson).
-    if select is None or "entityTypeId" in select:
+    if select is None:  # a select answers what it names only (crm-item-list.md's example)
         out["entityTypeId"] = item_type.entity_type_id
     return out

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 from b24crm.store import crm_items
 from b24crm.store.filters import Field, condition
 from b24crm.store.tables import crm_items as items_table
+from b24crm.store.tables import crm_multifields
 
 # How a value kept in ``data`` is read back for comparing and sorting.
 Kind = Literal["int", "float", "bool", "text"]
@@ -59,11 +60,21 @@ class Term:
 
 
 @dataclass(frozen=True)
+class MultiTerm:
+    """A classic list's condition on a multifield type (``PHONE``, ``EMAIL``, ...): an item matches when
+    one of its values of that type does; ``!`` negates, ``%`` (and ``=%``/``%=``) compare as LIKE."""
+
+    type_id: str
+    op: str
+    value: Any
+
+
+@dataclass(frozen=True)
 class Group:
     """Entries joined by ``logic`` ("AND" or "OR"); a group may hold groups."""
 
     logic: str
-    parts: tuple[Term | Group, ...]
+    parts: tuple[Term | MultiTerm | Group, ...]
 
 
 def clause(group: Group) -> sa.ColumnElement[bool]:
@@ -72,6 +83,11 @@ def clause(group: Group) -> sa.ColumnElement[bool]:
     for part in group.parts:
         if isinstance(part, Group):
             clauses.append(clause(part))
+            continue
+        if isinstance(part, MultiTerm):
+            found = _multifield(part)
+            if found is not None:
+                clauses.append(found)
             continue
         column = expression(part.place)
         if part.value is None:
@@ -83,6 +99,32 @@ def clause(group: Group) -> sa.ColumnElement[bool]:
     if not clauses:
         return sa.true()
     return sa.or_(*clauses) if group.logic == "OR" else sa.and_(*clauses)
+
+
+def _multifield(term: MultiTerm) -> sa.ColumnElement[bool] | None:
+    values = term.value if isinstance(term.value, list) else [term.value]
+    texts = [str(v).lower() for v in values if v not in (None, "") and not isinstance(v, (dict, list))]
+    if not texts:  # an empty value leaves the condition out, as the other classic filters do
+        return None
+    value = sa.func.lower(crm_multifields.c.value)
+    op = term.op.removeprefix("!")
+    if op in ("%", "=%", "%="):
+        patterns = [f"%{_escape_like(t)}%" for t in texts] if op == "%" else texts
+        matches = sa.or_(*[value.like(p, escape="\\") for p in patterns])
+    else:
+        matches = value.in_(texts)
+    found = sa.exists().where(
+        crm_multifields.c.portal_id == items_table.c.portal_id,
+        crm_multifields.c.entity_type_id == items_table.c.entity_type_id,
+        crm_multifields.c.item_id == items_table.c.id,
+        crm_multifields.c.type_id == term.type_id,
+        matches,
+    )
+    return ~found if term.op.startswith("!") else found
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def ordering(order: list[tuple[Stored, bool]]) -> list[Any]:
