@@ -168,3 +168,15 @@ def test_an_apps_activity_is_completed_by_that_app_alone(app_portal: PortalClien
     made = app.api.result("crm.activity.todo.add", child)["id"]
     assert app_portal.result("crm.activity.get", {"id": parent})["COMPLETED"] == "Y"
     assert app_portal.result("crm.activity.get", {"id": made})["ASSOCIATED_ENTITY_ID"] == str(parent)
+
+
+def test_a_bindings_filter_by_a_user_who_reads_one_type_at_all(portal: PortalClient) -> None:
+    """The readable condition's subqueries correlate to the activity only, not to the list's own join of
+    the bindings (it gave an SQL error, a 500)."""
+    activity = portal.add_call("Visible")
+    deal = portal.result("crm.activity.get", {"id": activity})["OWNER_ID"]
+    reader = portal.restricted("2:read=all", "3:read=own")
+    found = reader.result(
+        "crm.activity.list", {"filter": {"BINDINGS": [{"OWNER_TYPE_ID": 2, "OWNER_ID": deal}]}}
+    )
+    assert [a["ID"] for a in found] == [str(activity)]

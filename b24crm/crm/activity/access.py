@@ -85,12 +85,14 @@ def readable_condition(conn: Connection, portal_id: int, grants: Grants) -> sa.C
     levels = {t: grants.level(t, "read") for t in owner_types(conn, portal_id)}
     if all(level == ALL for level in levels.values()):
         return None
-    b = crm_activity_bindings
+    # An alias: the list may join the bindings itself (a BINDINGS filter), and the subqueries must not
+    # correlate to that join, only to the activity.
+    b = crm_activity_bindings.alias("readable_binding")
     bound = sa.and_(b.c.portal_id == crm_activities.c.portal_id, b.c.activity_id == crm_activities.c.id)
     readable: list[sa.ColumnElement[bool]] = [crm_activities.c.responsible_id == grants.user_id]
     everything = [t for t, level in levels.items() if level == ALL]
     if everything:
-        readable.append(sa.exists().where(bound, b.c.owner_type_id.in_(everything)))
+        readable.append(sa.exists().where(bound, b.c.owner_type_id.in_(everything)).correlate(crm_activities))
     own = [t for t, level in levels.items() if level == OWN]
     if own:
         mine = (
