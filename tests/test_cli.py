@@ -54,6 +54,9 @@ def test_serve_on_an_empty_database_prints_a_working_webhook(tmp_path: Path) -> 
             headers={"Authorization": f"Bearer {token.group(1)}"},
         ).json()["result"]
         assert [p["domain"] for p in portals] == ["demo.b24crm.local"]
+        pages = lines["Pages"].split(" ", 1)[0]
+        assert pages == f"http://127.0.0.1:{lines['port']}/ui/"
+        assert httpx.get(pages, follow_redirects=True).status_code == 200  # to the sign-in page
     # A restart on the same database prints the same webhook and admin token and creates no second portal.
     with serving(db_url, tmp_path / "data") as again:
         assert again["Webhook"].split("/rest/")[1] == webhook.split("/rest/")[1]

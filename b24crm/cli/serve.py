@@ -154,6 +154,8 @@ def _serve(runtime: Runtime, sock: socket.socket) -> None:
                 "Webhook: none known; create one with `b24crm webhook create --portal 1 --user 1 --scope crm`"
             )
     say(f"Admin: {settings.base_url}/_b24crm/ (Authorization: Bearer {runtime.admin_token})")
+    if settings.web:
+        say(f"Pages: {settings.base_url}/ui/ (sign in with the admin token)")
     say(f"Serving on {settings.base_url} (database: {runtime.db.url.render_as_string(hide_password=True)})")
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
