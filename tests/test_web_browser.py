@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -244,3 +245,28 @@ def test_accessibility_labels_and_keyboard(browser: Any, served: tuple[str, Port
     page.keyboard.press("Enter")
     page.wait_for_selector("text=Completed")
     page.close()
+
+
+def test_screenshots_of_the_main_pages(
+    browser: Any, served: tuple[str, PortalClient], receiver: EventReceiver
+) -> None:
+    """The item list and an item's timeline render at a readable size in a real browser. With
+    B24CRM_SCREENSHOTS=<dir> the pictures are kept there (docs/screenshots/ holds the README's)."""
+    url, portal = served
+    app = install(portal, receiver.url)
+    every_kind(portal, app)
+    page = _signed_in(browser, url)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    portal_id = portal.hook.portal.id
+    page.locator(f'a[href="/ui/portals/{portal_id}/users/{portal.hook.user.id}/"]').click()
+    shots = {"items.png": page.screenshot(full_page=True)}
+    page.get_by_role("link", name="Big deal").click()
+    page.locator("article.entry").first.wait_for()
+    shots["timeline.png"] = page.screenshot(full_page=True)
+    page.close()
+    keep = os.environ.get("B24CRM_SCREENSHOTS")
+    for name, png in shots.items():
+        assert png.startswith(b"\x89PNG") and len(png) > 10_000, name  # a page, not a blank
+        if keep:
+            Path(keep).mkdir(parents=True, exist_ok=True)
+            (Path(keep) / name).write_bytes(png)
