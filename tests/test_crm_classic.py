@@ -651,3 +651,21 @@ def test_list_filters_on_multifields(portal: PortalClient) -> None:
     assert ids({"!PHONE": "+15550100"}) == [second]
     assert ids({"PHONE": ""}) == [first, second]
     assert ids({"PHONE": ["+15550100", "+1"], "NAME": "A"}) == [first]
+
+
+def test_deal_fields_the_vendor_derives(portal: PortalClient) -> None:
+    """CONTACT_ID is the first of CONTACT_IDS; TAX_VALUE sums product rows (none here: 0, as the crm.item.add
+    example answers 0 for a tax of 99.9); a new deal's last activity is its creation."""
+    contacts = [portal.result("crm.contact.add", {"fields": {"NAME": n}}) for n in ("A", "B")]
+    deal_id = portal.result(
+        "crm.deal.add", {"fields": {"TITLE": "D", "CONTACT_IDS": contacts, "TAX_VALUE": 99.9}}
+    )
+    deal = portal.result("crm.deal.get", {"id": deal_id})
+    assert deal["CONTACT_ID"] == str(contacts[0]) and deal["TAX_VALUE"] == "0.00"
+    assert deal["LAST_ACTIVITY_TIME"] == deal["DATE_CREATE"]
+    assert deal["LAST_ACTIVITY_BY"] == deal["CREATED_BY_ID"]
+    portal.result("crm.deal.update", {"id": deal_id, "fields": {"CONTACT_IDS": [contacts[1]]}})
+    assert portal.result("crm.deal.get", {"id": deal_id})["CONTACT_ID"] == str(contacts[1])
+    single = portal.result("crm.deal.add", {"fields": {"TITLE": "S", "CONTACT_ID": contacts[1]}})
+    item = portal.result("crm.item.get", {"entityTypeId": 2, "id": single})["item"]
+    assert item["contactId"] == contacts[1] and item["contactIds"] == [contacts[1]]

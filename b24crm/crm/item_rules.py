@@ -23,6 +23,9 @@ def defaults(item_type: ItemType, stored: dict[str, Any], ctx: Caller, now: floa
     if stored.get("assignedById") is None:
         stored["assignedById"] = user_id
     stored.update(createdBy=user_id, updatedBy=user_id, createdTime=now, updatedTime=now)
+    if "lastActivityTime" in item_type.fields:
+        # A new item's last activity is its creation (the vendor's factories set both on add).
+        stored.update(lastActivityTime=now, lastActivityBy=user_id)
     if stored.get("opened") is None:
         # The vendor's factories open the five classic types to everyone, not invoices or smart processes.
         stored["opened"] = not (item_type.dynamic or item_type.entity_type_id == et.SMART_INVOICE)
@@ -92,7 +95,21 @@ def accept(
         if f.immutable and not creating:
             continue
         stored[name] = value_in(f, value, tz)
+    _derive(item_type, stored, creating)
     return stored
+
+
+def _derive(item_type: ItemType, stored: dict[str, Any], creating: bool) -> None:
+    """The values the vendor derives from others rather than takes as given."""
+    fields = item_type.fields
+    if "contactIds" in stored and "contactId" in fields:
+        # The first bound contact is the primary one: CONTACT_ID follows CONTACT_IDS.
+        stored["contactId"] = stored["contactIds"][0] if stored["contactIds"] else None
+    elif creating and stored.get("contactId") and "contactIds" in fields:
+        stored["contactIds"] = [stored["contactId"]]
+    if "taxValue" in stored:
+        # The tax is the sum of the product rows' taxes, and there are no product rows here.
+        stored["taxValue"] = 0.0
 
 
 def multifields_in(fields_in: Any, current_ids: frozenset[int] = frozenset()) -> list[dict[str, Any]] | None:
