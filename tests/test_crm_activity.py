@@ -257,12 +257,12 @@ DOCUMENTED_FIELDS: list[tuple[str, str, bool, bool, bool, bool, str, dict[str, A
     ("IS_INCOMING_CHANNEL", "char", False, True, False, False, "IS_INCOMING_CHANNEL", {}),
 ]
 
-# spec/pages/09-crm.activity.communication.fields.txt
+# crm-activity-communication-fields.md, newest English revision (older ones: Activity, Entity ID)
 DOCUMENTED_COMMUNICATION_FIELDS = [
     ("ID", True, "ID"),
-    ("ACTIVITY_ID", True, "Activity"),
-    ("ENTITY_ID", False, "Entity ID"),
-    ("ENTITY_TYPE_ID", False, "Entity Type"),
+    ("ACTIVITY_ID", True, "Case"),
+    ("ENTITY_ID", False, "Entity element ID"),
+    ("ENTITY_TYPE_ID", False, "Entity type"),
     ("TYPE", False, "Type"),
     ("VALUE", False, "Value"),
 ]

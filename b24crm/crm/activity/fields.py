@@ -164,12 +164,13 @@ class CommunicationField:
         return {**description(self.type, read_only=self.read_only), "title": self.title}
 
 
-# crm.activity.communication.fields (docs: .../activity-base/crm-activity-communication-fields.md).
+# crm.activity.communication.fields (docs: .../activity-base/crm-activity-communication-fields.md); the
+# titles are the example answer's, a real portal's (the vendor's server takes them from a language file).
 COMMUNICATION_FIELDS: tuple[CommunicationField, ...] = (
     CommunicationField("ID", "integer", "ID", read_only=True),
-    CommunicationField("ACTIVITY_ID", "integer", "Activity", read_only=True),
-    CommunicationField("ENTITY_ID", "integer", "Entity ID"),
-    CommunicationField("ENTITY_TYPE_ID", "integer", "Entity Type"),
+    CommunicationField("ACTIVITY_ID", "integer", "Case", read_only=True),
+    CommunicationField("ENTITY_ID", "integer", "Entity element ID"),
+    CommunicationField("ENTITY_TYPE_ID", "integer", "Entity type"),
     CommunicationField("TYPE", "string", "Type"),
     CommunicationField("VALUE", "string", "Value"),
 )
