@@ -13,6 +13,7 @@ from b24crm.methods import load_methods
 from b24crm.rpc.dispatch import Dispatcher
 from b24crm.rpc.operating import OperatingMeter
 from b24crm.rpc.registry import Registry
+from b24crm.rpc.workbench import Workbench
 from b24crm.settings import Settings
 from b24crm.store import migrate
 from b24crm.store.engine import Database
@@ -35,9 +36,11 @@ class Runtime:
         # A portal, user or webhook change drops the resolved tokens with the webhooks.
         self.tenancy.on_change.append(self.oauth.invalidate)
         self.admin_token = settings.admin_token or secrets.token_urlsafe(24)
+        self.workbench = Workbench(settings, self.db, self.clock)  # request log, limits, faults
 
     def migrate(self) -> None:
         migrate.upgrade(self.db)
 
     def close(self) -> None:
+        self.workbench.close()
         self.db.dispose()

@@ -226,7 +226,6 @@ def test_fast_bitrix24s_velocity_policy_pulls_2000_activities_at_the_buckets_rat
 ) -> None:
     from fast_bitrix24 import Bitrix
 
-    from b24crm.rpc.workbench import workbench
     from b24crm.seed import seed_activities
     from tests.live import live_server
 
@@ -246,7 +245,7 @@ def test_fast_bitrix24s_velocity_policy_pulls_2000_activities_at_the_buckets_rat
             pulled = bitrix.get_by_ID("crm.activity.get", list(range(first, last + 1)))
         took = time.monotonic() - began
     assert len(pulled) == 2000 and {int(a["ID"]) for a in pulled.values()} == set(range(first, last + 1))
-    journal = workbench(live_runtime).journal
+    journal = live_runtime.workbench.journal
     assert journal is not None
     statuses = [c["status"] for c in journal.calls(made.id)]
     # 200 batches of ten: none refused, the first 50 at once, then at the bucket's rate.
@@ -257,7 +256,6 @@ def test_fast_bitrix24s_velocity_policy_pulls_2000_activities_at_the_buckets_rat
 def test_b24pysdks_retry_on_503_gets_through(live_runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
     from b24pysdk import BitrixWebhook, Client
 
-    from b24crm.rpc.workbench import workbench
     from b24crm.store import limits as store
     from tests.live import live_server
 
@@ -274,7 +272,7 @@ def test_b24pysdks_retry_on_503_gets_through(live_runtime: Runtime, monkeypatch:
         client = Client(webhook, max_retries=10, initial_retry_delay=0.05, retry_delay_increment=0.05)
         for _ in range(8):
             assert client.server.time().response.result
-    journal = workbench(live_runtime).journal
+    journal = live_runtime.workbench.journal
     assert journal is not None
     statuses = [c["status"] for c in journal.calls(made.id)]
     assert statuses.count(200) == 8 and 503 in statuses

@@ -21,7 +21,6 @@ from b24crm.cli import cli
 from b24crm.cli import workbench as workbench_cli
 from b24crm.devtools import free_port, wait_for_port
 from b24crm.rpc.journal import MASK, mask
-from b24crm.rpc.workbench import workbench
 from b24crm.runtime import Runtime
 from b24crm.settings import Settings
 from b24crm.store.engine import Database
@@ -119,14 +118,14 @@ def test_the_log_is_bounded_in_count_and_bytes(settings: Settings, database: Dat
         assert [c["params"]["fields"]["TITLE"] for c in calls] == ["Deal 2", "Deal 3", "Deal 4"]
         for _ in range(3):
             portal.result("crm.deal.add", {"fields": {"TITLE": "x" * 6000}})
-        journal = workbench(runtime).journal
+        journal = runtime.workbench.journal
         assert journal is not None and journal.kept_bytes <= 10_000
         assert len(_requests(http, portal.hook.portal.id)) == 1
 
 
 def test_off_keeps_nothing(settings: Settings, database: Database) -> None:
     runtime = Runtime(settings.with_(request_log=False, request_log_keep=0), db=database)
-    assert workbench(runtime).journal is None
+    assert runtime.workbench.journal is None
     with TestClient(create_app(runtime), base_url="http://testserver") as http:
         portal = PortalClient.create(runtime, http, scopes=("crm",))
         portal.result("server.time")

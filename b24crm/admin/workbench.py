@@ -15,7 +15,6 @@ from b24crm import __version__, errors
 from b24crm.rpc.faults import rule_values
 from b24crm.rpc.journal import SERVER
 from b24crm.rpc.limits import PLANS
-from b24crm.rpc.workbench import workbench
 from b24crm.runtime import Runtime
 from b24crm.store import faults as faults_store
 from b24crm.store import limits as limits_store
@@ -43,7 +42,7 @@ def _after(path: dict[str, Any]) -> int:
 def requests(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) -> tuple[int, Any]:
     """The portal's last REST calls (without a portal: the calls whose credentials named none), oldest
     first, with their parameters and answers, secrets masked."""
-    journal = workbench(runtime).journal
+    journal = runtime.workbench.journal
     portal_id = _portal_id(path) if "portal_id" in path else SERVER
     return 200, [] if journal is None else journal.calls(portal_id, after=_after(path))
 
@@ -51,7 +50,7 @@ def requests(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) -> t
 def limits(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) -> tuple[int, Any]:
     """The portal's plan, the policy in force and the limits' state: buckets and operating time."""
     portal_id = _known_portal(runtime, path)
-    return 200, workbench(runtime).limits.state(portal_id)
+    return 200, runtime.workbench.limits.state(portal_id)
 
 
 def set_limits(runtime: Runtime, path: dict[str, Any], body: dict[str, Any]) -> tuple[int, Any]:
@@ -61,7 +60,7 @@ def set_limits(runtime: Runtime, path: dict[str, Any], body: dict[str, Any]) -> 
     values = plan_values(body)
     with runtime.db.write() as conn:
         limits_store.set_plan(conn, portal_id, values)
-    return 200, workbench(runtime).limits.state(portal_id)
+    return 200, runtime.workbench.limits.state(portal_id)
 
 
 def clear_limits(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) -> tuple[int, Any]:
@@ -69,7 +68,7 @@ def clear_limits(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) 
     portal_id = _known_portal(runtime, path)
     with runtime.db.write() as conn:
         limits_store.clear_plan(conn, portal_id)
-    return 200, workbench(runtime).limits.state(portal_id)
+    return 200, runtime.workbench.limits.state(portal_id)
 
 
 def plan_values(body: dict[str, Any]) -> dict[str, Any]:

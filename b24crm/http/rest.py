@@ -30,7 +30,6 @@ from b24crm.php.query import parse_pairs
 from b24crm.rpc.journal import CallRecord
 from b24crm.rpc.offload import INLINE_PARSE_BYTES, parse_off_loop
 from b24crm.rpc.timeblock import time_block
-from b24crm.rpc.workbench import workbench
 
 log = logging.getLogger("b24crm.http")
 
@@ -149,7 +148,7 @@ class RestApp:
 
 async def handle_rest(scope: Scope, receive: Receive, send: Send) -> None:
     runtime = scope["app"].state.runtime
-    journal = workbench(runtime).journal
+    journal = runtime.workbench.journal
     if journal is None:  # the request log is off: nothing else to do
         await _handle_rest(scope, receive, send, runtime, None)
         return
@@ -164,7 +163,7 @@ async def _handle_rest(
     scope: Scope, receive: Receive, send: Send, runtime: Any, call: CallRecord | None
 ) -> None:
     route = parse_rest_path(scope["path"][len(REST_PREFIX) :])
-    tools = workbench(runtime)
+    tools = runtime.workbench
     if call is not None:
         call.route, call.fmt = route, route.fmt
     try:

@@ -1,42 +1,39 @@
-"""The integrator's workbench of one runtime: its request log, limits and faults, made from the settings on
-first use.
+"""The integrator's workbench of one runtime: its request log, limits and faults, made from the settings
+when the runtime is built and closed with it (the log's console writer is a thread).
 
-Kept on the runtime it serves (made once, by the first caller: the REST endpoint, the admin API), so that
-the log and the REST calls of one server share it; ``None`` when the log is off, which is the one test the
-REST endpoint makes then.
+``journal`` is ``None`` when the log is off, which is the one test the REST endpoint makes then.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from b24crm.rpc.faults import Faults
 from b24crm.rpc.journal import Journal
 from b24crm.rpc.limits import Limits
 
-_ATTRIBUTE = "b24crm_workbench"
+if TYPE_CHECKING:
+    from b24crm.clock import Clock
+    from b24crm.settings import Settings
+    from b24crm.store.engine import Database
 
 
 class Workbench:
-    def __init__(self, runtime: Any) -> None:
-        settings = runtime.settings
+    def __init__(self, settings: Settings, db: Database, clock: Clock) -> None:
         on = settings.request_log or settings.request_log_keep > 0
         self.journal: Journal | None = (
             Journal(
                 console=settings.request_log,
                 keep=settings.request_log_keep,
                 budget=settings.request_log_bytes,
-                clock=runtime.clock.now,
+                clock=clock.now,
             )
             if on
             else None
         )
-        self.limits = Limits(runtime.db, runtime.clock, settings)
-        self.faults = Faults(runtime.db)
+        self.limits = Limits(db, clock, settings)
+        self.faults = Faults(db)
 
-
-def workbench(runtime: Any) -> Workbench:
-    made: Workbench | None = runtime.__dict__.get(_ATTRIBUTE)
-    if made is None:
-        made = runtime.__dict__.setdefault(_ATTRIBUTE, Workbench(runtime))
-    return made
+    def close(self) -> None:
+        if self.journal is not None:
+            self.journal.close()

@@ -15,7 +15,6 @@ from starlette.responses import Response
 
 from b24crm import errors
 from b24crm.crm.activity import pings
-from b24crm.rpc.workbench import workbench
 from b24crm.runtime import Runtime
 from b24crm.store import deliveries, outbox, tenancy
 from b24crm.store.tables import event_deliveries, event_outbox, mail_outbox
@@ -56,7 +55,7 @@ def _newest(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _rows(runtime: Runtime, portal_id: int, kind: str) -> list[dict[str, Any]]:
     if kind == "requests":
-        journal = workbench(runtime).journal
+        journal = runtime.workbench.journal
         return _newest([] if journal is None else journal.calls(portal_id))
     if kind == "reminders":
         return _newest(pings.reminders(runtime.db, portal_id, runtime.clock.now()))
