@@ -7,7 +7,7 @@ a change in either the docs or b24crm shows as a failure to revisit.
 from __future__ import annotations
 
 # Lines of docs/compatibility.md (their first column).
-APP = "Docs replay: examples an application sends"
+APP = "Docs replay: examples an application sends"  # also event.* and placement.*
 CLASSIC_UF = "`crm.lead.fields`, `crm.deal.fields`, `crm.contact.fields`, `crm.company.fields`"
 CONTACT_FACE = "Docs replay: `crm.contact.get` example keys"
 ITEM_KEYS = "Docs replay: `crm.item.*` answer keys beyond the object fields"
@@ -22,6 +22,8 @@ FILE_FIELDS = "Docs replay: file fields of the classic entities (`PHOTO`, `LOGO`
 UNMODELLED = "Docs replay: listed errors of conditions b24crm does not have"
 PARAPHRASED = "Docs replay: error tables that describe rather than quote"
 UNSUITABLE = "`crm.timeline.layout.blocks.set` on an unsuitable record"
+APP_INFO = "`app.info` with a webhook"
+USER_FIELDS = "`user.current`/`user.get` fields"
 RESPONSIBLE = "`crm.activity.add/update` `RESPONSIBLE_ID`"
 CURRENCY = "Invalid `CURRENCY_ID` of deals and items"
 
@@ -44,6 +46,15 @@ ANSWERED: dict[str, tuple[str, int, str]] = {
     "event.test#1": (APP, 403, "WRONG_AUTH_TYPE"),
     "placement.bind#0": (APP, 403, "WRONG_AUTH_TYPE"),
     "placement.get#0": (APP, 403, "WRONG_AUTH_TYPE"),
+    "placement.list#0": (APP, 403, "WRONG_AUTH_TYPE"),
+    "placement.unbind#0": (APP, 403, "WRONG_AUTH_TYPE"),
+    "event.bind#0": (APP, 403, "WRONG_AUTH_TYPE"),
+    "event.get#0": (APP, 403, "WRONG_AUTH_TYPE"),
+    "event.unbind#0": (APP, 403, "WRONG_AUTH_TYPE"),
+    "event.offline.clear#0": (APP, 403, "WRONG_AUTH_TYPE"),
+    "event.offline.error#0": (APP, 403, "WRONG_AUTH_TYPE"),
+    "event.offline.get#0": (APP, 403, "WRONG_AUTH_TYPE"),
+    "event.offline.list#0": (APP, 403, "WRONG_AUTH_TYPE"),
     "crm.contact.add#0": (FILE_FIELDS, 400, ""),
     "crm.status.add#0": (NOT_WORKING, 400, ""),
     "crm.timeline.logo.add#0": (NOT_WORKING, 400, "INVALID_ARG_VALUE"),
@@ -72,6 +83,44 @@ _ITEM_DEAL = [
 
 # "<method>": (line, the differences found) between the first example's answer and the documented one.
 SHAPES: dict[str, tuple[str, list[str]]] = {
+    "app.info": (
+        APP_INFO,
+        [
+            *(
+                f"result.{k}: missing"
+                for k in (
+                    "CODE",
+                    "DAYS",
+                    "ID",
+                    "INSTALLED",
+                    "LANGUAGE_ID",
+                    "LICENSE_FAMILY",
+                    "LICENSE_TYPE",
+                    "PAYMENT_EXPIRED",
+                    "STATUS",
+                    "VERSION",
+                )
+            ),
+            "result.SCOPE: not documented",
+        ],
+    ),
+    "user.current": (
+        USER_FIELDS,
+        [
+            "result.WORK_POSITION: missing",
+            *(
+                f"result.{k}: not documented"
+                for k in (
+                    "XML_ID",
+                    "SECOND_NAME",
+                    "TIME_ZONE",
+                    "TIME_ZONE_OFFSET",
+                    "TIMESTAMP_X",
+                    "USER_TYPE",
+                )
+            ),
+        ],
+    ),
     "batch": (
         BATCH,
         [

@@ -47,20 +47,56 @@ def _curl_bodies(text: str) -> list[tuple[str, dict[str, Any]]]:
     """(method, params) of each cURL example, the webhook ones when the page has both kinds."""
     found: dict[str, list[tuple[str, dict[str, Any]]]] = {"Webhook": [], "OAuth": []}
     for kind, block in re.findall(r"- cURL \((Webhook|OAuth)\)\s*\n\s*```bash\n(.*?)```", text, re.S):
+        block = re.sub(r"'\"\$\([^)]*\)\"'", SHELL_DATE, block)
         body = re.search(r"-d '(.*?)'(?=\s)", block, re.S)
         url = re.search(r"https://\S*/rest/(?:\S*/)?([a-zA-Z0-9_.]+)\s*$", block.strip())
         if not url:
             continue
         params: dict[str, Any] = {}
         if body:
-            raw = re.sub(r"'\"\$\([^)]*\)\"'", SHELL_DATE, body.group(1))
             try:
-                params = json.loads(raw)
+                params = json.loads(body.group(1))
             except json.JSONDecodeError:
                 continue
         params.pop("auth", None)
         found[kind].append((url.group(1), params))
     return found["Webhook"] or found["OAuth"]
+
+
+def _balanced(text: str, start: int) -> str | None:
+    """The ``{...}`` opening at ``start``, braces inside strings counted too (the examples have none)."""
+    depth = 0
+    for i in range(start, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[i], 0)
+        if depth == 0:
+            return text[start : i + 1]
+    return None
+
+
+def _js_literal(literal: str) -> Any:
+    """A JavaScript object literal of constants as JSON; None when it holds anything else."""
+    text = re.sub(r"'((?:[^'\\]|\\.)*)'", lambda m: json.dumps(m.group(1)), literal)
+    text = re.sub(r"([{,]\s*)([A-Za-z_$][\w$]*)\s*:", r'\1"\2":', text)
+    text = re.sub(r",(\s*[}\]])", r"\1", text)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return None
+
+
+def _sdk_calls(text: str) -> list[tuple[str, dict[str, Any]]]:
+    """(method, params) of the JS SDK examples (``call.make({method, params})``), for pages without cURL."""
+    found = []
+    for match in re.finditer(r"call\.make(?:<[^>]*>)?\(\{\s*method:\s*'([\w.]+)'\s*,?", text):
+        rest = text[match.end() : match.end() + 4000]
+        params: Any = {}
+        given = re.match(r"\s*params:\s*", rest)
+        if given:
+            literal = _balanced(rest, given.end())
+            params = _js_literal(literal) if literal else None
+        if isinstance(params, dict) and (match.group(1), params) not in found:
+            found.append((match.group(1), params))
+    return found
 
 
 def _response(text: str) -> Any:
@@ -134,7 +170,7 @@ def extract(repo: str) -> dict[str, Any]:
         text = shown.stdout
         pages[spec.name] = {
             "page": path,
-            "requests": [{"method": m, "params": p} for m, p in _curl_bodies(text)],
+            "requests": [{"method": m, "params": p} for m, p in _curl_bodies(text) or _sdk_calls(text)],
             "response": _response(text),
             "errors": _errors(text),
         }
