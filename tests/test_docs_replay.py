@@ -18,10 +18,11 @@ import pytest
 from starlette.testclient import TestClient
 
 from b24crm.runtime import Runtime
+from tests.apps_support import install
 from tests.client import PortalClient
 from tests.docs.decided import ANSWERED, ERRORS_DECIDED, SHAPES
 from tests.docs.shapes import differences
-from tests.docs.world import World
+from tests.docs.world import APP_METHODS, World
 
 FACTS = json.loads((Path(__file__).parent / "docs" / "examples.json").read_text())["methods"]
 PACKAGE = Path(__file__).resolve().parents[1] / "b24crm"
@@ -44,7 +45,9 @@ def test_request_example(runtime: Runtime, http: TestClient, name: str, index: i
     portal = PortalClient.create(runtime, http, scopes=("crm", "user", "placement"))
     example = page["requests"][index]
     world = World(portal)
-    response = portal.raw(example["method"], world.request(name, example["params"]))
+    if name.startswith(APP_METHODS):
+        world.caller = install(portal, "http://app.test/install", scopes="crm,placement,user").api
+    response = world.caller.raw(example["method"], world.request(name, example["params"]))
     key = f"{name}#{index}"
     body: dict[str, Any] = response.json()
     if key in ANSWERED:

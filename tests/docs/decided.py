@@ -7,7 +7,8 @@ a change in either the docs or b24crm shows as a failure to revisit.
 from __future__ import annotations
 
 # Lines of docs/compatibility.md (their first column).
-APP = "Docs replay: examples an application sends"  # also event.* and placement.*
+APP = "Docs replay: examples an application sends"
+ECHOED = "Docs replay: answers that echo another example's data"
 CLASSIC_UF = "`crm.lead.fields`, `crm.deal.fields`, `crm.contact.fields`, `crm.company.fields`"
 CONTACT_FACE = "Docs replay: `crm.contact.get` example keys"
 ITEM_KEYS = "Docs replay: `crm.item.*` answer keys beyond the object fields"
@@ -29,32 +30,8 @@ CURRENCY = "Invalid `CURRENCY_ID` of deals and items"
 
 # "<method>#<example>": (line, status, error code) where the example's call is answered with an error.
 ANSWERED: dict[str, tuple[str, int, str]] = {
-    "crm.activity.configurable.add#0": (APP, 400, "ERROR_WRONG_CONTEXT"),
-    "crm.activity.configurable.get#0": (APP, 400, "NOT_FOUND"),
-    "crm.activity.configurable.update#0": (APP, 400, "NOT_FOUND"),
-    "crm.activity.layout.blocks.delete#0": (APP, 400, "ERROR_WRONG_CONTEXT"),
-    "crm.activity.layout.blocks.get#0": (APP, 400, "ERROR_WRONG_CONTEXT"),
-    "crm.activity.layout.blocks.set#0": (APP, 400, "ERROR_WRONG_CONTEXT"),
-    "crm.activity.type.add#0": (APP, 403, "ACCESS_DENIED"),
-    "crm.activity.type.delete#0": (APP, 403, "ACCESS_DENIED"),
-    "crm.activity.type.list#0": (APP, 403, "ACCESS_DENIED"),
-    "crm.timeline.layout.blocks.delete#0": (APP, 400, "ERROR_WRONG_CONTEXT"),
-    "crm.timeline.layout.blocks.get#0": (APP, 400, "ERROR_WRONG_CONTEXT"),
-    "crm.timeline.layout.blocks.set#0": (APP, 400, "ERROR_WRONG_CONTEXT"),
+    "crm.activity.configurable.update#0": (NOT_WORKING, 400, "INCOMING_ACTIVITY_CAN_NOT_BE_WITH_DEADLINE"),
     "crm.timeline.logmessage.delete#0": (APP, 400, "REMOVING_DISABLED"),
-    "event.test#0": (APP, 403, "WRONG_AUTH_TYPE"),
-    "event.test#1": (APP, 403, "WRONG_AUTH_TYPE"),
-    "placement.bind#0": (APP, 403, "WRONG_AUTH_TYPE"),
-    "placement.get#0": (APP, 403, "WRONG_AUTH_TYPE"),
-    "placement.list#0": (APP, 403, "WRONG_AUTH_TYPE"),
-    "placement.unbind#0": (APP, 403, "WRONG_AUTH_TYPE"),
-    "event.bind#0": (APP, 403, "WRONG_AUTH_TYPE"),
-    "event.get#0": (APP, 403, "WRONG_AUTH_TYPE"),
-    "event.unbind#0": (APP, 403, "WRONG_AUTH_TYPE"),
-    "event.offline.clear#0": (APP, 403, "WRONG_AUTH_TYPE"),
-    "event.offline.error#0": (APP, 403, "WRONG_AUTH_TYPE"),
-    "event.offline.get#0": (APP, 403, "WRONG_AUTH_TYPE"),
-    "event.offline.list#0": (APP, 403, "WRONG_AUTH_TYPE"),
     "crm.contact.add#0": (FILE_FIELDS, 400, ""),
     "crm.status.add#0": (NOT_WORKING, 400, ""),
     "crm.timeline.logo.add#0": (NOT_WORKING, 400, "INVALID_ARG_VALUE"),
@@ -135,6 +112,15 @@ SHAPES: dict[str, tuple[str, list[str]]] = {
             "result.result_time.get_department: missing",
             "result.result_time.get_app: not documented",
             "result.result_total: array, documented object",
+        ],
+    ),
+    "crm.activity.configurable.get": (
+        ECHOED,
+        [
+            "result.activity.layout.body.blocks.client: missing",
+            "result.activity.layout.body.logo.action: missing",
+            "result.activity.layout.footer.menu: missing",
+            "result.activity.layout.header.tags: missing",
         ],
     ),
     "crm.category.list": (

@@ -7,11 +7,13 @@ runs on a fresh portal seeded here, where every id of the examples becomes the s
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from tests.client import PortalClient, call_fields
+from tests.client import Calls, PortalClient, call_fields
 
 # Keys whose value is not an object id, though their names end in "id".
 NOT_IDS = {
@@ -79,6 +81,8 @@ DATE = "2025-01-15T10:00:00+00:00"
 PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 # Per page: the calls that make the example's objects exist beyond the common world, and the
 # parameters set over the mapped example (the example's second deal, a todo rather than a call).
+# In a page's preparation: the (mapped) parameters of that method's own first docs example.
+EXAMPLE: dict[str, Any] = {}
 Override = dict[str, Any] | Callable[[list[Any]], dict[str, Any]]
 SETUP: dict[str, tuple[list[tuple[str, dict[str, Any]]], Override]] = {
     "crm.activity.badge.get": (
@@ -141,7 +145,18 @@ SETUP: dict[str, tuple[list[tuple[str, dict[str, Any]]], Override]] = {
         {"ownerTypeId": 2, "itemId": 1},
     ),
     "crm.type.delete": ([("crm.item.delete", {"entityTypeId": 1036, "id": 1})], {}),
+    "crm.activity.configurable.add": (
+        [("crm.activity.badge.add", {"code": "CUSTOM", "title": "Custom", "value": "V", "type": "primary"})],
+        {},
+    ),
+    "crm.activity.type.delete": ([("crm.activity.type.add", EXAMPLE)], {}),
+    "crm.activity.layout.blocks.delete": ([("crm.activity.layout.blocks.set", EXAMPLE)], {}),
+    "crm.timeline.layout.blocks.delete": ([("crm.timeline.layout.blocks.set", EXAMPLE)], {}),
+    "placement.bind": ([], {"PLACEMENT": "CRM_DEAL_DETAIL_TAB"}),
 }
+_CONFIGURABLE = SETUP["crm.activity.configurable.add"][0] + [("crm.activity.configurable.add", EXAMPLE)]
+SETUP["crm.activity.configurable.get"] = (_CONFIGURABLE, lambda made: {"id": made[-1]["activity"]["id"]})
+SETUP["crm.activity.configurable.update"] = SETUP["crm.activity.configurable.get"]
 SETUP["crm.activity.badge.delete"] = SETUP["crm.activity.badge.get"]
 SETUP["crm.category.delete"] = SETUP["crm.category.get"]
 SETUP["crm.status.delete"] = SETUP["crm.status.get"]
@@ -149,6 +164,15 @@ SETUP["crm.timeline.logmessage.delete"] = SETUP["crm.timeline.logmessage.get"]
 SETUP["crm.timeline.note.delete"] = SETUP["crm.timeline.note.get"]
 for _todo in ("", "Color", "Deadline", "Description", "ResponsibleUser"):
     SETUP[f"crm.activity.todo.update{_todo}"] = ([], {"id": 2})
+# The pages whose methods an application calls (their examples run as an installed application).
+APP_METHODS = (
+    "crm.activity.configurable.",
+    "crm.activity.layout.blocks.",
+    "crm.timeline.layout.blocks.",
+    "crm.activity.type.",
+    "event.",
+    "placement.",
+)
 # Examples whose ids are the ones to create, not existing objects.
 UNMAPPED = {"crm.type.add"}
 
@@ -158,6 +182,7 @@ class World:
 
     def __init__(self, portal: PortalClient) -> None:
         self.portal = portal
+        self.caller: Calls = portal  # who makes the page's calls: the webhook, or an application
         self.user = portal.hook.user.id
         phone = [{"VALUE": "+15550100", "VALUE_TYPE": "WORK"}]
         email = [{"VALUE": "docs@example.com", "VALUE_TYPE": "WORK"}]
@@ -201,9 +226,18 @@ class World:
     def request(self, name: str, params: dict[str, Any]) -> dict[str, Any]:
         """The example's parameters for this portal, after the page's own preparation."""
         prepare, override = SETUP.get(name, ([], {}))
-        made = [self.portal.result(method, call) for method, call in prepare]
+        made = [
+            self.caller.result(method, self._example(method) if call is EXAMPLE else call)
+            for method, call in prepare
+        ]
         mapped = params if name in UNMAPPED else self.params(params)
         return _merged(mapped, override(made) if callable(override) else override)
+
+    def _example(self, method: str) -> dict[str, Any]:
+        facts = json.loads((Path(__file__).with_name("examples.json")).read_text())["methods"]
+        _prepare, override = SETUP.get(method, ([], {}))
+        params = self.params(facts[method]["requests"][0]["params"])
+        return _merged(params, override if isinstance(override, dict) else {})
 
     def params(self, value: Any, key: str = "") -> Any:
         """The example's parameters with its ids replaced by this portal's."""
