@@ -669,3 +669,12 @@ def test_deal_fields_the_vendor_derives(portal: PortalClient) -> None:
     single = portal.result("crm.deal.add", {"fields": {"TITLE": "S", "CONTACT_ID": contacts[1]}})
     item = portal.result("crm.item.get", {"entityTypeId": 2, "id": single})["item"]
     assert item["contactId"] == contacts[1] and item["contactIds"] == [contacts[1]]
+
+
+def test_params_must_be_an_array(portal: PortalClient) -> None:
+    """crm-deal-add.md / crm-deal-update.md: "Parameter 'params' must be array."; an array passes."""
+    refused = (400, {"error": "", "error_description": "Parameter 'params' must be array."})
+    assert portal.error("crm.deal.add", {"fields": {"TITLE": "T"}, "params": "Y"}) == refused
+    deal = portal.result("crm.deal.add", {"fields": {"TITLE": "T"}, "params": {"REGISTER_SONET_EVENT": "Y"}})
+    assert portal.error("crm.deal.update", {"id": deal, "fields": {"TITLE": "U"}, "params": "Y"}) == refused
+    assert portal.result("crm.deal.update", {"id": deal, "fields": {"TITLE": "U"}, "params": []}) is True

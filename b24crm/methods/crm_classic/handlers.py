@@ -47,10 +47,10 @@ def _register(entity: str, entity_type_id: int) -> None:
     title = entity.capitalize()
 
     def add(ctx: CallContext, p: AddParams) -> int:
-        return classic.add(ctx, entity_type_id, p.fields)
+        return classic.add(ctx, entity_type_id, p.fields, p.params)
 
     def update(ctx: CallContext, p: UpdateParams) -> bool:
-        return classic.update(ctx, entity_type_id, p.id, p.fields)
+        return classic.update(ctx, entity_type_id, p.id, p.fields, p.params)
 
     def get(ctx: CallContext, p: IdParams) -> dict[str, Any]:
         return classic.get(ctx, entity_type_id, p.id)
