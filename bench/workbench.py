@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 
@@ -82,13 +83,35 @@ def _load(name: str, url: str, body: str | None, seconds: int, connections: int)
     return lambda: drive(name, url, body=body, seconds=seconds, connections=connections)
 
 
+def _server_time_scope(runtime: Any, hook: Any) -> dict[str, object]:
+    """The ASGI scope of a ``server.time`` call through ``hook``: the REST endpoint alone, no HTTP parsing,
+    no socket."""
+    from b24crm.app import create_app
+
+    return {
+        "type": "http",
+        "method": "GET",
+        "path": f"/rest/{hook.user.id}/{hook.code}/server.time",
+        "query_string": b"",
+        "headers": [],
+        "client": ("127.0.0.1", 1),
+        "app": create_app(runtime),
+    }
+
+
+async def receive() -> dict[str, object]:
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+async def send(_message: object) -> None:
+    pass
+
+
 def off_path_cost(tmp: Path, calls: int = 200_000) -> dict[str, float]:
     """Nanoseconds a call spends in the hooks with the log and the limits off, and a server.time's
     microseconds in-process (the whole ASGI call with both off, for scale)."""
-    from b24crm.app import create_app
     from b24crm.http.rest import handle_rest
     from b24crm.rpc.limits import current_pending
-    from b24crm.rpc.workbench import workbench
     from b24crm.runtime import Runtime
     from b24crm.settings import Settings
 
@@ -100,15 +123,15 @@ def off_path_cost(tmp: Path, calls: int = 200_000) -> dict[str, float]:
     try:
         hook = runtime.tenancy.create_demo()
         credential = runtime.tenancy.resolve_webhook(str(hook.user.id), hook.code)
-        limits = workbench(runtime).limits
+        limits = runtime.workbench.limits
 
         async def hooks() -> float:
             # The plan and the fault rules are read once per credential: not timed.
             await limits.admit(credential, "127.0.0.1", "server.time")
-            await workbench(runtime).faults.apply(credential, "server.time", "webhook")
+            await runtime.workbench.faults.apply(credential, "server.time", "webhook")
             began = time.perf_counter()
             for _ in range(calls):  # what handle_rest and Dispatcher.invoke do with both off
-                bench = workbench(runtime)
+                bench = runtime.workbench
                 if bench.journal is None and (
                     bench.faults.may_apply(credential) or bench.limits.may_apply(credential)
                 ):
@@ -117,21 +140,7 @@ def off_path_cost(tmp: Path, calls: int = 200_000) -> dict[str, float]:
             return (time.perf_counter() - began) / calls * 1e9
 
         per_call_ns = asyncio.run(hooks())
-        scope = {
-            "type": "http",
-            "method": "GET",
-            "path": f"/rest/{hook.user.id}/{hook.code}/server.time",
-            "query_string": b"",
-            "headers": [],
-            "client": ("127.0.0.1", 1),
-            "app": create_app(runtime),
-        }
-
-        async def receive() -> dict[str, object]:
-            return {"type": "http.request", "body": b"", "more_body": False}
-
-        async def send(_message: object) -> None:
-            pass
+        scope = _server_time_scope(runtime, hook)
 
         async def whole_calls() -> float:  # the ASGI call alone: no HTTP parsing, no socket
             for _ in range(500):
@@ -166,7 +175,6 @@ def in_process(tmp: Path, rounds: int = 15, calls: int = 300) -> dict[str, dict[
     import logging
     import statistics
 
-    from b24crm.app import create_app
     from b24crm.http.rest import handle_rest
     from b24crm.runtime import Runtime
     from b24crm.settings import Settings
@@ -186,21 +194,7 @@ def in_process(tmp: Path, rounds: int = 15, calls: int = 300) -> dict[str, dict[
             runtimes.append(runtime)
             runtime.migrate()
             hook = runtime.tenancy.create_demo()
-            scopes[name] = {
-                "type": "http",
-                "method": "GET",
-                "path": f"/rest/{hook.user.id}/{hook.code}/server.time",
-                "query_string": b"",
-                "headers": [],
-                "client": ("127.0.0.1", 1),
-                "app": create_app(runtime),
-            }
-
-        async def receive() -> dict[str, object]:
-            return {"type": "http.request", "body": b"", "more_body": False}
-
-        async def send(_message: object) -> None:
-            pass
+            scopes[name] = _server_time_scope(runtime, hook)
 
         async def measure() -> dict[str, list[float]]:
             seen: dict[str, list[float]] = {name: [] for name in scopes}
