@@ -145,16 +145,30 @@ def _needs_seed(conn: Connection, portal_id: int) -> bool:
     )
 
 
+# Portals known to have their lists, by (id, member id): a deleted portal's id may come back with a new
+# member id. Once written the lists stay (crm.type.add gives a new type its pipeline in its own
+# transaction), so the check is made once per portal and process, not once per item write. Bounded: past
+# the cap the set starts again, which costs one read per portal.
+_READY: set[tuple[int, str]] = set()
+_READY_CAP = 100_000
+
+
 def ready(ctx: Caller) -> None:
     """Make sure the portal has its default lists and every smart process a pipeline (once per portal)."""
+    key = (ctx.portal.id, ctx.portal.member_id)
+    if key in _READY:
+        return
     with ctx.db.read() as conn:
-        if not _needs_seed(conn, ctx.portal.id):
-            return
-    try:
-        with ctx.db.write() as conn:
-            _seed(conn, ctx.portal.id)
-    except IntegrityError:
-        pass  # another request wrote them first
+        needed = _needs_seed(conn, ctx.portal.id)
+    if needed:
+        try:
+            with ctx.db.write() as conn:
+                _seed(conn, ctx.portal.id)
+        except IntegrityError:
+            pass  # another request wrote them first
+    if len(_READY) >= _READY_CAP:
+        _READY.clear()
+    _READY.add(key)
 
 
 # --- an item's stage ------------------------------------------------------------------------------------
