@@ -321,3 +321,13 @@ def test_events_reach_a_bound_handler(settings: Settings, database: Database, cl
             assert call["form"]["data[FIELDS][ID]"] == str(comment)
     finally:
         receiver.close()
+
+
+def test_unicode_digits_in_entity_type_are_no_type(portal: PortalClient) -> None:
+    """str.isdigit takes "²", which int() refuses: it must answer as an unknown type, not a 500."""
+    for entity_type in ("²", "DYNAMIC_²"):
+        response = portal.raw(
+            "crm.timeline.comment.add",
+            {"fields": {"ENTITY_ID": 1, "ENTITY_TYPE": entity_type, "COMMENT": "x"}},
+        )
+        assert response.status_code == 400, response.text

@@ -116,7 +116,7 @@ def _views(conn: Any, portal_id: int, rows: list[dict[str, Any]]) -> list[dict[s
 
 def _id(value: Any) -> int:
     text = php_str(value).strip() if not isinstance(value, (dict, list)) else ""
-    if not text.isdigit() or int(text) <= 0 or len(text) > 18:
+    if not (text.isascii() and text.isdigit()) or len(text) > 18 or int(text) <= 0:
         raise ID_INVALID()
     return int(text)
 

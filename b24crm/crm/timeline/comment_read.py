@@ -80,7 +80,7 @@ def get(ctx: Caller, raw_id: Any) -> dict[str, Any]:
     with ctx.db.read() as conn:
         grants = crm_grants(conn, ctx)
         row = store.get_record(conn, ctx.portal.id, record_id) if record_id < 2**31 else None
-        if row is None:
+        if row is None or row["type_id"] != store.COMMENT:  # a log message is no comment
             raise NOT_FOUND()
         owner = first_allowed(conn, ctx, grants, store.bindings_of(conn, ctx.portal.id, record_id), "read")
         if owner is None:

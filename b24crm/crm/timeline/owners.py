@@ -33,12 +33,12 @@ def resolve_type(name: Any) -> int:
     if isinstance(name, bool) or name is None or isinstance(name, (dict, list)):
         return 0
     text = str(name).strip().upper()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():  # isdigit alone takes "²", which int() refuses
         return int(text) if len(text) < 10 else 0
     for t in et.FIXED_OWNER_TYPES:
         if t.symbol == text:
             return t.id
-    if text.startswith("DYNAMIC_") and text[8:].isdigit() and len(text) < 20:
+    if text.startswith("DYNAMIC_") and text[8:].isascii() and text[8:].isdigit() and len(text) < 20:
         number = int(text[8:])
         return number if et.is_dynamic_range(number) else 0
     return _OTHER_TYPES.get(text, 0)
