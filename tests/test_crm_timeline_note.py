@@ -108,3 +108,23 @@ def test_a_deleted_activity_takes_its_note(portal: PortalClient) -> None:
     with portal.runtime.db.read() as conn:
         assert timeline_notes.find(conn, portal_id, 2, activity) is None
         assert timeline_notes.find(conn, portal_id, 2, kept) is not None
+
+
+def test_an_activitys_note_needs_the_activitys_own_rights(portal: PortalClient) -> None:
+    """Editing the item named in the call is not enough: the activity itself must be changeable (its
+    owner editable), as every other door to an activity asks."""
+    seller = portal.restricted("2:*=own")
+    mine = int(seller.result("crm.deal.add", {"fields": {"TITLE": "Mine"}}))
+    activity = int(portal.result("crm.activity.add", {"fields": call_fields(mine)}))
+    others = _deal(portal)
+    portal.result("crm.activity.binding.add", {"activityId": activity, "entityTypeId": 2, "entityId": others})
+    owner = portal.result("crm.activity.get", {"id": activity})
+    assert (owner["OWNER_TYPE_ID"], owner["OWNER_ID"]) == ("2", str(others))  # now the other deal's
+    key = {"ownerTypeId": 2, "ownerId": mine, "itemType": 2, "itemId": activity}
+    status, _body = seller.error("crm.timeline.note.save", {**key, "text": "mine now"})
+    assert status == 400
+    with portal.runtime.db.read() as conn:
+        assert timeline_notes.find(conn, portal.hook.portal.id, 2, activity) is None
+    portal.result("crm.timeline.note.save", {**key, "text": "the owner's"})
+    assert seller.result("crm.timeline.note.get", key)["text"] == "the owner's"  # readable through mine
+    assert seller.error("crm.timeline.note.delete", key)[0] == 400
