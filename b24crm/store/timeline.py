@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
 from b24crm.store.sql import next_id
 from b24crm.store.tables import crm_layout_blocks, crm_notes, crm_timeline, crm_timeline_bindings
@@ -84,22 +85,17 @@ def bindings_of(conn: Connection, portal_id: int, record_id: int) -> list[Bindin
 
 
 def add_binding(conn: Connection, portal_id: int, record_id: int, owner: Binding) -> bool:
-    """Bind the record to ``owner``; False when it already was (an upsert, as the vendor's)."""
-    exists = conn.execute(
-        sa.select(1).where(
-            b.portal_id == portal_id,
-            b.timeline_id == record_id,
-            b.owner_type_id == owner[0],
-            b.owner_id == owner[1],
-        )
-    ).first()
-    if exists is not None:
+    """Bind the record to ``owner``; False when it already was (an upsert, as the vendor's). The key
+    decides, in a savepoint: two processes binding the same owner at once both answer, one of them False."""
+    try:
+        with conn.begin_nested():
+            conn.execute(
+                crm_timeline_bindings.insert().values(
+                    portal_id=portal_id, timeline_id=record_id, owner_type_id=owner[0], owner_id=owner[1]
+                )
+            )
+    except IntegrityError:
         return False
-    conn.execute(
-        crm_timeline_bindings.insert().values(
-            portal_id=portal_id, timeline_id=record_id, owner_type_id=owner[0], owner_id=owner[1]
-        )
-    )
     return True
 
 
