@@ -187,6 +187,19 @@ def test_operating_accumulates_per_method_and_credential(portal: PortalClient) -
     assert other_hook["operating"] == pytest.approx(other_hook["processing"])
 
 
+def test_a_failing_call_counts_towards_operating_time(portal: PortalClient) -> None:
+    """A call that answers an error spent its time too: the next call of the method reports more than its
+    own processing (before, failed calls were never charged, so a client failing every call never met the
+    operating-time limit)."""
+    for _ in range(3):
+        portal.error("crm.activity.get", {"id": 999999})
+    after = portal.call("crm.activity.fields")["time"]  # another method: its own account
+    assert after["operating"] == pytest.approx(after["processing"])
+    activity = portal.add_call()
+    charged = portal.call("crm.activity.get", {"id": activity})["time"]
+    assert charged["operating"] > charged["processing"]
+
+
 def test_errors_carry_no_time_block(portal: PortalClient) -> None:
     _, body = portal.error("no.such.method")
     assert set(body) == {"error", "error_description"}

@@ -93,30 +93,51 @@ class Dispatcher:
             https=https,
             in_batch=in_batch,
         )
-        if spec.is_async:
-            result = await spec.handler(ctx, parsed)
-        elif spec.blocking or (spec.bounded and (heavy or not self.services.db.can_inline)):
-            result = await run_in_threadpool(spec.handler, ctx, parsed)
-        elif spec.bounded:
-            try:
-                with self.services.db.inline(INLINE_BUDGET):
-                    result = spec.handler(ctx, parsed)
-            except OverBudget:
-                result = await run_in_threadpool(spec.handler, ctx, parsed)
-        else:
-            result = spec.handler(ctx, parsed)
+        try:
+            result = await self._run(spec, ctx, parsed, heavy)
+        except Exception:
+            # A call that fails spent its time too: it counts against the method's operating time.
+            await self._charge(pending, credential, spec, start, time.perf_counter() - began, in_batch)
+            raise
         processing = time.perf_counter() - began
         finish = clock.now()
-        operating = None
-        if pending is not None:
-            if spec.metered:
-                operating = pending.add(spec.key, start, processing)
-            if not in_batch:  # the request's last call: its time is written, a batch's commands together
-                await pending.flush()
-        elif spec.metered:
-            self.operating.record(credential.key, spec.key, start, processing)
+        operating = await self._charge(pending, credential, spec, start, processing, in_batch)
         if isinstance(result, Page):
             return Outcome(
                 result.items, result.total, result.next, start, finish, processing, spec, operating
             )
         return Outcome(result, None, None, start, finish, processing, spec, operating)
+
+    async def _run(self, spec: MethodSpec, ctx: CallContext, parsed: Any, heavy: bool) -> Any:
+        if spec.is_async:
+            return await spec.handler(ctx, parsed)
+        if spec.blocking or (spec.bounded and (heavy or not self.services.db.can_inline)):
+            return await run_in_threadpool(spec.handler, ctx, parsed)
+        if spec.bounded:
+            try:
+                with self.services.db.inline(INLINE_BUDGET):
+                    return spec.handler(ctx, parsed)
+            except OverBudget:
+                return await run_in_threadpool(spec.handler, ctx, parsed)
+        return spec.handler(ctx, parsed)
+
+    async def _charge(
+        self,
+        pending: Any,
+        credential: Credential,
+        spec: MethodSpec,
+        start: float,
+        processing: float,
+        in_batch: bool,
+    ) -> Any:
+        """Account the call's time: to the limits' shared state when they apply (written with the
+        request's last call, a batch's commands together), else to this process's meter."""
+        operating = None
+        if pending is not None:
+            if spec.metered:
+                operating = pending.add(spec.key, start, processing)
+            if not in_batch:
+                await pending.flush()
+        elif spec.metered:
+            self.operating.record(credential.key, spec.key, start, processing)
+        return operating
