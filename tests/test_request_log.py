@@ -123,6 +123,20 @@ def test_the_log_is_bounded_in_count_and_bytes(settings: Settings, database: Dat
         assert len(_requests(http, portal.hook.portal.id)) == 1
 
 
+def test_the_newest_calls_are_chosen_before_they_are_decoded(settings: Settings, database: Database) -> None:
+    runtime = Runtime(settings.with_(request_log_keep=10), db=database)
+    with TestClient(create_app(runtime), base_url="http://testserver") as http:
+        portal = PortalClient.create(runtime, http, scopes=("crm",))
+        for n in range(5):
+            portal.result("crm.deal.add", {"fields": {"TITLE": f"Deal {n}"}})
+        journal = runtime.workbench.journal
+        assert journal is not None
+        newest = journal.calls(portal.hook.portal.id, limit=2, newest=True)
+        assert [c["params"]["fields"]["TITLE"] for c in newest] == ["Deal 3", "Deal 4"]
+        oldest = journal.calls(portal.hook.portal.id, limit=2)
+        assert [c["params"]["fields"]["TITLE"] for c in oldest] == ["Deal 0", "Deal 1"]
+
+
 def test_off_keeps_nothing(settings: Settings, database: Database) -> None:
     runtime = Runtime(settings.with_(request_log=False, request_log_keep=0), db=database)
     assert runtime.workbench.journal is None

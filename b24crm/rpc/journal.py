@@ -201,10 +201,14 @@ class Journal:
         del self._order[call.id]
         self._bytes -= call.weight
 
-    def calls(self, portal_id: int, *, after: int = 0, limit: int = 1000) -> list[dict[str, Any]]:
-        """The portal's kept calls with an id above ``after``, oldest first, secrets masked."""
+    def calls(
+        self, portal_id: int, *, after: int = 0, limit: int = 1000, newest: bool = False
+    ) -> list[dict[str, Any]]:
+        """The portal's kept calls with an id above ``after``, oldest first, secrets masked: the first
+        ``limit`` of them, or with ``newest`` the last ``limit`` (chosen before any is decoded)."""
         with self._lock:
-            chosen = [c for c in self._portals.get(portal_id, ()) if c.id > after][:limit]
+            kept = [c for c in self._portals.get(portal_id, ()) if c.id > after]
+        chosen = kept[-limit:] if newest else kept[:limit]
         return [view(c) for c in chosen]
 
     @property

@@ -56,7 +56,7 @@ def _newest(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _rows(runtime: Runtime, portal_id: int, kind: str) -> list[dict[str, Any]]:
     if kind == "requests":
         journal = runtime.workbench.journal
-        return _newest([] if journal is None else journal.calls(portal_id))
+        return _newest([] if journal is None else journal.calls(portal_id, limit=SHOWN, newest=True))
     if kind == "reminders":
         return _newest(pings.reminders(runtime.db, portal_id, runtime.clock.now()))
     table = {"deliveries": event_deliveries, "events": event_outbox, "mail": mail_outbox}[kind]
