@@ -276,3 +276,43 @@ def test_b24pysdks_retry_on_503_gets_through(live_runtime: Runtime, monkeypatch:
     assert journal is not None
     statuses = [c["status"] for c in journal.calls(made.id)]
     assert statuses.count(200) == 8 and 503 in statuses
+
+
+def test_buckets_left_empty_are_swept(
+    servers: list[Server], portal: PortalClient, clock: ManualClock, database: Database
+) -> None:
+    """A source that stopped calling, and a method never called again, leave no row behind for ever."""
+    from b24crm.store import limits as store
+
+    servers[0].set_plan(portal, plan="standard", burst=1000)
+    portal.result("crm.deal.add", {"fields": {"TITLE": "counted"}})
+    portal_id = portal.hook.portal.id
+    with database.write() as conn:
+        store.take(conn, portal_id, "203.0.113.9", clock.now(), 2.0, 1000)
+    before = servers[0].runtime.workbench.limits.state(portal_id)
+    assert {b["source"] for b in before["buckets"]} >= {"203.0.113.9"}
+    assert [a["method"] for a in before["operating"]] == ["crm.deal.add"]
+    clock.advance(601)  # the other source drained long ago; the deal.add minute is past the window
+    portal.result("server.time")
+    after = servers[0].runtime.workbench.limits.state(portal_id)
+    assert "203.0.113.9" not in {b["source"] for b in after["buckets"]}
+    with database.read() as conn:  # only the call just made is accounted
+        assert [a["method"] for a in store.operating_of_portal(conn, portal_id, 0.0)] == ["server.time"]
+
+
+def test_setting_a_plan_over_another_keeps_one_row(database: Database, portal: PortalClient) -> None:
+    from b24crm.store import limits as store
+
+    portal_id = portal.hook.portal.id
+    with database.write() as conn:
+        store.set_plan(conn, portal_id, {"plan": "standard", "drain": 1.0, "burst": 3})
+    with database.write() as conn:
+        store.set_plan(conn, portal_id, {"plan": "enterprise"})
+    with database.read() as conn:
+        assert store.plan_of(conn, portal_id) == {
+            "portal_id": portal_id,
+            "plan": "enterprise",
+            "drain": None,
+            "burst": None,
+            "operating_limit": None,
+        }

@@ -39,6 +39,10 @@ BUCKET = 60.0
 _KEPT = "b24crm_limits"  # the key of the policy kept in a credential's __dict__
 _UNSET = object()
 INLINE_BUDGET = 0.003
+# Each process sweeps a portal's empty buckets at most this often (by its clock), remembering the time of
+# at most SWEPT_KEPT portals: forgetting one costs only an early sweep.
+SWEEP_EVERY = 60.0
+SWEPT_KEPT = 4096
 T = TypeVar("T")
 
 
@@ -102,6 +106,16 @@ class Limits:
         self.db = db
         self.clock = clock
         self.settings = settings
+        self._swept: dict[int, float] = {}  # portal -> when this process last swept its buckets
+
+    def _sweep_due(self, portal_id: int, now: float) -> bool:
+        last = self._swept.get(portal_id)
+        if last is not None and 0 <= now - last < SWEEP_EVERY:
+            return False
+        if len(self._swept) >= SWEPT_KEPT:
+            self._swept.clear()
+        self._swept[portal_id] = now
+        return True
 
     # --- the policy of a call -------------------------------------------------------------------------
 
@@ -156,9 +170,12 @@ class Limits:
             return
         pending = Pending(self, policy, credential)
         portal_id, now = credential.portal.id, self.clock.now()
+        sweep = self._sweep_due(portal_id, now)
 
         def work() -> tuple[bool, tuple[float, float | None]]:
             with self.db.write() as conn:
+                if sweep:
+                    store.sweep(conn, portal_id, now, policy.drain, policy.window)
                 admitted, _ = store.take(conn, portal_id, source, now, policy.drain, policy.burst)
                 used = store.operating_used(conn, portal_id, credential.key, method, now - policy.window)
             return admitted, used

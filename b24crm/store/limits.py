@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from b24crm.store.sql import RawStatement
+from b24crm.store.sql import RawStatement, upsert
 from b24crm.store.tables import limit_buckets, limit_plans, operating_buckets
 
 # Drained level at :now; one more request fits while it stays within :burst. The SET expressions read the row
@@ -59,9 +59,35 @@ def plan_of(conn: Connection, portal_id: int) -> dict[str, Any] | None:
     return dict(row) if row is not None else None
 
 
+_PLAN_VALUES = ("plan", "drain", "burst", "operating_limit")
+
+
 def set_plan(conn: Connection, portal_id: int, values: dict[str, Any]) -> None:
-    conn.execute(limit_plans.delete().where(limit_plans.c.portal_id == portal_id))
-    conn.execute(limit_plans.insert().values(portal_id=portal_id, **values))
+    """The portal's plan, replacing any other: one upsert, so that two processes setting a plan at once
+    both succeed (a delete then an insert made the later one fail on the key). A figure not given is the
+    plan's own (NULL), as on a new row."""
+    row = {name: values.get(name) for name in _PLAN_VALUES}
+    conn.execute(
+        upsert(conn.dialect.name, limit_plans, ("portal_id",), _PLAN_VALUES), {"portal_id": portal_id, **row}
+    )
+
+
+def sweep(conn: Connection, portal_id: int, now: float, drain: float, window: float) -> None:
+    """Forget the portal's buckets that hold nothing any more: leaky buckets drained to empty (of sources
+    that stopped calling) and operating-time buckets past the window (of pairs never called again, which
+    ``operating_add`` never sees). A bucket forgotten while another process fills it is written anew at
+    the level a drained one would have."""
+    conn.execute(
+        limit_buckets.delete().where(
+            limit_buckets.c.portal_id == portal_id,
+            limit_buckets.c.level - (now - limit_buckets.c.at) * drain <= 0,
+        )
+    )
+    conn.execute(
+        operating_buckets.delete().where(
+            operating_buckets.c.portal_id == portal_id, operating_buckets.c.opened <= now - window
+        )
+    )
 
 
 def clear_plan(conn: Connection, portal_id: int) -> bool:
