@@ -38,6 +38,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "devtools",
             "scaffold",
             "web",
+            "testkit",
+            "pytest_plugin",
         ),
     ),
     ("rpc", ("rpc", "rpc.dispatch", "rpc.operating", "rpc.coverage")),
