@@ -729,3 +729,17 @@ fault_rules = sa.Table(
     sa.Column("seen", sa.Integer, nullable=False, server_default="0"),
     sa.Column("fired", sa.Integer, nullable=False, server_default="0"),
 )
+
+# Applications' own settings (app.option.*, user.option.*, BX24.appOption / userOption from a frame): one
+# row a name, per application, and per user for a user's options (``user_id`` 0: the application's own).
+# The value is kept as the call gave it (JSON), as the vendor keeps a serialized PHP array.
+app_options = sa.Table(
+    "app_options",
+    metadata,
+    sa.Column("portal_id", sa.Integer, sa.ForeignKey("portals.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("app_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("user_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("name", sa.String(255), primary_key=True),
+    sa.Column("value", sa.JSON, nullable=True),
+    sa.Column("updated", sa.Float, nullable=False),
+)

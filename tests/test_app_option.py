@@ -1,0 +1,118 @@
+"""app.option.* and user.option.* (docs: api-reference/common/settings/): an application's own settings and
+each user's, kept per application, refused without an application's token, app.option.set for an
+administrator only."""
+
+from __future__ import annotations
+
+import pytest
+
+from b24crm.store import app_options
+from tests.apps_support import install
+from tests.client import PortalClient
+
+DENIED_APP = (
+    403,
+    {"error": "ACCESS_DENIED", "error_description": "Access denied! Application context required"},
+)
+EMPTY = (
+    400,
+    {
+        "error": "ERROR_ARGUMENT",
+        "error_description": "Argument 'options' is null or empty",
+        "argument": "options",
+    },
+)
+
+
+@pytest.mark.parametrize("form", ["json", "form", "get"])
+def test_app_options_are_written_and_read_back(portal: PortalClient, form: str) -> None:
+    app = install(portal, "http://app.test/handler")
+    assert app.api.result("app.option.get", form=form) == []
+    assert (
+        app.api.result("app.option.set", {"options": {"data": "value", "data2": "value2"}}, form=form) is True
+    )
+    assert app.api.result("app.option.get", form=form) == {"data": "value", "data2": "value2"}
+    assert app.api.result("app.option.get", {"option": "data2"}, form=form) == "value2"
+    assert app.api.result("app.option.get", {"option": "missing"}, form=form) is None
+    # A second write replaces one value and keeps the other.
+    app.api.result("app.option.set", {"options": {"data": "new"}}, form=form)
+    assert app.api.result("app.option.get", form=form) == {"data": "new", "data2": "value2"}
+
+
+def test_values_keep_their_structure_in_json(portal: PortalClient) -> None:
+    app = install(portal, "http://app.test/handler")
+    app.api.result("app.option.set", {"options": {"cfg": {"a": [1, 2], "b": None}, "n": 5}})
+    assert app.api.result("app.option.get", {"option": "cfg"}) == {"a": [1, 2], "b": None}
+    assert app.api.result("app.option.get", {"option": "n"}) == 5
+
+
+def test_options_belong_to_their_application(portal: PortalClient) -> None:
+    first = install(portal, "http://app.test/one")
+    second = install(portal, "http://app.test/two")
+    first.api.result("app.option.set", {"options": {"secret": "first's"}})
+    first.api.result("user.option.set", {"options": {"mine": "first's"}})
+    assert second.api.result("app.option.get") == []
+    assert second.api.result("user.option.get") == []
+    assert second.api.result("app.option.get", {"option": "secret"}) is None
+
+
+def test_user_options_are_each_users_own(portal: PortalClient) -> None:
+    other = portal.runtime.tenancy.create_user(portal.hook.portal.id, name="Other")
+    as_admin = install(portal, "http://app.test/handler")
+    as_other = install(portal, "http://app.test/handler2", user_id=other.id)
+    as_admin.api.result("user.option.set", {"options": {"colour": "red"}})
+    as_other.api.result("user.option.set", {"options": {"colour": "blue"}})
+    assert as_admin.api.result("user.option.get") == {"colour": "red"}
+    assert as_other.api.result("user.option.get", {"option": "colour"}) == "blue"
+    # A user's options are not the application's.
+    assert as_admin.api.result("app.option.get") == []
+
+
+def test_app_option_set_wants_an_administrator(portal: PortalClient) -> None:
+    other = portal.runtime.tenancy.create_user(portal.hook.portal.id, name="Seller")
+    app = install(portal, "http://app.test/handler", user_id=other.id)
+    assert app.api.error("app.option.set", {"options": {"a": "b"}}) == (
+        403,
+        {
+            "error": "ACCESS_DENIED",
+            "error_description": "Access denied! Administrator authorization required",
+        },
+    )
+    # Any user reads them, and sets their own.
+    assert app.api.result("app.option.get") == []
+    assert app.api.result("user.option.set", {"options": {"a": "b"}}) is True
+
+
+@pytest.mark.parametrize("method", ["app.option.get", "app.option.set", "user.option.get", "user.option.set"])
+def test_a_webhook_has_no_application_context(portal: PortalClient, method: str) -> None:
+    assert portal.error(method, {"options": {"a": "b"}}) == DENIED_APP
+
+
+@pytest.mark.parametrize("options", [None, "", "text", {}, []])
+@pytest.mark.parametrize("method", ["app.option.set", "user.option.set"])
+def test_empty_options_are_refused(portal: PortalClient, method: str, options: object) -> None:
+    app = install(portal, "http://app.test/handler")
+    params = {} if options is None else {"options": options}
+    assert app.api.error(method, params) == EMPTY
+
+
+def test_bounds(portal: PortalClient) -> None:
+    app = install(portal, "http://app.test/handler")
+    status, body = app.api.error("user.option.set", {"options": {"x" * 256: "v"}})
+    assert (status, body["error"]) == (400, "ERROR_ARGUMENT")
+    status, body = app.api.error("user.option.set", {"options": {"big": "v" * 70_000}})
+    assert (status, body["error"]) == (400, "ERROR_ARGUMENT")
+    many = {f"k{i}": i for i in range(256)}
+    assert app.api.result("user.option.set", {"options": many}) is True
+    status, body = app.api.error("user.option.set", {"options": {"one-more": 1}})
+    assert (status, body["error_description"]) == (400, "An application keeps at most 256 options per owner")
+    # Rewriting a known name stays within the bound.
+    assert app.api.result("user.option.set", {"options": {"k0": "again"}}) is True
+
+
+def test_the_rows_carry_their_portal(portal: PortalClient) -> None:
+    app = install(portal, "http://app.test/handler")
+    app.api.result("app.option.set", {"options": {"a": "b"}})
+    with portal.runtime.db.read() as conn:
+        assert app_options.read(conn, portal.hook.portal.id, app.id, 0) == {"a": "b"}
+        assert app_options.read(conn, portal.hook.portal.id + 1, app.id, 0) == {}
