@@ -99,6 +99,33 @@ def test_multipart_and_admin_bodies_are_bounded_too(portal: PortalClient) -> Non
     assert response.status_code == 413
 
 
+def test_a_file_part_is_an_upload_not_a_parameter(
+    portal: PortalClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PHP puts a multipart part with a file name in $_FILES: the method never sees it among its
+    parameters (it was stored as the upload's repr), and its spooled file is closed with the request."""
+    from starlette.datastructures import UploadFile
+
+    closed: list[str] = []
+    close = UploadFile.close
+
+    async def recording_close(self: UploadFile) -> None:
+        closed.append(self.filename or "")
+        await close(self)
+
+    monkeypatch.setattr(UploadFile, "close", recording_close)
+    response = portal.http.post(
+        f"{portal.base}/crm.deal.add",
+        data={"fields[TITLE]": "Upload beside"},
+        files={"fields[COMMENTS]": ("notes.txt", b"x" * 2048, "text/plain")},
+    )
+    assert response.status_code == 200, response.text
+    deal = portal.result("crm.deal.get", {"id": response.json()["result"]})
+    assert deal["TITLE"] == "Upload beside"
+    assert deal["COMMENTS"] is None
+    assert closed == ["notes.txt"]
+
+
 def test_large_bodies_are_parsed_in_another_thread() -> None:
     async def threads() -> tuple[int, int, int]:
         small = await offload.parse_off_loop(offload.INLINE_PARSE_BYTES, threading.get_ident)

@@ -26,7 +26,9 @@ from b24crm.http.limits import (
 )
 from b24crm.http.params import decode_form, decode_json_body, decode_query, finish_params
 from b24crm.http.render import encode_body, raw_headers
+from b24crm.http.server import drop_connection
 from b24crm.php.query import parse_pairs
+from b24crm.rpc.faults import Dropped
 from b24crm.rpc.journal import CallRecord
 from b24crm.rpc.offload import INLINE_PARSE_BYTES, parse_off_loop
 from b24crm.rpc.timeblock import time_block
@@ -112,8 +114,11 @@ async def read_sized_params(scope: Scope, receive: Receive) -> tuple[dict[str, A
         # The multipart parser reads chunk by chunk (a short step on the loop each); the fields it
         # yields are then reshaped like any body. Their size is not kept: a field counts as 64 bytes.
         form = await decode_form(Request(scope, counting_receive(receive, limit)))
-        size = len(query) + 64 * len(form)
-        return await parse_off_loop(size, lambda: _merge(query, form, None, "")), size
+        try:
+            size = len(query) + 64 * len(form)
+            return await parse_off_loop(size, lambda: _merge(query, form, None, "")), size
+        finally:
+            await form.close()  # the spooled files of file parts, at once rather than at collection
     body = await read_body(scope, receive, limit)
     size = len(query) + len(body)
     return await parse_off_loop(size, lambda: _merge(query, None, body, content_type)), size
@@ -122,7 +127,8 @@ async def read_sized_params(scope: Scope, receive: Receive) -> tuple[dict[str, A
 def _merge(query: bytes, form: Any, body: bytes | bytearray | None, content_type: str) -> dict[str, Any]:
     params = decode_query(query)
     if form is not None:
-        params.update(parse_pairs(form.multi_items()))
+        # A part with a file name is an upload: PHP puts it in $_FILES, never among the parameters.
+        params.update(parse_pairs((k, v) for k, v in form.multi_items() if isinstance(v, str)))
     elif body:
         if content_type == "application/json" or content_type.endswith("+json"):
             params.update(decode_json_body(body))
@@ -212,6 +218,11 @@ async def _handle_rest(
         return
     except ClientGone:
         return  # nobody to answer
+    except Dropped:
+        if call is not None:
+            call.error = "connection dropped"
+        drop_connection(scope)
+        return
     except Exception:
         log.exception("internal error in %s", route.method)
         crash = errors.INTERNAL_SERVER_ERROR()
