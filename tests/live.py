@@ -11,18 +11,24 @@ from contextlib import contextmanager
 import uvicorn
 
 from b24crm.app import create_app
+from b24crm.http.server import guarded_protocol
 from b24crm.http.tls import TlsFiles, ensure_tls
 from b24crm.runtime import Runtime
 
 
 @contextmanager
-def live_server(runtime: Runtime, *, tls: bool = False) -> Iterator[tuple[str, TlsFiles | None]]:
-    """Serve ``runtime`` on 127.0.0.1:<free port>; yields (base URL, TLS files or None)."""
+def live_server(
+    runtime: Runtime, *, tls: bool = False, guarded: bool = False
+) -> Iterator[tuple[str, TlsFiles | None]]:
+    """Serve ``runtime`` on 127.0.0.1:<free port>; yields (base URL, TLS files or None). ``guarded``: with
+    the HTTP protocol ``serve`` uses (http/server.py)."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     files = ensure_tls(runtime.settings.data_path / "tls") if tls else None
     ssl = {"ssl_certfile": str(files.cert), "ssl_keyfile": str(files.key)} if files else {}
+    if guarded:
+        ssl["http"] = guarded_protocol(60.0)  # type: ignore[assignment]
     config = uvicorn.Config(create_app(runtime), log_level="warning", lifespan="off", **ssl)  # type: ignore[arg-type]
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

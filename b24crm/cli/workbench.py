@@ -235,7 +235,7 @@ def fault_add(
         str,
         typer.Option(
             help="QUERY_LIMIT_EXCEEDED, OPERATION_TIME_LIMIT, expired_token, INTERNAL_SERVER_ERROR, "
-            "bad_gateway (a proxy's 502 page) or latency."
+            "bad_gateway (a proxy's 502 page), drop (the connection closed unanswered) or latency."
         ),
     ],
     method: Annotated[str, typer.Option(help="Method pattern, e.g. 'crm.deal.*'.")] = "*",

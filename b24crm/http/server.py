@@ -5,6 +5,10 @@ byte at a time (or never finishes it) is kept forever, and llhttp accepts a head
 connections stayed open indefinitely. Each request must now arrive whole, head and body, within
 ``request_timeout`` seconds of its first byte (or of the connection's opening), and its head within
 ``MAX_HEAD_BYTES``; otherwise the connection is dropped. The handler then sees ``http.disconnect``.
+
+A request may also end its own connection without an answer (``drop_connection``: the fault rules' ``drop``,
+a connection reset as integrations meet them behind proxies); uvicorn offers no way to, and answers 500 to
+an application that fails before answering.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ import asyncio
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+DROP = "b24crm.drop_connection"  # the scope's extension that ends the request's connection unanswered
 
 # Far above what any client sends (URLs of REST calls, a bearer token, cookies), far below harm.
 MAX_HEAD_BYTES = 64 * 1024
@@ -63,6 +69,16 @@ class GuardedProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         self._head_bytes = None
         super().on_headers_complete()
+        cycle = self.cycle  # the new request's, made above; its task has not run yet
+        if cycle is not None and cycle.scope is self.scope:
+
+            def drop() -> None:
+                self._disarm()
+                cycle.disconnected = True  # so uvicorn sends nothing for it: no 500 page, no log
+                self.transport.abort()
+
+            extensions: dict[str, Any] = self.scope.setdefault("extensions", {})  # type: ignore[assignment]
+            extensions[DROP] = drop
 
     def on_message_complete(self) -> None:
         self._disarm()
@@ -81,6 +97,18 @@ class GuardedProtocol(HttpToolsProtocol):
         self._deadline = None
         if not self.transport.is_closing():
             self.transport.close()
+
+
+class ConnectionDropped(Exception):
+    """Raised for a drop where the server is not b24crm's (an in-process client, another ASGI server)."""
+
+
+def drop_connection(scope: Any) -> None:
+    """End the request's connection at once, without an HTTP answer: the client sees it closed."""
+    drop = (scope.get("extensions") or {}).get(DROP)
+    if drop is None:
+        raise ConnectionDropped("the connection was dropped on purpose (a fault rule)")
+    drop()
 
 
 def guarded_protocol(request_timeout: float) -> type[GuardedProtocol]:

@@ -4,7 +4,8 @@ failures, to try a client's handling of them.
 A rule matches by method (a pattern: ``crm.deal.*``), credential (its key, as the limits' state shows it)
 and HTTP form (``webhook`` or ``oauth``); its effect is a vendor error (``QUERY_LIMIT_EXCEEDED`` 503,
 ``OPERATION_TIME_LIMIT`` 429, ``expired_token`` 401, ``INTERNAL_SERVER_ERROR`` 500), a proxy's 502 HTML
-page (``bad_gateway``), or added latency (``latency``, the call then runs). It fires on every matching
+page (``bad_gateway``), a connection closed without an answer (``drop``: the client sees a reset or a remote
+protocol error), or added latency (``latency``, the call then runs). It fires on every matching
 call, on the next ``times`` ones, or with a ``probability`` drawn from ``seed`` and the call's number among
 the rule's matches: the same seed fails the same calls in the same order, whichever server process
 answers them (the counters are in the database).
@@ -32,7 +33,7 @@ ERRORS = {
     "expired_token": errors.EXPIRED_TOKEN,
     "INTERNAL_SERVER_ERROR": errors.INTERNAL_SERVER_ERROR,
 }
-EFFECTS = (*ERRORS, "bad_gateway", "latency")
+EFFECTS = (*ERRORS, "bad_gateway", "drop", "latency")
 FORMS = ("", "webhook", "oauth")
 MAX_LATENCY_MS = 60_000
 BAD_GATEWAY = (
@@ -40,6 +41,12 @@ BAD_GATEWAY = (
     b"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
 )
 _KEPT = "b24crm_faults"
+
+
+class Dropped(Exception):
+    """A ``drop`` rule fired: the endpoint ends the connection without an answer."""
+
+
 _NONE: tuple[dict[str, Any], ...] = ()
 
 
@@ -91,8 +98,8 @@ class Faults:
             return tuple(store.list_rules(conn, portal_id)) or _NONE
 
     async def apply(self, credential: Any, method: str, form: str) -> bytes | None:
-        """Raise the vendor error of the first rule that fires, or sleep its latency; answers a proxy's
-        page to send instead of the answer (``bad_gateway``), else None."""
+        """Raise the vendor error of the first rule that fires (``Dropped`` for ``drop``), or sleep its
+        latency; answers a proxy's page to send instead of the answer (``bad_gateway``), else None."""
         rules = credential.__dict__.get(_KEPT)
         if rules is None:  # read after the credential was resolved, so at least as new as it
             rules = credential.__dict__[_KEPT] = await run_in_threadpool(self._read, credential.portal.id)
@@ -112,6 +119,8 @@ class Faults:
                 raise ERRORS[effect]()
             if effect == "bad_gateway":
                 return BAD_GATEWAY
+            if effect == "drop":
+                raise Dropped
         return None
 
     def _fires(self, portal_id: int, rule: dict[str, Any]) -> bool:
