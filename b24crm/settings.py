@@ -57,6 +57,9 @@ class Settings:
         True, "Create a demo portal, admin and crm webhook when the database has no portal."
     )
     log_level: str = _setting("info", "Log level of the server.")
+    workers: int = _setting(
+        1, "Server processes sharing the port (serve --workers); more than one needs PostgreSQL."
+    )
     max_body: int = _setting(
         64 * 1024 * 1024,
         "Largest request body in bytes; a larger one is answered 413 before it is read or parsed.",

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from b24crm.cli.common import DbOption, say
+from b24crm.cli.workers import refusal, supervise
 from b24crm.secret_files import read_secret, write_secret
 from b24crm.settings import Settings
 
@@ -102,6 +103,10 @@ def serve(
         str | None,
         typer.Option(help="Token for /_b24crm/; when empty, the one kept in the data directory (made once)."),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Server processes on the one port (PostgreSQL only); as many as the cores."),
+    ] = None,
 ) -> None:
     """Migrate the database, make sure a demo portal exists, and serve the REST API."""
     settings = Settings.from_env(
@@ -112,7 +117,12 @@ def serve(
         tls=tls,
         require_https=require_https,
         admin_token=admin_token,
+        workers=workers,
     )
+    refused = refusal(settings, settings.workers)
+    if refused:
+        print(f"b24crm serve: {refused}", file=sys.stderr, flush=True)
+        raise typer.Exit(2)
     sock = _listening_socket(settings.host, settings.port)
     # Whatever fails from here on (a migration, the TLS material, the server), the socket and the
     # runtime's connections are released: a caller running serve in its own process keeps running.
@@ -126,11 +136,6 @@ def serve(
 
 
 def _serve(runtime: Runtime, sock: socket.socket) -> None:
-    import uvicorn
-
-    from b24crm.app import create_app
-    from b24crm.http.server import guarded_protocol
-
     settings = runtime.settings
     runtime.migrate()
     runtime.admin_token = _admin_token(settings)
@@ -156,7 +161,41 @@ def _serve(runtime: Runtime, sock: socket.socket) -> None:
     say(f"Admin: {settings.base_url}/_b24crm/ (Authorization: Bearer {runtime.admin_token})")
     if settings.web:
         say(f"Pages: {settings.base_url}/ui/ (sign in with the admin token)")
-    say(f"Serving on {settings.base_url} (database: {runtime.db.url.render_as_string(hide_password=True)})")
+    database = runtime.db.url.render_as_string(hide_password=True)
+    if settings.workers > 1:
+        # The workers make their own runtimes: this one's connections are not kept idle meanwhile.
+        runtime.db.dispose()
+        say(f"Serving on {settings.base_url} (database: {database}; {settings.workers} workers)")
+        code = supervise(_worker, (settings, runtime.admin_token, cert, key), sock, settings.workers)
+        if code:
+            raise typer.Exit(code)
+        return
+    say(f"Serving on {settings.base_url} (database: {database})")
+    _run(runtime, sock, cert, key)
+
+
+def _worker(
+    settings: Settings, admin_token: str, cert: str | None, key: str | None, sock: socket.socket
+) -> None:
+    """One process of ``serve --workers``: a runtime of its own on the supervisor's socket."""
+    from b24crm.runtime import Runtime
+
+    runtime = Runtime(settings)
+    runtime.admin_token = admin_token
+    try:
+        _run(runtime, sock, cert, key)
+    finally:
+        runtime.close()
+
+
+def _run(runtime: Runtime, sock: socket.socket, cert: str | None, key: str | None) -> None:
+    """uvicorn on ``sock``, serving ``runtime``, until it is stopped."""
+    import uvicorn
+
+    from b24crm.app import create_app
+    from b24crm.http.server import guarded_protocol
+
+    settings = runtime.settings
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

@@ -220,8 +220,19 @@ class DeliveryWorker:
         not hold the event loop, and with it every request."""
         db = self.runtime.db
         full = [origin for origin, n in busy.items() if n >= PER_ORIGIN]
+        if db.claims_skip_locked:  # several workers: each locks its batch, the next one takes the next
+            with db.write() as conn:
+                batch = deliveries.due(conn, now, min(room, BATCH), portal_id, full, skip_locked=True)
+                return self._take(conn, batch, now, busy)
         with db.read() as conn:
             batch = deliveries.due(conn, now, min(room, BATCH), portal_id, full)
+        with db.write() as conn:
+            return self._take(conn, batch, now, busy)
+
+    def _take(
+        self, conn: Any, batch: list[dict[str, Any]], now: float, busy: dict[str, int]
+    ) -> list[Claimed]:
+        """Claim the deliveries of ``batch`` within each origin's free slots, in ``conn``'s transaction."""
         taking: list[dict[str, Any]] = []
         for delivery in batch:
             origin = origin_of(delivery["url"])
@@ -233,15 +244,14 @@ class DeliveryWorker:
             return claimed
         portals: dict[int, dict[str, Any] | None] = {}
         apps_seen: dict[tuple[int, int], dict[str, Any] | None] = {}
-        with db.write() as conn:
-            for delivery in taking:
-                if deliveries.claim(conn, delivery, now + self.lease):
-                    if delivery["portal_id"] not in portals:
-                        portals[delivery["portal_id"]] = tenancy.portal_by_id(conn, delivery["portal_id"])
-                    portal = portals[delivery["portal_id"]]
-                    if portal is not None:
-                        auth = self._auth_for(conn, delivery, portal, now, apps_seen)
-                        claimed.append((delivery, portal, auth))
+        for delivery in taking:
+            if deliveries.claim(conn, delivery, now + self.lease):
+                if delivery["portal_id"] not in portals:
+                    portals[delivery["portal_id"]] = tenancy.portal_by_id(conn, delivery["portal_id"])
+                portal = portals[delivery["portal_id"]]
+                if portal is not None:
+                    auth = self._auth_for(conn, delivery, portal, now, apps_seen)
+                    claimed.append((delivery, portal, auth))
         return claimed
 
     def _record_all(self, done: list[tuple[dict[str, Any], dict[str, Any]]]) -> None:

@@ -104,10 +104,14 @@ def due(
     limit: int,
     portal_id: int | None = None,
     busy_origins: Collection[str] = (),
+    *,
+    skip_locked: bool = False,
 ) -> list[dict[str, Any]]:
     """Deliveries whose time has come, on every portal (the worker serves them all) or on one, oldest
     first, with their event and handler. Deliveries to the ``busy_origins`` (``scheme://host:port`` as
-    their URLs spell it) are left out, so that a backlog for a slow handler never hides the others'."""
+    their URLs spell it) are left out, so that a backlog for a slow handler never hides the others'.
+    ``skip_locked`` (in a write transaction, on PostgreSQL): the rows are locked until it ends and those
+    another transaction holds are passed over, so that workers claiming at once take different ones."""
     d, e, h = event_deliveries, event_outbox, event_handlers
     # Deliveries written before 0005 have no target of their own: they take their handler's.
     url = sa.func.coalesce(d.c.url, h.c.url)
@@ -134,6 +138,8 @@ def due(
     )
     if portal_id is not None:
         stmt = stmt.where(d.c.portal_id == portal_id)
+    if skip_locked:
+        stmt = stmt.with_for_update(of=d, skip_locked=True)
     for origin in busy_origins:
         stmt = stmt.where(
             url != origin,

@@ -65,6 +65,10 @@ class Database:
         # Only SQLite can stop a statement that runs over its budget (its progress handler) and refuse to
         # wait for a lock; on PostgreSQL a statement holds its caller until the server answers.
         self.can_inline = self.dialect == "sqlite"
+        # Whether a look for work can lock what it finds and pass over what others locked (``FOR UPDATE
+        # SKIP LOCKED``): then several processes claim from one queue without waiting on each other.
+        # SQLite's write transactions are serial already, so a look there is made before the write.
+        self.claims_skip_locked = self.dialect == "postgresql"
         # SQLite's one writer connection is taken through this gate, which inline work can try without
         # waiting (the pool's checkout can only wait).
         self._write_gate = threading.Lock() if self.can_inline else None
