@@ -36,3 +36,35 @@ class ManualClock:
     def set(self, when: float) -> None:
         with self._lock:
             self._now = when
+
+
+class Control(Protocol):
+    """What tells a ``ControlledClock`` the time it must keep: None (the base clock's time), or a frozen
+    instant and an offset (``store/clock_control.py`` keeps it in the database for every process)."""
+
+    @property
+    def frozen(self) -> float | None: ...
+
+    @property
+    def offset(self) -> float: ...
+
+
+class ControlSource(Protocol):
+    def state(self) -> Control | None: ...
+
+
+class ControlledClock:
+    """The server's clock: the base clock (the real time, or a test's ManualClock), frozen or moved as the
+    control in force says. Frozen, it answers the frozen instant; otherwise the base time plus the offset."""
+
+    def __init__(self, base: Clock, control: ControlSource) -> None:
+        self.base = base
+        self.control = control
+
+    def now(self) -> float:
+        control = self.control.state()
+        if control is None:
+            return self.base.now()
+        if control.frozen is not None:
+            return control.frozen
+        return self.base.now() + control.offset

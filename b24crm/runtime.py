@@ -8,14 +8,14 @@ from b24crm.apps.oauth import OAuthServer
 from b24crm.apps.service import AppService
 from b24crm.auth.caller import Services
 from b24crm.auth.service import Tenancy
-from b24crm.clock import Clock, SystemClock
+from b24crm.clock import Clock, ControlledClock, SystemClock
 from b24crm.methods import load_methods
 from b24crm.rpc.dispatch import Dispatcher
 from b24crm.rpc.operating import OperatingMeter
 from b24crm.rpc.registry import Registry
 from b24crm.rpc.workbench import Workbench
 from b24crm.settings import Settings
-from b24crm.store import migrate
+from b24crm.store import clock_control, migrate
 from b24crm.store.engine import Database
 from b24crm.store.files import FileStore
 
@@ -23,8 +23,12 @@ from b24crm.store.files import FileStore
 class Runtime:
     def __init__(self, settings: Settings, *, clock: Clock | None = None, db: Database | None = None) -> None:
         self.settings = settings
-        self.clock: Clock = clock or SystemClock()
+        self._own_db = db is None
         self.db = db or Database(settings.db)
+        # The clock every service reads: the real (or a test's) time, frozen or moved through the admin API
+        # for every process on the database at once (store/clock_control.py).
+        self.clock_control = clock_control.control_of(self.db)
+        self.clock = ControlledClock(clock or SystemClock(), self.clock_control)
         self.registry: Registry = load_methods()
         self.tenancy = Tenancy(self.db, self.clock)
         self.operating = OperatingMeter()
@@ -43,4 +47,6 @@ class Runtime:
 
     def close(self) -> None:
         self.workbench.close()
+        if self._own_db:  # a handle given by the caller is the caller's to close, with its control
+            clock_control.close_control(self.db)
         self.db.dispose()

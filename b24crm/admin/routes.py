@@ -18,7 +18,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from b24crm import __version__, errors
-from b24crm.admin import workbench
+from b24crm.admin import clock, workbench
 from b24crm.apps import placements
 from b24crm.apps.models import App
 from b24crm.auth.service import parse_scopes
@@ -334,6 +334,9 @@ routes = [
     Route("/_b24crm/portals/{portal_id:int}/requests", admin_endpoint(workbench.requests), methods=["GET"]),
     Route("/_b24crm/requests", admin_endpoint(workbench.requests), methods=["GET"]),
     Route("/_b24crm/health", workbench.health, methods=["GET"]),
+    Route("/_b24crm/clock", admin_endpoint(clock.get_clock), methods=["GET"]),
+    Route("/_b24crm/clock", admin_endpoint(clock.put_clock), methods=["PUT"]),
+    Route("/_b24crm/clock", admin_endpoint(clock.delete_clock), methods=["DELETE"]),
     Route("/_b24crm/portals/{portal_id:int}/faults", admin_endpoint(workbench.faults), methods=["GET"]),
     Route("/_b24crm/portals/{portal_id:int}/faults", admin_endpoint(workbench.add_fault), methods=["POST"]),
     Route(

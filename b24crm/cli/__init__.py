@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from b24crm.cli import apps, data, dev, portals, serve, workbench
+from b24crm.cli import apps, data, dev, portals, serve, state, workbench
 from b24crm.cli.common import close_runtimes
 
 cli = typer.Typer(help="b24crm: a self-hostable Bitrix24 CRM REST server.", no_args_is_help=True)
@@ -38,6 +38,7 @@ cli.add_typer(portals.hook_out_cli, name="hook-out")
 cli.add_typer(apps.app_cli, name="app")
 cli.add_typer(workbench.limits_cli, name="limits")
 cli.add_typer(workbench.fault_cli, name="fault")
+cli.add_typer(state.clock_cli, name="clock")
 
 
 def main() -> None:

@@ -743,3 +743,32 @@ app_options = sa.Table(
     sa.Column("value", sa.JSON, nullable=True),
     sa.Column("updated", sa.Float, nullable=False),
 )
+
+# The server's clock control (store/clock_control.py): one row, portal_id 0 (the server), when the clock
+# is frozen at ``frozen_at`` or runs ``offset_seconds`` from the real time; no row: the real time. No
+# foreign key: the row belongs to no portal.
+clock_control = sa.Table(
+    "clock_control",
+    metadata,
+    sa.Column("portal_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("frozen_at", sa.Float, nullable=True),
+    sa.Column("offset_seconds", sa.Float, nullable=False, server_default="0"),
+)
+
+# Faults for event deliveries (events/faults.py): a rule delays or drops the deliveries of the events and
+# handler URLs its patterns match; ids are shared with fault_rules, so one id names one rule of either kind.
+event_fault_rules = sa.Table(
+    "event_fault_rules",
+    metadata,
+    sa.Column("portal_id", sa.Integer, sa.ForeignKey("portals.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("event", sa.String(255), nullable=False, server_default="*"),  # a pattern, upper case
+    sa.Column("handler", sa.String(1024), nullable=False, server_default="*"),  # a URL pattern
+    sa.Column("effect", sa.String(32), nullable=False),  # delay or drop
+    sa.Column("delay_ms", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("times", sa.Integer, nullable=True),
+    sa.Column("probability", sa.Float, nullable=False, server_default="1"),
+    sa.Column("seed", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("seen", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("fired", sa.Integer, nullable=False, server_default="0"),
+)
