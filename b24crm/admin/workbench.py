@@ -1,5 +1,6 @@
-"""The admin namespace's workbench endpoints: the request log, the limits, and the health an orchestrator
-asks for. Handlers take (runtime, path, body) like those of ``routes.py``, which wraps and routes them."""
+"""The admin namespace's workbench endpoints: the request log, the limits, the faults, and the health an
+orchestrator asks for. Handlers take (runtime, path, body) like those of ``routes.py``, which wraps and
+routes them."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from b24crm import __version__, errors
+from b24crm.events.faults import rule_values as event_rule_values
 from b24crm.rpc.faults import rule_values
 from b24crm.rpc.journal import SERVER
 from b24crm.rpc.limits import PLANS
@@ -60,6 +62,7 @@ def set_limits(runtime: Runtime, path: dict[str, Any], body: dict[str, Any]) -> 
     values = plan_values(body)
     with runtime.db.write() as conn:
         limits_store.set_plan(conn, portal_id, values)
+    _changed(runtime)
     return 200, runtime.workbench.limits.state(portal_id)
 
 
@@ -68,6 +71,7 @@ def clear_limits(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) 
     portal_id = _known_portal(runtime, path)
     with runtime.db.write() as conn:
         limits_store.clear_plan(conn, portal_id)
+    _changed(runtime)
     return 200, runtime.workbench.limits.state(portal_id)
 
 
@@ -88,20 +92,44 @@ def plan_values(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def faults(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) -> tuple[int, Any]:
-    """The portal's fault rules, with how many calls each matched (``seen``) and failed (``fired``)."""
+    """The portal's fault rules, REST calls' (``target`` "rest") and event deliveries' ("event"), with how
+    many calls or deliveries each matched (``seen``) and failed (``fired``)."""
     portal_id = _known_portal(runtime, path)
     with runtime.db.read() as conn:
-        return 200, faults_store.list_rules(conn, portal_id)
+        return 200, all_rules(conn, portal_id)
+
+
+def all_rules(conn: Any, portal_id: int) -> list[dict[str, Any]]:
+    rules = [
+        {**rule, "target": target}
+        for target in faults_store.TABLES
+        for rule in faults_store.list_rules(conn, portal_id, target)
+    ]
+    return sorted(rules, key=lambda r: r["id"])
+
+
+def fault_values(body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """A rule's kind and columns: an event rule when ``target`` is "event" or it names an ``event`` or a
+    ``handler`` pattern (events/faults.py), else a REST rule (rpc/faults.py)."""
+    target = body.get("target") or ("event" if body.get("event") or body.get("handler") else "rest")
+    if target == faults_store.EVENT:
+        return target, event_rule_values(body)
+    if target != faults_store.REST:
+        raise ValueError("target must be rest or event")
+    return target, rule_values(body)
 
 
 def add_fault(runtime: Runtime, path: dict[str, Any], body: dict[str, Any]) -> tuple[int, Any]:
-    """A rule: ``{"effect", "method", "credential", "form", "latency_ms", "times", "probability",
-    "seed"}`` (rpc/faults.py); every server process applies it from its next call."""
+    """A rule for REST calls: ``{"effect", "method", "credential", "form", "latency_ms", "times",
+    "probability", "seed"}`` (rpc/faults.py); for event deliveries: ``{"target": "event", "effect":
+    "delay"|"drop", "event", "handler", "delay_ms", "times", "probability", "seed"}`` (events/faults.py).
+    Every server process applies it from its next call or delivery."""
     portal_id = _known_portal(runtime, path)
-    values = rule_values(body)
+    target, values = fault_values(body)
     with runtime.db.write() as conn:
-        rule_id = faults_store.add_rule(conn, portal_id, values)
-    return 201, {"id": rule_id, **values}
+        rule_id = faults_store.add_rule(conn, portal_id, values, target)
+    _changed(runtime)
+    return 201, {"id": rule_id, "target": target, **values}
 
 
 def delete_faults(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) -> tuple[int, Any]:
@@ -110,9 +138,17 @@ def delete_faults(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any])
     rule_id = to_int(path["fault_id"]) if "fault_id" in path else None
     with runtime.db.write() as conn:
         removed = faults_store.delete_rules(conn, portal_id, rule_id)
+    _changed(runtime)
     if rule_id is not None and not removed:
         raise errors.ErrorSpec("NOT_FOUND", "Fault rule not found", 404)()
     return 200, {"removed": removed}
+
+
+def _changed(runtime: Runtime) -> None:
+    """This process's resolved credentials go at once with the rules and plans kept on them; the other
+    processes' go when their credential watch hears of the generation the change bumped."""
+    runtime.tenancy.invalidate()
+    runtime.oauth.invalidate()
 
 
 def _known_portal(runtime: Runtime, path: dict[str, Any]) -> int:

@@ -234,44 +234,56 @@ def fault_add(
     effect: Annotated[
         str,
         typer.Option(
-            help="QUERY_LIMIT_EXCEEDED, OPERATION_TIME_LIMIT, expired_token, INTERNAL_SERVER_ERROR, "
-            "bad_gateway (a proxy's 502 page), drop (the connection closed unanswered) or latency."
+            help="REST calls: QUERY_LIMIT_EXCEEDED, OPERATION_TIME_LIMIT, expired_token, "
+            "INTERNAL_SERVER_ERROR, bad_gateway (a proxy's 502 page), drop (the connection closed "
+            "unanswered) or latency. "
+            "Event deliveries (with --event or --handler): delay or drop."
         ),
     ],
     method: Annotated[str, typer.Option(help="Method pattern, e.g. 'crm.deal.*'.")] = "*",
     credential: Annotated[str, typer.Option(help="Only this credential (its key, e.g. 1:webhook:3).")] = "",
     form: Annotated[str, typer.Option(help="Only webhook or only oauth calls.")] = "",
     latency_ms: Annotated[int, typer.Option(help="Milliseconds added before the effect (or the call).")] = 0,
+    event: Annotated[
+        str | None, typer.Option(help="A rule for event deliveries: event name pattern, e.g. 'ONCRMDEAL*'.")
+    ] = None,
+    handler: Annotated[
+        str | None, typer.Option(help="A rule for event deliveries: handler URL pattern.")
+    ] = None,
+    delay_ms: Annotated[int, typer.Option(help="Milliseconds a delayed delivery waits.")] = 0,
     times: Annotated[int | None, typer.Option(help="Fail only the next N matching calls.")] = None,
     probability: Annotated[float, typer.Option(help="Fail a matching call with this probability.")] = 1.0,
     seed: Annotated[int, typer.Option(help="Seed of the draws: the same seed fails the same calls.")] = 0,
     db: DbOption = None,
 ) -> None:
-    """Add a fault rule; every running server applies it from its next call."""
-    from b24crm.rpc.faults import rule_values
+    """Add a fault rule for REST calls or event deliveries; every running server applies it at once."""
+    from b24crm.admin.workbench import fault_values
     from b24crm.store import faults as store
 
     body: dict[str, Any] = {"effect": effect, "method": method, "credential": credential, "form": form}
     body |= {"latency_ms": latency_ms, "times": times, "probability": probability, "seed": seed}
+    if event is not None or handler is not None:
+        body = {"target": "event", "event": event, "handler": handler, "delay_ms": delay_ms}
+        body |= {"effect": effect, "times": times, "probability": probability, "seed": seed}
     try:
-        values = rule_values(body)
+        target, values = fault_values(body)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
     runtime = open_runtime(db)
     _require_portal(runtime, portal)
     with runtime.db.write() as conn:
-        say(f"Fault: {store.add_rule(conn, portal, values)}")
+        say(f"Fault: {store.add_rule(conn, portal, values, target)}")
 
 
 @fault_cli.command("list")
 def fault_list(portal: Annotated[int, id_option("Portal id.")], db: DbOption = None) -> None:
-    """The portal's fault rules, with the calls each matched (seen) and failed (fired)."""
-    from b24crm.store import faults as store
+    """The portal's fault rules (target rest or event), with what each matched (seen) and failed (fired)."""
+    from b24crm.admin.workbench import all_rules
 
     runtime = open_runtime(db)
     _require_portal(runtime, portal)
     with runtime.db.read() as conn:
-        print_rows(store.list_rules(conn, portal))
+        print_rows(all_rules(conn, portal))
 
 
 @fault_cli.command("clear")

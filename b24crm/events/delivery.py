@@ -31,6 +31,7 @@ import qs_codec
 
 from b24crm.apps.models import LOCAL, App
 from b24crm.apps.oauth import TokenPair
+from b24crm.events import faults
 from b24crm.events.catalogue import APP_INSTALL, APP_TEST, APP_UNINSTALL, OFFLINE_EVENT
 from b24crm.store import apps, deliveries, tenancy
 
@@ -244,8 +245,10 @@ class DeliveryWorker:
             return claimed
         portals: dict[int, dict[str, Any] | None] = {}
         apps_seen: dict[tuple[int, int], dict[str, Any] | None] = {}
+        rules: faults.Seen = {}
         for delivery in taking:
             if deliveries.claim(conn, delivery, now + self.lease):
+                delivery["fault"] = faults.decide(conn, delivery, rules)
                 if delivery["portal_id"] not in portals:
                     portals[delivery["portal_id"]] = tenancy.portal_by_id(conn, delivery["portal_id"])
                 portal = portals[delivery["portal_id"]]
@@ -265,9 +268,11 @@ class DeliveryWorker:
         self, client: httpx.AsyncClient, delivery: dict[str, Any], portal: dict[str, Any], auth: Any
     ) -> dict[str, Any]:
         started = self.runtime.clock.now()
-        body = encode(payload(delivery, portal, self.runtime.settings.base_url, started, auth))
-        began = time.perf_counter()
         outcome: dict[str, Any] = {"started": started, "status_code": None, "error": None, "response": None}
+        if delivery.get("fault") and await faults.dropped(delivery["fault"], outcome, self.runtime.clock):
+            return outcome  # events/faults.py: delayed (then sent), or dropped (recorded as failed)
+        body = encode(payload(delivery, portal, self.runtime.settings.base_url, outcome["started"], auth))
+        began = time.perf_counter()
         left = True
         try:
             async with (

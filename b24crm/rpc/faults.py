@@ -18,7 +18,6 @@ A portal without rules costs a call one dictionary look-up.
 from __future__ import annotations
 
 import asyncio
-import random
 from fnmatch import fnmatchcase
 from typing import Any
 
@@ -125,13 +124,4 @@ class Faults:
 
     def _fires(self, portal_id: int, rule: dict[str, Any]) -> bool:
         with self.db.write() as conn:
-            seen = store.count_match(conn, portal_id, rule["id"])
-            if seen is None:
-                return False  # spent: its ``times`` calls have failed
-            if (
-                rule["probability"] < 1
-                and random.Random(f"{rule['seed']}:{seen}").random() >= rule["probability"]
-            ):
-                return False
-            store.count_fired(conn, portal_id, rule["id"])
-            return True
+            return store.fires(conn, portal_id, rule)

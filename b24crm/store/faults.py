@@ -1,54 +1,78 @@
-"""Fault rules (rpc/faults.py): a portal's rules, and the counters of the calls they matched and failed."""
+"""Fault rules: a portal's rules for REST calls (rpc/faults.py) and for event deliveries (events/faults.py),
+and the counters of the calls or deliveries they matched and failed. One id sequence serves both tables."""
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from b24crm.store.sql import RawStatement, next_id
-from b24crm.store.tables import fault_rules
+from b24crm.store.tables import event_fault_rules, fault_rules
 
-_f = fault_rules.c
-_KEY = (_f.portal_id == sa.bindparam("portal_id"), _f.id == sa.bindparam("id"))
-# One more matching call, while the rule has calls left to fail: answers the count, or no row.
-_SEEN = RawStatement(
-    fault_rules.update()
-    .where(*_KEY, sa.or_(_f.times.is_(None), _f.fired < _f.times))
-    .values(seen=_f.seen + 1)
-    .returning(_f.seen)
-)
-_FIRED = RawStatement(fault_rules.update().where(*_KEY).values(fired=_f.fired + 1))
+REST, EVENT = "rest", "event"
+TABLES = {REST: fault_rules, EVENT: event_fault_rules}
 
 
-def list_rules(conn: Connection, portal_id: int) -> list[dict[str, Any]]:
-    stmt = sa.select(fault_rules).where(_f.portal_id == portal_id).order_by(_f.id)
+def _counters(table: sa.Table) -> tuple[RawStatement, RawStatement]:
+    c = table.c
+    key = (c.portal_id == sa.bindparam("portal_id"), c.id == sa.bindparam("id"))
+    # One more match, while the rule has matches left to fail: answers the count, or no row.
+    seen = RawStatement(
+        table.update()
+        .where(*key, sa.or_(c.times.is_(None), c.fired < c.times))
+        .values(seen=c.seen + 1)
+        .returning(c.seen)
+    )
+    return seen, RawStatement(table.update().where(*key).values(fired=c.fired + 1))
+
+
+_COUNTERS = {target: _counters(table) for target, table in TABLES.items()}
+
+
+def list_rules(conn: Connection, portal_id: int, target: str = REST) -> list[dict[str, Any]]:
+    table = TABLES[target]
+    stmt = sa.select(table).where(table.c.portal_id == portal_id).order_by(table.c.id)
     return [dict(r) for r in conn.execute(stmt).mappings()]
 
 
-def add_rule(conn: Connection, portal_id: int, values: dict[str, Any]) -> int:
+def add_rule(conn: Connection, portal_id: int, values: dict[str, Any], target: str = REST) -> int:
     rule_id = next_id(conn, portal_id, "fault_rule")
-    conn.execute(fault_rules.insert().values(portal_id=portal_id, id=rule_id, **values))
+    conn.execute(TABLES[target].insert().values(portal_id=portal_id, id=rule_id, **values))
     return rule_id
 
 
-def delete_rules(conn: Connection, portal_id: int, rule_id: int | None = None) -> int:
-    stmt = fault_rules.delete().where(_f.portal_id == portal_id)
-    if rule_id is not None:
-        stmt = stmt.where(_f.id == rule_id)
-    return int(conn.execute(stmt).rowcount)
+def delete_rules(
+    conn: Connection, portal_id: int, rule_id: int | None = None, target: str | None = None
+) -> int:
+    """Remove one rule or all, of one kind (``target``) or of both; answers how many went."""
+    removed = 0
+    for kind, table in TABLES.items():
+        if target is not None and kind != target:
+            continue
+        stmt = table.delete().where(table.c.portal_id == portal_id)
+        if rule_id is not None:
+            stmt = stmt.where(table.c.id == rule_id)
+        removed += int(conn.execute(stmt).rowcount)
+    return removed
 
 
-def count_match(conn: Connection, portal_id: int, rule_id: int) -> int | None:
-    """Count a matching call; its number among the rule's matches, or None when the rule is spent."""
-    cursor = _SEEN.run(conn, {"portal_id": portal_id, "id": rule_id})
+def fires(conn: Connection, portal_id: int, rule: dict[str, Any], target: str = REST) -> bool:
+    """Count a match of ``rule`` and answer whether it fails this one: never once its ``times`` are
+    spent; drawn from its seed and the match's number when it has a probability, so that the same seed
+    fails the same matches whichever process counts them."""
+    seen_stmt, fired_stmt = _COUNTERS[target]
+    key = {"portal_id": portal_id, "id": rule["id"]}
+    cursor = seen_stmt.run(conn, key)
     try:
         row = cursor.fetchone()
     finally:
         cursor.close()
-    return None if row is None else int(row[0])
-
-
-def count_fired(conn: Connection, portal_id: int, rule_id: int) -> None:
-    _FIRED.run(conn, {"portal_id": portal_id, "id": rule_id}).close()
+    if row is None:
+        return False
+    if rule["probability"] < 1 and random.Random(f"{rule['seed']}:{row[0]}").random() >= rule["probability"]:
+        return False
+    fired_stmt.run(conn, key).close()
+    return True
