@@ -215,7 +215,7 @@ def test_open_rest_app_posts_the_portal_form_into_the_slider(app_portal: PortalC
         f"{url}/activities/{made['configurable']}/actions", data={"csrf": csrf, "key": "startCall"}
     )
     assert opened.status_code == 200
-    assert 'target="app-frame"' in opened.text and 'action="http://app.test/install' in opened.text
+    assert 'class="app-form"' in opened.text and 'action="http://app.test/install' in opened.text
     assert 'name="AUTH_ID"' in opened.text and 'name="PLACEMENT" value="DEFAULT"' in opened.text
     missing = http.post(
         f"{url}/activities/{made['configurable']}/actions", data={"csrf": csrf, "key": "nothing"}

@@ -171,7 +171,7 @@ def test_click_through_a_deal_with_every_kind(
     page.locator(f'article[data-activity="{made["configurable"]}"]').get_by_role(
         "button", name="About Client"
     ).click()
-    page.wait_for_selector("iframe[name=app-frame]")
+    page.wait_for_selector(".app-host iframe")
     deadline = time.monotonic() + 20
     while not [c for c in receiver.calls if c["form"].get("PLACEMENT") == "DEFAULT"]:
         assert time.monotonic() < deadline, receiver.calls

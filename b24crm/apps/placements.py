@@ -251,6 +251,19 @@ def app_call(runtime: Any, portal_id: int, activity_id: int, *, user_id: int | N
         return _frame_call(conn, runtime, app, app.handler_url, "DEFAULT", options, user_id)
 
 
+def main_call(
+    runtime: Any, portal_id: int, app_id: int, *, user_id: int, options: Any = None
+) -> dict[str, Any]:
+    """The POST that opens the application's own page (``PLACEMENT`` DEFAULT): from the application list,
+    in a slider ``BX24.openApplication`` opens, and, before the install is finished, as its installer."""
+    with runtime.db.write() as conn:
+        row = store.app_by_id(conn, portal_id, app_id)
+        if row is None or not row["active"]:
+            raise LookupError("the application is not installed")
+        app = App.from_row(row)
+        return _frame_call(conn, runtime, app, app.handler_url, "DEFAULT", options, user_id)
+
+
 def _installed_app(conn: Any, portal_id: int, app_id: int) -> App:
     row = store.app_by_id(conn, portal_id, app_id)
     if row is None or not row["active"] or not row["installed"]:

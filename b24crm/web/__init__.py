@@ -10,7 +10,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from b24crm.web import actions, embedding, inspect, pages
+from b24crm.web import actions, embedding, frame_routes, inspect, pages
 from b24crm.web.context import HERE, PREFIX
 
 _ITEM = PREFIX + "/portals/{portal_id:int}/users/{user_id:int}/items/{entity_type_id:int}/{item_id:int}"
@@ -35,5 +35,13 @@ def routes() -> list[BaseRoute]:
         Route(_ITEM + "/activities/{activity_id:int}/actions", actions.click, methods=["POST"]),
         Route(_ITEM + "/activities/{activity_id:int}/app", embedding.open_activity_app, methods=["POST"]),
         Route(_ITEM + "/placements/{placement_id:int}", embedding.open_placement, methods=["POST"]),
+        Route(
+            _ITEM + "/activities/{activity_id:int}/placements/{placement_id:int}",
+            embedding.open_menu_placement,
+            methods=["POST"],
+        ),
+        Route(user + "/apps", frame_routes.app_list, methods=["GET"]),
+        Route(user + "/apps/{app_id:int}", frame_routes.open_app, methods=["POST"]),
+        Route(user + "/apps/{app_id:int}/frame", frame_routes.command, methods=["POST"]),
         Mount(PREFIX + "/static", StaticFiles(directory=HERE / "static"), name="web-static"),
     ]

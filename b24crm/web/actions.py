@@ -182,12 +182,12 @@ async def click(request: Request) -> Response:
     def run() -> tuple[Any, dict[str, Any]]:
         ctx = caller_for(runtime, p["portal_id"], p["user_id"])
         answer = _click(ctx, owner, p["activity_id"], form, runtime)
-        values = (
-            item_values(ctx, owner[0], owner[1], paging_of(request))
-            if answer["type"] == "openRestApp"
-            else {}
-        )
-        return answer, values
+        if answer["type"] != "openRestApp":
+            return answer, {}
+        from b24crm.web import frames  # the frame the slider hosts (frames imports no page module)
+
+        answer = {**answer, "frame": frames.describe(ctx, answer["call"])}
+        return answer, item_values(ctx, owner[0], owner[1], paging_of(request))
 
     try:
         answer, values = await run_in_threadpool(run)

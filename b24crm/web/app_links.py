@@ -23,10 +23,22 @@ def codes(entity_type_id: int) -> tuple[str, ...]:
     return tuple(f"CRM_{_entity(entity_type_id)}_{where}" for where in WHERE)
 
 
-def item_placements(ctx: Caller, entity_type_id: int) -> list[dict[str, Any]]:
+def timeline_menu_code(entity_type_id: int) -> str:
+    return f"CRM_{_entity(entity_type_id)}_ACTIVITY_TIMELINE_MENU"
+
+
+def timeline_menu(ctx: Caller, entity_type_id: int) -> list[dict[str, Any]]:
+    """The applications' items of an activity's menu in this item type's timeline
+    (``CRM_<TYPE>_ACTIVITY_TIMELINE_MENU``)."""
+    return item_placements(ctx, entity_type_id, (timeline_menu_code(entity_type_id),))
+
+
+def item_placements(
+    ctx: Caller, entity_type_id: int, wanted: tuple[str, ...] | None = None
+) -> list[dict[str, Any]]:
     """The installed applications' placements on this item type's card the user sees (bound for everyone,
     or for them)."""
-    wanted = codes(entity_type_id)
+    wanted = codes(entity_type_id) if wanted is None else wanted
     with ctx.db.read() as conn:
         found = []
         titles: dict[int, tuple[str, bool]] = {}

@@ -15,8 +15,8 @@ from b24crm import errors
 from b24crm.apps import placements
 from b24crm.auth.caller import Caller
 from b24crm.store import apps as apps_store
-from b24crm.web import actions
-from b24crm.web.app_links import codes
+from b24crm.web import actions, frames
+from b24crm.web.app_links import codes, timeline_menu_code
 from b24crm.web.context import caller_for, error_page, page, runtime_of
 from b24crm.web.pages import item_values, paging_of
 
@@ -32,7 +32,8 @@ def _slider(request: Request, work: Any) -> Any:
             ctx = caller_for(runtime, p["portal_id"], p["user_id"])
             call = work(ctx, runtime, p)
             values = item_values(ctx, p["entity_type_id"], p["item_id"], paging_of(request))
-            return {"type": "openRestApp", "call": call, "sliderParams": None}, values
+            frame = frames.describe(ctx, call)
+            return {"type": "openRestApp", "call": call, "sliderParams": None, "frame": frame}, values
 
         try:
             slider, values = await run_in_threadpool(build)
@@ -67,6 +68,30 @@ def _placement_call(ctx: Caller, runtime: Any, p: dict[str, Any]) -> dict[str, A
         raise NO_PLACEMENT() from None
 
 
+def _menu_placement_call(ctx: Caller, runtime: Any, p: dict[str, Any]) -> dict[str, Any]:
+    """An application's item of an activity's menu in the timeline: the placement's handler with the
+    activity in PLACEMENT_OPTIONS (ENTITY_ID, ASSOCIATED_ENTITY_TYPE_ID, ASSOCIATED_ENTITY_ID)."""
+    actions.bound_row(ctx, (p["entity_type_id"], p["item_id"]), p["activity_id"])
+    with ctx.db.read() as conn:
+        row = (
+            apps_store.placement_by_id(conn, ctx.portal.id, p["placement_id"])
+            if p["placement_id"] < 2**31
+            else None
+        )
+    if (
+        row is None
+        or row["placement"] != timeline_menu_code(p["entity_type_id"])
+        or row["user_id"] not in (0, ctx.user.id)
+    ):
+        raise NO_PLACEMENT()
+    try:
+        return placements.handler_call(
+            runtime, ctx.portal.id, row["id"], user_id=ctx.user.id, activity_id=p["activity_id"]
+        )
+    except LookupError:
+        raise NO_PLACEMENT() from None
+
+
 def _activity_app_call(ctx: Caller, runtime: Any, p: dict[str, Any]) -> dict[str, Any]:
     actions.bound_row(ctx, (p["entity_type_id"], p["item_id"]), p["activity_id"])
     try:
@@ -87,3 +112,10 @@ async def open_activity_app(request: Request) -> Response:
     if isinstance(form, Response):
         return form
     return await _slider(request, _activity_app_call)()
+
+
+async def open_menu_placement(request: Request) -> Response:
+    form = await actions.checked_form(request)
+    if isinstance(form, Response):
+        return form
+    return await _slider(request, _menu_placement_call)()

@@ -118,6 +118,11 @@ def _frame(ctx: Caller) -> dict[str, Any]:
     }
 
 
+def frame_values(ctx: Caller) -> dict[str, Any]:
+    """The header of a portal's page, for the pages of other modules."""
+    return _frame(ctx)
+
+
 async def home(request: Request) -> Response:
     if signed_in(request) is None:
         return to_sign_in(request)
@@ -180,6 +185,7 @@ def item_values(ctx: Caller, entity_type_id: int, item_id: int, paging: dict[str
         "notes": records.notes(ctx, owner, activity_ids, record_ids),
         "paging": paging,
         "placements": app_links.item_placements(ctx, entity_type_id),
+        "menu_placements": app_links.timeline_menu(ctx, entity_type_id),
         "here": f"{_base(ctx)}/items/{entity_type_id}/{item_id}",
     }
 

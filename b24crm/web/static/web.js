@@ -1,5 +1,5 @@
-// The little the pages do in the browser: expand a large text, open the application's slider,
-// close a menu with Escape. Everything works without it except the slider's automatic POST.
+// The little the pages do in the browser: expand a large text, close a menu with Escape. Applications'
+// frames are frames.js's.
 document.addEventListener("click", function (event) {
   var button = event.target.closest("[data-toggle-large]");
   if (!button) return;
@@ -16,8 +16,6 @@ document.addEventListener("keydown", function (event) {
   });
 });
 document.addEventListener("DOMContentLoaded", function () {
-  var form = document.querySelector("form[data-autosubmit]");
-  if (form) form.submit();
   var close = document.querySelector(".slider .close");
   if (close) close.focus();
 });

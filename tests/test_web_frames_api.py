@@ -1,0 +1,145 @@
+"""The pages that host an application's own page, and the endpoint their parent script calls, over HTTP:
+who may open what, the frame's description (the vendor's POST, the window name b24jssdk reads, the init
+data), fresh tokens, the install's end, options shared with app.option.* / user.option.*, and an
+application kept to its own data. The messages themselves run in a browser: tests/test_web_frames.py."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from typing import Any
+
+from b24crm.store import outbox
+from tests.apps_support import install
+from tests.client import AppClient, PortalClient
+from tests.test_web_support import HOSTILE, base_of, csrf_of, sign_in
+
+
+def _frame(page: str) -> dict[str, Any]:
+    found = re.search(r"data-frame='([^']+)'", page)
+    assert found is not None, page
+    return json.loads(html.unescape(found.group(1)))
+
+
+def _open(portal: PortalClient, app_id: int, user_id: int | None = None) -> Any:
+    base = base_of(portal, user_id)
+    csrf = csrf_of(portal.http.get(f"{base}/apps").text)
+    return portal.http.post(f"{base}/apps/{app_id}", data={"csrf": csrf})
+
+
+def _command(portal: PortalClient, app_id: int, command: str, params: Any = None, **kw: Any) -> Any:
+    base = base_of(portal, kw.get("user_id"))
+    csrf = kw.get("csrf", csrf_of(portal.http.get(f"{base}/apps").text))
+    return portal.http.post(
+        f"{base}/apps/{app_id}/frame",
+        content=json.dumps({"command": command, "params": params or {}}),
+        headers={"X-CSRF-Token": csrf, "Content-Type": "application/json"},
+    )
+
+
+def test_the_installer_then_the_main_page(portal: PortalClient) -> None:
+    sign_in(portal.http)
+    made = portal.runtime.apps.create(
+        portal.hook.portal.id, handler_url="http://app.test/ui", scopes="crm", title=HOSTILE, has_ui=True
+    )
+    listed = portal.http.get(f"{base_of(portal)}/apps")
+    assert "Installation not finished" in listed.text and HOSTILE not in listed.text
+    opened = _open(portal, made.app.id)
+    assert opened.status_code == 200 and HOSTILE not in opened.text
+    frame = _frame(opened.text)
+    domain, protocol, sid = frame["name"].split("|")
+    assert frame["url"].startswith("http://app.test/ui?DOMAIN=") and f"APP_SID={sid}" in frame["url"]
+    assert frame["origin"] == "http://app.test" and frame["sid"] == sid
+    init = frame["init"]
+    assert (init["DOMAIN"], init["PROTOCOL"]) == (domain, protocol)
+    assert init["INSTALL"] is True and init["FIRST_RUN"] is True and init["PLACEMENT"] == "DEFAULT"
+    assert init["AUTH_ID"] == frame["form"]["AUTH_ID"] and init["MEMBER_ID"] == frame["form"]["member_id"]
+    assert init["APP_OPTIONS"] == [] and init["USER_OPTIONS"] == [] and init["IS_ADMIN"] is True
+    # The frame's token is a real one of the application.
+    assert AppClient(portal.runtime, portal.http, init["AUTH_ID"]).result("app.info")["INSTALLED"] is False
+
+    finished = _command(portal, made.app.id, "setInstallFinish")
+    assert finished.json() == {"result": {"installed": True}}
+    with portal.runtime.db.read() as conn:
+        names = [e["event"] for e in outbox.list_events(conn, portal.hook.portal.id)]
+    assert "ONAPPINSTALL" in names
+    reopened = _command(portal, made.app.id, "open").json()["result"]
+    assert reopened["init"]["INSTALL"] is False and reopened["sid"] != sid
+
+
+def test_a_user_who_is_no_administrator(portal: PortalClient) -> None:
+    sign_in(portal.http)
+    seller = portal.runtime.tenancy.create_user(portal.hook.portal.id, name="Seller")
+    made = portal.runtime.apps.create(
+        portal.hook.portal.id, handler_url="http://app.test/ui", scopes="crm", has_ui=True
+    )
+    # Its installer is an administrator's: the seller's list leaves it out.
+    assert f'/apps/{made.app.id}"' not in portal.http.get(f"{base_of(portal, seller.id)}/apps").text
+    assert _open(portal, made.app.id, seller.id).status_code == 403
+    portal.runtime.apps.finish_install(portal.hook.portal.id, made.app.id)
+    assert _open(portal, made.app.id, seller.id).status_code == 200
+    assert _command(portal, made.app.id, "setInstallFinish", user_id=seller.id).status_code == 403
+    refused = _command(portal, made.app.id, "setAppOption", {"name": "a", "value": "b"}, user_id=seller.id)
+    assert refused.status_code == 403
+    kept = _command(portal, made.app.id, "setUserOption", {"name": "a", "value": "b"}, user_id=seller.id)
+    assert kept.json() == {"result": {"a": "b"}}
+
+
+def test_refresh_gives_a_new_working_token(portal: PortalClient) -> None:
+    sign_in(portal.http)
+    app = install(portal, "http://app.test/ui", scopes="crm")
+    answer = _command(portal, app.id, "refreshAuth").json()["result"]
+    assert set(answer) == {"AUTH_ID", "REFRESH_ID", "AUTH_EXPIRES", "MEMBER_ID"}
+    assert answer["AUTH_EXPIRES"] == "3600" and answer["AUTH_ID"] != app.tokens["access_token"]
+    fresh = AppClient(portal.runtime, portal.http, answer["AUTH_ID"])
+    assert fresh.result("crm.activity.list", {"select": ["ID"]}) == []
+
+
+def test_options_from_the_frame_are_the_rest_methods_values(portal: PortalClient) -> None:
+    sign_in(portal.http)
+    app = install(portal, "http://app.test/ui", scopes="crm")
+    other = install(portal, "http://app.test/other", scopes="crm")
+    assert _command(portal, app.id, "setAppOption", {"name": "colour", "value": "red"}).json() == {
+        "result": {"colour": "red"}
+    }
+    _command(portal, app.id, "setUserOption", {"name": "size", "value": {"w": 2}})
+    assert app.api.result("app.option.get") == {"colour": "red"}
+    assert app.api.result("user.option.get", {"option": "size"}) == {"w": 2}
+    assert other.api.result("app.option.get") == []
+    app.api.result("app.option.set", {"options": {"from": "rest"}})
+    frame = _command(portal, app.id, "open").json()["result"]
+    assert frame["init"]["APP_OPTIONS"] == {"colour": "red", "from": "rest"}
+    assert frame["init"]["USER_OPTIONS"] == {"size": {"w": 2}}
+    assert _command(portal, other.id, "open").json()["result"]["init"]["APP_OPTIONS"] == []
+
+
+def test_the_endpoint_wants_the_session_and_its_csrf_token(portal: PortalClient) -> None:
+    sign_in(portal.http)
+    app = install(portal, "http://app.test/ui", scopes="crm")
+    forged = _command(portal, app.id, "refreshAuth", csrf="forged")
+    assert forged.status_code == 403 and forged.json()["error"] == "FORBIDDEN"
+    assert _command(portal, app.id, "nothing").status_code == 404
+    assert _command(portal, 999_999, "refreshAuth").status_code == 404
+    bad = portal.http.post(
+        f"{base_of(portal)}/apps/{app.id}/frame",
+        content=b"[1]",
+        headers={"X-CSRF-Token": csrf_of(portal.http.get(f"{base_of(portal)}/apps").text)},
+    )
+    assert bad.status_code == 400
+    # Application ids are a portal's own: another portal's second application is not this portal's.
+    elsewhere = PortalClient.create(portal.runtime, portal.http, scopes=("crm",))
+    install(elsewhere, "http://app.test/ui", scopes="crm")
+    install(elsewhere, "http://app.test/ui2", scopes="crm")
+    assert _command(portal, app.id + 1, "refreshAuth").status_code == 404
+
+
+def test_selectors_answer_from_the_portal(portal: PortalClient) -> None:
+    sign_in(portal.http)
+    app = install(portal, "http://app.test/ui", scopes="crm")
+    deal = portal.result("crm.deal.add", {"fields": {"TITLE": HOSTILE}})
+    users = _command(portal, app.id, "users").json()["result"]
+    assert {"id": str(portal.hook.user.id), "name": "Test Admin"} in users
+    found = _command(portal, app.id, "crm", {"entityType": ["deal"]}).json()["result"]
+    assert list(found) == ["deal"] and found["deal"][0]["id"] == f"D_{deal}"
+    assert found["deal"][0]["title"] == HOSTILE  # JSON; the dialog sets it as text
