@@ -74,6 +74,13 @@ def test_user_current_and_get(portal: PortalClient) -> None:
     assert me["LAST_ACTIVITY_DATE"] == me["TIMESTAMP_X"]
     keys = list(me)
     assert keys.index("TIME_ZONE_OFFSET") < keys.index("TIMESTAMP_X") < keys.index("PERSONAL_GENDER")
+    # The vendor's example has WORK_POSITION between the birthday and the employment date.
+    assert (
+        keys.index("PERSONAL_BIRTHDAY") + 1
+        == keys.index("WORK_POSITION")
+        == keys.index("UF_EMPLOYMENT_DATE") - 1
+    )
+    assert me["WORK_POSITION"] == ""
     for i in range(3):
         portal.runtime.tenancy.create_user(portal.hook.portal.id, name=f"U{i}", email=f"u{i}@example.com")
     assert [u["ID"] for u in portal.result("user.get", {"FILTER": {">ID": 2}})] == ["3", "4"]

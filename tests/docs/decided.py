@@ -84,7 +84,6 @@ SHAPES: dict[str, tuple[str, list[str]]] = {
     "user.current": (
         USER_FIELDS,
         [
-            "result.WORK_POSITION: missing",
             *(
                 f"result.{k}: not documented"
                 for k in (
@@ -108,6 +107,7 @@ SHAPES: dict[str, tuple[str, list[str]]] = {
             "result.result.get_user.TIME_ZONE: not documented",
             "result.result.get_user.TIME_ZONE_OFFSET: not documented",
             "result.result.get_user.USER_TYPE: not documented",
+            "result.result.get_user.WORK_POSITION: not documented",
             "result.result_error: object, documented array",
             "result.result_time.get_department: missing",
             "result.result_time.get_app: not documented",

@@ -52,6 +52,8 @@ def view(user: User, ctx: CallContext) -> dict[str, Any]:
         "LAST_ACTIVITY_DATE": stamp,
         "PERSONAL_GENDER": user.gender,
         "PERSONAL_BIRTHDAY": "",
+        # In the vendor's own example and b24pysdk's user model; no profile data is kept here.
+        "WORK_POSITION": "",
         "UF_EMPLOYMENT_DATE": "",
         "UF_DEPARTMENT": [1],
         "USER_TYPE": "employee",
