@@ -47,16 +47,19 @@ class ErrorSpec:
 
 # The vendor's system errors, valid for any method (docs: _includes/system-errors.md).
 INTERNAL_SERVER_ERROR = ErrorSpec("INTERNAL_SERVER_ERROR", "Internal server error", 500)
-ERROR_UNEXPECTED_ANSWER = ErrorSpec("ERROR_UNEXPECTED_ANSWER", "Server returned an unexpected response", 500)
+# The texts below end with the period the cloud answers them with (the vendor's auth code, b24pysdk's error
+# classes), where the docs' table drops it; the table test lists each (DECIDED_TEXT).
+ERROR_UNEXPECTED_ANSWER = ErrorSpec("ERROR_UNEXPECTED_ANSWER", "Server returned an unexpected response.", 500)
 QUERY_LIMIT_EXCEEDED = ErrorSpec("QUERY_LIMIT_EXCEEDED", "Too many requests", 503)
 ERROR_BATCH_METHOD_NOT_ALLOWED = ErrorSpec(
     "ERROR_BATCH_METHOD_NOT_ALLOWED", "Method is not allowed for batch usage", 405
 )
 ERROR_BATCH_LENGTH_EXCEEDED = ErrorSpec("ERROR_BATCH_LENGTH_EXCEEDED", "Max batch length exceeded", 400)
 NO_AUTH_FOUND = ErrorSpec("NO_AUTH_FOUND", "Wrong authorization data", 401)
-INVALID_REQUEST = ErrorSpec("INVALID_REQUEST", "Https required", 400)
-OVERLOAD_LIMIT = ErrorSpec("OVERLOAD_LIMIT", "REST API is blocked due to overload", 503)
-ACCESS_DENIED_PLAN = ErrorSpec("ACCESS_DENIED", "REST API is available only on commercial plans", 403)
+INVALID_REQUEST = ErrorSpec("INVALID_REQUEST", "Https required.", 400)
+OVERLOAD_LIMIT = ErrorSpec("OVERLOAD_LIMIT", "REST API is blocked due to overload.", 503)
+# Worded so by the vendor's webhook check (rest/lib/apauth/auth.php) and b24pysdk's BitrixAPIAccessDenied.
+ACCESS_DENIED_PLAN = ErrorSpec("ACCESS_DENIED", "REST is available only on commercial plans.", 403)
 # The docs' table says 403; the vendor's webhook check (rest/lib/apauth/auth.php) raises it through the
 # OAuth exception, 401, and b24pysdk files it under 401 (BitrixAPIInvalidCredentials): a webhook URL whose
 # code is not an active webhook of that user.
@@ -72,7 +75,7 @@ INSUFFICIENT_SCOPE = ErrorSpec(
 # With the final period the cloud answers (its token check is the authorization server's) and b24pysdk's
 # BitrixAPIExpiredToken shows; the docs' table has none.
 EXPIRED_TOKEN = ErrorSpec("expired_token", "The access token provided has expired.", 401)
-USER_ACCESS_ERROR = ErrorSpec("user_access_error", "The user does not have access to the application", 403)
+USER_ACCESS_ERROR = ErrorSpec("user_access_error", "The user does not have access to the application.", 403)
 PORTAL_DELETED = ErrorSpec("PORTAL_DELETED", "Portal was deleted", 500)
 
 SYSTEM_ERRORS: tuple[ErrorSpec, ...] = (
@@ -95,7 +98,10 @@ SYSTEM_ERRORS: tuple[ErrorSpec, ...] = (
 
 # Platform-level errors outside that table (docs: error-codes.md, api-reference/rest-v3.md, the REST server).
 ERROR_METHOD_NOT_FOUND = ErrorSpec("ERROR_METHOD_NOT_FOUND", "Method not found!", 404)
-OPERATION_TIME_LIMIT = ErrorSpec("OPERATION_TIME_LIMIT", "Method is blocked due to operation time limit", 429)
+# With its final period as the clients show it (b24pysdk's BitrixAPIOperationTimeLimit, PHP SDK tests).
+OPERATION_TIME_LIMIT = ErrorSpec(
+    "OPERATION_TIME_LIMIT", "Method is blocked due to operation time limit.", 429
+)
 # An access token the server never issued (or whose app is gone), as the cloud answers it.
 INVALID_TOKEN = ErrorSpec("invalid_token", "Unable to get application by token", 401)
 # The token's user cannot act (deactivated), as the vendor's OAuth check (rest/lib/oauth/auth.php) answers.

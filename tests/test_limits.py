@@ -23,7 +23,7 @@ ADMIN = {"Authorization": "Bearer admin-secret"}
 TOO_MANY = {"error": "QUERY_LIMIT_EXCEEDED", "error_description": "Too many requests"}
 BLOCKED = {
     "error": "OPERATION_TIME_LIMIT",
-    "error_description": "Method is blocked due to operation time limit",
+    "error_description": "Method is blocked due to operation time limit.",
 }
 
 

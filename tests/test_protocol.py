@@ -339,7 +339,7 @@ def test_require_https_refuses_plain_http(database, tmp_path) -> None:  # type: 
         portal = PortalClient.create(runtime, http)
         status, body = portal.error("server.time")
         assert status == 400
-        assert body == {"error": "INVALID_REQUEST", "error_description": "Https required"}
+        assert body == {"error": "INVALID_REQUEST", "error_description": "Https required."}
     with TestClient(create_app(runtime), base_url="https://testserver") as https:
         assert PortalClient(runtime, https, portal.hook).raw("server.time").status_code == 200
 
