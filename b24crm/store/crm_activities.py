@@ -19,6 +19,7 @@ from b24crm.store.tables import (
     crm_layout_blocks,
     crm_notes,
 )
+from b24crm.store.transactions import before_commit, next_hot_id, run_before_commit
 
 Binding = tuple[int, int]  # (owner type, owner id)
 ACTIVITY_BLOCKS = 1  # crm_layout_blocks.item_kind of an activity's sets
@@ -60,17 +61,16 @@ _INSERT_COMMUNICATION = RawInsert(crm_activity_communications)
 
 def touch(conn: Connection, portal_id: int) -> None:
     """Bump the portal's activity generation: every write does, so remembered counts expire with it.
-    Once a transaction is enough (the bump is only seen when it commits)."""
-    # The marker holds the transaction itself, so its identity cannot be taken by a later one.
-    marker = (conn.get_transaction(), portal_id)
-    seen = conn.info.get("activities_touched")
-    if seen is not None and seen[0] is marker[0] and seen[1] == portal_id:
-        return
-    next_id(conn, portal_id, GENERATION)
-    conn.info["activities_touched"] = marker
+    Once a transaction is enough (the bump is only seen when it commits), and it is made last, just
+    before the COMMIT: the counter's row is locked from the bump on, and every writer of the portal
+    needs it, so concurrent adds queue for the COMMIT's round trip only, not for the whole transaction."""
+    before_commit(conn, (GENERATION, portal_id), lambda c: next_id(c, portal_id, GENERATION))
 
 
 def generation(conn: Connection, portal_id: int) -> int:
+    """The portal's activity generation as this transaction sees it: a bump it left for its COMMIT is
+    made first, so that a count it remembers is never keyed by the generation before its own writes."""
+    run_before_commit(conn, (GENERATION, portal_id))
     return current_value(conn, portal_id, GENERATION)
 
 
@@ -83,7 +83,7 @@ def insert_activity_returning(
 ) -> tuple[int, tuple[Any, ...] | None]:
     """``insert_activity`` through ``insert`` (a ``RawInsert`` of the table): the new ID, and the row its
     RETURNING columns make."""
-    activity_id = next_id(conn, portal_id, "crm_activity")
+    activity_id = next_hot_id(conn, portal_id, "crm_activity")
     row = insert.run(conn, {**values, "portal_id": portal_id, "id": activity_id})
     touch(conn, portal_id)
     return activity_id, row
@@ -224,7 +224,7 @@ def replace_communications(
             {
                 **entry,
                 "portal_id": portal_id,
-                "id": next_id(conn, portal_id, "crm_activity_communication"),
+                "id": next_hot_id(conn, portal_id, "crm_activity_communication"),
                 "activity_id": activity_id,
             },
         )

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 from b24crm.store.engine import signal_after_commit
 from b24crm.store.sql import RawStatement, next_id
 from b24crm.store.tables import apps, event_attempts, event_deliveries, event_handlers, event_outbox
+from b24crm.store.transactions import next_hot_id
 
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
 NEW_DELIVERY = "new delivery"  # signalled when a transaction that wrote deliveries commits
@@ -80,7 +81,7 @@ def insert_delivery(
     conn: Connection, portal_id: int, event_id: int, handler_id: int, now: float, target: dict[str, Any]
 ) -> int:
     """A pending delivery; ``target`` holds the url, application_token, app_id and user_id it is sent with."""
-    delivery_id = next_id(conn, portal_id, "event_delivery")
+    delivery_id = next_hot_id(conn, portal_id, "event_delivery")
     conn.execute(
         event_deliveries.insert().values(
             portal_id=portal_id,
@@ -166,7 +167,7 @@ def claim(conn: Connection, delivery: dict[str, Any], until: float) -> bool:
 
 
 def record_attempt(conn: Connection, portal_id: int, values: dict[str, Any]) -> None:
-    attempt_id = next_id(conn, portal_id, "event_attempt")
+    attempt_id = next_hot_id(conn, portal_id, "event_attempt")
     conn.execute(event_attempts.insert().values(portal_id=portal_id, id=attempt_id, **values))
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection
 
 from b24crm.store.sql import RawInsert, fit_row, next_id
 from b24crm.store.tables import event_outbox, mail_outbox
+from b24crm.store.transactions import next_hot_id
 
 _INSERT_EVENT = RawInsert(event_outbox)  # every change writes one: compiled once
 
@@ -16,7 +17,7 @@ _INSERT_EVENT = RawInsert(event_outbox)  # every change writes one: compiled onc
 def insert_event(
     conn: Connection, portal_id: int, event: str, data: dict[str, Any], now: float, user_id: int | None = None
 ) -> int:
-    event_id = next_id(conn, portal_id, "event")
+    event_id = next_hot_id(conn, portal_id, "event")
     _INSERT_EVENT.run(
         conn,
         {

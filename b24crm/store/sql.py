@@ -44,7 +44,8 @@ def upsert(dialect_name: str, table: sa.Table, keys: tuple[str, ...], values: tu
     )
 
 
-def _next_id_statement(dialect_name: str) -> Any:
+def next_id_statement(dialect_name: str) -> Any:
+    """The upsert that takes a counter's next value, answering it."""
     return (
         _insert(dialect_name, sequences)
         .values(portal_id=sa.bindparam("portal_id"), name=sa.bindparam("name"), value=1)
@@ -64,7 +65,7 @@ def next_id(conn: Connection, portal_id: int, name: str) -> int:
     """The portal's next ID for ``name`` (1, 2, ...), allocated inside the caller's transaction."""
     statement = _NEXT_ID.get(conn.dialect.name)
     if statement is None:
-        statement = _NEXT_ID[conn.dialect.name] = RawStatement(_next_id_statement(conn.dialect.name))
+        statement = _NEXT_ID[conn.dialect.name] = RawStatement(next_id_statement(conn.dialect.name))
     cursor = statement.run(conn, {"portal_id": portal_id, "name": name})
     try:
         return int(cursor.fetchone()[0])

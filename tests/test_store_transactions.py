@@ -1,0 +1,113 @@
+"""How write transactions keep concurrent writers of one portal apart: the activity generation is bumped
+last (its row lock held from there to the COMMIT only) yet seen by the transaction's own counts; on
+PostgreSQL the busy counters' IDs are taken outside the transaction, so that two adds on one portal do not
+wait for each other's COMMIT; a pooled connection that died while idle is replaced, not failed."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+
+from b24crm.auth.service import Tenancy
+from b24crm.clock import SystemClock
+from b24crm.store import crm_activities as repo
+from b24crm.store.engine import Database
+from b24crm.store.sql import current_value
+
+
+def _portal(database: Database) -> int:
+    return Tenancy(database, SystemClock()).create_portal().id
+
+
+def _activity(n: int) -> dict[str, Any]:
+    now = time.time()
+    return {
+        "owner_type_id": 2,
+        "owner_id": 1,
+        "type_id": 2,
+        "subject": f"Call {n}",
+        "created": now,
+        "last_updated": now,
+        "status": 1,
+        "responsible_id": 1,
+        "priority": 2,
+        "description_type": 1,
+        "direction": 2,
+        "author_id": 1,
+        "editor_id": 1,
+    }
+
+
+def test_the_generation_is_bumped_once_at_the_commit_and_seen_by_the_transaction(database: Database) -> None:
+    portal_id = _portal(database)
+    with database.read() as conn:
+        before = repo.generation(conn, portal_id)
+    with database.write() as conn:
+        repo.insert_activity(conn, portal_id, _activity(1))
+        repo.insert_activity(conn, portal_id, _activity(2))
+        assert current_value(conn, portal_id, repo.GENERATION) == before  # left for the COMMIT
+        assert repo.generation(conn, portal_id) == before + 1  # a count here must not take the old key
+        # A write after that count bumps again: the count must not stand for rows written after it.
+        repo.insert_activity(conn, portal_id, _activity(3))
+        repo.insert_activity(conn, portal_id, _activity(4))
+    with database.read() as conn:
+        assert repo.generation(conn, portal_id) == before + 2
+    with database.write() as conn:
+        repo.insert_activity(conn, portal_id, _activity(5))
+        repo.insert_activity(conn, portal_id, _activity(6))
+    with database.read() as conn:
+        assert repo.generation(conn, portal_id) == before + 3  # once for a transaction's writes
+    with pytest.raises(RuntimeError), database.write() as conn:
+        repo.insert_activity(conn, portal_id, _activity(7))
+        raise RuntimeError("rolled back")
+    with database.read() as conn:
+        assert repo.generation(conn, portal_id) == before + 3
+
+
+def test_two_adds_on_one_portal_do_not_wait_for_each_others_commit(database: Database) -> None:
+    if not database.allocates_outside:
+        pytest.skip("SQLite's write transactions are serial by design")
+    portal_id = _portal(database)
+    first_open = threading.Event()
+    finish_first = threading.Event()
+    ids: dict[str, int] = {}
+
+    def first() -> None:
+        with database.write() as conn:
+            ids["first"] = repo.insert_activity(conn, portal_id, _activity(1))
+            first_open.set()
+            finish_first.wait(10)
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    try:
+        assert first_open.wait(10)
+        started = time.monotonic()
+        with database.write() as conn:  # would wait for the first COMMIT on a counter row held till then
+            ids["second"] = repo.insert_activity(conn, portal_id, _activity(2))
+        assert time.monotonic() - started < 2.0
+    finally:
+        finish_first.set()
+        thread.join(10)
+    assert ids == {"first": 1, "second": 2}
+    with database.write() as conn:
+        assert repo.insert_activity(conn, portal_id, _activity(3)) == 3  # increasing, as allocated
+
+
+def test_a_pooled_connection_that_died_while_idle_is_replaced(database: Database) -> None:
+    if database.dialect != "postgresql":
+        pytest.skip("the ping of idle connections is the PostgreSQL pool's")
+    own = Database(database.url.render_as_string(hide_password=False))
+    try:
+        with own.read() as conn:
+            pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        with database.write() as conn:
+            conn.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})")
+        time.sleep(1.2)  # idle past PING_AFTER_IDLE: pinged, found dead, replaced
+        with own.read() as conn:
+            assert conn.exec_driver_sql("SELECT pg_backend_pid()").scalar() != pid
+    finally:
+        own.dispose()
