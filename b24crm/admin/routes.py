@@ -18,7 +18,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from b24crm import __version__, errors
-from b24crm.admin import clock, workbench
+from b24crm.admin import state, workbench
 from b24crm.apps import placements
 from b24crm.apps.models import App
 from b24crm.auth.service import parse_scopes
@@ -63,7 +63,7 @@ def _webhook_view(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def admin_endpoint(handler):  # type: ignore[no-untyped-def]
+def admin_endpoint(handler, *, raw: bool = False):  # type: ignore[no-untyped-def]
     async def endpoint(request: Request) -> Response:
         return _admin_answer(await answer(request))
 
@@ -71,6 +71,8 @@ def admin_endpoint(handler):  # type: ignore[no-untyped-def]
         runtime: Runtime = request.app.state.runtime
         if not _authorised(request, runtime):
             return render_error(errors.NO_AUTH_FOUND())
+        if raw:  # the handler answers on its own: a file, a streamed upload
+            return await handler(request, runtime)  # type: ignore[no-any-return]
         try:
             body = await request.json() if request.method in ("POST", "PUT") and await request.body() else {}
             if not isinstance(body, dict):
@@ -334,9 +336,7 @@ routes = [
     Route("/_b24crm/portals/{portal_id:int}/requests", admin_endpoint(workbench.requests), methods=["GET"]),
     Route("/_b24crm/requests", admin_endpoint(workbench.requests), methods=["GET"]),
     Route("/_b24crm/health", workbench.health, methods=["GET"]),
-    Route("/_b24crm/clock", admin_endpoint(clock.get_clock), methods=["GET"]),
-    Route("/_b24crm/clock", admin_endpoint(clock.put_clock), methods=["PUT"]),
-    Route("/_b24crm/clock", admin_endpoint(clock.delete_clock), methods=["DELETE"]),
+    *state.routes(admin_endpoint),  # the clock, resets and snapshots
     Route("/_b24crm/portals/{portal_id:int}/faults", admin_endpoint(workbench.faults), methods=["GET"]),
     Route("/_b24crm/portals/{portal_id:int}/faults", admin_endpoint(workbench.add_fault), methods=["POST"]),
     Route(

@@ -27,6 +27,7 @@ for top_level in (
     dev.scaffold,
     dev.methods,
     data.seed,
+    state.reset,
 ):
     cli.command()(top_level)
 cli.add_typer(data.db_cli, name="db")
@@ -39,6 +40,7 @@ cli.add_typer(apps.app_cli, name="app")
 cli.add_typer(workbench.limits_cli, name="limits")
 cli.add_typer(workbench.fault_cli, name="fault")
 cli.add_typer(state.clock_cli, name="clock")
+cli.add_typer(state.snapshot_cli, name="snapshot")
 
 
 def main() -> None:

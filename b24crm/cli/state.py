@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from b24crm.cli.common import DbOption, open_runtime, say
+from b24crm.cli.common import DbOption, err, id_option, open_runtime, say
 
 clock_cli = typer.Typer(help="The server's clock: frozen, set or advanced for every server process at once.")
 
@@ -88,3 +88,95 @@ def _checked(parse: Any, value: Any) -> Any:
         return parse(value)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
+
+
+def reset(
+    portal: Annotated[int, id_option("Portal id.")],
+    seeded: Annotated[bool, typer.Option("--seeded", help="Then add demo deals and activities.")] = False,
+    deals: Annotated[int | None, typer.Option(help="Deals --seeded adds (default 50).")] = None,
+    activities: Annotated[int | None, typer.Option(help="Activities --seeded adds (default 100).")] = None,
+    wipe_access: Annotated[
+        bool,
+        typer.Option(
+            "--wipe-access", help="Remove users, webhooks and apps too; a new admin and webhook are made."
+        ),
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Reset a portal to empty (or seeded): its CRM records, events and timeline go, its default lists
+    are made afresh; users, webhooks and apps stay unless --wipe-access."""
+    from b24crm.admin import state
+
+    runtime = open_runtime(db)
+    try:
+        done = state.reset(
+            runtime,
+            portal,
+            to="seeded" if seeded else "empty",
+            wipe_access=wipe_access,
+            deals=deals,
+            activities=activities,
+        )
+    except LookupError:
+        raise typer.BadParameter(f"no portal {portal}", param_hint="--portal") from None
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    say(f"Portal {portal}: reset to {done['to']} ({done['deals']} deals, {done['activities']} activities)")
+    if "webhook" in done:
+        say(f"Webhook: {done['webhook']}")
+
+
+snapshot_cli = typer.Typer(help="A portal's (or the whole server's) state to and from a JSON-lines file.")
+
+PathArgument = Annotated[str, typer.Argument(help="The file ('-': standard output or input).")]
+
+
+@snapshot_cli.command("save")
+def snapshot_save(
+    file: PathArgument,
+    portal: Annotated[int | None, id_option("Portal id (default: the whole server).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Write the portal's rows (or every portal's) to FILE: one row a line, diff-friendly."""
+    import sys
+
+    from b24crm.admin import state
+
+    runtime = open_runtime(db)
+    try:
+        if file == "-":
+            state.save(runtime, sys.stdout, portal)
+            return
+        with open(file, "w", encoding="utf-8") as out:
+            rows = state.save(runtime, out, portal)
+    except LookupError:
+        raise typer.BadParameter(f"no portal {portal}", param_hint="--portal") from None
+    err.print(f"Saved {rows} rows to {file}")
+
+
+@snapshot_cli.command("restore")
+def snapshot_restore(
+    file: PathArgument,
+    portal: Annotated[
+        int | None, id_option("Into this portal (default: the portal the file names, or every portal).")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Replace the portal's state (a server snapshot: every portal's) with FILE's, in one transaction;
+    running servers see it at once."""
+    import sys
+
+    from b24crm.admin import state
+
+    runtime = open_runtime(db)
+    try:
+        if file == "-":
+            done = state.restore(runtime, sys.stdin, portal)
+        else:
+            with open(file, encoding="utf-8") as source:
+                done = state.restore(runtime, source, portal)
+    except LookupError:
+        raise typer.BadParameter(f"no portal {portal}", param_hint="--portal") from None
+    except (state.SnapshotError, UnicodeDecodeError, OSError) as exc:
+        raise typer.BadParameter(f"{file}: {exc}") from None
+    say(f"Restored {done['rows']} rows into portal(s) {', '.join(map(str, done['portals']))}")
