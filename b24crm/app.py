@@ -20,6 +20,7 @@ from b24crm.http.limits import (
     send_too_large,
 )
 from b24crm.http.oauth import routes as oauth_routes
+from b24crm.http.render import COMMON_HEADERS
 from b24crm.http.rest import REST_PREFIX, RestApp, handle_rest
 from b24crm.runtime import Runtime
 from b24crm.store.files import DISK_DOWNLOAD_PATH, DISK_SHOW_PATH, SHOW_FILE_PATH
@@ -61,6 +62,13 @@ async def _client_gone(_request: Request, _exc: Exception) -> Response:
     return Response(status_code=400)  # never read: the client has gone
 
 
+async def _rest_preflight(_request: Request) -> Response:
+    """A browser's CORS preflight before a REST call from another origin (an application's page in a frame
+    posting JSON with b24jssdk): the headers every REST answer carries, which allow any origin."""
+    headers = {**COMMON_HEADERS, "Access-Control-Allow-Methods": "GET, POST, OPTIONS"}
+    return Response(status_code=200, headers=headers)
+
+
 def create_app(runtime: Runtime) -> Starlette:
     app = B24App(
         lifespan=lifespan,
@@ -69,6 +77,8 @@ def create_app(runtime: Runtime) -> Starlette:
             # A plain ASGI app as endpoint: Starlette passes the scope through untouched.
             Route("/rest/{path:path}", RestApp(), methods=REST_VERBS),
             Route("/rest", RestApp(), methods=REST_VERBS),
+            Route("/rest/{path:path}", _rest_preflight, methods=["OPTIONS"]),
+            Route("/rest", _rest_preflight, methods=["OPTIONS"]),
             Route(SHOW_FILE_PATH, show_file, methods=["GET"]),
             Route(DISK_SHOW_PATH.format(file_id="{file_id}"), show_timeline_file, methods=["GET"]),
             Route(DISK_DOWNLOAD_PATH.format(file_id="{file_id}"), download_timeline_file, methods=["GET"]),

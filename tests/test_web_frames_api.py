@@ -143,3 +143,20 @@ def test_selectors_answer_from_the_portal(portal: PortalClient) -> None:
     found = _command(portal, app.id, "crm", {"entityType": ["deal"]}).json()["result"]
     assert list(found) == ["deal"] and found["deal"][0]["id"] == f"D_{deal}"
     assert found["deal"][0]["title"] == HOSTILE  # JSON; the dialog sets it as text
+
+
+def test_a_browser_preflight_before_a_rest_call_from_another_origin(portal: PortalClient) -> None:
+    """b24jssdk in an application's frame posts JSON to /rest/ from the application's origin: the browser
+    asks first, and the answer allows it."""
+    answer = portal.http.options(
+        "/rest/crm.activity.list.json",
+        headers={
+            "Origin": "http://app.test",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
+    assert answer.status_code == 200
+    assert answer.headers["access-control-allow-origin"] == "*"
+    assert "content-type" in answer.headers["access-control-allow-headers"]
+    assert "POST" in answer.headers["access-control-allow-methods"]
