@@ -231,9 +231,9 @@ def test_app_commands(db_url: str, database: Database) -> None:
     assert re.search(r"client_id: local\.[0-9a-f]{14}\.\d{8}", created.output)
     assert re.search(r"client_secret: \S{20,}", created.output)
     assert "/oauth/authorize/?client_id=local." in created.output
-    assert '"installed": false' in runner.invoke(cli, ["app", "list", *base]).output
+    assert '"installed": false' in runner.invoke(cli, ["app", "list", "--json", *base]).output
     assert runner.invoke(cli, ["app", "finish", *base, "--app", app_id]).exit_code == 0
-    assert '"installed": true' in runner.invoke(cli, ["app", "list", *base]).output
+    assert '"installed": true' in runner.invoke(cli, ["app", "list", "--json", *base]).output
     expired = runner.invoke(cli, ["app", "expire-tokens", *base, "--app", app_id])
     assert expired.exit_code == 0 and "Expired tokens: 0" in expired.output
     runtime = Runtime(Settings(), db=database)
@@ -248,7 +248,7 @@ def test_app_commands(db_url: str, database: Database) -> None:
             assert apps_store.token_by_refresh(conn, digest(pair.refresh_token)) is None
     assert runner.invoke(cli, ["app", "revoke-tokens", *base, "--app", "99"]).exit_code == 1
     assert runner.invoke(cli, ["app", "uninstall", *base, "--app", app_id]).exit_code == 0
-    assert '"active": false' in runner.invoke(cli, ["app", "list", *base]).output
+    assert '"active": false' in runner.invoke(cli, ["app", "list", "--json", *base]).output
     assert runner.invoke(cli, ["app", "uninstall", *base, "--app", app_id]).exit_code == 1
     bad = runner.invoke(cli, ["app", "create", *base, "--handler", "nope"])
     assert bad.exit_code == 1

@@ -18,7 +18,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from b24crm import __version__, errors
-from b24crm.admin import state, workbench
+from b24crm.admin import objects, state, workbench
 from b24crm.apps import placements
 from b24crm.apps.models import App
 from b24crm.auth.service import parse_scopes
@@ -252,11 +252,6 @@ def _finish_install(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any
     return 200, _app_view(runtime.apps.finish_install(_portal_id(path), _app_id(path)))
 
 
-def _uninstall(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) -> tuple[int, Any]:
-    runtime.apps.uninstall(_portal_id(path), _app_id(path), clean=path.get("clean", "1") != "0")
-    return 200, True
-
-
 def _expire_tokens(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) -> tuple[int, Any]:
     """End the app's access tokens now, to try a client's refresh path."""
     return 200, {"expired": runtime.apps.expire_tokens(_portal_id(path), _app_id(path))}
@@ -325,6 +320,7 @@ routes = [
     Route("/_b24crm/portals/{portal_id:int}", admin_endpoint(_portal), methods=["GET"]),
     Route("/_b24crm/portals/{portal_id:int}", admin_endpoint(_delete_portal), methods=["DELETE"]),
     Route("/_b24crm/portals/{portal_id:int}/users", admin_endpoint(_users), methods=["GET"]),
+    *objects.routes(admin_endpoint),  # roles; deleting users, roles, apps, outgoing webhooks
     Route("/_b24crm/portals/{portal_id:int}/webhooks", admin_endpoint(_webhooks), methods=["GET"]),
     Route(
         "/_b24crm/portals/{portal_id:int}/webhooks/{webhook_id:int}",
@@ -357,9 +353,6 @@ routes = [
     Route("/_b24crm/portals/{portal_id:int}/handlers", admin_endpoint(_handlers), methods=["GET"]),
     Route("/_b24crm/portals/{portal_id:int}/apps", admin_endpoint(_apps), methods=["GET"]),
     Route("/_b24crm/portals/{portal_id:int}/apps", admin_endpoint(_create_app), methods=["POST"]),
-    Route(
-        "/_b24crm/portals/{portal_id:int}/apps/{app_id:int}", admin_endpoint(_uninstall), methods=["DELETE"]
-    ),
     Route(
         "/_b24crm/portals/{portal_id:int}/apps/{app_id:int}/install-finish",
         admin_endpoint(_finish_install),

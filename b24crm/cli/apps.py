@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
 
 from b24crm.cli.common import DbOption, err, id_option, open_runtime, say
+from b24crm.cli.listing import JsonOption, YesOption, confirm, id_argument, show
 
 app_cli = typer.Typer(help="Local applications: OAuth clients with events and placements.")
 
@@ -104,18 +104,43 @@ def app_revoke_tokens(
 
 
 @app_cli.command("list")
-def app_list(portal: Annotated[int, id_option("Portal id.")], db: DbOption = None) -> None:
-    """The portal's applications (one JSON object a line)."""
-    for made in open_runtime(db).apps.list(portal):
-        say(
-            json.dumps(
-                {
-                    "id": made.id,
-                    "client_id": made.client_id,
-                    "title": made.title,
-                    "scopes": list(made.scopes),
-                    "installed": made.installed,
-                    "active": made.active,
-                }
-            )
-        )
+def app_list(
+    portal: Annotated[int, id_option("Portal id.")], db: DbOption = None, as_json: JsonOption = False
+) -> None:
+    """The portal's applications (their client secrets are kept hashed: shown only at creation)."""
+    rows = [
+        {
+            "id": made.id,
+            "client_id": made.client_id,
+            "title": made.title,
+            "handler_url": made.handler_url,
+            "scopes": list(made.scopes),
+            "installed": made.installed,
+            "active": made.active,
+        }
+        for made in open_runtime(db).apps.list(portal)
+    ]
+    columns = ("id", "client_id", "title", "scopes", "installed", "active")
+    show(rows, columns, as_json=as_json, title=f"Applications of portal {portal}")
+
+
+@app_cli.command("delete")
+def app_delete(
+    app: Annotated[int, id_argument("App id.")],
+    portal: Annotated[int, id_option("Portal id.")],
+    yes: YesOption = False,
+    db: DbOption = None,
+) -> None:
+    """Delete an application: uninstalled first if installed (its handlers get ONAPPUNINSTALL), then its
+    tokens, placements, event handlers and what it registered go; every running server refuses its
+    tokens at once."""
+    from b24crm.auth import removal
+
+    confirm(yes, f"Delete application {app} of portal {portal} with its tokens and bindings?")
+    runtime = open_runtime(db)
+    if not removal.delete_app(runtime.db, runtime.apps, portal, app):
+        err.print(f"[red]no application {app} on portal {portal}[/red]")
+        raise typer.Exit(1)
+    runtime.tenancy.invalidate()
+    runtime.oauth.invalidate()
+    say(f"Deleted application: {app}")

@@ -1,12 +1,15 @@
-"""Tenants and who acts on them: ``portal``, ``user``, ``role``, ``webhook`` and ``hook-out``."""
+"""Tenants and who acts on them: ``portal``, ``user``, ``role``, ``webhook`` and ``hook-out``: created,
+listed and deleted."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
 from b24crm.cli.common import DbOption, err, id_option, open_runtime, say
+from b24crm.cli.listing import JsonOption, YesOption, confirm, id_argument, show
 
 if TYPE_CHECKING:
     from b24crm.runtime import Runtime
@@ -153,3 +156,164 @@ def hook_out_create(
         raise typer.Exit(1) from exc
     say(f"Handler: {made.id} {made.event} -> {made.url}")
     say(f"application_token: {made.application_token}")
+
+
+# --- listing and deleting ----------------------------------------------------------------------------
+
+
+def _missing(what: str) -> typer.Exit:
+    err.print(f"[red]no {escape(what)}[/red]")
+    return typer.Exit(1)
+
+
+def _forget(runtime: Runtime) -> None:
+    """This process's credential caches; the running servers learn of a deletion by its triggers."""
+    runtime.tenancy.invalidate()
+    runtime.oauth.invalidate()
+
+
+@portal_cli.command("list")
+def portal_list(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """The portals."""
+    from b24crm.store import tenancy
+
+    with open_runtime(db).db.read() as conn:
+        rows = tenancy.list_portals(conn)
+    show(rows, ("id", "domain", "title", "member_id", "time_zone"), as_json=as_json, title="Portals")
+
+
+@portal_cli.command("delete")
+def portal_delete(
+    portal: Annotated[int, id_argument("Portal id.")],
+    yes: YesOption = False,
+    db: DbOption = None,
+) -> None:
+    """Delete a portal with everything in it (users, webhooks, apps, CRM data, events, files); every
+    running server refuses its credentials at once."""
+    confirm(yes, f"Delete portal {portal} and everything in it?")
+    runtime = open_runtime(db)
+    if not runtime.tenancy.delete_portal(portal):
+        raise _missing(f"portal {portal}")
+    runtime.files.discard_portal(portal)  # after the commit: the rows that name them are gone
+    say(f"Deleted portal: {portal}")
+
+
+@user_cli.command("list")
+def user_list(
+    portal: Annotated[int, id_option("Portal id.")], db: DbOption = None, as_json: JsonOption = False
+) -> None:
+    """The portal's users."""
+    from b24crm.store import tenancy
+
+    with open_runtime(db).db.read() as conn:
+        rows = tenancy.list_users(conn, portal)
+    columns = ("id", "name", "last_name", "email", "active", "is_admin")
+    show(rows, columns, as_json=as_json, title=f"Users of portal {portal}")
+
+
+@user_cli.command("delete")
+def user_delete(
+    user: Annotated[int, id_argument("User id.")],
+    portal: Annotated[int, id_option("Portal id.")],
+    yes: YesOption = False,
+    db: DbOption = None,
+) -> None:
+    """Delete a user with its webhooks (incoming and outgoing), its apps' tokens and its roles; every
+    running server refuses its credentials at once."""
+    from b24crm.auth import removal
+
+    confirm(yes, f"Delete user {user} of portal {portal} with its webhooks and tokens?")
+    runtime = open_runtime(db)
+    if not removal.delete_user(runtime.db, portal, user):
+        raise _missing(f"user {user} on portal {portal}")
+    _forget(runtime)
+    say(f"Deleted user: {user}")
+
+
+@webhook_cli.command("list")
+def webhook_list(
+    portal: Annotated[int, id_option("Portal id.")], db: DbOption = None, as_json: JsonOption = False
+) -> None:
+    """The portal's incoming webhooks (their codes are kept hashed: shown only at creation)."""
+    from b24crm.store import tenancy
+
+    with open_runtime(db).db.read() as conn:
+        rows = [
+            {k: v for k, v in r.items() if k != "code_digest"} for r in tenancy.list_webhooks(conn, portal)
+        ]
+    columns = ("id", "user_id", "title", "scopes", "active")
+    show(rows, columns, as_json=as_json, title=f"Webhooks of portal {portal}")
+
+
+@webhook_cli.command("delete")
+def webhook_delete(
+    webhook: Annotated[int, id_argument("Webhook id.")],
+    portal: Annotated[int, id_option("Portal id.")],
+    yes: YesOption = False,
+    db: DbOption = None,
+) -> None:
+    """Delete (revoke) a webhook: every running server refuses its code at once, as an unknown code."""
+    confirm(yes, f"Delete webhook {webhook} of portal {portal}?")
+    if not open_runtime(db).tenancy.delete_webhook(portal, webhook):
+        raise _missing(f"webhook {webhook} on portal {portal}")
+    say(f"Deleted webhook: {webhook}")
+
+
+@role_cli.command("list")
+def role_list(
+    portal: Annotated[int, id_option("Portal id.")], db: DbOption = None, as_json: JsonOption = False
+) -> None:
+    """The portal's CRM roles, with their permissions."""
+    from b24crm.store import crm_roles
+
+    with open_runtime(db).db.read() as conn:
+        rows = crm_roles.list_roles(conn, portal)
+    show(
+        rows, ("id", "name", "is_default", "permissions"), as_json=as_json, title=f"Roles of portal {portal}"
+    )
+
+
+@role_cli.command("delete")
+def role_delete(
+    role: Annotated[int, id_argument("Role id.")],
+    portal: Annotated[int, id_option("Portal id.")],
+    yes: YesOption = False,
+    db: DbOption = None,
+) -> None:
+    """Delete a CRM role; its users fall back to the portal's default role."""
+    from b24crm.auth import removal
+
+    confirm(yes, f"Delete role {role} of portal {portal}?")
+    if not removal.delete_role(open_runtime(db).db, portal, role):
+        raise _missing(f"role {role} on portal {portal}")
+    say(f"Deleted role: {role}")
+
+
+@hook_out_cli.command("list")
+def hook_out_list(
+    portal: Annotated[int, id_option("Portal id.")], db: DbOption = None, as_json: JsonOption = False
+) -> None:
+    """The portal's outgoing webhooks (their application_token is shown only at creation)."""
+    from b24crm.store import deliveries
+
+    with open_runtime(db).db.read() as conn:
+        rows = deliveries.handlers_of_app(conn, portal, None)
+    rows = [{k: v for k, v in r.items() if k != "application_token"} for r in rows]
+    columns = ("id", "event", "url", "user_id")
+    show(rows, columns, as_json=as_json, title=f"Outgoing webhooks of portal {portal}")
+
+
+@hook_out_cli.command("delete")
+def hook_out_delete(
+    handler: Annotated[int, id_argument("Handler id.")],
+    portal: Annotated[int, id_option("Portal id.")],
+    yes: YesOption = False,
+    db: DbOption = None,
+) -> None:
+    """Delete an outgoing webhook: the portal's events are no longer sent to its URL."""
+    from b24crm.auth import removal
+
+    confirm(yes, f"Delete outgoing webhook {handler} of portal {portal}?")
+    if not removal.delete_outgoing_hook(open_runtime(db).db, portal, handler):
+        raise _missing(f"outgoing webhook {handler} on portal {portal}")
+    say(f"Deleted outgoing webhook: {handler}")
