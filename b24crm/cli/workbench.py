@@ -15,7 +15,8 @@ from b24crm.cli.common import DbOption, id_option, open_runtime, print_rows, say
 from b24crm.settings import Settings
 
 JsonOption = Annotated[bool, typer.Option("--json", help="One JSON object a line, everything included.")]
-SHOWN = 300  # characters of parameters, answers and payloads on a readable line
+SHOWN = 300  # characters of parameters, answers and event data on a readable line
+PAYLOAD_SHOWN = 2000  # characters of a delivery's payload: its auth block alone takes some 300
 
 
 def _when(ts: float | None) -> str:
@@ -24,9 +25,9 @@ def _when(ts: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))
 
 
-def _short(value: Any) -> str:
+def _short(value: Any, shown: int = SHOWN) -> str:
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) <= SHOWN else f"{text[:SHOWN]}... ({len(text)} characters)"
+    return text if len(text) <= shown else f"{text[:shown]}... ({len(text)} characters)"
 
 
 def _admin_token(settings: Settings) -> str:
@@ -115,33 +116,59 @@ def deliveries(
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
-    """The event deliveries: which handler was sent which event, when, with what outcome and payload."""
+    """The event deliveries: which handler was sent which event, when, with what outcome, and the payload
+    POSTed (form-encoded; shown decoded, its tokens masked)."""
     from b24crm.store import deliveries as store
-    from b24crm.store import outbox
+    from b24crm.store import outbox, tenancy
 
     runtime = open_runtime(db)
     with runtime.db.read() as conn:
         rows = store.deliveries_of_portal(conn, portal, after=after)
         first = min((r["event_id"] for r in rows), default=0)
         events = {e["id"]: e for e in outbox.list_events(conn, portal, after=first - 1)} if rows else {}
+        portal_row = tenancy.portal_by_id(conn, portal) if rows else None
     for row in rows:
         row.pop("application_token", None)  # a credential of the application: not printed
+        event = events.get(row["event_id"], {})
+        row["event"] = event.get("event")
+        row["payload"] = _sent(row, event, portal_row, runtime.settings.base_url)
     if as_json:
         print_rows(rows)
         return
     for row in rows:
-        event = events.get(row["event_id"], {})
         say(
-            f"{row['id']} {_when(row['created'])} {event.get('event', '?')} -> {row.get('url') or '-'} "
+            f"{row['id']} {_when(row['created'])} {row['event'] or '?'} -> {row.get('url') or '-'} "
             f"{row['status']} ({row['attempts']} attempts, finished {_when(row.get('finished'))})"
         )
-        say(f"  payload data: {_short(event.get('data'))}")
+        say(f"  payload: {_short(row['payload'], PAYLOAD_SHOWN)}")
         for attempt in row["attempts_log"]:
             answer = attempt.get("status_code") or attempt.get("error") or "-"
             say(
                 f"  attempt {attempt['attempt']} {_when(attempt['started'])} -> {answer} "
                 f"{attempt.get('latency_ms') or 0:.0f} ms {_short(attempt.get('response') or '')}"
             )
+
+
+MASKED = "***"
+
+
+def _sent(
+    row: dict[str, Any], event: dict[str, Any], portal: dict[str, Any] | None, base_url: str
+) -> dict[str, Any] | None:
+    """What the handler was (or will be) POSTed, as events/delivery.py builds it: ``ts`` of the last
+    attempt, the tokens of ``auth`` masked (an application's access token is minted per delivery, and
+    kept nowhere)."""
+    from b24crm.events.delivery import auth_block, payload
+
+    if portal is None or not event:
+        return None
+    attempts = row["attempts_log"]
+    ts = attempts[-1]["started"] if attempts else row["created"]
+    auth = auth_block(portal, base_url, MASKED)
+    if row.get("app_id") is not None and row.get("user_id"):
+        auth = {"access_token": MASKED, **auth, "user_id": row["user_id"]}
+    sent = {**row, "event": event["event"], "data": event["data"]}
+    return payload(sent, portal, base_url, float(ts), auth)
 
 
 limits_cli = typer.Typer(help="Request limits as the cloud applies them (off unless a plan is chosen).")
