@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from b24crm.store.sql import RawStatement, fit, fit_row, next_id
+from b24crm.store.sql import RawStatement, fit, fit_row, lock_row, next_id
 from b24crm.store.tables import crm_items, crm_multifields
 
 
@@ -51,6 +51,20 @@ def update_item(
         .where(*_key(portal_id, entity_type_id), crm_items.c.id == item_id)
         .values(**fit_row(crm_items, values))
     )
+
+
+def stamp_last_activity(
+    conn: Connection, portal_id: int, entity_type_id: int, item_id: int, when: float, user_id: int
+) -> None:
+    """Set an item's last activity (two keys of ``data``) from the row as it is now, under its lock: only
+    these keys change, whatever another process wrote since the caller read the item."""
+    key = [*_key(portal_id, entity_type_id), crm_items.c.id == item_id]
+    lock_row(conn, crm_items, *key)
+    data = conn.execute(sa.select(crm_items.c.data).where(*key)).scalar()
+    if data is None:
+        return
+    data = {**data, "lastActivityTime": when, "lastActivityBy": user_id}
+    conn.execute(crm_items.update().where(*key).values(data=data))
 
 
 def delete_item(conn: Connection, portal_id: int, entity_type_id: int, item_id: int) -> bool:

@@ -24,7 +24,7 @@ from b24crm.crm.activity import access, answers, configurable_fields, pings
 from b24crm.crm.activity.configurable_fields import DEFAULT_TYPE, given, literal
 from b24crm.crm.activity.input import clip
 from b24crm.crm.activity.kinds import PROVIDER
-from b24crm.crm.activity.owners import set_bindings
+from b24crm.crm.activity.owners import mark_last_activity, set_bindings
 from b24crm.crm.activity.todo import (
     MAX_PING_MINUTES,
     NOT_FOUND,
@@ -201,6 +201,7 @@ def add(ctx: Caller, owner_type_id: int, owner_id: int, fields_raw: Any, layout_
         check_new_owner(conn, ctx, grants_for(conn, ctx.portal.id, ctx.user), owner)
         activity_id = crm_activities.insert_activity(conn, ctx.portal.id, record)
         set_bindings(conn, ctx.portal.id, activity_id, [owner])
+        mark_last_activity(conn, ctx, [owner], now)
         _schedule(conn, ctx, activity_id, record)
         outbox.emit_entity(conn, ctx.portal.id, event_names.ACTIVITY_ADD, activity_id, now, ctx.origin)
         answers.keep(conn, ctx.portal, activity_id)

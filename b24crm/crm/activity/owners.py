@@ -11,6 +11,7 @@ from b24crm import errors
 from b24crm.auth.caller import Caller
 from b24crm.crm import entity_types as et
 from b24crm.crm.activity import access
+from b24crm.crm.fields import catalogue
 from b24crm.crm.permissions import Grants
 from b24crm.store import crm_activities, crm_items
 from b24crm.store.crm_activities import Binding
@@ -74,3 +75,12 @@ def set_bindings(conn: Connection, portal_id: int, activity_id: int, bindings: l
     crm_activities.update_activity(
         conn, portal_id, activity_id, {"owner_type_id": owner[0], "owner_id": owner[1]}
     )
+
+
+def mark_last_activity(conn: Connection, ctx: Caller, bindings: list[Binding], now: float) -> None:
+    """A new activity is the last activity of every item it is bound to (``LAST_ACTIVITY_TIME`` /
+    ``LAST_ACTIVITY_BY``, crm.item ``lastActivityTime`` / ``lastActivityBy``), its author the caller: the
+    vendor's timeline monitor moves them on each activity added; a change to an activity does not."""
+    for entity_type_id, item_id in dict.fromkeys(bindings):
+        if "lastActivityTime" in catalogue(entity_type_id):
+            crm_items.stamp_last_activity(conn, ctx.portal.id, entity_type_id, item_id, now, ctx.user.id)

@@ -40,7 +40,7 @@ from b24crm.crm.activity.kinds import (
     TASK,
     TYPE_NAMES,
 )
-from b24crm.crm.activity.owners import Items, check_bindings, owner_from, set_bindings
+from b24crm.crm.activity.owners import Items, check_bindings, mark_last_activity, owner_from, set_bindings
 from b24crm.events import catalogue as event_names
 from b24crm.events import outbox
 from b24crm.store import crm_activities
@@ -148,6 +148,7 @@ def add(ctx: Caller, fields_raw: Any, params_raw: Any = None) -> int:
             # Files change the row below, which drops its stored answer again: get links them for each caller.
             activity_id = answers.insert(conn, ctx.portal, record)
             crm_activities.replace_bindings(conn, ctx.portal.id, activity_id, bindings, new=True)
+            mark_last_activity(conn, ctx, bindings, now)
             comms.save(found, activity_id, communications, new=True)
             if uploads:
                 written = store.save(conn, ctx.portal.id, activity_id, uploads, now)

@@ -18,7 +18,7 @@ from b24crm.crm.activity import access, answers, pings
 from b24crm.crm.activity.access import check_app_owned, visible
 from b24crm.crm.activity.input import clip
 from b24crm.crm.activity.kinds import PROVIDER
-from b24crm.crm.activity.owners import set_bindings
+from b24crm.crm.activity.owners import mark_last_activity, set_bindings
 from b24crm.crm.permissions import Grants, grants_for
 from b24crm.crm.values import InvalidValue, parse_datetime
 from b24crm.events import catalogue as event_names
@@ -202,6 +202,7 @@ def add(ctx: Caller, args: dict[str, Any]) -> dict[str, int]:
         }
         activity_id = crm_activities.insert_activity(conn, ctx.portal.id, record)
         set_bindings(conn, ctx.portal.id, activity_id, bindings)
+        mark_last_activity(conn, ctx, bindings, now)
         pings.schedule(conn, ctx.portal.id, activity_id, responsible, deadline, offsets)
         outbox.emit_entity(conn, ctx.portal.id, event_names.ACTIVITY_ADD, activity_id, now, ctx.origin)
         answers.keep(conn, ctx.portal, activity_id)
