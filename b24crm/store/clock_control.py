@@ -153,7 +153,7 @@ class PostgresClockControl(ClockControl):
 
     def _run(self) -> None:
         delay = 0.05
-        while not self._stop.is_set():
+        while not self._ended():
             conn = None
             try:
                 conn = self._connect()
@@ -176,7 +176,7 @@ class PostgresClockControl(ClockControl):
             try:
                 self._listen(conn)
             except Exception as exc:
-                if not self._stop.is_set():
+                if not self._ended():
                     log.warning("clock watch lost its connection (%s); reading the row on each call", exc)
             finally:
                 self._listening = False
@@ -185,13 +185,18 @@ class PostgresClockControl(ClockControl):
 
     def _listen(self, conn: Any) -> None:
         quiet_since = time.monotonic()
-        while not self._stop.is_set():
+        while not self._ended():
             if any(True for _ in conn.notifies(timeout=self.POLL)):
                 self._last = _from_rows(conn.execute(self._sql).fetchall())
                 quiet_since = time.monotonic()
             if time.monotonic() - quiet_since >= self.PING:
                 conn.execute("SELECT 1")  # a server gone without closing the socket is noticed
                 quiet_since = time.monotonic()
+
+    def _ended(self) -> bool:
+        # A runtime given its database handle leaves it to the caller, whose ``dispose`` ends the listener
+        # too (within a poll), so no handle leaves a connection behind.
+        return self._stop.is_set() or bool(getattr(self.db, "_disposed", False))
 
     def close(self) -> None:
         self._stop.set()
