@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
@@ -97,7 +98,7 @@ def seed_deals(
     while done < count:
         chunk = [next(rows) for _ in range(min(BATCH, count - done))]
         with db.write() as conn:
-            conn.execute(crm_items.insert(), chunk)
+            sql.insert_rows(conn, crm_items, chunk)
         done += len(chunk)
         progress(len(chunk))
     db.maintain("crm_items")
@@ -114,6 +115,9 @@ ACTIVITY_KINDS = (
     (6, "CRM_TODO", "TODO", "Follow up with client", 15),
 )
 OPEN_SHARE = 0.3
+ACTIVITY_TABLES = (crm_activities, crm_activity_bindings, crm_activity_communications)
+# From this many activities a load builds the tables' secondary indexes at its end instead of row by row.
+REBUILD_INDEXES_FROM = 1_000_000
 DAY = 86400.0
 ACTIVITY_SEQUENCE = "crm_activity"
 COMMUNICATION_SEQUENCE = "crm_activity_communication"
@@ -223,10 +227,12 @@ def seed_activities(
     now: float,
     seed: int = 1,
     progress: Callable[[int], None] = lambda n: None,
+    keep_answers: bool = True,
 ) -> tuple[int, int]:
     """Add ``count`` activities, each owned by (and bound to) one of the portal's deals and spread over
     ``users`` sellers; seeds ``count // 10`` deals first when the portal has none. Returns (first id,
-    last id)."""
+    last id). ``keep_answers``: store crm.activity.get's answers with the rows, as an add does (most of
+    the time of a load; without them get renders each row, and ``b24crm db answers`` stores them later)."""
     rnd = random.Random(seed)
     sellers = ensure_users(db, portal_id, users, now)
     deals = deal_ids(db, portal_id)
@@ -246,21 +252,57 @@ def seed_activities(
         portal_row = tenancy.portal_by_id(conn, portal_id)
     assert portal_row is not None
     portal = Portal.from_row(portal_row)
-    done = 0
+    with _indexes_after(db, ACTIVITY_TABLES if count >= REBUILD_INDEXES_FROM else ()):
+        _load_activities(
+            db, portal, first, next_comm, kinds, deals, sellers, now, rnd, progress, keep_answers
+        )
+    db.maintain(*(table.name for table in ACTIVITY_TABLES))
+    return first, first + count - 1
+
+
+@contextmanager
+def _indexes_after(db: Database, tables: tuple[sa.Table, ...]) -> Iterator[None]:
+    """Load ``tables`` without their secondary indexes, then build them again, whatever happened: a load
+    of millions of rows keeps every index's pages in memory (random keys) unless each is built once,
+    sorted, at the end. Lists of the database's other portals scan meanwhile."""
+    dropped = [index for table in tables for index in table.indexes]
+    with db.write() as conn:
+        for index in dropped:
+            index.drop(conn, checkfirst=True)
+    try:
+        yield
+    finally:
+        with db.write() as conn:
+            for index in dropped:
+                index.create(conn, checkfirst=True)
+
+
+def _load_activities(
+    db: Database,
+    portal: Portal,
+    first: int,
+    next_comm: int,
+    kinds: list[tuple[int, str, str, str, int]],
+    deals: list[int],
+    sellers: list[int],
+    now: float,
+    rnd: random.Random,
+    progress: Callable[[int], None],
+    keep_answers: bool,
+) -> None:
+    portal_id, count, done = portal.id, len(kinds), 0
     while done < count:
         size = min(BATCH, count - done)
         activities, bindings, comms = _activity_rows(
             portal_id, first + done, next_comm, kinds[done : done + size], deals, sellers, now, rnd
         )
         with db.write() as conn:
-            conn.execute(crm_activities.insert(), activities)
-            conn.execute(crm_activity_bindings.insert(), bindings)
-            if comms:
-                conn.execute(crm_activity_communications.insert(), comms)
+            sql.insert_rows(conn, crm_activities, activities)
+            sql.insert_rows(conn, crm_activity_bindings, bindings)
+            sql.insert_rows(conn, crm_activity_communications, comms)
             activities_repo.touch(conn, portal_id)  # remembered list counts must not outlive the load
-            answers.keep(conn, portal, first + done, first + done + size - 1)  # as crm.activity.add would
+            if keep_answers:  # as crm.activity.add would
+                answers.keep(conn, portal, first + done, first + done + size - 1)
         next_comm += len(comms)
         done += size
         progress(size)
-    db.maintain("crm_activities", "crm_activity_bindings", "crm_activity_communications")
-    return first, first + count - 1

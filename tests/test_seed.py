@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
@@ -182,3 +183,48 @@ def test_seeded_activities_read_through_the_api(portal: PortalClient) -> None:
         },
     )
     assert added == 61
+
+
+def test_bulk_rows_keep_every_character_and_json(portal: PortalClient) -> None:
+    """``sql.insert_rows`` (COPY on PostgreSQL) stores text with tabs, newlines and backslashes, NULLs
+    and JSON as an INSERT would."""
+    db, portal_id = portal.runtime.db, portal.hook.portal.id
+    tricky = "tab\there\nnew line\\N back\\slash\r\u00e9"
+    row = {
+        "portal_id": portal_id,
+        "entity_type_id": 2,
+        "id": 9_000_001,
+        "title": tricky,
+        "assigned_by_id": 1,
+        "created_by": 1,
+        "updated_by": 1,
+        "created_time": 1.5,
+        "updated_time": 2.25,
+        "opened": False,
+        "category_id": 0,
+        "stage_id": "NEW",
+        "company_id": None,
+        "contact_id": None,
+        "opportunity": 0.1,
+        "currency_id": "USD",
+        "data": {"comments": tricky, "contactIds": [1, 2], "closed": True},
+    }
+    with db.write() as conn:
+        sql.insert_rows(conn, crm_items, [row])
+    c = crm_items.c
+    with db.read() as conn:
+        stored = conn.execute(sa.select(crm_items).where(c.portal_id == portal_id, c.id == 9_000_001)).one()
+    assert stored._asdict() == row
+
+
+def test_a_large_load_builds_the_indexes_at_its_end(
+    runtime: Runtime, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import b24crm.seed
+
+    monkeypatch.setattr(b24crm.seed, "REBUILD_INDEXES_FROM", 10)
+    portal = runtime.tenancy.create_portal()
+    seed_activities(database, portal.id, 30, users=2, now=runtime.clock.now())
+    with database.read() as conn:
+        names = {ix["name"] for ix in sa.inspect(conn).get_indexes("crm_activities")}
+    assert {ix.name for ix in crm_activities.indexes} <= names

@@ -75,17 +75,36 @@ def seed(
     users: Annotated[
         int, typer.Option(help="Sellers the deals are spread over (created when missing).")
     ] = 20,
+    answers: Annotated[
+        bool,
+        typer.Option(
+            "--answers/--no-answers",
+            help="Store crm.activity.get's answers with the activities, as adds do (most of a load's "
+            "time; `b24crm db answers` stores them later).",
+        ),
+    ] = True,
     db: DbOption = None,
 ) -> None:
     """Fill a portal with realistic CRM data (bulk, with a progress bar)."""
-    from rich.progress import Progress
+    import time
+
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     from b24crm.seed import seed_activities, seed_deals
 
     if deals is None:
         deals = 0 if activities else 10_000
     runtime = open_runtime(db)
-    with Progress(console=err) as bar:
+    started = time.perf_counter()
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, TimeRemainingColumn(), console=err) as bar:
         if deals:
             task = bar.add_task("deals", total=deals)
             first, last = seed_deals(
@@ -105,8 +124,10 @@ def seed(
                 users=users,
                 now=runtime.clock.now(),
                 progress=lambda n: bar.advance(act_task, n),
+                keep_answers=answers,
             )
     if deals:
         say(f"Deals: {first}..{last}")
     if activities:
         say(f"Activities: {first_act}..{last_act}")
+    say(f"Took {time.perf_counter() - started:,.0f} s")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -42,6 +43,45 @@ def upsert(dialect_name: str, table: sa.Table, keys: tuple[str, ...], values: tu
     return stmt.on_conflict_do_update(
         index_elements=[table.c[name] for name in keys], set_={name: stmt.excluded[name] for name in values}
     )
+
+
+def insert_rows(conn: Connection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert many new rows (each with the same keys) at once: on PostgreSQL through COPY, several times
+    faster than an INSERT per row; elsewhere one executemany. For bulk loads (``b24crm seed``)."""
+    if not rows:
+        return
+    if conn.dialect.name != "postgresql":
+        conn.execute(table.insert(), list(rows))
+        return
+    names = list(rows[0])
+    json_columns = {n for n in names if isinstance(table.c[n].type, sa.JSON)}
+    columns = ", ".join(f'"{n}"' for n in names)
+    # The text format written here rather than with psycopg's write_row: a third of the time per row.
+    text = "".join("\t".join(_copy_text(row[n], n in json_columns) for n in names) + "\n" for row in rows)
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
+            copy.write(text.encode())
+    finally:
+        cursor.close()
+
+
+# COPY's text format: backslash, tab, newline and carriage return are escaped; \N is NULL.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value: Any, is_json: bool) -> str:
+    if value is None:
+        return "\\N"
+    if is_json:
+        return json.dumps(value).translate(_COPY_ESCAPES)
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, int):
+        return str(value)
+    return str(value).translate(_COPY_ESCAPES)
 
 
 def next_id_statement(dialect_name: str) -> Any:
