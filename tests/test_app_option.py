@@ -116,3 +116,32 @@ def test_the_rows_carry_their_portal(portal: PortalClient) -> None:
     with portal.runtime.db.read() as conn:
         assert app_options.read(conn, portal.hook.portal.id, app.id, 0) == {"a": "b"}
         assert app_options.read(conn, portal.hook.portal.id + 1, app.id, 0) == {}
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"options": {"nul": "a\x00b", "big": 10**30, "neg": -1.5, "deep": [[[{"x": None}]]]}},
+        {"options": {"a\x00": 1}},
+        {"options": {"": "empty name"}},
+        {"options": {"unicode ✓": "значение"}},
+        {"option": {"a": 1}},
+        {"option": ["a"]},
+        {"option": 5},
+        {"options": True},
+        {"options": 0},
+    ],
+)
+@pytest.mark.parametrize("form", ["json", "form"])
+def test_odd_input_answers_cleanly(portal: PortalClient, params: dict[str, object], form: str) -> None:
+    app = install(portal, "http://app.test/handler")
+    for method in ("app.option.set", "user.option.set", "app.option.get", "user.option.get"):
+        response = app.api.raw(method, params, form=form)
+        assert response.status_code in (200, 400), (method, response.text)
+
+
+def test_odd_values_come_back_as_given(portal: PortalClient) -> None:
+    app = install(portal, "http://app.test/handler")
+    given = {"big": 2**62, "neg": -1.5, "deep": [[[{"x": None}]]], "unicode ✓": "значение", "t": True}
+    assert app.api.result("user.option.set", {"options": given}) is True
+    assert app.api.result("user.option.get") == dict(sorted(given.items()))

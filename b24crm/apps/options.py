@@ -25,7 +25,7 @@ EMPTY = errors.ErrorSpec("ERROR_ARGUMENT", "Argument 'options' is null or empty"
 NAME_LENGTH = 255
 VALUE_BYTES = 65_536
 NAMES_PER_OWNER = 256
-TOO_LONG = errors.ErrorSpec("ERROR_ARGUMENT", "Option name is longer than 255 characters")
+TOO_LONG = errors.ErrorSpec("ERROR_ARGUMENT", "Option names are at most 255 characters, without NUL")
 TOO_BIG = errors.ErrorSpec("ERROR_ARGUMENT", "Option value is larger than 64 KiB")
 TOO_MANY = errors.ErrorSpec("ERROR_ARGUMENT", "An application keeps at most 256 options per owner")
 
