@@ -68,6 +68,17 @@ APP_PAGE = """<!doctype html>
         setTimeout(function () { b24.slider.closeSliderAppPage(); }, 1500);
         return;
       }
+      let mode = "";
+      try { mode = b24.options.appGet("mode"); } catch (e) { mode = ""; }
+      if (mode === "tools") {
+        await b24.parent.resizeWindow(600, 777);
+        await b24.parent.setTitle("Tools & <i>more</i>");
+        out.user = await b24.dialog.selectUser();
+        out.crm = await b24.dialog.selectCRM({ entityType: ["deal"], multiple: true });
+        out.noUsers = await b24.dialog.selectUsers();
+        out.messenger = await b24.parent.imOpenMessenger("chat1");
+        return done({ tools: true });
+      }
       return done({ main: true });
     }
     const id = b24.placement.options.ASSOCIATED_ENTITY_ID;
@@ -266,3 +277,40 @@ def test_messages_from_elsewhere_are_not_answered(
     assert got[0][0] == url  # answered from the portal's origin, to the frame's
     init = json.loads(got[0][1].split(":", 1)[1])
     assert init["PLACEMENT"] == "DEFAULT" and init["AUTH_ID"]
+
+
+def test_resize_title_and_the_selectors(
+    browser: Any,  # noqa: F811
+    served: tuple[str, PortalClient],  # noqa: F811
+    app_server: tuple[str, _AppServer],
+) -> None:
+    url, portal = served
+    app_url, app_http = app_server
+    portal_id, user_id = portal.hook.portal.id, portal.hook.user.id
+    made = portal.runtime.apps.create(portal_id, handler_url=f"{app_url}/app", scopes="crm", title="Tools")
+    with portal.runtime.db.write() as conn:
+        apps_store.update_app(conn, portal_id, made.app.id, {"has_ui": True})
+    tokens = grant(portal.http, made, code_for(portal.http, made)["code"][0])
+    api = AppClient(portal.runtime, portal.http, tokens["access_token"])
+    api.result("app.option.set", {"options": {"mode": "tools"}})
+    deal = portal.result("crm.deal.add", {"fields": {"TITLE": "Chosen <deal>"}})
+    page = _signed_in(browser, url)
+    page.goto(f"{url}/ui/portals/{portal_id}/users/{user_id}/apps")
+    page.get_by_role("button", name="Tools").click()
+    # The user selector: a dialog of the portal's users.
+    dialog = page.locator("dialog.selector")
+    dialog.get_by_label("Test Admin").check()
+    dialog.get_by_role("button", name="Choose").click()
+    # The CRM selector, deals only, several allowed.
+    page.locator("dialog.selector").get_by_label("Chosen <deal>").check()
+    page.locator("dialog.selector").get_by_role("button", name="Choose").click()
+    # Several users, cancelled.
+    page.locator("dialog.selector").get_by_role("button", name="Cancel").click()
+    done = _app_result(page, app_http, "tools")
+    assert done.get("error") is None, done
+    assert done["user"] == {"id": str(user_id), "name": "Test Admin"}
+    assert [(d["id"], d["title"]) for d in done["crm"]["deal"]] == [(f"D_{deal}", "Chosen <deal>")]
+    assert done["noUsers"] == []
+    assert done["messenger"] == {"result": "error", "errorCode": "METHOD_NOT_SUPPORTED_ON_DEVICE"}
+    assert page.locator(".app-host iframe").evaluate("f => f.style.height") == "777px"
+    assert page.locator("h1[data-frame-title]").text_content() == "Tools & <i>more</i>"
