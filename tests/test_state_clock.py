@@ -180,3 +180,17 @@ def test_the_cli_moves_the_clock_of_running_servers(portal: PortalClient, databa
     assert bad.exit_code == 2 and "not a date and time" in bad.output
     real = runner.invoke(cli, ["clock", "real", "--db", db_url])
     assert real.exit_code == 0 and "running, +0.000 s from the real time" in real.output
+
+
+def test_limits_drain_by_the_real_time_while_the_clock_is_frozen(portal: PortalClient) -> None:
+    where = f"/_b24crm/portals/{portal.hook.portal.id}/limits"
+    plan = {"plan": "standard", "drain": 1000, "burst": 2}
+    assert portal.http.put(where, json=plan, headers=ADMIN).status_code == 200
+    try:
+        _clock(portal.http, freeze=True, set=NOON)
+        # Two calls fill the bucket at once; a bucket on the frozen clock would never drain again.
+        for _ in range(6):
+            time.sleep(0.01)
+            assert portal.result("server.time") == "2030-05-01T12:00:00+00:00"
+    finally:
+        portal.http.delete(where, headers=ADMIN)
