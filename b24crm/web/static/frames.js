@@ -11,6 +11,7 @@
 
   var MAX_MESSAGE = 65536;
   var MAX_HEIGHT = 20000;
+  var MAX_SLIDERS = 5; // sliders open at once: an application opening them in a loop stops there
   var frames = [];
   // What a device without a module answers (b24jssdk's openPath falls back to a new window on it): the
   // messenger (im*), showAppForm, placementBindEvent and any command b24crm does not model.
@@ -101,6 +102,9 @@
   // --- sliders: openApplication ----------------------------------------------------------------------
 
   function openSlider(opener, callback, params) {
+    if (frames.filter(function (r) { return r.slider; }).length >= MAX_SLIDERS) {
+      return reply(opener, callback, { error: "TOO_MANY_SLIDERS", error_description: "Close a slider first" });
+    }
     server(opener, "open", { options: params }).then(function (d) {
       var overlay = document.createElement("div");
       overlay.className = "slider";
