@@ -9,14 +9,19 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
+from b24crm.app import create_app
 from b24crm.cli import cli
 from b24crm.clock import ManualClock
 from b24crm.devtools import EventReceiver
 from b24crm.events.delivery import deliver_due
+from b24crm.runtime import Runtime
 from b24crm.settings import Settings
+from b24crm.store import deliveries
 from b24crm.store.engine import Database
+from b24crm.store.tables import event_deliveries
 from tests.client import PortalClient
 from tests.support_events import event_portal, outgoing_hook
 
@@ -91,6 +96,31 @@ def test_a_delayed_delivery_arrives_late_and_holds_back_no_other_handler(
         assert early["arrived"] - began < 1.0  # sent as the delayed one waited
         assert late["arrived"] - began >= 1.5
         assert {d["status"] for d in _deliveries(portal)} == {"delivered"}
+
+
+def test_the_running_worker_sends_others_while_a_delivery_waits(
+    settings: Settings, database: Database, receivers: tuple[EventReceiver, EventReceiver]
+) -> None:
+    slow, fast = receivers
+    with database.write() as conn:  # the suite's leftovers would be sent first (test_event_delivery.py)
+        pending = event_deliveries.c.status == deliveries.PENDING
+        conn.execute(event_deliveries.update().where(pending).values(status=deliveries.FAILED))
+    runtime = Runtime(settings.with_(event_delivery=True), db=database)
+    with TestClient(create_app(runtime), base_url="http://testserver") as http:
+        portal = PortalClient.create(runtime, http, scopes=("crm",))
+        outgoing_hook(portal, "ONCRMACTIVITYADD", slow.url)
+        outgoing_hook(portal, "ONCRMACTIVITYDELETE", fast.url)
+        _add(portal, effect="delay", handler=slow.url, delay_ms=3000)
+        began = time.time()
+        activity = portal.add_call()  # its delivery waits 3 s
+        time.sleep(0.3)
+        portal.result("crm.activity.delete", {"id": activity})  # a later event, to another handler
+        deadline = time.monotonic() + 10
+        while not (slow.calls and fast.calls) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    (late,), (early,) = slow.calls, fast.calls
+    assert early["arrived"] - began < 2.0 and early["arrived"] < late["arrived"]
+    assert late["arrived"] - began >= 3.0
 
 
 def test_rules_match_event_and_handler_and_spend_their_times(
