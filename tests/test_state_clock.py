@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
+import httpx
 import pytest
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
 from b24crm.cli import cli
 from b24crm.clock import ControlledClock, SystemClock
+from b24crm.devtools import serve_process
 from b24crm.runtime import Runtime
 from b24crm.store import clock_control
 from b24crm.store.engine import Database
@@ -194,3 +197,25 @@ def test_limits_drain_by_the_real_time_while_the_clock_is_frozen(portal: PortalC
             assert portal.result("server.time") == "2030-05-01T12:00:00+00:00"
     finally:
         portal.http.delete(where, headers=ADMIN)
+
+
+def test_a_server_process_follows_the_clock_another_process_sets(
+    portal: PortalClient, database: Database, tmp_path: Path
+) -> None:
+    """``b24crm serve`` in its own process on the same database: the clock this process moves is the
+    one it answers by, at once (PostgreSQL: a notification away)."""
+    with serve_process(database.url.render_as_string(hide_password=False), tmp_path / "data") as printed:
+        url = f"http://127.0.0.1:{printed['port']}{portal.base}/server.time.json"
+
+        def served(expected: str) -> str:
+            deadline = time.monotonic() + 5
+            answer = httpx.get(url).json()["result"]
+            while answer != expected and time.monotonic() < deadline:
+                time.sleep(0.01)
+                answer = httpx.get(url).json()["result"]
+            return answer  # type: ignore[no-any-return]
+
+        _clock(portal.http, freeze=True, set=NOON)
+        assert served("2030-05-01T12:00:00+00:00") == "2030-05-01T12:00:00+00:00"
+        _clock(portal.http, advance=3600)
+        assert served("2030-05-01T13:00:00+00:00") == "2030-05-01T13:00:00+00:00"
