@@ -89,3 +89,30 @@ def test_the_plugin_loads_nothing_heavy_until_asked() -> None:
     )
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert loaded.stdout.strip() == "['b24crm.pytest_plugin']"
+
+
+def test_the_server_runs_on_the_database_named(pytester: pytest.Pytester) -> None:
+    """``--b24crm-db``: the session's server on PostgreSQL (a scratch database), migrated by serve."""
+    from b24crm.devtools import scratch_postgres
+    from tests.conftest import PG_URL, REQUIRE_PG
+
+    try:
+        scratch = scratch_postgres(PG_URL, "b24crm_plugin")
+        url = scratch.__enter__()
+    except Exception as exc:  # the server is not there
+        message = f"PostgreSQL plugin test skipped: cannot connect to {PG_URL} ({exc})"
+        if REQUIRE_PG:
+            pytest.fail(message.replace("skipped", "required (B24CRM_REQUIRE_PG=1)"))
+        pytest.skip(message)
+    try:
+        pytester.makepyfile(
+            test_user="""
+            def test_on_postgresql(b24crm_portal, b24crm_admin):
+                assert b24crm_admin.get("").json()["result"]["database"] == "postgresql"
+                assert b24crm_portal.call("crm.deal.add", {"fields": {"TITLE": "On PG"}}) == 1
+            """
+        )
+        result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--b24crm-db", url)
+        result.assert_outcomes(passed=1)
+    finally:
+        scratch.__exit__(None, None, None)
