@@ -142,6 +142,12 @@ def test_rules_match_event_and_handler_and_spend_their_times(
         assert (len(receiver.calls), len(other.calls)) == (1, 3)  # two dropped (no retries), then spent
         failed = [d for d in _deliveries(portal) if d["status"] == "failed"]
         assert len(failed) == 2 and all(d["url"] == receiver.url for d in failed)
+        db = database.url.render_as_string(hide_password=False)
+        shown = CliRunner().invoke(cli, ["events", "--db", db, "--portal", str(portal.hook.portal.id)])
+        outcomes = [
+            line.rsplit(": ", 1)[1] for line in shown.output.splitlines() if "ONCRMACTIVITYADD" in line
+        ]
+        assert outcomes == ["1 delivered, 1 failed", "1 delivered, 1 failed", "2 delivered"], shown.output
 
 
 def test_a_seed_drops_the_same_deliveries(

@@ -221,7 +221,7 @@ def test_events_and_deliveries_read_as_lines(portal: PortalClient, database: Dat
     activity = portal.add_call("Logged call")
     events = runner.invoke(cli, ["events", "--db", db, "--portal", pid]).output
     line = next(x for x in events.splitlines() if "ONCRMACTIVITYADD" in x)
-    assert re.match(r"\d+ \d{4}-\d\d-\d\d \d\d:\d\d:\d\d ONCRMACTIVITYADD user \d+$", line), events
+    assert re.match(r"\d+ \d{4}-\d\d-\d\d \d\d:\d\d:\d\d ONCRMACTIVITYADD user \d+: 1 pending$", line), events
     assert f'"ID": {activity}' in events or f'"ID": "{activity}"' in events
     deliveries = runner.invoke(cli, ["deliveries", "--db", db, "--portal", pid]).output
     assert re.search(r"ONCRMACTIVITYADD -> http://127\.0\.0\.1:9/h pending \(0 attempts", deliveries), (

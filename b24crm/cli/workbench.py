@@ -96,17 +96,23 @@ def events(
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
-    """The event outbox: every event the portal emitted, with its time and data."""
+    """The event outbox: every event the portal emitted, with its time, what became of its deliveries
+    (pending, delivered, failed) and its data."""
     from b24crm.store import outbox
+    from b24crm.store.event_status import delivery_statuses
 
     runtime = open_runtime(db)
     with runtime.db.read() as conn:
         rows = outbox.list_events(conn, portal, after=after)
+        statuses = delivery_statuses(conn, portal, rows[0]["id"], rows[-1]["id"]) if rows else {}
+    for row in rows:
+        row["deliveries"] = statuses.get(row["id"], {})
     if as_json:
         print_rows(rows)
         return
     for row in rows:
-        say(f"{row['id']} {_when(row['created'])} {row['event']} user {row.get('user_id') or '-'}")
+        sent = ", ".join(f"{n} {status}" for status, n in sorted(row["deliveries"].items())) or "no handler"
+        say(f"{row['id']} {_when(row['created'])} {row['event']} user {row.get('user_id') or '-'}: {sent}")
         say(f"  data: {_short(row['data'])}")
 
 
