@@ -5,6 +5,7 @@ into the other."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -243,3 +244,26 @@ def test_the_cli_saves_and_restores_a_portal(
     assert _deals(portal) == before
     missing = runner.invoke(cli, ["snapshot", "restore", str(tmp_path / "none.jsonl"), "--db", db_url])
     assert missing.exit_code == 2 and "No such file" in missing.output
+
+
+def test_rows_the_database_refuses_are_a_clear_error(portal: PortalClient, http: TestClient) -> None:
+    _fill(portal)
+    saved = _snapshot(portal).decode()
+    before = _deals(portal)
+    where = f"/_b24crm/portals/{portal.hook.portal.id}/snapshot"
+    lines = saved.splitlines(keepends=True)
+    users = next(n for n, line in enumerate(lines) if line.startswith('{"table":"users"'))
+    wrong_type = [*lines[: users + 1], '["one","A","","",true,true,"","",0]\n', *lines[users + 2 :]]
+    response = http.put(where, content="".join(wrong_type).encode(), headers=ADMIN)
+    assert response.status_code == 400  # PostgreSQL refuses the id, SQLite the webhook of no such user
+    assert re.match(
+        r"table (users|webhooks): rows the database refuses \(", response.json()["error_description"]
+    )
+    # Another portal's webhook (its code's digest is unique across portals) cannot be taken over.
+    other = PortalClient.create(portal.runtime, http)
+    taken = http.put(
+        f"/_b24crm/portals/{other.hook.portal.id}/snapshot", content=saved.encode(), headers=ADMIN
+    )
+    assert taken.status_code == 400
+    assert taken.json()["error_description"].startswith("table webhooks: rows the database refuses (")
+    assert _deals(portal) == before and other.result("crm.deal.list") == []

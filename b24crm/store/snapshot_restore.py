@@ -170,9 +170,10 @@ class _Restore:
         if self.table is not None and self.batch:
             try:
                 self.conn.execute(self.table.insert(), self.batch)
-            except sa.exc.IntegrityError as exc:
+            except (sa.exc.StatementError, TypeError, ValueError) as exc:
+                # A duplicate key, a value of the wrong type or too long: said, not a server error.
                 raise SnapshotError(
-                    f"table {self.table.name}: rows the database refuses ({exc.orig})"
+                    f"table {self.table.name}: rows the database refuses ({_why(exc)})"
                 ) from None
             self.done.rows += len(self.batch)
         self.batch = []
@@ -214,6 +215,12 @@ class _Restore:
         self.conn.execute(portals.delete())  # every portal's rows go with it (ON DELETE CASCADE)
 
 
+def _why(exc: Exception) -> str:
+    """The first line of what the driver (or SQLAlchemy) said."""
+    cause = exc.orig if isinstance(exc, sa.exc.StatementError) and exc.orig is not None else exc
+    return str(cause).strip().split("\n", 1)[0][:300]
+
+
 def _generations(conn: Connection, portal_id: int) -> dict[str, int]:
     query = sa.select(sequences.c.name, sequences.c.value).where(
         sequences.c.portal_id == portal_id, sequences.c.name.like(f"%{GENERATION_SUFFIX}")
@@ -250,8 +257,8 @@ def _prepare_portal(conn: Connection, portal: dict[str, Any], target: int | None
                 raise LookupError(f"no portal {target}")
             conn.execute(portals.insert().values(id=portal_id, **values))
             _move_portal_ids(conn)
-    except sa.exc.StatementError as exc:
-        raise SnapshotError(f"the portal line is refused ({exc.orig})") from None
+    except (sa.exc.StatementError, TypeError, ValueError) as exc:
+        raise SnapshotError(f"the portal line is refused ({_why(exc)})") from None
     return portal_id
 
 

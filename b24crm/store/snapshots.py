@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
@@ -100,26 +101,18 @@ def binary_columns(table: sa.Table) -> set[str]:
 # --- saving ------------------------------------------------------------------------------------------
 
 
-def _read(db: Database) -> Any:
-    """A read transaction that sees one moment for all its statements."""
-    if db.dialect == "postgresql":
-        return _pg_snapshot_read(db)
-    return db.read()
-
-
-class _pg_snapshot_read:
-    def __init__(self, db: Database) -> None:
-        self.conn = db.engine.connect().execution_options(isolation_level="REPEATABLE READ")
-
-    def __enter__(self) -> Connection:
-        self.conn.begin()
-        return self.conn
-
-    def __exit__(self, *exc: Any) -> None:
-        try:
-            self.conn.rollback()
-        finally:
-            self.conn.close()
+@contextmanager
+def _read(db: Database) -> Iterator[Connection]:
+    """A read transaction that sees one moment for all its statements (SQLite's read transactions do;
+    PostgreSQL's default level takes a new snapshot per statement)."""
+    if db.dialect != "postgresql":
+        with db.read() as conn:
+            yield conn
+        return
+    with db.engine.connect() as conn:
+        conn.execution_options(isolation_level="REPEATABLE READ")
+        with conn.begin():
+            yield conn
 
 
 def save(db: Database, files: FileStore, out: IO[str], schema: str, portal_id: int | None = None) -> int:
