@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -13,6 +15,7 @@ from b24crm.app import create_app
 from b24crm.clock import ManualClock
 from b24crm.runtime import Runtime
 from b24crm.settings import Settings
+from b24crm.store import crm_items
 from b24crm.store.engine import Database
 from tests.client import PortalClient, call_fields
 
@@ -92,3 +95,37 @@ def test_a_refused_activity_leaves_the_item_as_it_was(clocked: PortalClient, clo
     clock.advance(60)
     clocked.error("crm.activity.add", {"fields": call_fields(deal, SUBJECT="")})
     assert _classic(clocked, "crm.deal.get", deal) == (START, str(clocked.hook.user.id))
+
+
+def test_an_item_write_keeps_a_last_activity_set_meanwhile(clocked: PortalClient, clock: ManualClock) -> None:
+    """An activity's transaction moves the deal's last activity while an update of the deal waits: the
+    update, which rewrites the row, must read it after that commit (on PostgreSQL under the row's lock)."""
+    deal = clocked.result("crm.deal.add", {"fields": {"TITLE": "Deal"}})
+    runtime, portal_id = clocked.runtime, clocked.hook.portal.id
+    stamped, answered = threading.Event(), threading.Event()
+    outcome: list[Any] = []
+
+    def activity_side() -> None:
+        with runtime.db.write() as conn:
+            crm_items.stamp_last_activity(conn, portal_id, 2, deal, START + 3600, 7)
+            stamped.set()
+            answered.wait(0.5)  # the update is under way (or waits for this commit)
+
+    def update_side() -> None:
+        outcome.append(clocked.result("crm.deal.update", {"id": deal, "fields": {"TITLE": "Renamed"}}))
+        answered.set()
+
+    first = threading.Thread(target=activity_side)
+    first.start()
+    assert stamped.wait(10)
+    second = threading.Thread(target=update_side)
+    second.start()
+    first.join(10)
+    second.join(10)
+    assert outcome == [True]
+    got = clocked.result("crm.deal.get", {"id": deal})
+    assert got["TITLE"] == "Renamed"
+    assert (datetime.fromisoformat(got["LAST_ACTIVITY_TIME"]).timestamp(), got["LAST_ACTIVITY_BY"]) == (
+        START + 3600,
+        "7",
+    )

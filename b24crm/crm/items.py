@@ -94,11 +94,15 @@ def _load(conn: Connection, ctx: Caller, item_type: ItemType, item_id: int) -> d
     return render_row(item_type, row, ctx, fm)
 
 
-def _existing(conn: Connection, ctx: Caller, item_type: ItemType, item_id: Any) -> dict[str, Any]:
+def _existing(
+    conn: Connection, ctx: Caller, item_type: ItemType, item_id: Any, *, lock: bool = False
+) -> dict[str, Any]:
     try:
         wanted = to_int(item_id)
     except ValueError:
         raise NOT_FOUND_ITEM() from None
+    if lock:  # the row is rewritten whole from this read
+        crm_items.lock_item(conn, ctx.portal.id, item_type.entity_type_id, wanted)
     row = crm_items.get_item(conn, ctx.portal.id, item_type.entity_type_id, wanted)
     if row is None:
         raise NOT_FOUND_ITEM()
@@ -121,7 +125,7 @@ def update(
     statuses_stages.ready(ctx)
     with ctx.db.write() as conn:
         item_type = resolve_type(conn, ctx.portal.id, entity_type_id)
-        row = _existing(conn, ctx, item_type, item_id)
+        row = _existing(conn, ctx, item_type, item_id, lock=True)
         grants = _grants(conn, ctx)
         if not grants.allows(item_type.entity_type_id, "edit", row["assigned_by_id"]):
             raise ACCESS_DENIED()

@@ -53,6 +53,12 @@ def update_item(
     )
 
 
+def lock_item(conn: Connection, portal_id: int, entity_type_id: int, item_id: int) -> None:
+    """Hold the item's row for the transaction: a write that rewrites the row from a read made under it
+    cannot undo a concurrent ``stamp_last_activity``."""
+    lock_row(conn, crm_items, *_key(portal_id, entity_type_id), crm_items.c.id == item_id)
+
+
 def stamp_last_activity(
     conn: Connection, portal_id: int, entity_type_id: int, item_id: int, when: float, user_id: int
 ) -> None:
