@@ -10,6 +10,7 @@ from typing import Any
 from starlette.routing import Route
 
 from b24crm import errors
+from b24crm.admin.workbench import forget_credentials
 from b24crm.auth import removal
 from b24crm.runtime import Runtime
 from b24crm.store import crm_roles
@@ -25,12 +26,6 @@ def _id(path: dict[str, Any], name: str, what: str) -> int:
         raise NOT_FOUND.format(what=what) from None
 
 
-def _changed(runtime: Runtime) -> None:
-    """This process's resolved credentials go at once; the other processes' by their credential watch."""
-    runtime.tenancy.invalidate()
-    runtime.oauth.invalidate()
-
-
 def roles(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) -> tuple[int, Any]:
     with runtime.db.read() as conn:
         return 200, crm_roles.list_roles(conn, _id(path, "portal_id", "Portal"))
@@ -41,7 +36,7 @@ def delete_user(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) -
     portal_id, user_id = _id(path, "portal_id", "Portal"), _id(path, "user_id", "User")
     if not removal.delete_user(runtime.db, portal_id, user_id):
         raise NOT_FOUND.format(what="User")
-    _changed(runtime)
+    forget_credentials(runtime)
     return 200, True
 
 
@@ -67,7 +62,7 @@ def uninstall_or_delete(runtime: Runtime, path: dict[str, Any], _body: dict[str,
     if path.get("delete") in ("1", "true", "Y"):
         if not removal.delete_app(runtime.db, runtime.apps, portal_id, app_id):
             raise NOT_FOUND.format(what="Application")
-        _changed(runtime)
+        forget_credentials(runtime)
         return 200, True
     runtime.apps.uninstall(portal_id, app_id, clean=path.get("clean", "1") != "0")
     return 200, True

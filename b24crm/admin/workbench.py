@@ -62,7 +62,7 @@ def set_limits(runtime: Runtime, path: dict[str, Any], body: dict[str, Any]) -> 
     values = plan_values(body)
     with runtime.db.write() as conn:
         limits_store.set_plan(conn, portal_id, values)
-    _changed(runtime)
+    forget_credentials(runtime)
     return 200, runtime.workbench.limits.state(portal_id)
 
 
@@ -71,7 +71,7 @@ def clear_limits(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) 
     portal_id = _known_portal(runtime, path)
     with runtime.db.write() as conn:
         limits_store.clear_plan(conn, portal_id)
-    _changed(runtime)
+    forget_credentials(runtime)
     return 200, runtime.workbench.limits.state(portal_id)
 
 
@@ -128,7 +128,7 @@ def add_fault(runtime: Runtime, path: dict[str, Any], body: dict[str, Any]) -> t
     target, values = fault_values(body)
     with runtime.db.write() as conn:
         rule_id = faults_store.add_rule(conn, portal_id, values, target)
-    _changed(runtime)
+    forget_credentials(runtime)
     return 201, {"id": rule_id, "target": target, **values}
 
 
@@ -138,13 +138,13 @@ def delete_faults(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any])
     rule_id = to_int(path["fault_id"]) if "fault_id" in path else None
     with runtime.db.write() as conn:
         removed = faults_store.delete_rules(conn, portal_id, rule_id)
-    _changed(runtime)
+    forget_credentials(runtime)
     if rule_id is not None and not removed:
         raise errors.ErrorSpec("NOT_FOUND", "Fault rule not found", 404)()
     return 200, {"removed": removed}
 
 
-def _changed(runtime: Runtime) -> None:
+def forget_credentials(runtime: Runtime) -> None:
     """This process's resolved credentials go at once with the rules and plans kept on them; the other
     processes' go when their credential watch hears of the generation the change bumped."""
     runtime.tenancy.invalidate()
