@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -9,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from b24crm.store.engine import Database
-from b24crm.store.sql import RawInsert, RawSelect, current_value, next_id
+from b24crm.store.sql import RawInsert, RawSelect, next_id
 from b24crm.store.tables import (
     crm_activities,
     crm_activity_bindings,
@@ -18,13 +19,36 @@ from b24crm.store.tables import (
     crm_activity_reminders,
     crm_layout_blocks,
     crm_notes,
+    sequences,
 )
-from b24crm.store.transactions import before_commit, next_hot_id, run_before_commit
+from b24crm.store.transactions import before_commit, database_of, next_hot_id, run_before_commit
 
 Binding = tuple[int, int]  # (owner type, owner id)
 ACTIVITY_BLOCKS = 1  # crm_layout_blocks.item_kind of an activity's sets
 ACTIVITY_NOTE = 2  # crm_notes.item_type of an activity's note (the vendor's NOTE_TYPE_ACTIVITY)
 GENERATION = "crm_activity_generation"
+# The generation's counters: the first is the one SQLite keeps (its writers are serial); every name ends
+# as the snapshots' generation counters do.
+GENERATION_SHARDS = (GENERATION, *(f"crm_activity_{n}_generation" for n in range(1, 16)))
+# PostgreSQL: the counters this portal has, the first one first, passing over those locked by other
+# transactions (the clause is only rendered there).
+_FREE_SHARD = (
+    sa.select(sequences.c.name)
+    .where(sequences.c.portal_id == sa.bindparam("portal"), sequences.c.name.in_(GENERATION_SHARDS))
+    .order_by((sequences.c.name == GENERATION).desc(), sa.func.random())
+    .limit(1)
+    .with_for_update(skip_locked=True)
+    .cte("free_shard")
+)
+_BUMP_FREE_SHARD = (
+    sequences.update()
+    .where(sequences.c.portal_id == sa.bindparam("portal"), sequences.c.name == _FREE_SHARD.c.name)
+    .values(value=sequences.c.value + 1)
+    .returning(sequences.c.value)
+)
+_GENERATION_SUM = sa.select(sa.func.sum(sequences.c.value)).where(
+    sequences.c.portal_id == sa.bindparam("portal_id"), sequences.c.name.in_(GENERATION_SHARDS)
+)
 
 # Built once: a prepared statement skips SQLAlchemy's construction work on the hottest read.
 _BY_ID = sa.select(crm_activities).where(
@@ -62,16 +86,32 @@ _INSERT_COMMUNICATION = RawInsert(crm_activity_communications)
 def touch(conn: Connection, portal_id: int) -> None:
     """Bump the portal's activity generation: every write does, so remembered counts expire with it.
     Once a transaction is enough (the bump is only seen when it commits), and it is made last, just
-    before the COMMIT: the counter's row is locked from the bump on, and every writer of the portal
-    needs it, so concurrent adds queue for the COMMIT's round trip only, not for the whole transaction."""
-    before_commit(conn, (GENERATION, portal_id), lambda c: next_id(c, portal_id, GENERATION))
+    before the COMMIT, on one of the generation's shards where the database has writers in parallel
+    (``Database.allocates_outside``): a shard's row stays locked until the COMMIT is on disk, and one
+    row for every writer of a portal made its adds wait for each other's disk flush, one at a time."""
+    db = database_of(conn)
+    sharded = db is not None and db.allocates_outside
+    before_commit(conn, (GENERATION, portal_id), lambda c: _bump(c, portal_id, sharded=sharded))
+
+
+def _bump(conn: Connection, portal_id: int, *, sharded: bool) -> None:
+    """One more on the first generation counter no other transaction holds (the first one, unless it is
+    taken), or on a counter of its own when all are taken."""
+    if sharded:
+        if conn.execute(_BUMP_FREE_SHARD, {"portal": portal_id}).first() is not None:
+            return
+        if conn.execute(_GENERATION_SUM, {"portal_id": portal_id}).scalar() is not None:  # all taken
+            next_id(conn, portal_id, GENERATION_SHARDS[random.randrange(1, len(GENERATION_SHARDS))])
+            return
+    next_id(conn, portal_id, GENERATION)
 
 
 def generation(conn: Connection, portal_id: int) -> int:
-    """The portal's activity generation as this transaction sees it: a bump it left for its COMMIT is
-    made first, so that a count it remembers is never keyed by the generation before its own writes."""
+    """The portal's activity generation as this transaction sees it, the sum of its shards (each bump
+    adds one to one of them): a bump it left for its COMMIT is made first, so that a count it remembers
+    is never keyed by the generation before its own writes."""
     run_before_commit(conn, (GENERATION, portal_id))
-    return current_value(conn, portal_id, GENERATION)
+    return int(conn.execute(_GENERATION_SUM, {"portal_id": portal_id}).scalar() or 0)
 
 
 def insert_activity(conn: Connection, portal_id: int, values: dict[str, Any]) -> int:
