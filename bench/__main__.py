@@ -259,5 +259,56 @@ def workbench(
         )
 
 
+@app.command()
+def scale(
+    db: Annotated[str, typer.Option(help="PostgreSQL server URL (a scratch database is made there).")],
+    rows: Annotated[int, typer.Option(help="Activities to seed (on ROWS // 10 deals).")] = 1_000_000,
+    workers: Annotated[str, typer.Option(help="Worker counts to measure, comma-separated.")] = "1,2",
+    seconds: Annotated[int, typer.Option(help="Duration of each load run.")] = 10,
+    connections: Annotated[int, typer.Option(help="Concurrent connections.")] = 32,
+    rounds: Annotated[int, typer.Option(help="Alternating rounds of bare and get.")] = 3,
+    answers: Annotated[
+        bool, typer.Option("--answers/--no-answers", help="Seed get's stored answers, as adds keep them.")
+    ] = True,
+    output: Annotated[Path | None, typer.Option(help="Also write the figures as JSON here.")] = None,
+) -> None:
+    """PostgreSQL with 1 and 2 server processes beside the bare endpoint with as many workers: get, add,
+    the counted and start=-1 list pages over ROWS activities."""
+    import os
+    import time
+
+    from bench import scale as scenario
+
+    if not db.startswith(("postgresql", "postgres:")):
+        raise typer.BadParameter("scale measures PostgreSQL: give --db postgresql://...")
+    counts = [int(n) for n in workers.split(",")]
+    console.print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    with tempfile.TemporaryDirectory() as tmp, scratch_database(db, Path(tmp)) as db_url:
+        console.print(f"seeding {rows:,} activities into {db_url.split('@')[-1]}")
+        started = time.perf_counter()
+        by_workers = scenario.run(
+            db_url,
+            Path(tmp) / "data",
+            rows,
+            counts,
+            seconds,
+            connections,
+            console,
+            rounds=rounds,
+            answers=answers,
+        )
+    console.print(f"took {time.perf_counter() - started:,.0f} s in all")
+    for n, figures in by_workers.items():
+        console.print(f"{n} worker(s), {rows:,} activities")
+        console.print(_table(figures, figures[0]))
+    for line in scenario.verdicts(by_workers):
+        console.print(line)
+    console.print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if output:
+        output.write_text(
+            json.dumps({n: [f.__dict__ for f in figures] for n, figures in by_workers.items()}, indent=2)
+        )
+
+
 if __name__ == "__main__":
     app()

@@ -41,8 +41,9 @@ class Portal:
     deal: int
 
 
-def prepare(db_url: str, data_dir: Path, rows: int, console: Console) -> Portal:
-    """Migrate, make a portal with an admin webhook, seed ROWS // 10 deals and ROWS activities on them."""
+def prepare(db_url: str, data_dir: Path, rows: int, console: Console, *, answers: bool = True) -> Portal:
+    """Migrate, make a portal with an admin webhook, seed ROWS // 10 deals and ROWS activities on them
+    (``answers``: with get's stored answers, as adds keep them)."""
     runtime = Runtime(Settings(db=db_url, data_dir=str(data_dir)))
     runtime.migrate()
     portal = runtime.tenancy.create_portal(domain="bench.b24crm.local")
@@ -57,10 +58,12 @@ def prepare(db_url: str, data_dir: Path, rows: int, console: Console) -> Portal:
     def progress(n: int) -> None:
         nonlocal done
         done += n
-        if done % 100_000 == 0 or done == rows:
+        if done % 100_000 < n or done == rows:
             console.print(f"  seeded {done:,} activities")
 
-    first, last = seed_activities(runtime.db, portal.id, rows, now=now, progress=progress)
+    first, last = seed_activities(
+        runtime.db, portal.id, rows, now=now, progress=progress, keep_answers=answers
+    )
     deal = _deal_not_of(runtime, portal.id, SELLER, first_deal, last_deal)
     runtime.close()
     return Portal(f"{admin.id}/{hook.code}", (first, last), deal)

@@ -24,7 +24,8 @@ def scratch_database(db: str, directory: Path) -> Iterator[str]:
 
 
 @contextmanager
-def bare_server() -> Iterator[str]:
+def bare_server(workers: int = 1) -> Iterator[str]:
+    """The bare endpoint on uvicorn, with ``workers`` processes (uvicorn's own supervisor)."""
     port = free_port()
     proc = subprocess.Popen(
         [
@@ -37,6 +38,8 @@ def bare_server() -> Iterator[str]:
             "--log-level",
             "warning",
             "--no-access-log",
+            "--workers",
+            str(workers),
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -51,10 +54,13 @@ def bare_server() -> Iterator[str]:
 
 
 @contextmanager
-def b24crm_server(db_url: str, data_dir: Path, webhook_path: str | None = None) -> Iterator[tuple[str, str]]:
-    """Yields (base URL, webhook URL) of a b24crm server on ``db_url``: the demo portal's webhook, or the
-    one given as ``webhook_path`` (``user_id/code``)."""
-    with serve_process(db_url, data_dir) as lines:
+def b24crm_server(
+    db_url: str, data_dir: Path, webhook_path: str | None = None, workers: int = 1
+) -> Iterator[tuple[str, str]]:
+    """Yields (base URL, webhook URL) of a b24crm server on ``db_url`` (``serve --workers``): the demo
+    portal's webhook, or the one given as ``webhook_path`` (``user_id/code``)."""
+    extra = ("--workers", str(workers)) if workers != 1 else ()
+    with serve_process(db_url, data_dir, *extra) as lines:
         base = f"http://127.0.0.1:{lines['port']}"
         webhook = f"{base}/rest/{webhook_path}/" if webhook_path else lines.get("Webhook", "")
         if not webhook.startswith("http"):
