@@ -81,6 +81,7 @@ class _Restore:
         self.portal_id: int | None = None
         self.table: sa.Table | None = None
         self.columns: list[str] = []
+        self.binary: set[str] = set()  # the table's binary columns, base64 in the file
         self.batch: list[dict[str, Any]] = []
         self.generations: dict[str, int] = {}
 
@@ -136,7 +137,7 @@ class _Restore:
         unknown = [c for c in columns if c not in table.c or c == "portal_id"]
         if unknown:
             raise SnapshotError(f"line {number}: table {table.name} has no column {unknown[0]!r}")
-        self.table, self.columns = table, columns
+        self.table, self.columns, self.binary = table, columns, binary_columns(table) & set(columns)
 
     def _row(self, number: int, values: list[Any]) -> None:
         table = self.table
@@ -147,7 +148,7 @@ class _Restore:
             raise SnapshotError(f"line {number}: {len(values)} values for {len(self.columns)} columns")
         row = dict(zip(self.columns, values, strict=False))
         try:
-            for name in binary_columns(table):
+            for name in self.binary:
                 if row.get(name) is not None:
                     row[name] = base64.b64decode(row[name], validate=True)
             if with_files:
