@@ -310,5 +310,32 @@ def scale(
         )
 
 
+@app.command()
+def roundtrips(
+    db: Annotated[str, typer.Option(help="PostgreSQL server URL (a scratch database is made there).")],
+    count: Annotated[int, typer.Option(help="Calls per round (five rounds, the median).")] = 1000,
+) -> None:
+    """psycopg's prepared statements and pipeline mode on the hot paths' statements: µs per call."""
+    from b24crm.runtime import Runtime
+    from b24crm.seed import seed_activities
+    from b24crm.settings import Settings
+    from b24crm.store.engine import normalise_url
+    from bench import roundtrips as scenario
+
+    with tempfile.TemporaryDirectory() as tmp, scratch_database(db, Path(tmp)) as db_url:
+        runtime = Runtime(Settings(db=db_url, data_dir=str(Path(tmp) / "data")))
+        runtime.migrate()
+        portal = runtime.tenancy.create_portal()
+        runtime.tenancy.create_user(portal.id, name="Bench", admin=True)
+        seed_activities(runtime.db, portal.id, 1000, now=runtime.clock.now())
+        runtime.close()
+        dsn = normalise_url(db_url).set(drivername="postgresql").render_as_string(hide_password=False)
+        figures = scenario.measure(dsn, portal.id, count)
+    table = Table("statements", "µs per call")
+    for name, micros in figures.items():
+        table.add_row(name, f"{micros:,.0f}")
+    console.print(table)
+
+
 if __name__ == "__main__":
     app()
