@@ -145,3 +145,29 @@ def test_odd_values_come_back_as_given(portal: PortalClient) -> None:
     given = {"big": 2**62, "neg": -1.5, "deep": [[[{"x": None}]]], "unicode ✓": "значение", "t": True}
     assert app.api.result("user.option.set", {"options": given}) is True
     assert app.api.result("user.option.get") == dict(sorted(given.items()))
+
+
+@pytest.mark.parametrize("form", ["json", "form", "get"])
+@pytest.mark.parametrize(
+    ("set_method", "get_method"),
+    [("app.option.set", "app.option.get"), ("user.option.set", "user.option.get")],
+)
+def test_without_options_the_parameters_are_the_options(
+    portal: PortalClient, form: str, set_method: str, get_method: str
+) -> None:
+    """The vendor's appOptionSet/userOptionSet: ``array(name => value)`` when no ``options`` is given."""
+    app = install(portal, "http://app.test/handler")
+    assert app.api.result(set_method, {"colour": "red", "size": "L"}, form=form) is True
+    assert app.api.result(get_method, form=form) == {"colour": "red", "size": "L"}
+    # ``options`` given, the other parameters are not options.
+    app.api.result(set_method, {"options": {"colour": "blue"}, "ignored": "x"}, form=form)
+    assert app.api.result(get_method, form=form) == {"colour": "blue", "size": "L"}
+
+
+def test_a_token_given_as_a_parameter_is_no_option(portal: PortalClient) -> None:
+    app = install(portal, "http://app.test/handler")
+    answer = portal.http.post(
+        "/rest/user.option.set.json", json={"access_token": app.tokens["access_token"], "mode": "x"}
+    )
+    assert answer.json()["result"] is True, answer.text
+    assert app.api.result("user.option.get") == {"mode": "x"}

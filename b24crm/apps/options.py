@@ -27,6 +27,8 @@ VALUE_BYTES = 65_536
 NAMES_PER_OWNER = 256
 TOO_LONG = errors.ErrorSpec("ERROR_ARGUMENT", "Option names are at most 255 characters, without NUL")
 TOO_BIG = errors.ErrorSpec("ERROR_ARGUMENT", "Option value is larger than 64 KiB")
+# The parameters that carry the call's token (the REST layer takes ``auth`` out before any method sees it).
+CREDENTIALS = frozenset({"auth", "access_token"})
 TOO_MANY = errors.ErrorSpec("ERROR_ARGUMENT", "An application keeps at most 256 options per owner")
 
 
@@ -51,6 +53,15 @@ def _options(raw: Any) -> dict[str, Any]:
             raise TOO_BIG()
         checked[key] = value
     return checked
+
+
+def given_options(options: Any, others: dict[str, Any] | None) -> Any:
+    """What ``*.option.set`` writes: ``options``, or, without it, the call's other parameters themselves
+    (the vendor's ``appOptionSet``/``userOptionSet``: ``array(name => value)`` or ``array(options => ...)``).
+    A token given as a parameter is the call's credential, never an option."""
+    if options is not None:
+        return options
+    return {k: v for k, v in (others or {}).items() if k not in CREDENTIALS}
 
 
 def _answer(found: dict[str, Any], option: Any) -> Any:

@@ -1,5 +1,6 @@
 """app.option.get / set and user.option.get / set (docs: api-reference/common/settings/*.md).
 
+Without ``options``, a set call's parameters themselves are the options, as the vendor's code takes them.
 Only an application's token carries the application context they need; ``app.option.set`` wants an
 administrator. A frame's ``BX24.appOption`` and ``userOption`` read and write the same values.
 """
@@ -32,7 +33,7 @@ def app_option_get(ctx: CallContext, p: GetParams) -> Any:
 @method("app.option.set", scope=BASIC, params=SetParams, doc=f"{DOCS}app-option-set.md")
 def app_option_set(ctx: CallContext, p: SetParams) -> bool:
     """Write the application's options (an administrator only)."""
-    return options.app_set(ctx, p.options)
+    return options.app_set(ctx, options.given_options(p.options, p.model_extra))
 
 
 @method("user.option.get", scope=BASIC, params=GetParams, doc=f"{DOCS}user-option-get.md")
@@ -44,4 +45,4 @@ def user_option_get(ctx: CallContext, p: GetParams) -> Any:
 @method("user.option.set", scope=BASIC, params=SetParams, doc=f"{DOCS}user-option-set.md")
 def user_option_set(ctx: CallContext, p: SetParams) -> bool:
     """Write the calling user's options with this application."""
-    return options.user_set(ctx, p.options)
+    return options.user_set(ctx, options.given_options(p.options, p.model_extra))
