@@ -10,7 +10,8 @@ import json
 import re
 from typing import Any
 
-from b24crm.store import outbox
+from b24crm.apps import options
+from b24crm.store import app_options, outbox
 from tests.apps_support import install
 from tests.client import AppClient, PortalClient
 from tests.test_web_support import HOSTILE, base_of, csrf_of, sign_in
@@ -160,3 +161,71 @@ def test_a_browser_preflight_before_a_rest_call_from_another_origin(portal: Port
     assert answer.headers["access-control-allow-origin"] == "*"
     assert "content-type" in answer.headers["access-control-allow-headers"]
     assert "POST" in answer.headers["access-control-allow-methods"]
+
+
+def test_an_unfinished_installation_gives_others_nothing(portal: PortalClient) -> None:
+    """Until an administrator finishes the install, the application's endpoint gives a user who is no
+    administrator no token, no option write and no list, as its installer page is refused to them."""
+    sign_in(portal.http)
+    seller = portal.runtime.tenancy.create_user(portal.hook.portal.id, name="Seller")
+    made = portal.runtime.apps.create(
+        portal.hook.portal.id, handler_url="http://app.test/ui", scopes="crm", has_ui=True
+    )
+    for command, params in [
+        ("refreshAuth", None),
+        ("setUserOption", {"name": "a", "value": "b"}),
+        ("users", None),
+        ("crm", {"entityType": ["deal"]}),
+        ("open", None),
+    ]:
+        refused = _command(portal, made.app.id, command, params, user_id=seller.id)
+        assert (refused.status_code, refused.json()["error"]) == (403, "ACCESS_DENIED"), command
+    with portal.runtime.db.read() as conn:
+        assert app_options.read(conn, portal.hook.portal.id, made.app.id, seller.id) == {}
+    # The administrator runs the installer: a token of the application, for the administrator.
+    answer = _command(portal, made.app.id, "refreshAuth").json()["result"]
+    assert AppClient(portal.runtime, portal.http, answer["AUTH_ID"]).result("app.info")["INSTALLED"] is False
+
+
+def test_an_option_value_of_the_largest_size_passes_and_a_larger_body_is_refused(
+    portal: PortalClient,
+) -> None:
+    sign_in(portal.http)
+    app = install(portal, "http://app.test/ui", scopes="crm")
+    largest = "v" * (options.VALUE_BYTES - 2)  # its JSON, quotes included, is 64 KiB
+    kept = _command(portal, app.id, "setUserOption", {"name": "big", "value": largest})
+    assert kept.status_code == 200, kept.text
+    assert app.api.result("user.option.get", {"option": "big"}) == largest
+    too_big = _command(portal, app.id, "setUserOption", {"name": "big", "value": largest + "v"})
+    assert (too_big.status_code, too_big.json()["error_description"]) == (400, options.TOO_BIG.description)
+    huge = _command(portal, app.id, "setUserOption", {"name": "big", "value": "v" * 300_000})
+    assert huge.status_code == 413 and huge.json()["error"] == "ERROR_ARGUMENT"
+
+
+def test_no_cross_origin_answers_but_the_rest_api(portal: PortalClient) -> None:
+    """The REST preflight allows any origin without credentials (the REST API takes no cookie); the pages,
+    their frame endpoint and the admin API answer another origin's preflight with no CORS header, so a
+    browser sends them no cross-site request with a custom header or JSON, and reads none of their answers."""
+    sign_in(portal.http)
+    app = install(portal, "http://app.test/ui", scopes="crm")
+    asked = {
+        "Origin": "http://evil.test",
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type, x-csrf-token, authorization",
+    }
+    rest = portal.http.options("/rest/app.option.set", headers=asked)
+    assert rest.status_code == 200 and "access-control-allow-credentials" not in rest.headers
+    assert "authorization" not in rest.headers["access-control-allow-headers"].lower()
+    for path in [
+        f"{base_of(portal)}/apps/{app.id}/frame",
+        f"{base_of(portal)}/apps/{app.id}",
+        f"{base_of(portal)}/apps",
+        "/ui/signin",
+        f"/_b24crm/portals/{portal.hook.portal.id}/apps",
+        "/_b24crm/portals",
+    ]:
+        answer = portal.http.options(path, headers=asked)
+        assert answer.status_code >= 400, path
+        assert not [h for h in answer.headers if h.startswith("access-control-")], path
+        page = portal.http.get(path, headers={"Origin": "http://evil.test"})
+        assert "access-control-allow-origin" not in page.headers, path

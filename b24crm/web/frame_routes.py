@@ -28,7 +28,9 @@ from b24crm.web import actions, frames, session
 from b24crm.web.context import PREFIX, caller_for, error_page, page, runtime_of, signed_in, to_sign_in
 from b24crm.web.pages import frame_values
 
-MAX_BODY = 65_536
+# A frame's message is at most 256 KiB (static/frames.js): room for an option value of 64 KiB escaped.
+MAX_BODY = 262_144
+TOO_LARGE = errors.ErrorSpec("ERROR_ARGUMENT", "The body is larger than 256 KiB", 413)
 UNKNOWN = errors.ErrorSpec("ERROR_METHOD_NOT_FOUND", "Unknown frame command", 404)
 ADMIN_ONLY = errors.ErrorSpec("ACCESS_DENIED", "Access denied! Administrator authorization required", 403)
 
@@ -157,9 +159,13 @@ async def command(request: Request) -> Response:
     runtime = runtime_of(request)
     if sid is None or not session.csrf_ok(runtime.admin_token, sid, request.headers.get("x-csrf-token")):
         return _error(actions.FORBIDDEN())
-    body = await request.body()
+    body = b""
+    async for chunk in request.stream():  # read no further than the bound
+        body += chunk
+        if len(body) > MAX_BODY:
+            return _error(TOO_LARGE())
     try:
-        given = json.loads(body) if len(body) <= MAX_BODY else None
+        given = json.loads(body)
     except ValueError:
         given = None
     if not isinstance(given, dict) or not isinstance(given.get("params", {}), dict):

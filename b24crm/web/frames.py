@@ -135,10 +135,14 @@ def app_list(ctx: Caller) -> list[dict[str, Any]]:
 
 
 def require_app(ctx: Caller, app_id: int) -> App:
+    """The portal's application the page's user may run: an installed one, or, until its installation is
+    finished, an administrator's (its installer); anyone else gets no token, option or list of it."""
     with ctx.db.read() as conn:
         row = apps_store.app_by_id(conn, ctx.portal.id, app_id) if 0 < app_id < 2**31 else None
     if row is None or not row["active"]:
         raise NOT_INSTALLED()
+    if not row["installed"] and not ctx.user.is_admin:
+        raise INSTALLER_ONLY()
     return App.from_row(row)
 
 
