@@ -123,3 +123,35 @@ def test_a_pooled_connection_that_died_while_idle_is_replaced(database: Database
             assert conn.exec_driver_sql("SELECT pg_backend_pid()").scalar() != pid
     finally:
         own.dispose()
+
+
+def test_reminders_come_due_are_fired_once_by_processes_looking_at_once(database: Database) -> None:
+    """Every server process looks for due reminders every few seconds: each is marked fired by one."""
+    portal_id = _portal(database)
+    with database.write() as conn:
+        activity = repo.insert_activity(conn, portal_id, _activity(1))
+        due = [{"user_id": 1, "offset_minutes": n, "due": 1000.0 + n} for n in range(200)]
+        repo.replace_reminders(conn, portal_id, activity, due)
+    handles = [Database(database.url.render_as_string(hide_password=False)) for _ in range(3)]
+    fired: list[int] = []
+    start = threading.Barrier(len(handles))
+
+    def look(db: Database) -> None:
+        start.wait(10)
+        with db.write() as conn:
+            fired.append(repo.fire_due_reminders(conn, 5000.0))
+
+    threads = [threading.Thread(target=look, args=(db,)) for db in handles]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    finally:
+        for db in handles:
+            db.dispose()
+    with database.read() as conn:
+        mine = [r for r in repo.reminders_of_portal(conn, portal_id) if r["activity_id"] == activity]
+    assert len(mine) == 200 and all(r["fired"] == 5000.0 for r in mine)
+    # Each marked by one look (the suite's other reminders are due at the clock's times, far later).
+    assert sum(fired) == 200 and len(fired) == 3
