@@ -1,7 +1,7 @@
 """The scale-out scenario: b24crm on PostgreSQL with 1 and 2 server processes (``serve --workers``) beside
 the bare endpoint with as many uvicorn workers, over one portal of ROWS seeded activities: crm.activity.get
-(a random ID each), add (each to one of 256 deals), and the activity bench's list page counted and with
-``start=-1``.
+(a random ID each), add (each to one of 256 deals), the activity bench's list page counted and with
+``start=-1``, and a deal's timeline (its activities, newest first).
 
 One seed serves every worker count; each count gets fresh servers, a warm-up of random gets, then the bare
 endpoint and get in alternating rounds (their ratio), then add and the two list pages.
@@ -86,9 +86,14 @@ def _one_count(
             baseline="bare",
         )
         figures.append(_drive_adds(webhook, owners, seconds, connections))
-        for name, params in cases(portal).items():
-            if name == "activity.add":
-                continue
+        pages = {name: params for name, params in cases(portal).items() if name != "activity.add"}
+        # The activities section of a deal's timeline: its activities, newest first.
+        pages["deal timeline"] = {
+            "filter": {"OWNER_TYPE_ID": 2, "OWNER_ID": portal.deal},
+            "order": {"ID": "DESC"},
+            "select": ["*"],
+        }
+        for name, params in pages.items():
             body = json.dumps(params)
             url = f"{webhook}crm.activity.list"
             figures.append(drive(name, url, body=body, seconds=seconds, connections=connections))
@@ -165,7 +170,7 @@ def verdicts(by_workers: dict[int, list[Figures]]) -> list[str]:
         add = named[2]["activity.add"].rps
         lines.append(f"add, 2 workers: {add:,.0f}/s (target ≥ 1,000/s): {_met(add >= 1000)}")
     top = max(named)
-    for name in ("activity.list", "activity.list start=-1"):
+    for name in ("activity.list", "activity.list start=-1", "deal timeline"):
         f = named[top][name]
         ok = f.rps >= 500 and f.p99_ms < 50
         lines.append(
