@@ -18,6 +18,7 @@ from b24crm.settings import Settings
 from b24crm.store import timeline as timeline_store
 from b24crm.store.engine import Database
 from tests.client import PortalClient
+from tests.statements import statements_on
 from tests.support_events import event_portal, outgoing_hook
 
 DOCS = "api-reference/crm/timeline/comments/"
@@ -331,3 +332,39 @@ def test_unicode_digits_in_entity_type_are_no_type(portal: PortalClient) -> None
             {"fields": {"ENTITY_ID": 1, "ENTITY_TYPE": entity_type, "COMMENT": "x"}},
         )
         assert response.status_code == 400, response.text
+
+
+def test_list_reads_files_and_authors_once_per_page(portal: PortalClient) -> None:
+    """A page of comments with files costs the same statements on the files and users tables whatever
+    the number of comments on it (no read per comment)."""
+    text = base64.b64encode(b"hello").decode()
+    few, many = _deal(portal, "Few"), _deal(portal, "Many")
+    for deal, count in ((few, 1), (many, 12)):
+        for n in range(count):
+            _add(
+                portal,
+                deal,
+                f"C{n}",
+                FILES=[[f"{n}.txt", text], [f"{n}.png", base64.b64encode(_png(2, 1)).decode()]],
+            )
+
+    def listed(deal: int) -> tuple[list[dict[str, Any]], int]:
+        with statements_on("crm_timeline_files", "users") as seen:
+            page = portal.result(
+                "crm.timeline.comment.list", {"filter": {"ENTITY_ID": deal, "ENTITY_TYPE": "deal"}}
+            )
+        return page, len(seen)
+
+    listed(few)  # the caller's credentials are resolved and remembered on a first call
+    one, on_one = listed(few)
+    twelve, on_twelve = listed(many)
+    assert len(one) == 1 and len(twelve) == 12
+    assert on_twelve == on_one >= 2  # the files and their authors, each once
+    user = portal.hook.user
+    for comment in twelve:
+        names = sorted(f["name"] for f in comment["FILES"].values())
+        n = comment["COMMENT"][1:]
+        assert names == [f"{n}.png", f"{n}.txt"]
+        assert {f["authorName"] for f in comment["FILES"].values()} == {
+            f"{user.name} {user.last_name}".strip()
+        }

@@ -72,6 +72,15 @@ def user_by_id(conn: Connection, portal_id: int, user_id: int) -> dict[str, Any]
     return dict(row) if row else None
 
 
+def users_by_ids(conn: Connection, portal_id: int, user_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """The portal's users among ``user_ids``, by ID, in one statement (a page's authors)."""
+    wanted = sorted(set(user_ids))
+    if not wanted:
+        return {}
+    stmt = sa.select(users).where(users.c.portal_id == portal_id, users.c.id.in_(wanted))
+    return {int(r["id"]): dict(r) for r in conn.execute(stmt).mappings()}
+
+
 def list_users(
     conn: Connection,
     portal_id: int,

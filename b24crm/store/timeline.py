@@ -119,10 +119,10 @@ def records_bound_to(conn: Connection, portal_id: int, owner: Binding) -> list[i
     return sorted(int(r) for (r,) in conn.execute(stmt))
 
 
-def _bound(portal_id: int, type_id: int, owner: Binding) -> list[sa.ColumnElement[bool]]:
+def _bound(portal_id: int, type_id: int | Sequence[int], owner: Binding) -> list[sa.ColumnElement[bool]]:
     return [
         t.portal_id == portal_id,
-        t.type_id == type_id,
+        t.type_id == type_id if isinstance(type_id, int) else t.type_id.in_(type_id),
         sa.exists().where(
             b.portal_id == t.portal_id,
             b.timeline_id == t.id,
@@ -157,9 +157,24 @@ def list_bound(
     return [dict(r) for r in conn.execute(stmt).mappings()]
 
 
-def count_bound(conn: Connection, portal_id: int, type_id: int, owner: Binding) -> int:
+def count_bound(conn: Connection, portal_id: int, type_id: int | Sequence[int], owner: Binding) -> int:
     stmt = sa.select(sa.func.count()).select_from(crm_timeline).where(*_bound(portal_id, type_id, owner))
     return int(conn.execute(stmt).scalar_one())
+
+
+def newest_bound(
+    conn: Connection, portal_id: int, types: Sequence[int], owner: Binding, offset: int, limit: int
+) -> list[dict[str, Any]]:
+    """Records of any of ``types`` bound to ``owner``, newest first (by creation, then ID): one statement
+    for a page of the item's history however deep it lies."""
+    stmt = (
+        sa.select(crm_timeline)
+        .where(*_bound(portal_id, types, owner))
+        .order_by(t.created.desc(), t.id.desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    return [dict(r) for r in conn.execute(stmt).mappings()]
 
 
 # --- files ----------------------------------------------------------------------------------------------
@@ -178,6 +193,23 @@ def files_of(conn: Connection, portal_id: int, record_id: int) -> list[dict[str,
         .order_by(files.c.id)
     )
     return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def files_of_records(
+    conn: Connection, portal_id: int, record_ids: Sequence[int]
+) -> dict[int, list[dict[str, Any]]]:
+    """The file rows of several records (a page of comments) in one statement, by record."""
+    found: dict[int, list[dict[str, Any]]] = {}
+    if not record_ids:
+        return found
+    stmt = (
+        sa.select(files)
+        .where(files.c.portal_id == portal_id, files.c.timeline_id.in_(sorted(set(record_ids))))
+        .order_by(files.c.id)
+    )
+    for r in conn.execute(stmt).mappings():
+        found.setdefault(int(r["timeline_id"]), []).append(dict(r))
+    return found
 
 
 def delete_files(conn: Connection, portal_id: int, record_id: int) -> list[dict[str, Any]]:

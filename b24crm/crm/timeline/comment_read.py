@@ -57,8 +57,21 @@ def fields(ctx: Caller) -> dict[str, Any]:
     }
 
 
+def render_page(
+    conn: Connection, ctx: Caller, rows: list[dict[str, Any]], owner: Binding, select: list[str] | None
+) -> list[dict[str, Any]]:
+    """Comments as the list answers them, their files read for the whole page at once."""
+    with_files = [row["id"] for row in rows if row["file_count"]]
+    found = files.records_of(conn, ctx, with_files) if with_files else {}
+    return [_render(ctx, row, owner, select, found.get(row["id"], {})) for row in rows]
+
+
 def _render(
-    conn: Connection, ctx: Caller, row: dict[str, Any], owner: Binding, select: list[str] | None
+    ctx: Caller,
+    row: dict[str, Any],
+    owner: Binding,
+    select: list[str] | None,
+    attached: dict[str, dict[str, Any]],
 ) -> dict[str, Any]:
     values = {
         "ID": str(row["id"]),
@@ -71,7 +84,7 @@ def _render(
     names = RESULT_FIELDS if not select else [n for n in RESULT_FIELDS if n in select]
     result = {name: values[name] for name in names}
     if row["file_count"]:
-        result["FILES"] = files.records(conn, ctx, row["id"])
+        result["FILES"] = attached
     return result
 
 
@@ -85,7 +98,7 @@ def get(ctx: Caller, raw_id: Any) -> dict[str, Any]:
         owner = first_allowed(conn, ctx, grants, store.bindings_of(conn, ctx.portal.id, record_id), "read")
         if owner is None:
             raise ACCESS_DENIED()
-        return _render(conn, ctx, row, owner, None)
+        return render_page(conn, ctx, [row], owner, None)[0]
 
 
 def _order(order: Any) -> list[tuple[str, bool]]:
@@ -112,6 +125,6 @@ def list_(ctx: Caller, filter_: Any, order: Any, select: Any, start: Any) -> Pag
             raise ACCESS_DENIED()
         rows = store.list_bound(conn, ctx.portal.id, store.COMMENT, owner, _order(order), offset, PAGE_SIZE)
         chosen = _select(select)
-        items = [_render(conn, ctx, row, owner, chosen) for row in rows]
+        items = render_page(conn, ctx, rows, owner, chosen)
         total = store.count_bound(conn, ctx.portal.id, store.COMMENT, owner) if counted else None
     return make_page(items, offset, total, len(items))

@@ -106,34 +106,42 @@ def save(conn: Connection, ctx: Caller, record_id: int, uploads: list[Upload], n
 
 def records(conn: Connection, ctx: Caller, record_id: int) -> dict[str, dict[str, Any]]:
     """The record's files as the vendor lists them: keyed by file ID, each with links for the caller."""
-    found: dict[str, dict[str, Any]] = {}
-    names: dict[int, str] = {}
-    for row in store.files_of(conn, ctx.portal.id, record_id):
-        author = row["author_id"]
-        if author not in names:
-            user = tenancy.user_by_id(conn, ctx.portal.id, author)
-            names[author] = "" if user is None else f"{user['name']} {user['last_name']}".strip()
-        show, download = ctx.files.timeline_urls(
-            ctx.base_url, ctx.portal.id, ctx.user.id, ctx.portal.member_id, row
-        )
-        is_image = row["width"] is not None
-        entry: dict[str, Any] = {
-            "id": row["id"],
-            "date": iso(row["created"], ctx.portal.tz),
-            "type": "image" if is_image else "file",
-            "name": row["name"],
-            "size": row["size"],
-        }
-        if is_image:
-            entry["image"] = {"width": row["width"], "height": row["height"]}
-        entry["authorId"] = author
-        entry["authorName"] = names[author]
-        if is_image:
-            entry["urlPreview"] = f"{show}&width={PREVIEW_SIZE}&height={PREVIEW_SIZE}"
-        entry["urlShow"] = show
-        entry["urlDownload"] = download
-        found[str(row["id"])] = entry
-    return found
+    return records_of(conn, ctx, [record_id]).get(record_id, {})
+
+
+def records_of(conn: Connection, ctx: Caller, record_ids: list[int]) -> dict[int, dict[str, dict[str, Any]]]:
+    """The files of several records (a page of comments), by record: two statements whatever the page's
+    size, the rows and their authors."""
+    rows = store.files_of_records(conn, ctx.portal.id, record_ids)
+    authors = tenancy.users_by_ids(conn, ctx.portal.id, (f["author_id"] for fs in rows.values() for f in fs))
+    names = {i: f"{u['name']} {u['last_name']}".strip() for i, u in authors.items()}
+    return {
+        record_id: {str(f["id"]): _record(ctx, f, names) for f in found} for record_id, found in rows.items()
+    }
+
+
+def _record(ctx: Caller, row: dict[str, Any], names: dict[int, str]) -> dict[str, Any]:
+    author = row["author_id"]
+    show, download = ctx.files.timeline_urls(
+        ctx.base_url, ctx.portal.id, ctx.user.id, ctx.portal.member_id, row
+    )
+    is_image = row["width"] is not None
+    entry: dict[str, Any] = {
+        "id": row["id"],
+        "date": iso(row["created"], ctx.portal.tz),
+        "type": "image" if is_image else "file",
+        "name": row["name"],
+        "size": row["size"],
+    }
+    if is_image:
+        entry["image"] = {"width": row["width"], "height": row["height"]}
+    entry["authorId"] = author
+    entry["authorName"] = names.get(author, "")
+    if is_image:
+        entry["urlPreview"] = f"{show}&width={PREVIEW_SIZE}&height={PREVIEW_SIZE}"
+    entry["urlShow"] = show
+    entry["urlDownload"] = download
+    return entry
 
 
 def downloadable(db: Database, files: FileStore, file_id: int, token: str) -> tuple[Path, str, str] | None:
