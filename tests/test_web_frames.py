@@ -314,3 +314,49 @@ def test_resize_title_and_the_selectors(
     assert done["messenger"] == {"result": "error", "errorCode": "METHOD_NOT_SUPPORTED_ON_DEVICE"}
     assert page.locator(".app-host iframe").evaluate("f => f.style.height") == "777px"
     assert page.locator("h1[data-frame-title]").text_content() == "Tools & <i>more</i>"
+
+
+def test_raw_messages_option_answers_and_bounds(
+    browser: Any,  # noqa: F811
+    served: tuple[str, PortalClient],  # noqa: F811
+    app_server: tuple[str, _AppServer],
+) -> None:
+    """What BX24.js reads from the answers: appOption.set's callback gets the current options; a message
+    over the bound, or an openPath the URL parser refuses, is answered with an error instead of nothing."""
+    url, portal = served
+    app_url, app_http = app_server
+    portal_id, user_id = portal.hook.portal.id, portal.hook.user.id
+    made = portal.runtime.apps.create(portal_id, handler_url=f"{app_url}/app", scopes="crm", title="Raw")
+    with portal.runtime.db.write() as conn:
+        apps_store.update_app(conn, portal_id, made.app.id, {"has_ui": True})
+    page = _signed_in(browser, url)
+    page.goto(f"{url}/ui/portals/{portal_id}/users/{user_id}/apps")
+    page.get_by_role("button", name="Raw").click()
+    _app_result(page, app_http, "main")
+    sid = (page.locator(".app-host iframe").get_attribute("name") or "").split("|")[2]
+    (frame,) = [f for f in page.frames if f.url.startswith(app_url)]
+    frame.evaluate(
+        """(sid) => {
+            window.got = {};
+            window.addEventListener("message", (e) => {
+                const at = String(e.data).indexOf(":");
+                window.got[String(e.data).slice(0, at)] = JSON.parse(String(e.data).slice(at + 1));
+            });
+            parent.postMessage('setAppOption:{"name":"a","value":"1"}:app1:' + sid, '*');
+            parent.postMessage('setUserOption:{"name":"u","value":{"x":[1]}}:user1:' + sid, '*');
+            parent.postMessage('setTitle:{"title":"' + 'x'.repeat(300000) + '"}:big1:' + sid, '*');
+            parent.postMessage('openPath:{"path":"http://["}:path1:' + sid, '*');
+        }""",
+        sid,
+    )
+    deadline = time.monotonic() + 10
+    got: dict[str, Any] = {}
+    while time.monotonic() < deadline and len(got) < 4:
+        page.wait_for_timeout(100)
+        got = frame.evaluate("() => window.got")
+    assert got["app1"] == {"a": "1"}
+    assert got["user1"] == {"u": {"x": [1]}}
+    assert got["big1"]["error"] == "ERROR_ARGUMENT"
+    assert got["path1"] == {"result": "error", "errorCode": "METHOD_NOT_SUPPORTED_ON_DEVICE"}
+    # The oversized title was not set.
+    assert page.locator("h1[data-frame-title]").text_content() == "Raw"

@@ -9,13 +9,16 @@
 (function () {
   "use strict";
 
-  var MAX_MESSAGE = 65536;
+  // A message's bound: an option value (64 KiB at most, app.option.*) fits escaped; a longer message from
+  // the frame gets an error answer, so that its callback does not wait in vain.
+  var MAX_MESSAGE = 262144;
   var MAX_HEIGHT = 20000;
   var MAX_SLIDERS = 5; // sliders open at once: an application opening them in a loop stops there
   var frames = [];
   // What a device without a module answers (b24jssdk's openPath falls back to a new window on it): the
   // messenger (im*), showAppForm, placementBindEvent and any command b24crm does not model.
   var UNSUPPORTED = { result: "error", errorCode: "METHOD_NOT_SUPPORTED_ON_DEVICE" };
+  var TOO_LONG = { error: "ERROR_ARGUMENT", error_description: "The message is larger than 256 KiB" };
   // The CRM detail paths openPath may name, and the entity type of each.
   var CRM_PATHS = { lead: 1, deal: 2, contact: 3, company: 4, quote: 7 };
 
@@ -237,7 +240,8 @@
 
   function openPath(rec, callback, params) {
     var given = params && typeof params.path === "string" ? params.path : "";
-    var path = new URL(given, window.location.origin).pathname;
+    var path = "";
+    try { path = new URL(given, window.location.origin).pathname; } catch (e) { path = ""; }
     var match = /^\/crm\/(lead|deal|contact|company|quote)\/(?:details|show)\/(\d+)\/?$/.exec(path);
     if (!match) return reply(rec, callback, UNSUPPORTED);
     var base = rec.d.endpoint.replace(/\/apps\/\d+\/frame$/, "");
@@ -272,9 +276,10 @@
         }, function (error) { reply(rec, callback, error); });
       case "setAppOption":
       case "setUserOption":
+        // The callback gets the current options (docs: sdk/bx24-js-sdk/options/bx24-app-option-set.md).
         return server(rec, command, { name: params.name, value: params.value }).then(function (all) {
           init[command === "setAppOption" ? "APP_OPTIONS" : "USER_OPTIONS"] = all;
-          reply(rec, callback);
+          reply(rec, callback, all);
         }, function (error) { reply(rec, callback, error); });
       case "resizeWindow":
         var height = Math.min(Math.max(parseInt(params.height, 10) || 0, 0), MAX_HEIGHT);
@@ -318,7 +323,15 @@
       if (frames[i].iframe.contentWindow === event.source) rec = frames[i];
     }
     if (!rec || event.origin !== rec.d.origin) return;
-    if (typeof event.data !== "string" || event.data.length > MAX_MESSAGE) return;
+    if (typeof event.data !== "string") return;
+    if (event.data.length > MAX_MESSAGE) {
+      // Only the tail is read: "...:callback:appSid".
+      var tail = event.data.slice(-200).split(":");
+      if (tail.length >= 2 && tail[tail.length - 1] === rec.d.sid) {
+        reply(rec, tail[tail.length - 2], TOO_LONG);
+      }
+      return;
+    }
     var message = parse(event.data);
     if (!message || message.sid !== rec.d.sid) return;
     handle(rec, message.command, message.params, message.callback);
