@@ -4,10 +4,10 @@ either nothing (the real time), an offset from the real time, or a frozen instan
 
 How a process learns of a change at once, and cheaply on the path of every ``now()``:
 
-- SQLite: the row is read by key on a kept cursor of a bare connection (``Database.read_key``, 7 µs, as
-  the credential watch reads its counter; no row means the real time), at most once a millisecond: a REST
-  call reads the clock about seven times, and a read on each took 50 µs from every call. Another process
-  sees a change within that millisecond, sooner than a PostgreSQL notification arrives.
+- SQLite: the row is read by key on a kept cursor of a bare connection (``Database.read_key``, 7-14 µs,
+  as the credential watch reads its counter; no row means the real time), at most once a millisecond: a
+  ``server.time`` call reads the clock six times, and a read on each cost it 40-90 µs (bench/README.md).
+  Another process sees a change within that millisecond, sooner than a PostgreSQL notification arrives.
 - PostgreSQL: a listener connection per process on ``NOTIFY b24crm_clock`` (sent at commit by the write
   that changes the row) holds the state in memory, so ``now()`` makes no query; while the listener is not
   connected, the row is read on each call (a notification may have been missed), the last state known
