@@ -171,3 +171,23 @@ def test_a_token_given_as_a_parameter_is_no_option(portal: PortalClient) -> None
     )
     assert answer.json()["result"] is True, answer.text
     assert app.api.result("user.option.get") == {"mode": "x"}
+
+
+@pytest.mark.parametrize("clean", [True, False])
+def test_an_uninstall_that_clears_the_data_drops_the_options(portal: PortalClient, clean: bool) -> None:
+    """The vendor's CRestUtil::CleanApp: with "Clear application data" the application's settings and its
+    users' go; without it they stay for a later install."""
+    app = install(portal, "http://app.test/handler")
+    other = install(portal, "http://app.test/other")
+    app.api.result("app.option.set", {"options": {"a": 1}})
+    app.api.result("user.option.set", {"options": {"u": 2}})
+    other.api.result("app.option.set", {"options": {"kept": True}})
+    portal.runtime.apps.uninstall(portal.hook.portal.id, app.id, clean=clean)
+    portal_id, user_id = portal.hook.portal.id, portal.hook.user.id
+    with portal.runtime.db.read() as conn:
+        left = (
+            app_options.read(conn, portal_id, app.id, 0),
+            app_options.read(conn, portal_id, app.id, user_id),
+        )
+        assert app_options.read(conn, portal_id, other.id, 0) == {"kept": True}
+    assert left == (({}, {}) if clean else ({"a": 1}, {"u": 2}))

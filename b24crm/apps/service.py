@@ -25,6 +25,7 @@ from b24crm.auth.secrets import digest
 from b24crm.auth.service import parse_scopes
 from b24crm.events import catalogue as event_names
 from b24crm.events import outbox
+from b24crm.store import app_options
 from b24crm.store import apps as store
 from b24crm.store import deliveries, tenancy
 from b24crm.store.tables import users
@@ -177,6 +178,8 @@ class AppService:
             data = {"CLEAN": 1 if clean else 0, "LANGUAGE_ID": LANGUAGE_ID}
             outbox.emit(conn, portal_id, event_names.APP_UNINSTALL, data, now, app_id=app_id)
             store.remove_app_bindings(conn, portal_id, app_id)
+            if clean:  # the vendor's CRestUtil::CleanApp: "Clear application data" drops its settings
+                app_options.delete_app(conn, portal_id, app_id)
             store.update_app(conn, portal_id, app_id, {"active": False, "installed": False})
         self.oauth.invalidate()
 

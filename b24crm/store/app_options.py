@@ -57,3 +57,10 @@ def write(
             for k, v in values.items()
         ],
     )
+
+
+def delete_app(conn: Connection, portal_id: int, app_id: int) -> None:
+    """Every option of the application, its own and its users' (an uninstall that clears its data)."""
+    conn.execute(
+        app_options.delete().where(app_options.c.portal_id == portal_id, app_options.c.app_id == app_id)
+    )
