@@ -14,8 +14,9 @@ Tables come in the schema's dependency order, rows by primary key, columns by na
 ``portal_id``: a portal's rows may go into another portal); binary columns are base64, and the rows of
 file tables carry the file's bytes (base64) after their columns. ``credential_generations`` and the
 server's clock are not a portal's state and are left out. A snapshot written by SQLite restores into
-PostgreSQL and back; a file of another format version, a truncated one (no end line) or one naming a
-table or column this schema lacks is refused before anything is written.
+PostgreSQL and back; a file of another format version, a truncated one (no end line), one naming a
+table or column this schema lacks or holding rows the database refuses is refused with what is wrong,
+and changes nothing (the restore's transaction is rolled back).
 
 Rows are streamed both ways (read in pages, inserted in batches); a restore replaces the portal's rows in
 one transaction. Like ``engine.py``, this module knows the dialects apart: a consistent read on
