@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import ssl
 import tempfile
 import time
 from collections.abc import Iterator
@@ -189,7 +190,7 @@ class Server:
         self.url = url
         self.admin_token = admin_token
         self.ca = ca
-        verify: Any = ca or True
+        verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=ca) if ca else True
         self.http = httpx.Client(verify=verify, timeout=30)
         self.admin = httpx.Client(
             base_url=f"{url}/_b24crm/",
