@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -35,6 +36,15 @@ def insert_app(conn: Connection, portal_id: int, values: dict[str, Any]) -> int:
 
 def app_by_id(conn: Connection, portal_id: int, app_id: int) -> dict[str, Any] | None:
     return _one(conn, sa.select(apps).where(apps.c.portal_id == portal_id, apps.c.id == app_id))
+
+
+def titles_by_ids(conn: Connection, portal_id: int, app_ids: Iterable[int]) -> dict[int, str]:
+    """The titles of the portal's applications among ``app_ids``, by ID, in one statement."""
+    wanted = sorted(set(app_ids))
+    if not wanted:
+        return {}
+    stmt = sa.select(apps.c.id, apps.c.title).where(apps.c.portal_id == portal_id, apps.c.id.in_(wanted))
+    return {int(i): title or "" for i, title in conn.execute(stmt)}
 
 
 def app_by_client_id(conn: Connection, client_id: str) -> dict[str, Any] | None:

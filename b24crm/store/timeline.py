@@ -162,18 +162,23 @@ def count_bound(conn: Connection, portal_id: int, type_id: int | Sequence[int], 
     return int(conn.execute(stmt).scalar_one())
 
 
-def newest_bound(
-    conn: Connection, portal_id: int, types: Sequence[int], owner: Binding, offset: int, limit: int
-) -> list[dict[str, Any]]:
-    """Records of any of ``types`` bound to ``owner``, newest first (by creation, then ID): one statement
-    for a page of the item's history however deep it lies."""
-    stmt = (
-        sa.select(crm_timeline)
-        .where(*_bound(portal_id, types, owner))
-        .order_by(t.created.desc(), t.id.desc())
-        .offset(offset)
-        .limit(limit)
+def bound_keys(
+    portal_id: int, types: Sequence[int], owner: Binding, marker: sa.ColumnElement[Any]
+) -> sa.Select[Any]:
+    """(``marker``, ID, created) of the records of ``types`` bound to ``owner``: one side of a merge with
+    other timeline entries, ordered and paged by the caller."""
+    return sa.select(marker.label("record"), t.id.label("id"), t.created.label("at")).where(
+        *_bound(portal_id, types, owner)
     )
+
+
+def records_by_ids(
+    conn: Connection, portal_id: int, types: Sequence[int], owner: Binding, ids: Sequence[int]
+) -> list[dict[str, Any]]:
+    """The records of ``types`` among ``ids`` bound to ``owner``, in one statement."""
+    if not ids:
+        return []
+    stmt = sa.select(crm_timeline).where(*_bound(portal_id, types, owner), t.id.in_(sorted(set(ids))))
     return [dict(r) for r in conn.execute(stmt).mappings()]
 
 

@@ -14,15 +14,14 @@ from sqlalchemy.engine import Connection
 from b24crm.auth.caller import Caller
 from b24crm.crm.activity import access
 from b24crm.crm.permissions import grants_for
-from b24crm.crm.timeline import comment_read, logmessages
-from b24crm.crm.timeline.owners import answer_type
+from b24crm.crm.timeline import history
 from b24crm.store import apps as apps_store
 from b24crm.store import layout_blocks, timeline_notes
 from b24crm.store import tenancy as users_store
 from b24crm.store.tables import crm_layout_blocks, crm_notes
 
-# How deep the merged history may be paged: every source's newest rows down to the page are read through
-# their list rules (comments 50 and log messages 10 a call), so a deeper page costs more calls.
+# How deep the merged history may be paged: the database skips the rows above the page, which costs more
+# the deeper it lies.
 MAX_DEPTH = 1000
 
 
@@ -59,35 +58,14 @@ def _log(m: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def newest(ctx: Caller, owner: tuple[int, int], wanted: int) -> tuple[list[dict[str, Any]], int]:
-    """At least the ``wanted`` newest comments and log messages of the item (fewer when it has fewer),
-    read through crm.timeline.comment.list's and crm.timeline.logmessage.list's rules (the user's read
-    right on the item), and how many it has."""
-    entries: list[dict[str, Any]] = []
-    total = 0
-    comment_filter = {"ENTITY_ID": owner[1], "ENTITY_TYPE": answer_type(owner[0])}
-    start: int | None = 0
-    while start is not None:
-        page = comment_read.list_(ctx, comment_filter, {"CREATED": "DESC", "ID": "DESC"}, None, start)
-        entries += [_comment(c) for c in page.items]
-        total_comments, start = page.total or 0, page.next
-        if len(entries) >= wanted:
-            break
-    taken = len(entries)
-    start = 0
-    while start is not None:
-        logs = logmessages.list_(ctx, owner, {"created": "desc", "id": "desc"}, start)
-        found = logs.items["logMessages"]
-        entries += [_log(m) for m in found]
-        total_logs, start = logs.total or 0, logs.next
-        if len(entries) - taken >= wanted:
-            break
-    return entries, total + total_comments + total_logs
-
-
-def attach(conn: Connection, ctx: Caller, entries: list[dict[str, Any]]) -> None:
-    """Authors' names and applications' blocks on the page's records."""
+def page(conn: Connection, ctx: Caller, owner: tuple[int, int], ids: list[int]) -> list[dict[str, Any]]:
+    """The history page's records of ``ids``, as the lists answer them, with their authors' names and the
+    applications' blocks on them: a few statements whatever their number."""
+    entries = [
+        _comment(r) if kind == "comment" else _log(r) for kind, r in history.page(conn, ctx, owner, ids)
+    ]
     _attach(conn, ctx, entries)
+    return entries
 
 
 def _attach(conn: Connection, ctx: Caller, entries: list[dict[str, Any]]) -> None:
@@ -101,20 +79,17 @@ def _attach(conn: Connection, ctx: Caller, entries: list[dict[str, Any]]) -> Non
         .where(c.portal_id == ctx.portal.id, c.item_kind == layout_blocks.TIMELINE_RECORD, c.item_id.in_(ids))
         .order_by(c.id)
     )
-    titles: dict[int, str] = {}
+    blocks = [(int(item_id), int(app_id), layout) for item_id, app_id, layout in conn.execute(query)]
+    titles = apps_store.titles_by_ids(conn, ctx.portal.id, (app_id for _, app_id, _ in blocks))
     by_id = {e["id"]: e for e in entries}
-    for item_id, app_id, layout in conn.execute(query):
-        if app_id not in titles:
-            found = apps_store.app_by_id(conn, ctx.portal.id, app_id)
-            titles[app_id] = (found["title"] if found else "") or f"Application {app_id}"
-        by_id[int(item_id)]["blocks"].append({"app": titles[app_id], "layout": json.loads(layout)})
-    names: dict[int, str] = {}
+    for item_id, app_id, layout in blocks:
+        title = titles.get(app_id) or f"Application {app_id}"
+        by_id[item_id]["blocks"].append({"app": title, "layout": json.loads(layout)})
+    authors = users_store.users_by_ids(conn, ctx.portal.id, (e["author_id"] for e in entries))
     for entry in entries:
-        author = entry["author_id"]
-        if author not in names:
-            row = users_store.user_by_id(conn, ctx.portal.id, author)
-            names[author] = " ".join(p for p in (row["name"], row["last_name"]) if p) if row else ""
-        entry["author"] = names[author] or f"User {author}"
+        row = authors.get(entry["author_id"])
+        name = " ".join(p for p in (row["name"], row["last_name"]) if p) if row else ""
+        entry["author"] = name or f"User {entry['author_id']}"
 
 
 def notes(

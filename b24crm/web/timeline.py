@@ -22,6 +22,7 @@ from b24crm.crm import badges
 from b24crm.crm.activity import kinds, listing
 from b24crm.crm.activity.configurable import PROVIDER_ID as CONFIGURABLE
 from b24crm.crm.activity.configurable import provider_params, stored_layout
+from b24crm.crm.timeline import history
 from b24crm.store import apps as apps_store
 from b24crm.store import crm_activities as repo
 from b24crm.store import layout_blocks
@@ -92,6 +93,15 @@ def _bound_to(owner_type_id: int, owner_ids: list[int]) -> tuple[Any, sa.ColumnE
     )
 
 
+def _on_item(ctx: Caller, owner: tuple[int, int]) -> sa.ColumnElement[bool]:
+    b = crm_activity_bindings.alias("bound")
+    return crm_activities.c.id.in_(
+        sa.select(b.c.activity_id).where(
+            b.c.portal_id == ctx.portal.id, b.c.owner_type_id == owner[0], b.c.owner_id == owner[1]
+        )
+    )
+
+
 def _section(
     conn: Connection, ctx: Caller, owner: tuple[int, int], completed: bool, start: int, limit: int = PAGE
 ) -> tuple[list[dict[str, Any]], int]:
@@ -99,12 +109,7 @@ def _section(
     # History: the latest change first (completing is the last change); planned: the nearest deadline.
     order = {"LAST_UPDATED": "DESC", "ID": "DESC"} if completed else {"DEADLINE": "ASC", "ID": "ASC"}
     plan = listing.plan(conn, ctx, filter_=filter_, order=order, columns=tuple(crm_activities.c))
-    b = crm_activity_bindings.alias("bound")
-    on_item = crm_activities.c.id.in_(
-        sa.select(b.c.activity_id).where(
-            b.c.portal_id == ctx.portal.id, b.c.owner_type_id == owner[0], b.c.owner_id == owner[1]
-        )
-    )
+    on_item = _on_item(ctx, owner)
     total = int(conn.execute(plan.count_query.where(on_item)).scalar_one())
     page = plan.page_query.where(on_item).offset(start).limit(limit)
     rows = [dict(r) for r in conn.execute(page).mappings()]
@@ -176,8 +181,8 @@ def _attach(conn: Connection, ctx: Caller, entries: list[dict[str, Any]]) -> Non
     portal_id = ctx.portal.id
     communications = repo.communications_of(conn, portal_id, ids)
     files = repo.files_of(conn, portal_id, ids)
-    app_titles: dict[int, str] = {}
     blocks = _blocks_of(conn, portal_id, ids)
+    app_titles = apps_store.titles_by_ids(conn, portal_id, (a for found in blocks.values() for a, _ in found))
     for entry in entries:
         activity_id = entry["id"]
         entry["communications"] = [
@@ -192,10 +197,8 @@ def _attach(conn: Connection, ctx: Caller, entries: list[dict[str, Any]]) -> Non
             for f in files[activity_id]
         ]
         for app_id, layout in blocks.get(activity_id, []):
-            if app_id not in app_titles:
-                found = apps_store.app_by_id(conn, portal_id, app_id)
-                app_titles[app_id] = (found["title"] if found else "") or f"Application {app_id}"
-            entry["blocks"].append({"app": app_titles[app_id], "layout": layout})
+            title = app_titles.get(app_id) or f"Application {app_id}"
+            entry["blocks"].append({"app": title, "layout": layout})
 
 
 def _blocks_of(conn: Connection, portal_id: int, ids: list[int]) -> dict[int, list[tuple[int, Any]]]:
@@ -214,49 +217,63 @@ def _blocks_of(conn: Connection, portal_id: int, ids: list[int]) -> dict[int, li
 
 
 def _users(conn: Connection, portal_id: int, ids: set[int]) -> dict[int, str]:
-    names: dict[int, str] = {}
-    for user_id in ids:
-        row = users_store.user_by_id(conn, portal_id, user_id)
-        if row is not None:
-            names[user_id] = " ".join(p for p in (row["name"], row["last_name"]) if p) or f"User {user_id}"
-    return names
+    return {
+        user_id: " ".join(p for p in (row["name"], row["last_name"]) if p) or f"User {user_id}"
+        for user_id, row in users_store.users_by_ids(conn, portal_id, ids).items()
+    }
 
 
-def _time_key(entry: dict[str, Any]) -> tuple[float, int, int]:
-    moment = entry["time"]
-    # Records before activities of the same second, as the later writes they usually are.
-    return (
-        moment.timestamp() if moment is not None else 0.0,
-        entry["kind"] in ("comment", "log"),
-        entry["id"],
-    )
+def _history(
+    conn: Connection, ctx: Caller, owner: tuple[int, int], start: int
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of the history and its size. The completed activities (at their last change: completing
+    is the last) and the records (at their creation) are merged newest first in one statement that
+    answers only the page's keys (records before activities of the same moment, as the later writes they
+    usually are); the page's rows are then read by ID."""
+    history.check(conn, ctx, owner)
+    plan = listing.plan(conn, ctx, filter_={"COMPLETED": "Y"}, order={}, columns=tuple(crm_activities.c))
+    on_item = _on_item(ctx, owner)
+    a = crm_activities.c
+    done = plan.page_query.where(on_item).order_by(None)
+    merged = sa.union_all(
+        done.with_only_columns(sa.literal(0).label("record"), a.id.label("id"), a.last_updated.label("at")),
+        history.keys(ctx, owner),
+    ).subquery()
+    m = merged.c
+    keys = conn.execute(
+        sa.select(m.record, m.id)
+        .order_by(m.at.desc(), m.record.desc(), m.id.desc())
+        .offset(start)
+        .limit(PAGE)
+    ).all()
+    activity_ids = [int(i) for record, i in keys if not record]
+    rows = {r["id"]: dict(r) for r in conn.execute(done.where(a.id.in_(activity_ids))).mappings()}
+    found = {(True, e["id"]): e for e in records.page(conn, ctx, owner, [int(i) for r, i in keys if r])}
+    for row in rows.values():
+        entry = _entry(row, ctx, ctx.portal.tz)
+        entry["time"] = entry["updated"]
+        found[(False, entry["id"])] = entry
+    total = int(conn.execute(plan.count_query.where(on_item)).scalar_one()) + history.count(conn, ctx, owner)
+    return [found[(bool(r), int(i))] for r, i in keys if (bool(r), int(i)) in found], total
 
 
 def load(ctx: Caller, entity_type_id: int, item_id: int, planned_start: int, history_start: int) -> Timeline:
     """The item's two sections; the caller has already been checked for reading the item. History merges
-    the completed activities (at their last change: completing is the last) with the comments and log
-    messages (at their creation), newest first."""
+    the completed activities with the comments and log messages, newest first."""
     tz = ctx.portal.tz
     owner = (entity_type_id, item_id)
     planned_start = max(planned_start, 0)
     history_start = min(max(history_start, 0), records.MAX_DEPTH)
-    wanted = history_start + PAGE
-    found, records_total = records.newest(ctx, owner, wanted)
     with ctx.db.read() as conn:
         planned_rows, planned_total = _section(conn, ctx, owner, False, planned_start)
-        done_rows, done_total = _section(conn, ctx, owner, True, 0, wanted)
         planned = [_entry(r, ctx, tz) for r in planned_rows]
-        done = [_entry(r, ctx, tz) for r in done_rows]
-        for entry in done:
-            entry["time"] = entry["updated"]
-        merged = sorted(done + found, key=_time_key, reverse=True)[history_start:wanted]
+        merged, history_total = _history(conn, ctx, owner, history_start)
         shown = [e for e in merged if e["kind"] not in ("comment", "log")]
         _attach(conn, ctx, planned + shown)
-        records.attach(conn, ctx, [e for e in merged if e["kind"] in ("comment", "log")])
         users = _users(conn, ctx.portal.id, {e["responsible_id"] for e in planned + shown})
     return Timeline(
         Section(planned, planned_total, planned_start),
-        Section(merged, done_total + records_total, history_start, records.MAX_DEPTH),
+        Section(merged, history_total, history_start, records.MAX_DEPTH),
         users,
     )
 

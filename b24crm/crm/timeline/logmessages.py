@@ -43,7 +43,7 @@ UNKNOWN_ICON = errors.ErrorSpec("INVALID_ARG_VALUE", "Icon not found for code `{
 _ORDER = {"id": "ID", "created": "CREATED"}
 
 
-def _render(row: dict[str, Any], tz: Any) -> dict[str, Any]:
+def render(row: dict[str, Any], tz: Any) -> dict[str, Any]:
     settings = row["settings"] if isinstance(row["settings"], dict) else {}
     return {
         "id": row["id"],
@@ -91,7 +91,7 @@ def add(ctx: Caller, fields: Any) -> dict[str, Any]:
         record_id = store.insert_record(conn, ctx.portal.id, values, [owner])
         row = store.get_record(conn, ctx.portal.id, record_id)
     assert row is not None
-    return {"logMessage": _render(row, ctx.portal.tz)}
+    return {"logMessage": render(row, ctx.portal.tz)}
 
 
 def _int(value: Any) -> int:
@@ -116,7 +116,7 @@ def get(ctx: Caller, record_id: int) -> dict[str, Any]:
         row = _entry(conn, ctx, grants, record_id, "read")
     if not row:
         raise GET_NOT_FOUND.format(id=record_id)
-    return {"logMessage": _render(row, ctx.portal.tz)}
+    return {"logMessage": render(row, ctx.portal.tz)}
 
 
 def _order(order: Any) -> list[tuple[str, bool]]:
@@ -139,7 +139,7 @@ def list_(ctx: Caller, owner: tuple[int, int], order: Any, offset: Any) -> Page:
         )
         total = store.count_bound(conn, ctx.portal.id, store.LOG_MESSAGE, owner)
     following = start + len(rows)
-    items = {"logMessages": [_render(r, ctx.portal.tz) for r in rows]}
+    items = {"logMessages": [render(r, ctx.portal.tz) for r in rows]}
     return Page(items, total=total, next=following if following < total else None)
 
 
