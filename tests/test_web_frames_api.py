@@ -10,6 +10,8 @@ import json
 import re
 from typing import Any
 
+from markupsafe import escape
+
 from b24crm.apps import options
 from b24crm.store import app_options, outbox
 from tests.apps_support import install
@@ -229,3 +231,35 @@ def test_no_cross_origin_answers_but_the_rest_api(portal: PortalClient) -> None:
         assert not [h for h in answer.headers if h.startswith("access-control-")], path
         page = portal.http.get(path, headers={"Origin": "http://evil.test"})
         assert "access-control-allow-origin" not in page.headers, path
+
+
+ATTRIBUTE_BREAKER = "'><img src=x onerror=alert(1)>\"</script>"
+
+
+def test_application_text_in_the_pages_stays_text(portal: PortalClient) -> None:
+    """Option values and slider parameters ride in the frame's description, a JSON attribute; placement titles
+    and codes in the timeline menu: none of them becomes markup."""
+    sign_in(portal.http)
+    app = install(portal, "http://app.test/ui", scopes="crm,placement")
+    app.api.result("app.option.set", {"options": {ATTRIBUTE_BREAKER: ATTRIBUTE_BREAKER}})
+    app.api.result("user.option.set", {"options": {"v": ATTRIBUTE_BREAKER}})
+    opened = _open(portal, app.id)
+    assert "<img" not in opened.text and '</script>"' not in opened.text
+    init = _frame(opened.text)["init"]
+    assert init["APP_OPTIONS"] == {ATTRIBUTE_BREAKER: ATTRIBUTE_BREAKER}
+    assert init["USER_OPTIONS"] == {"v": ATTRIBUTE_BREAKER}
+    slider = _command(portal, app.id, "open", {"options": {"x": ATTRIBUTE_BREAKER}}).json()["result"]
+    assert json.loads(slider["form"]["PLACEMENT_OPTIONS"]) == {"x": ATTRIBUTE_BREAKER}
+    app.api.result(
+        "placement.bind",
+        {
+            "PLACEMENT": "CRM_DEAL_ACTIVITY_TIMELINE_MENU",
+            "HANDLER": "http://app.test/m",
+            "TITLE": ATTRIBUTE_BREAKER,
+        },
+    )
+    activity = portal.add_call("Call")
+    deal = int(portal.result("crm.activity.get", {"id": activity})["OWNER_ID"])
+    item = portal.http.get(f"{base_of(portal)}/items/2/{deal}")
+    assert item.status_code == 200 and f'data-activity-menu="{activity}"' in item.text
+    assert "<img" not in item.text and str(escape(ATTRIBUTE_BREAKER)) in item.text
