@@ -23,10 +23,12 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
+import sqlalchemy as sa
 
 from b24crm.devtools import free_port
 from b24crm.store import apps as apps_store
 from b24crm.store import outbox
+from b24crm.store.tables import oauth_tokens
 from tests.apps_support import code_for, grant
 from tests.client import AppClient, PortalClient
 from tests.test_web_browser import _signed_in, browser, own_database, served  # noqa: F401
@@ -360,3 +362,58 @@ def test_raw_messages_option_answers_and_bounds(
     assert got["path1"] == {"result": "error", "errorCode": "METHOD_NOT_SUPPORTED_ON_DEVICE"}
     # The oversized title was not set.
     assert page.locator("h1[data-frame-title]").text_content() == "Raw"
+
+
+def _tokens(portal: PortalClient, app_id: int) -> int:
+    t = oauth_tokens
+    with portal.runtime.db.read() as conn:
+        stmt = sa.select(sa.func.count()).where(t.c.portal_id == portal.hook.portal.id, t.c.app_id == app_id)
+        return int(conn.execute(stmt).scalar_one())
+
+
+def test_a_frame_asking_in_a_loop_is_slowed_down(
+    browser: Any,  # noqa: F811
+    served: tuple[str, PortalClient],  # noqa: F811
+    app_server: tuple[str, _AppServer],
+) -> None:
+    """Every refreshAuth mints a token pair: a frame asking for thirty at once gets ten, and the REST API's
+    "too many requests" for the rest, so an application cannot fill the token table from its page."""
+    url, portal = served
+    app_url, app_http = app_server
+    portal_id, user_id = portal.hook.portal.id, portal.hook.user.id
+    made = portal.runtime.apps.create(portal_id, handler_url=f"{app_url}/app", scopes="crm", title="Loop")
+    with portal.runtime.db.write() as conn:
+        apps_store.update_app(conn, portal_id, made.app.id, {"has_ui": True})
+    page = _signed_in(browser, url)
+    page.goto(f"{url}/ui/portals/{portal_id}/users/{user_id}/apps")
+    page.get_by_role("button", name="Loop").click()
+    _app_result(page, app_http, "main")
+    sid = (page.locator(".app-host iframe").get_attribute("name") or "").split("|")[2]
+    (frame,) = [f for f in page.frames if f.url.startswith(app_url)]
+    before = _tokens(portal, made.app.id)
+    frame.evaluate(
+        """(sid) => {
+            window.got = [];
+            window.addEventListener("message", (e) => window.got.push(String(e.data)));
+            for (let i = 0; i < 30; i++) parent.postMessage("refreshAuth:r" + i + ":" + sid, "*");
+        }""",
+        sid,
+    )
+    deadline = time.monotonic() + 15
+    got: list[str] = []
+    while time.monotonic() < deadline and len(got) < 30:
+        page.wait_for_timeout(100)
+        got = frame.evaluate("() => window.got")
+    answers = [json.loads(g.split(":", 1)[1]) for g in got]
+    fresh = {a["AUTH_ID"] for a in answers if "AUTH_ID" in a}
+    refused = [a for a in answers if a.get("error") == "QUERY_LIMIT_EXCEEDED"]
+    assert (len(answers), len(fresh), len(refused)) == (30, 10, 20)
+    assert _tokens(portal, made.app.id) == before + 10
+    # The bucket refills: a second later the frame gets a token again.
+    page.wait_for_timeout(1100)
+    frame.evaluate("(sid) => parent.postMessage('refreshAuth:late:' + sid, '*')", sid)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and len(got) < 31:
+        page.wait_for_timeout(100)
+        got = frame.evaluate("() => window.got")
+    assert "AUTH_ID" in json.loads(got[30].split(":", 1)[1])

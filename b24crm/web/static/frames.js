@@ -18,6 +18,9 @@
   // What a device without a module answers (b24jssdk's openPath falls back to a new window on it): the
   // messenger (im*), showAppForm, placementBindEvent and any command b24crm does not model.
   var UNSUPPORTED = { result: "error", errorCode: "METHOD_NOT_SUPPORTED_ON_DEVICE" };
+  var BURST = 10;
+  var REFILL_MS = 1000;
+  var TOO_MANY = { error: "QUERY_LIMIT_EXCEEDED", error_description: "Too many requests" };
   var TOO_LONG = { error: "ERROR_ARGUMENT", error_description: "The message is larger than 256 KiB" };
   // The CRM detail paths openPath may name, and the entity type of each.
   var CRM_PATHS = { lead: 1, deal: 2, contact: 3, company: 4, quote: 7 };
@@ -42,7 +45,20 @@
     rec.iframe.contentWindow.postMessage(text, rec.d.origin);
   }
 
+  // What one frame may ask of the server: a bucket of BURST requests, refilled at one a second. Each
+  // refreshAuth and each slider mints a token pair, so an application asking in a loop gets the REST API's
+  // own "too many requests" answer instead of filling the token table.
+  function allowed(rec) {
+    var now = Date.now();
+    rec.budget = Math.min(BURST, rec.budget + (now - rec.filled) / REFILL_MS);
+    rec.filled = now;
+    if (rec.budget < 1) return false;
+    rec.budget -= 1;
+    return true;
+  }
+
   function server(rec, command, params) {
+    if (!allowed(rec)) return Promise.reject(TOO_MANY);
     return fetch(rec.d.endpoint, {
       method: "POST",
       credentials: "same-origin",
@@ -87,7 +103,10 @@
       host.appendChild(iframe);
     }
     iframe.title = d.title;
-    var rec = { host: host, iframe: iframe, d: d, csrf: csrf, close: close, opener: null, slider: null };
+    var rec = {
+      host: host, iframe: iframe, d: d, csrf: csrf, close: close, opener: null, slider: null,
+      budget: BURST, filled: Date.now(),
+    };
     frames.push(rec);
     submit(host, d);
     return rec;
