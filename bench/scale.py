@@ -179,7 +179,7 @@ def verdicts(by_workers: dict[int, list[Figures]]) -> list[str]:
         )
     if 1 in named and 2 in named:
         for name in ("activity.get", "activity.add", "activity.list", "activity.list start=-1"):
-            gain = named[2][name].rps / named[1][name].rps
+            gain = named[2][name].rps / named[1][name].rps if named[1][name].rps else 0.0
             lines.append(f"{name}: 2 workers {gain:.2f} × 1 worker (target ≥ 1.6): {_met(gain >= 1.6)}")
     return lines
 
