@@ -9,7 +9,7 @@ from functools import cache
 from typing import Any
 
 from b24crm.auth.caller import Caller
-from b24crm.crm import item_rows
+from b24crm.crm import item_files, item_rows
 from b24crm.crm.classic_fields import MULTIFIELD, MULTIFIELD_NAMES, Legacy, legacy_table
 from b24crm.crm.fields import ID_TYPES, ItemField, catalogue
 from b24crm.php.dates import iso
@@ -30,6 +30,8 @@ def _string_out(f: ItemField) -> Callable[[Any, Any], Any]:
             return str(int(v))
         if f.type == "double":
             return f"{float(v):.2f}"
+        if f.type == "file" and isinstance(v, dict):
+            return v  # a stored photo or logo: item_files shows it
         return str(v)
 
     if f.multiple:
@@ -84,6 +86,8 @@ def render(
     """A stored row in the classic form; with ``fm`` and ``multifields``, the PHONE/EMAIL/... lists of the
     types the item has."""
     out = item_rows.render_fields(_steps(entity_type_id), row, ctx.portal.tz, select, "ID")
+    for name in item_files.file_fields(entity_type_id):
+        item_files.show(ctx, entity_type_id, row["id"], out, name.upper(), classic=True)
     if fm is not None:
         grouped = _multifields_out(fm)
         if multifields:

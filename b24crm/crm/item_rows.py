@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 from b24crm import errors
 from b24crm.auth.caller import Caller
 from b24crm.crm import entity_types as et
+from b24crm.crm import item_files
 from b24crm.crm.fields import ID_TYPES, ItemField, catalogue
 from b24crm.crm.values import out_converter
 from b24crm.store import crm_types
@@ -160,6 +161,8 @@ def render_row(
     """A ``crm_items`` row as crm.item.* shows it."""
     # With a select, only the selected keys come back (the vendor adds not even id).
     out = render_fields(_steps(item_type.entity_type_id), row, ctx.portal.tz, select, "")
+    for name in item_files.file_fields(item_type.entity_type_id):
+        item_files.show(ctx, item_type.entity_type_id, row["id"], out, name, classic=False)
     if "fm" in item_type.fields and (select is None or "fm" in select):
         out["fm"] = fm or []
     for name in DISABLED.get(item_type.entity_type_id, ()):

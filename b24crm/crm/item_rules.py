@@ -10,7 +10,8 @@ from typing import Any
 from b24crm import errors
 from b24crm.auth.caller import Caller
 from b24crm.crm import entity_types as et
-from b24crm.crm.fields import CONTACT_FLAGS
+from b24crm.crm import item_files
+from b24crm.crm.fields import CONTACT_FLAGS, ItemField
 from b24crm.crm.item_rows import ItemType
 from b24crm.crm.values import value_in
 
@@ -94,9 +95,17 @@ def accept(
             continue  # unknown to this API, read-only, or a field only the classic methods know
         if f.immutable and not creating:
             continue
-        stored[name] = value_in(f, value, tz)
+        stored[name] = _file_in(f, value) if f.type == "file" and not f.multiple else value_in(f, value, tz)
     _derive(item_type, stored, creating)
     return stored
+
+
+def _file_in(f: ItemField, value: Any) -> Any:
+    """A photo or logo as uploaded (stored by ``item_files.settle`` once the row is written)."""
+    try:
+        return item_files.file_in(value)
+    except item_files.InvalidFile:
+        raise errors.D7.FIELD_INVALID.format(title=f.title) from None
 
 
 def _derive(item_type: ItemType, stored: dict[str, Any], creating: bool) -> None:

@@ -11,12 +11,13 @@ in ``reactions.py``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
 from b24crm.auth.caller import Caller
-from b24crm.crm import item_filters, reactions, statuses_stages
+from b24crm.crm import item_files, item_filters, reactions, statuses_stages
 from b24crm.crm.item_rows import (
     ACCESS_DENIED,
     ACCESS_DENIED_READ,
@@ -50,32 +51,48 @@ def _grants(conn: Connection, ctx: Caller) -> Grants:
 def add(ctx: Caller, entity_type_id: Any, fields_in: Any, *, classic: bool = False) -> dict[str, Any]:
     now = ctx.clock.now()
     statuses_stages.ready(ctx)
-    with ctx.db.write() as conn:
-        item_type = resolve_type(conn, ctx.portal.id, entity_type_id)
-        grants = _grants(conn, ctx)
-        stored = accept(item_type, fields_in, ctx, creating=True, classic=classic)
-        defaults(item_type, stored, ctx, now)
-        statuses_stages.apply(conn, ctx.portal.id, item_type.entity_type_id, item_type.fields, stored)
-        if not grants.allows(item_type.entity_type_id, "add", stored.get("assignedById")):
-            raise ACCESS_DENIED()
-        check_required(item_type, stored)
-        fm = multifields_in(fields_in)
-        stored.update(contact_flags(item_type, fm or []))
-        item_id = crm_items.insert_item(
-            conn, ctx.portal.id, item_type.entity_type_id, split(item_type, stored)
-        )
-        title_field = item_type.fields.get("title")
-        if title_field is not None and not stored.get("title"):
-            default_title = title_default(item_type, item_id)
-            if default_title:
-                stored["title"] = default_title
-                crm_items.update_item(
-                    conn, ctx.portal.id, item_type.entity_type_id, item_id, {"title": default_title}
-                )
-        if fm is not None and "fm" in item_type.fields:
-            crm_items.replace_multifields(conn, ctx.portal.id, item_type.entity_type_id, item_id, fm)
-        _emit(conn, ctx, item_type, "ADD", item_id, now)
-        return _load(conn, ctx, item_type, item_id)
+    written: list[Path] = []
+    try:
+        with ctx.db.write() as conn:
+            return _add(conn, ctx, entity_type_id, fields_in, classic, now, written)
+    except BaseException:
+        ctx.files.discard(written)
+        raise
+
+
+def _add(
+    conn: Connection,
+    ctx: Caller,
+    entity_type_id: Any,
+    fields_in: Any,
+    classic: bool,
+    now: float,
+    written: list[Path],
+) -> dict[str, Any]:
+    item_type = resolve_type(conn, ctx.portal.id, entity_type_id)
+    grants = _grants(conn, ctx)
+    stored = accept(item_type, fields_in, ctx, creating=True, classic=classic)
+    defaults(item_type, stored, ctx, now)
+    statuses_stages.apply(conn, ctx.portal.id, item_type.entity_type_id, item_type.fields, stored)
+    if not grants.allows(item_type.entity_type_id, "add", stored.get("assignedById")):
+        raise ACCESS_DENIED()
+    check_required(item_type, stored)
+    written += item_files.settle(conn, ctx, item_type.entity_type_id, stored, None)[0]
+    fm = multifields_in(fields_in)
+    stored.update(contact_flags(item_type, fm or []))
+    item_id = crm_items.insert_item(conn, ctx.portal.id, item_type.entity_type_id, split(item_type, stored))
+    title_field = item_type.fields.get("title")
+    if title_field is not None and not stored.get("title"):
+        default_title = title_default(item_type, item_id)
+        if default_title:
+            stored["title"] = default_title
+            crm_items.update_item(
+                conn, ctx.portal.id, item_type.entity_type_id, item_id, {"title": default_title}
+            )
+    if fm is not None and "fm" in item_type.fields:
+        crm_items.replace_multifields(conn, ctx.portal.id, item_type.entity_type_id, item_id, fm)
+    _emit(conn, ctx, item_type, "ADD", item_id, now)
+    return _load(conn, ctx, item_type, item_id)
 
 
 def _emit(conn: Connection, ctx: Caller, item_type: ItemType, action: str, item_id: int, now: float) -> None:
@@ -123,40 +140,64 @@ def update(
 ) -> dict[str, Any]:
     now = ctx.clock.now()
     statuses_stages.ready(ctx)
-    with ctx.db.write() as conn:
-        item_type = resolve_type(conn, ctx.portal.id, entity_type_id)
-        row = _existing(conn, ctx, item_type, item_id, lock=True)
-        grants = _grants(conn, ctx)
-        if not grants.allows(item_type.entity_type_id, "edit", row["assigned_by_id"]):
-            raise ACCESS_DENIED()
-        stored = stored_values(item_type, row)
-        changes = accept(item_type, fields_in, ctx, creating=False, classic=classic)
-        if "stageId" in changes:
-            _settle_stage(conn, ctx, item_type, stored, changes)
-        current = crm_items.multifields_of(conn, ctx.portal.id, item_type.entity_type_id, [row["id"]])[
-            row["id"]
-        ]
-        fm = multifields_in(fields_in, frozenset(m["id"] for m in current))
-        changed = {k: v for k, v in changes.items() if stored.get(k) != v}
-        if fm is not None:
-            flags = contact_flags(item_type, fm)
-            changed.update({k: v for k, v in flags.items() if stored.get(k) != v})
-        if changed or fm is not None:
-            if "stageId" in changed and "movedBy" in item_type.fields:
-                changed.update(movedBy=ctx.user.id, movedTime=now)
-                if "previousStageId" in item_type.fields:
-                    changed["previousStageId"] = stored.get("stageId")
-            stored.update(changed, updatedBy=ctx.user.id, updatedTime=now)
-            check_required(item_type, stored)
-            crm_items.update_item(
-                conn, ctx.portal.id, item_type.entity_type_id, row["id"], split(item_type, stored)
+    written: list[Path] = []
+    replaced: list[Path] = []
+    try:
+        with ctx.db.write() as conn:
+            answer = _update(
+                conn, ctx, (entity_type_id, item_id), fields_in, classic, now, (written, replaced)
             )
-            if fm is not None and "fm" in item_type.fields:
-                crm_items.replace_multifields(conn, ctx.portal.id, item_type.entity_type_id, row["id"], fm)
-        # crm.item skips the save, and so the event, when nothing changed; the classic Update always fires.
-        if changed or fm is not None or classic:
-            _emit(conn, ctx, item_type, "UPDATE", row["id"], now)
-        return _load(conn, ctx, item_type, row["id"])
+    except BaseException:
+        ctx.files.discard(written)
+        raise
+    ctx.files.discard(replaced)  # the bytes of a photo or logo replaced or removed, once that committed
+    return answer
+
+
+def _update(
+    conn: Connection,
+    ctx: Caller,
+    key: tuple[Any, Any],
+    fields_in: Any,
+    classic: bool,
+    now: float,
+    files: tuple[list[Path], list[Path]],
+) -> dict[str, Any]:
+    entity_type_id, item_id = key
+    item_type = resolve_type(conn, ctx.portal.id, entity_type_id)
+    row = _existing(conn, ctx, item_type, item_id, lock=True)
+    grants = _grants(conn, ctx)
+    if not grants.allows(item_type.entity_type_id, "edit", row["assigned_by_id"]):
+        raise ACCESS_DENIED()
+    stored = stored_values(item_type, row)
+    changes = accept(item_type, fields_in, ctx, creating=False, classic=classic)
+    new_files, old_files = item_files.settle(conn, ctx, item_type.entity_type_id, changes, stored)
+    files[0].extend(new_files)
+    files[1].extend(old_files)
+    if "stageId" in changes:
+        _settle_stage(conn, ctx, item_type, stored, changes)
+    current = crm_items.multifields_of(conn, ctx.portal.id, item_type.entity_type_id, [row["id"]])[row["id"]]
+    fm = multifields_in(fields_in, frozenset(m["id"] for m in current))
+    changed = {k: v for k, v in changes.items() if stored.get(k) != v}
+    if fm is not None:
+        flags = contact_flags(item_type, fm)
+        changed.update({k: v for k, v in flags.items() if stored.get(k) != v})
+    if changed or fm is not None:
+        if "stageId" in changed and "movedBy" in item_type.fields:
+            changed.update(movedBy=ctx.user.id, movedTime=now)
+            if "previousStageId" in item_type.fields:
+                changed["previousStageId"] = stored.get("stageId")
+        stored.update(changed, updatedBy=ctx.user.id, updatedTime=now)
+        check_required(item_type, stored)
+        crm_items.update_item(
+            conn, ctx.portal.id, item_type.entity_type_id, row["id"], split(item_type, stored)
+        )
+        if fm is not None and "fm" in item_type.fields:
+            crm_items.replace_multifields(conn, ctx.portal.id, item_type.entity_type_id, row["id"], fm)
+    # crm.item skips the save, and so the event, when nothing changed; the classic Update always fires.
+    if changed or fm is not None or classic:
+        _emit(conn, ctx, item_type, "UPDATE", row["id"], now)
+    return _load(conn, ctx, item_type, row["id"])
 
 
 _STAGE_FIELDS = ("stageId", "stageSemanticId", "closed", "isNew")
@@ -182,6 +223,7 @@ def delete(ctx: Caller, entity_type_id: Any, item_id: Any) -> None:
         reactions.item_deleted(conn, ctx, item_type.entity_type_id, row["id"])
         crm_items.delete_item(conn, ctx.portal.id, item_type.entity_type_id, row["id"])
         _emit(conn, ctx, item_type, "DELETE", row["id"], now)
+    ctx.files.discard(item_files.stored_paths(ctx.files, item_type.entity_type_id, row["data"] or {}))
 
 
 def describe_fields(ctx: Caller, entity_type_id: Any) -> dict[str, Any]:

@@ -14,11 +14,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 
+from b24crm.crm import item_files
 from b24crm.crm.activity import files as activity_files
 from b24crm.crm.timeline import files as timeline_files
 from b24crm.runtime import Runtime
 from b24crm.store.engine import Database
-from b24crm.store.files import FileStore
+from b24crm.store.files import ACTIVITY_OWNER_TYPE, FileStore
 from b24crm.store.filters import to_int
 
 Find = Callable[[Database, FileStore, int, str], "tuple[Path, str, str] | None"]
@@ -41,10 +42,22 @@ async def _serve(request: Request, file_id_text: str, find: Find, disposition: s
 
 
 async def show_file(request: Request) -> Response:
-    """An activity's file (crm.activity.* ``FILES``), as an attachment."""
-    return await _serve(
-        request, request.query_params.get("fileId", ""), activity_files.downloadable, "attachment"
-    )
+    """An activity's file (crm.activity.* ``FILES``), as an attachment; or, with an item's type and id, an
+    item's photo or logo (shown, or saved with ``download=Y``)."""
+    query = request.query_params
+    if query.get("ownerTypeId", str(ACTIVITY_OWNER_TYPE)) == str(ACTIVITY_OWNER_TYPE):
+        return await _serve(request, query.get("fileId", ""), activity_files.downloadable, "attachment")
+    try:
+        owner = (to_int(query.get("ownerTypeId", "")), to_int(query.get("ownerId", "")))
+    except ValueError:
+        return PlainTextResponse("File not found", status_code=404)
+    field = query.get("fieldName", "")
+
+    def find(db: Database, store: FileStore, file_id: int, token: str) -> tuple[Path, str, str] | None:
+        return item_files.downloadable(db, store, owner, field, file_id, token)
+
+    disposition = "attachment" if query.get("download", "").upper() == "Y" else "inline"
+    return await _serve(request, query.get("fileId", ""), find, disposition)
 
 
 async def show_timeline_file(request: Request) -> Response:

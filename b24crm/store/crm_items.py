@@ -53,6 +53,11 @@ def update_item(
     )
 
 
+def next_file_id(conn: Connection, portal_id: int) -> int:
+    """The id of an item's new file (a photo, a logo): numbered per portal."""
+    return next_id(conn, portal_id, "crm_item_file")
+
+
 def lock_item(conn: Connection, portal_id: int, entity_type_id: int, item_id: int) -> None:
     """Hold the item's row for the transaction: a write that rewrites the row from a read made under it
     cannot undo a concurrent ``stamp_last_activity``."""

@@ -19,7 +19,6 @@ BATCH = "Docs replay: the `batch` example"
 LOGMESSAGE_LIST = "`crm.timeline.logmessage.list` answer"
 SYSTEM_CODES = "Docs replay: examples naming a system icon or logo"
 NOT_WORKING = "Docs replay: examples that cannot succeed as written"
-FILE_FIELDS = "Docs replay: file fields of the classic entities (`PHOTO`, `LOGO`)"
 UNMODELLED = "Docs replay: listed errors of conditions b24crm does not have"
 PARAPHRASED = "Docs replay: error tables that describe rather than quote"
 UNSUITABLE = "`crm.timeline.layout.blocks.set` on an unsuitable record"
@@ -32,7 +31,6 @@ CURRENCY = "Invalid `CURRENCY_ID` of deals and items"
 ANSWERED: dict[str, tuple[str, int, str]] = {
     "crm.activity.configurable.update#0": (NOT_WORKING, 400, "INCOMING_ACTIVITY_CAN_NOT_BE_WITH_DEADLINE"),
     "crm.timeline.logmessage.delete#0": (APP, 400, "REMOVING_DISABLED"),
-    "crm.contact.add#0": (FILE_FIELDS, 400, ""),
     "crm.status.add#0": (NOT_WORKING, 400, ""),
     "crm.timeline.logo.add#0": (NOT_WORKING, 400, "INVALID_ARG_VALUE"),
     "crm.timeline.icon.add#0": (SYSTEM_CODES, 400, "BX_INVALID_VALUE"),
