@@ -4,8 +4,14 @@ administrator only."""
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from typing import Any
+
 import pytest
 
+from b24crm.apps import options
+from b24crm.errors import ApiError
 from b24crm.store import app_options
 from tests.apps_support import install
 from tests.client import PortalClient
@@ -191,3 +197,40 @@ def test_an_uninstall_that_clears_the_data_drops_the_options(portal: PortalClien
         )
         assert app_options.read(conn, portal_id, other.id, 0) == {"kept": True}
     assert left == (({}, {}) if clean else ({"a": 1}, {"u": 2}))
+
+
+def test_two_writers_at_once_keep_the_bound(portal: PortalClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two processes writing 200 new names each to one owner at the same moment: one of them finds the
+    other's and is refused, instead of both counting the 0 names before either wrote."""
+    app = install(portal, "http://app.test/handler")
+    portal_id, user_id = portal.hook.portal.id, portal.hook.user.id
+    both_read = threading.Barrier(2)
+    plain_read = app_options.read
+
+    def read_then_wait(*args: Any) -> dict[str, Any]:
+        found = plain_read(*args)
+        # Each writer waits for the other to have counted too, unless the other cannot count yet.
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_read.wait(timeout=1)
+        return found
+
+    monkeypatch.setattr(app_options, "read", read_then_wait)
+    outcomes: list[str] = []
+
+    def write(prefix: str) -> None:
+        try:
+            options.save(
+                portal.runtime.db, 0.0, portal_id, app.id, user_id, {f"{prefix}{i}": i for i in range(200)}
+            )
+            outcomes.append("kept")
+        except ApiError as exc:
+            outcomes.append(exc.description)
+
+    writers = [threading.Thread(target=write, args=(p,)) for p in ("a", "b")]
+    for w in writers:
+        w.start()
+    for w in writers:
+        w.join(timeout=30)
+    assert sorted(outcomes) == sorted(["kept", options.TOO_MANY.description])
+    monkeypatch.undo()
+    assert len(app.api.result("user.option.get")) == 200

@@ -14,6 +14,7 @@ from b24crm.apps.models import App
 from b24crm.auth.caller import Caller
 from b24crm.php.values import php_str
 from b24crm.store import app_options as store
+from b24crm.store import apps as apps_store
 from b24crm.store.engine import Database
 
 # The vendor's AccessException ("Access denied!" and the reason, 403), as crm.activity.type.* answer it.
@@ -80,6 +81,9 @@ def save(db: Database, now: float, portal_id: int, app_id: int, user_id: int, ra
     """Write the options of one owner (``user_id`` 0: the application's own), bounded in names and size."""
     values = _options(raw)
     with db.write() as conn:
+        apps_store.lock_app(
+            conn, portal_id, app_id
+        )  # two writers count the names in turn, never both at once
         known = store.read(conn, portal_id, app_id, user_id)
         if len(known.keys() | values.keys()) > NAMES_PER_OWNER:
             raise TOO_MANY()
