@@ -12,7 +12,8 @@ record.
 Handlers are kept apart: at most ``PER_ORIGIN`` deliveries are in flight to one origin (scheme, host and
 port), deliveries to an origin that has them all are not even claimed, and the running worker starts each
 delivery as soon as it is claimed and records each as soon as it ends, so a slow or dead handler delays
-only its own deliveries. A delivery that never left this server (no connection to be had in time, or the
+only its own deliveries; origins that fail get fewer slots, so that many dead handlers never hold them all
+(events/fairness.py). A delivery that never left this server (no connection to be had in time, or the
 machine out of sockets) has not used an attempt: it is tried again ``RESEND`` seconds later.
 """
 
@@ -33,6 +34,7 @@ from b24crm.apps.models import LOCAL, App
 from b24crm.apps.oauth import TokenPair
 from b24crm.events import faults
 from b24crm.events.catalogue import APP_INSTALL, APP_TEST, APP_UNINSTALL, OFFLINE_EVENT
+from b24crm.events.fairness import OriginHealth
 from b24crm.store import apps, deliveries, tenancy
 
 log = logging.getLogger("b24crm.events")
@@ -168,6 +170,7 @@ class DeliveryWorker:
         self.deadline = connect + 2 * read
         self.lease = max(LEASE, 2 * self.deadline)
         self.in_flight: dict[str, int] = {}  # deliveries being sent, by origin
+        self.health = OriginHealth(PER_ORIGIN, IN_FLIGHT)
 
     def client(self) -> httpx.AsyncClient:
         limits = httpx.Limits(max_connections=IN_FLIGHT, max_keepalive_connections=64)
@@ -211,6 +214,8 @@ class DeliveryWorker:
         now = self.runtime.clock.now()
         claimed = await asyncio.to_thread(self._claim, now, portal_id, BATCH, dict(self.in_flight))
         outcomes = await asyncio.gather(*(self._post(client, *c) for c in claimed))
+        for c, o in zip(claimed, outcomes, strict=True):
+            self.health.record(origin_of(c[0]["url"]), o)
         await asyncio.to_thread(self._record_all, [(c[0], o) for c, o in zip(claimed, outcomes, strict=True)])
         return len(claimed)
 
@@ -220,7 +225,7 @@ class DeliveryWorker:
         is changed here. The database work runs in a thread: a write waiting for SQLite's one writer must
         not hold the event loop, and with it every request."""
         db = self.runtime.db
-        full = [origin for origin, n in busy.items() if n >= PER_ORIGIN]
+        full = self.health.blocked(busy)
         if db.claims_skip_locked:  # several workers: each locks its batch, the next one takes the next
             with db.write() as conn:
                 batch = deliveries.due(conn, now, min(room, BATCH), portal_id, full, skip_locked=True)
@@ -237,7 +242,7 @@ class DeliveryWorker:
         taking: list[dict[str, Any]] = []
         for delivery in batch:
             origin = origin_of(delivery["url"])
-            if busy.get(origin, 0) < PER_ORIGIN:
+            if self.health.admit(origin, busy):
                 busy[origin] = busy.get(origin, 0) + 1
                 taking.append(delivery)
         claimed: list[Claimed] = []
@@ -340,6 +345,7 @@ class DeliveryWorker:
             origin = origin_of(claimed[0]["url"])
             try:
                 ended.append((claimed[0], await self._post(client, *claimed)))
+                self.health.record(origin, ended[-1][1])
             finally:
                 self.in_flight[origin] -= 1
                 if not self.in_flight[origin]:
