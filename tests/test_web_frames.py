@@ -73,7 +73,7 @@ APP_PAGE = """<!doctype html>
       let mode = "";
       try { mode = b24.options.appGet("mode"); } catch (e) { mode = ""; }
       if (mode === "tools") {
-        await b24.parent.resizeWindow(600, 777);
+        out.size = await b24.parent.resizeWindow(600, 777);
         await b24.parent.setTitle("Tools & <i>more</i>");
         out.user = await b24.dialog.selectUser();
         out.crm = await b24.dialog.selectCRM({ entityType: ["deal"], multiple: true });
@@ -315,6 +315,7 @@ def test_resize_title_and_the_selectors(
     assert done["noUsers"] == []
     assert done["messenger"] == {"result": "error", "errorCode": "METHOD_NOT_SUPPORTED_ON_DEVICE"}
     assert page.locator(".app-host iframe").evaluate("f => f.style.height") == "777px"
+    assert done["size"] == {"width": 600, "height": 777}
     assert page.locator("h1[data-frame-title]").text_content() == "Tools & <i>more</i>"
 
 
@@ -323,8 +324,9 @@ def test_raw_messages_option_answers_and_bounds(
     served: tuple[str, PortalClient],  # noqa: F811
     app_server: tuple[str, _AppServer],
 ) -> None:
-    """What BX24.js reads from the answers: appOption.set's callback gets the current options; a message
-    over the bound, or an openPath the URL parser refuses, is answered with an error instead of nothing."""
+    """The answers the frame libraries read: appOption.set's callback gets the application's options, the
+    other commands what the vendor's page answers; a message over the bound, or an openPath the URL parser
+    refuses, is answered with an error instead of nothing."""
     url, portal = served
     app_url, app_http = app_server
     portal_id, user_id = portal.hook.portal.id, portal.hook.user.id
@@ -348,20 +350,34 @@ def test_raw_messages_option_answers_and_bounds(
             parent.postMessage('setUserOption:{"name":"u","value":{"x":[1]}}:user1:' + sid, '*');
             parent.postMessage('setTitle:{"title":"' + 'x'.repeat(300000) + '"}:big1:' + sid, '*');
             parent.postMessage('openPath:{"path":"http://["}:path1:' + sid, '*');
+            parent.postMessage('setTitle:{"title":"<b>T</b>"}:title1:' + sid, '*');
+            parent.postMessage('setScroll:{"scroll":5}:scroll1:' + sid, '*');
+            parent.postMessage('setInstall:{"install":true}:install1:' + sid, '*');
+            parent.postMessage('resizeWindow:{"width":"100%","height":650}:size1:' + sid, '*');
+            parent.postMessage('refreshAuth:auth1:' + sid, '*');
         }""",
         sid,
     )
     deadline = time.monotonic() + 10
     got: dict[str, Any] = {}
-    while time.monotonic() < deadline and len(got) < 4:
+    while time.monotonic() < deadline and len(got) < 9:
         page.wait_for_timeout(100)
         got = frame.evaluate("() => window.got")
     assert got["app1"] == {"a": "1"}
-    assert got["user1"] == {"u": {"x": [1]}}
+    assert got["user1"] == {"name": "u", "value": {"x": [1]}}
+    # As the vendor's page answers them: the parameters given, the frame's new size, the new tokens.
+    assert (got["title1"], got["scroll1"], got["install1"]) == (
+        {"title": "<b>T</b>"},
+        {"scroll": 5},
+        {"install": True},
+    )
+    width = page.locator(".app-host iframe").evaluate("f => Math.round(f.getBoundingClientRect().width)")
+    assert got["size1"] == {"width": width, "height": 650}
+    assert set(got["auth1"]) == {"AUTH_ID", "AUTH_EXPIRES", "REFRESH_ID"}
     assert got["big1"]["error"] == "ERROR_ARGUMENT"
     assert got["path1"] == {"result": "error", "errorCode": "METHOD_NOT_SUPPORTED_ON_DEVICE"}
-    # The oversized title was not set.
-    assert page.locator("h1[data-frame-title]").text_content() == "Raw"
+    # The oversized title was not set; the later one is, as text.
+    assert page.locator("h1[data-frame-title]").text_content() == "<b>T</b>"
 
 
 def _tokens(portal: PortalClient, app_id: int) -> int:

@@ -275,14 +275,16 @@
     switch (command) {
       case "getInitData":
         return reply(rec, callback, init);
+      // The vendor's page (rest/install/js/rest/applayout.js) answers setInstall, setTitle, setScroll and
+      // setUserOption with the parameters it was given, resizeWindow with the frame's new size.
       case "setInstall":
-        return reply(rec, callback);
+        return reply(rec, callback, params);
       case "refreshAuth":
         return server(rec, "refreshAuth").then(function (auth) {
           init.AUTH_ID = auth.AUTH_ID;
           init.REFRESH_ID = auth.REFRESH_ID;
           init.AUTH_EXPIRES = auth.AUTH_EXPIRES;
-          reply(rec, callback, auth);
+          reply(rec, callback, { AUTH_ID: auth.AUTH_ID, AUTH_EXPIRES: auth.AUTH_EXPIRES, REFRESH_ID: auth.REFRESH_ID });
         }, function (error) { reply(rec, callback, error); });
       case "setInstallFinish":
         return server(rec, "setInstallFinish").then(function () {
@@ -295,22 +297,33 @@
         }, function (error) { reply(rec, callback, error); });
       case "setAppOption":
       case "setUserOption":
-        // The callback gets the current options (docs: sdk/bx24-js-sdk/options/bx24-app-option-set.md).
+        // appOption.set's callback gets the application's options (docs:
+        // sdk/bx24-js-sdk/options/bx24-app-option-set.md); userOption.set's the name and value it set.
         return server(rec, command, { name: params.name, value: params.value }).then(function (all) {
-          init[command === "setAppOption" ? "APP_OPTIONS" : "USER_OPTIONS"] = all;
-          reply(rec, callback, all);
+          var app = command === "setAppOption";
+          init[app ? "APP_OPTIONS" : "USER_OPTIONS"] = all;
+          reply(rec, callback, app ? all : { name: params.name, value: params.value });
         }, function (error) { reply(rec, callback, error); });
       case "resizeWindow":
         var height = Math.min(Math.max(parseInt(params.height, 10) || 0, 0), MAX_HEIGHT);
-        if (height) rec.iframe.style.height = height + "px";
-        return reply(rec, callback);
+        var width = params.width === "100%" ? "100%"
+          : Math.min(Math.max(parseInt(params.width, 10) || 100, 1), MAX_HEIGHT) + "px";
+        rec.iframe.style.width = width;
+        if (height) {
+          // The frame fills its host until told a height: then that height, neither grown nor floored.
+          rec.iframe.style.flex = "none";
+          rec.iframe.style.minHeight = "0";
+          rec.iframe.style.height = height + "px";
+        }
+        var size = rec.iframe.getBoundingClientRect();
+        return reply(rec, callback, { width: Math.round(size.width), height: Math.round(size.height) });
       case "setTitle":
         var title = titleOf(rec);
         if (title) title.textContent = String(params.title || "").slice(0, 255);
-        return reply(rec, callback);
+        return reply(rec, callback, params);
       case "setScroll":
         window.scrollTo(0, Math.max(parseInt(params.scroll, 10) || 0, 0));
-        return reply(rec, callback);
+        return reply(rec, callback, params);
       case "reloadWindow":
         reply(rec, callback);
         return submit(rec.host, rec.d);
