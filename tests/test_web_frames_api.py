@@ -263,3 +263,12 @@ def test_application_text_in_the_pages_stays_text(portal: PortalClient) -> None:
     item = portal.http.get(f"{base_of(portal)}/items/2/{deal}")
     assert item.status_code == 200 and f'data-activity-menu="{activity}"' in item.text
     assert "<img" not in item.text and str(escape(ATTRIBUTE_BREAKER)) in item.text
+
+
+def test_opening_an_application_without_the_csrf_token_is_refused(portal: PortalClient) -> None:
+    sign_in(portal.http)
+    app = install(portal, "http://app.test/ui", scopes="crm")
+    for data in ({"csrf": "forged"}, {}, {"csrf": ["a", "b"]}):
+        refused = portal.http.post(f"{base_of(portal)}/apps/{app.id}", data=data)
+        assert refused.status_code == 403 and "data-frame" not in refused.text, data
+        assert f'href="{base_of(portal)}/apps"' in refused.text

@@ -58,11 +58,14 @@ async def app_list(request: Request) -> Response:
 
 async def open_app(request: Request) -> Response:
     """The application's own page in the page's frame (its installer until the install is finished)."""
-    form = await actions.checked_form(request)
-    if isinstance(form, Response):
-        return form
-    p = request.path_params
+    sid = signed_in(request)
+    if sid is None:
+        return to_sign_in(request)
     runtime = runtime_of(request)
+    form = await request.form()
+    if not session.csrf_ok(runtime.admin_token, sid, form.get("csrf")):
+        return error_page(request, actions.FORBIDDEN(), f"{_base(request)}/apps")
+    p = request.path_params
 
     def work() -> dict[str, Any]:
         ctx = caller_for(runtime, p["portal_id"], p["user_id"])
