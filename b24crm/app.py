@@ -11,6 +11,8 @@ from starlette.types import Receive, Scope, Send
 from b24crm.admin.routes import routes as admin_routes
 from b24crm.background import lifespan
 from b24crm.http.files import download_timeline_file, show_file, show_timeline_file
+from b24crm.http.icons import PATH as ICON_PATH
+from b24crm.http.icons import show_icon
 from b24crm.http.limits import (
     TOO_LARGE_HTML,
     BodyTooLarge,
@@ -82,6 +84,7 @@ def create_app(runtime: Runtime) -> Starlette:
             Route(SHOW_FILE_PATH, show_file, methods=["GET"]),
             Route(DISK_SHOW_PATH.format(file_id="{file_id}"), show_timeline_file, methods=["GET"]),
             Route(DISK_DOWNLOAD_PATH.format(file_id="{file_id}"), download_timeline_file, methods=["GET"]),
+            Route(ICON_PATH, show_icon, methods=["GET"]),
             *oauth_routes,
             *admin_routes,
             *(web_routes() if runtime.settings.web else []),

@@ -11,7 +11,6 @@ is what the layout validator allows besides the system codes.
 from __future__ import annotations
 
 import binascii
-import hashlib
 import struct
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +19,7 @@ from b24crm import errors
 from b24crm.auth.caller import Caller
 from b24crm.crm.activity.files import decode_base64
 from b24crm.crm.layout.codes import SYSTEM_ICONS, SYSTEM_LOGOS
+from b24crm.crm.timeline import icon_files
 from b24crm.store import timeline_icons as store
 from b24crm.store.sql import fit
 from b24crm.store.tables import crm_timeline_icons as table
@@ -48,24 +48,23 @@ CODE_RESERVED = errors.ErrorSpec("BX_INVALID_VALUE", "{code} is reserved word an
 CODE_REQUIRED = errors.ErrorSpec("BX_EMPTY_REQUIRED", 'Field "CODE" is required')
 
 
-def _uri(portal_id: int, kind: int, row: dict[str, Any]) -> str:
-    # Shaped as the vendor's upload paths; a stable name per stored file.
-    digest = hashlib.sha256(f"{portal_id}:{kind}:{row['id']}:".encode() + row["content"]).hexdigest()
-    return f"/upload/crm/{digest[:3]}/{digest[3:35]}/{digest[35:64]}"
+def _uri(ctx: Caller, kind: int, row: dict[str, Any]) -> str:
+    # Shaped as the vendor's upload paths, signed for this portal and served (crm/timeline/icon_files.py).
+    return icon_files.uri(ctx.files, ctx.portal.id, ctx.portal.member_id, kind, row["id"])
 
 
 def _system(code: str) -> dict[str, Any]:
     return {"code": code, "isSystem": True, "fileUri": ""}
 
 
-def _custom(portal_id: int, kind: Kind, row: dict[str, Any]) -> dict[str, Any]:
-    return {"code": row["code"], "isSystem": False, "fileUri": _uri(portal_id, kind.kind, row)}
+def _custom(ctx: Caller, kind: Kind, row: dict[str, Any]) -> dict[str, Any]:
+    return {"code": row["code"], "isSystem": False, "fileUri": _uri(ctx, kind.kind, row)}
 
 
 def list_all(ctx: Caller, kind: Kind) -> list[dict[str, Any]]:
     with ctx.db.read() as conn:
         custom = store.all_of_kind(conn, ctx.portal.id, kind.kind)
-    return [*(_system(code) for code in kind.system), *(_custom(ctx.portal.id, kind, row) for row in custom)]
+    return [*(_system(code) for code in kind.system), *(_custom(ctx, kind, row) for row in custom)]
 
 
 def get(ctx: Caller, kind: Kind, code: str) -> dict[str, Any]:
@@ -75,7 +74,7 @@ def get(ctx: Caller, kind: Kind, code: str) -> dict[str, Any]:
         row = store.find(conn, ctx.portal.id, kind.kind, code)
     if row is None:
         raise NOT_FOUND.format(name=kind.name, code=code)
-    return _custom(ctx.portal.id, kind, row)
+    return _custom(ctx, kind, row)
 
 
 def _require_admin(ctx: Caller) -> None:
@@ -118,7 +117,7 @@ def add(ctx: Caller, kind: Kind, code: str, file_content: str) -> dict[str, Any]
             raise CODE_TAKEN() from None
         row = store.find(conn, ctx.portal.id, kind.kind, code)
     assert row is not None
-    return _custom(ctx.portal.id, kind, row)
+    return _custom(ctx, kind, row)
 
 
 def delete(ctx: Caller, kind: Kind, code: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 import sqlalchemy as sa
@@ -59,3 +60,17 @@ def icon(conn: Connection, portal_id: int, row_id: int) -> tuple[str, bytes] | N
     )
     row = conn.execute(stmt).first()
     return (row[0] or "", bytes(row[1])) if row else None
+
+
+def with_icons(
+    conn: Connection, portal_id: int, keys: Collection[tuple[int, str]]
+) -> dict[tuple[int, str], int]:
+    """The row IDs of the types among ``keys`` (application, TYPE_ID) that have an icon, in one statement."""
+    if not keys:
+        return {}
+    app_ids = sorted({app_id for app_id, _ in keys})
+    stmt = sa.select(types.c.app_id, types.c.type_id, types.c.id).where(
+        types.c.portal_id == portal_id, types.c.app_id.in_(app_ids), types.c.icon.is_not(None)
+    )
+    found = {(int(a), str(t)): int(i) for a, t, i in conn.execute(stmt)}
+    return {key: found[key] for key in keys if key in found}

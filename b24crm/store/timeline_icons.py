@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 import sqlalchemy as sa
@@ -43,6 +44,24 @@ def find(conn: Connection, portal_id: int, kind: int, code: str) -> dict[str, An
     )
     row = conn.execute(stmt).mappings().first()
     return dict(row) if row else None
+
+
+def content_by_id(conn: Connection, portal_id: int, kind: int, row_id: int) -> bytes | None:
+    stmt = sa.select(icons.c.content).where(
+        icons.c.portal_id == portal_id, icons.c.kind == kind, icons.c.id == row_id
+    )
+    found = conn.execute(stmt).scalar_one_or_none()
+    return None if found is None else bytes(found)
+
+
+def ids_by_codes(conn: Connection, portal_id: int, kind: int, codes: Collection[str]) -> dict[str, int]:
+    """The row IDs of the portal's own entries among ``codes`` (a page's icons), in one statement."""
+    if not codes:
+        return {}
+    stmt = sa.select(icons.c.code, icons.c.id).where(
+        icons.c.portal_id == portal_id, icons.c.kind == kind, icons.c.code.in_(sorted(set(codes)))
+    )
+    return {str(code): int(row_id) for code, row_id in conn.execute(stmt)}
 
 
 def insert(conn: Connection, portal_id: int, kind: int, code: str, content: bytes, now: float) -> None:

@@ -28,7 +28,7 @@ from b24crm.store import crm_activities as repo
 from b24crm.store import layout_blocks
 from b24crm.store import tenancy as users_store
 from b24crm.store.tables import crm_activities, crm_activity_bindings, crm_layout_blocks
-from b24crm.web import records
+from b24crm.web import icons, records
 
 PAGE = 20  # entries a section shows at once
 TODO = "CRM_TODO"
@@ -165,6 +165,10 @@ def _entry(row: dict[str, Any], ctx: Caller, tz: Any) -> dict[str, Any]:
         "blocks": [],
         "layout": None,
         "lock": row["ui_lock"] if isinstance(row["ui_lock"], dict) else {},
+        # An application's own activity: its type (crm.activity.type.add), whose icon it is drawn with.
+        "type_key": (int(row["associated_entity_id"] or 0), row["provider_type_id"])
+        if (row["provider_id"] or "").upper() == "REST_APP"
+        else None,
     }
     if kind == "configurable":
         layout = stored_layout(row)
@@ -271,6 +275,7 @@ def load(ctx: Caller, entity_type_id: int, item_id: int, planned_start: int, his
         shown = [e for e in merged if e["kind"] not in ("comment", "log")]
         _attach(conn, ctx, planned + shown)
         users = _users(conn, ctx.portal.id, {e["responsible_id"] for e in planned + shown})
+        icons.attach(conn, ctx, planned + merged)
     return Timeline(
         Section(planned, planned_total, planned_start),
         Section(merged, history_total, history_start, records.MAX_DEPTH),
