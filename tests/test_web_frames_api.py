@@ -55,7 +55,10 @@ def test_the_installer_then_the_main_page(portal: PortalClient) -> None:
     assert frame["url"].startswith("http://app.test/ui?DOMAIN=") and f"APP_SID={sid}" in frame["url"]
     assert frame["origin"] == "http://app.test" and frame["sid"] == sid
     init = frame["init"]
-    assert (init["DOMAIN"], init["PROTOCOL"]) == (domain, protocol)
+    assert (init["DOMAIN"], init["PROTOCOL"], init["PATH"]) == (domain, int(protocol), "/rest")
+    # BX24.js calls DOMAIN + PATH + "/" + method: that is the REST API.
+    called = portal.http.post(f"{init['PATH']}/app.info.json", data={"auth": init["AUTH_ID"]})
+    assert called.json()["result"]["INSTALLED"] is False
     assert init["INSTALL"] is True and init["FIRST_RUN"] is True and init["PLACEMENT"] == "DEFAULT"
     assert init["AUTH_ID"] == frame["form"]["AUTH_ID"] and init["MEMBER_ID"] == frame["form"]["member_id"]
     assert init["APP_OPTIONS"] == [] and init["USER_OPTIONS"] == [] and init["IS_ADMIN"] is True

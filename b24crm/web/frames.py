@@ -30,6 +30,7 @@ INSTALLER_ONLY = errors.ErrorSpec(
 OPTIONS_BYTES = 16_384  # what an openApplication may pass on to the slider's PLACEMENT_OPTIONS
 TOO_BIG = errors.ErrorSpec("ERROR_ARGUMENT", "The slider's parameters are larger than 16 KiB")
 DEFAULT_PORTS = {"http": 80, "https": 443}
+REST_PATH = "/rest"  # the vendor's rest "server_path" option, by default
 
 
 def origin_of(url: str) -> str:
@@ -70,9 +71,11 @@ def describe(ctx: Caller, call: dict[str, Any], *, title: str = "") -> dict[str,
     base = f"{PREFIX}/portals/{ctx.portal.id}/users/{ctx.user.id}"
     init = {
         "DOMAIN": query["DOMAIN"],
-        "PROTOCOL": query["PROTOCOL"],
+        # As the vendor's app.layout gives them: the protocol a number (1: https), the REST path (BX24.js
+        # posts its calls to DOMAIN + PATH + "/" + method).
+        "PROTOCOL": 1 if query["PROTOCOL"] == "1" else 0,
         "LANG": query["LANG"],
-        "PATH": f"{base}/apps/{app.id}/",
+        "PATH": REST_PATH,
         "AUTH_ID": form["AUTH_ID"],
         "AUTH_EXPIRES": form["AUTH_EXPIRES"],
         "REFRESH_ID": form["REFRESH_ID"],
