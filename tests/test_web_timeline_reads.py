@@ -99,3 +99,28 @@ def test_a_deep_history_page_costs_what_the_first_does(app_portal: PortalClient,
     # 84 entries, newest first: the last page holds the four oldest.
     assert ">C00<" in deep and ">C02<" in deep and ">C03<" not in deep and "L00" in deep
     assert "Older history" not in deep
+
+
+def test_the_cards_placements_read_their_applications_once(app_portal: PortalClient) -> None:
+    http = app_portal.http
+    sign_in(http)
+    deal = int(app_portal.result("crm.deal.add", {"fields": {"TITLE": "Placed"}}))
+    url = f"{base_of(app_portal)}/items/2/{deal}"
+
+    def shown() -> tuple[str, int]:
+        with statements_on("apps") as seen:
+            page = http.get(url)
+        assert page.status_code == 200, page.text
+        return page.text, len(seen)
+
+    for n in range(4):
+        app = install(app_portal, f"http://app{n}.test/install", title=f"App {n}")
+        app.api.result(
+            "placement.bind",
+            {"PLACEMENT": "CRM_DEAL_DETAIL_TAB", "HANDLER": f"http://app{n}.test/tab", "TITLE": f"Tab {n}"},
+        )
+        shown()
+        text, reads = shown()
+        if n == 0:
+            with_one = reads
+        assert reads == with_one and f"Tab {n}" in text

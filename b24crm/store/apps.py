@@ -38,6 +38,15 @@ def app_by_id(conn: Connection, portal_id: int, app_id: int) -> dict[str, Any] |
     return _one(conn, sa.select(apps).where(apps.c.portal_id == portal_id, apps.c.id == app_id))
 
 
+def apps_by_ids(conn: Connection, portal_id: int, app_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """The portal's applications among ``app_ids``, by ID, in one statement."""
+    wanted = sorted(set(app_ids))
+    if not wanted:
+        return {}
+    stmt = sa.select(apps).where(apps.c.portal_id == portal_id, apps.c.id.in_(wanted))
+    return {int(r["id"]): dict(r) for r in conn.execute(stmt).mappings()}
+
+
 def titles_by_ids(conn: Connection, portal_id: int, app_ids: Iterable[int]) -> dict[int, str]:
     """The titles of the portal's applications among ``app_ids``, by ID, in one statement."""
     wanted = sorted(set(app_ids))

@@ -40,19 +40,17 @@ def item_placements(
     or for them)."""
     wanted = codes(entity_type_id) if wanted is None else wanted
     with ctx.db.read() as conn:
-        found = []
-        titles: dict[int, tuple[str, bool]] = {}
-        for row in apps_store.placements_of_portal(conn, ctx.portal.id):
-            if row["placement"] not in wanted or row["user_id"] not in (0, ctx.user.id):
-                continue
-            if row["app_id"] not in titles:
-                app = apps_store.app_by_id(conn, ctx.portal.id, row["app_id"])
-                usable = app is not None and bool(app["active"]) and bool(app["installed"])
-                titles[row["app_id"]] = (
-                    (app["title"] if app else "") or f"Application {row['app_id']}",
-                    usable,
-                )
-            app_title, usable = titles[row["app_id"]]
-            if usable:
-                found.append({"id": row["id"], "title": row["title"] or app_title, "code": row["placement"]})
-        return found
+        rows = [
+            row
+            for row in apps_store.placements_of_portal(conn, ctx.portal.id)
+            if row["placement"] in wanted and row["user_id"] in (0, ctx.user.id)
+        ]
+        # The placements' applications in one read (not one per application).
+        found_apps = apps_store.apps_by_ids(conn, ctx.portal.id, (row["app_id"] for row in rows))
+    found = []
+    for row in rows:
+        app = found_apps.get(row["app_id"])
+        if app is not None and bool(app["active"]) and bool(app["installed"]):
+            app_title = app["title"] or f"Application {row['app_id']}"
+            found.append({"id": row["id"], "title": row["title"] or app_title, "code": row["placement"]})
+    return found
