@@ -104,14 +104,9 @@ def save(conn: Connection, ctx: Caller, record_id: int, uploads: list[Upload], n
     return written
 
 
-def records(conn: Connection, ctx: Caller, record_id: int) -> dict[str, dict[str, Any]]:
-    """The record's files as the vendor lists them: keyed by file ID, each with links for the caller."""
-    return records_of(conn, ctx, [record_id]).get(record_id, {})
-
-
 def records_of(conn: Connection, ctx: Caller, record_ids: list[int]) -> dict[int, dict[str, dict[str, Any]]]:
-    """The files of several records (a page of comments), by record: two statements whatever the page's
-    size, the rows and their authors."""
+    """The files of several records (a page of comments) as the vendor lists them, by record: keyed by file
+    ID, each with links for the caller; two statements whatever the page's size (the rows, their authors)."""
     rows = store.files_of_records(conn, ctx.portal.id, record_ids)
     authors = tenancy.users_by_ids(conn, ctx.portal.id, (f["author_id"] for fs in rows.values() for f in fs))
     names = {i: f"{u['name']} {u['last_name']}".strip() for i, u in authors.items()}
