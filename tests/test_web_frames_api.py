@@ -275,3 +275,24 @@ def test_opening_an_application_without_the_csrf_token_is_refused(portal: Portal
         refused = portal.http.post(f"{base_of(portal)}/apps/{app.id}", data=data)
         assert refused.status_code == 403 and "data-frame" not in refused.text, data
         assert f'href="{base_of(portal)}/apps"' in refused.text
+
+
+def test_a_body_json_does_not_allow_is_refused(portal: PortalClient) -> None:
+    """NaN, Infinity and a lone surrogate parse in Python but are no JSON: no JSON answer carries them and
+    PostgreSQL's json column refuses them, so the endpoint does too, before anything is stored."""
+    sign_in(portal.http)
+    app = install(portal, "http://app.test/ui", scopes="crm")
+    base = base_of(portal)
+    csrf = csrf_of(portal.http.get(f"{base}/apps").text)
+    for body in [
+        b'{"command":"setUserOption","params":{"name":"n","value":NaN}}',
+        b'{"command":"setUserOption","params":{"name":"n","value":[-Infinity]}}',
+        b'{"command":"open","params":{"options":{"a":Infinity}}}',
+        b'{"command":"setUserOption","params":{"name":"n","value":"\\ud800"}}',
+        b'{"command":"setUserOption","params":{"name":"\\udfff","value":1}}',
+    ]:
+        refused = portal.http.post(
+            f"{base}/apps/{app.id}/frame", content=body, headers={"X-CSRF-Token": csrf}
+        )
+        assert (refused.status_code, refused.json()["error"]) == (400, "ERROR_ARGUMENT"), body
+    assert app.api.result("user.option.get") == []

@@ -157,6 +157,18 @@ def _error(exc: errors.ApiError) -> JSONResponse:
     return JSONResponse({"error": exc.code, "error_description": exc.description}, status_code=status)
 
 
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _strict_json(body: bytes) -> Any:
+    """The body as JSON proper: no NaN or Infinity (neither a JSON answer nor PostgreSQL's json column takes
+    them) and no lone surrogate (no UTF-8 for it), which Python's parser would let through."""
+    given = json.loads(body, parse_constant=_not_json)
+    json.dumps(given, ensure_ascii=False).encode()
+    return given
+
+
 async def command(request: Request) -> Response:
     sid = signed_in(request)
     runtime = runtime_of(request)
@@ -168,8 +180,8 @@ async def command(request: Request) -> Response:
         if len(body) > MAX_BODY:
             return _error(TOO_LARGE())
     try:
-        given = json.loads(body)
-    except ValueError:
+        given = _strict_json(body)
+    except ValueError:  # UnicodeError is one
         given = None
     if not isinstance(given, dict) or not isinstance(given.get("params", {}), dict):
         return _error(errors.ErrorSpec("ERROR_ARGUMENT", "The body is a JSON object: command, params")())
