@@ -678,3 +678,32 @@ def test_params_must_be_an_array(portal: PortalClient) -> None:
     deal = portal.result("crm.deal.add", {"fields": {"TITLE": "T"}, "params": {"REGISTER_SONET_EVENT": "Y"}})
     assert portal.error("crm.deal.update", {"id": deal, "fields": {"TITLE": "U"}, "params": "Y"}) == refused
     assert portal.result("crm.deal.update", {"id": deal, "fields": {"TITLE": "U"}, "params": []}) is True
+
+
+def test_a_currency_code_that_names_no_currency_is_refused(portal: PortalClient) -> None:
+    """Every code of the vendor's currency module is three letters: anything else is none of the portal's
+    currencies, answered as crm.deal.add/update document it (classic) or as a field error (crm.item)."""
+    deal = portal.result("crm.deal.add", {"fields": {"TITLE": "D", "CURRENCY_ID": "EUR"}})
+    for bad in ("EURO", "12", "E", "€€€", {"a": 1}):
+        for method, params in (
+            ("crm.deal.add", {"fields": {"TITLE": "D", "CURRENCY_ID": bad}}),
+            ("crm.deal.update", {"id": deal, "fields": {"CURRENCY_ID": bad}}),
+            ("crm.lead.add", {"fields": {"TITLE": "L", "CURRENCY_ID": bad}}),
+        ):
+            status, body = portal.error(method, params)
+            assert (status, body) == (
+                400,
+                {"error": "", "error_description": 'Invalid value for the "Currency" field'},
+            )
+        status, body = portal.error(
+            "crm.item.add", {"entityTypeId": 2, "fields": {"title": "D", "currencyId": bad}}
+        )
+        assert (status, body["error"], body["error_description"]) == (
+            400,
+            "CRM_FIELD_ERROR_VALUE_NOT_VALID",
+            'Invalid value for field "Currency"',
+        )
+    assert portal.result("crm.deal.get", {"id": deal})["CURRENCY_ID"] == "EUR"
+    portal.result("crm.deal.update", {"id": deal, "fields": {"CURRENCY_ID": "GBP"}})
+    assert portal.result("crm.deal.get", {"id": deal})["CURRENCY_ID"] == "GBP"
+    assert portal.result("crm.deal.list", {"filter": {"TITLE": "D"}, "select": ["ID"]}) == [{"ID": str(deal)}]

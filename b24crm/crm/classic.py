@@ -32,6 +32,11 @@ NOT_FOUND = errors.ErrorSpec("", "Not found")
 ACCESS_DENIED = errors.Legacy.ACCESS_DENIED
 FIELDS_NOT_ARRAY = errors.Legacy.not_array("fields")
 PARAMS_NOT_ARRAY = errors.Legacy.not_array("params")
+# The classic methods word a currency that is none of the portal's so (crm-deal-add.md, crm-deal-update.md).
+CURRENCY_INVALID = errors.ErrorSpec("", 'Invalid value for the "Currency" field')
+CURRENCY_INVALID_ITEM = errors.ErrorSpec(
+    errors.D7.FIELD_INVALID.code, errors.D7.FIELD_INVALID.description.format(title="Currency")
+)
 
 
 def _raised(exc: errors.ApiError, specs: Iterable[errors.ErrorSpec]) -> bool:
@@ -48,6 +53,8 @@ def _legacy_errors(call: Callable[[], Any]) -> Any:
             raise ACCESS_DENIED() from exc
         if _raised(exc, item_rows.MISSING):
             raise NOT_FOUND() from exc
+        if _raised(exc, [CURRENCY_INVALID_ITEM]):
+            raise CURRENCY_INVALID() from exc
         raise errors.Legacy.MESSAGE(exc.description) from exc
 
 

@@ -7,6 +7,7 @@ ISO 8601 in the portal's time zone.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date, datetime, time, tzinfo
 from typing import Any
@@ -82,6 +83,9 @@ def to_bool(value: Any) -> bool:
     return str(value).strip().upper() in _TRUE
 
 
+_CURRENCY = re.compile(r"[A-Za-z]{3}")
+
+
 def _scalar_in(f: ItemField, value: Any, tz: tzinfo) -> Any:
     if f.type in ID_TYPES:
         return _to_int(value)
@@ -92,6 +96,10 @@ def _scalar_in(f: ItemField, value: Any, tz: tzinfo) -> Any:
     if f.type in ("date", "datetime"):
         return None if value in (None, "") else parse_datetime(value, tz)
     if isinstance(value, (dict, list)):
+        raise InvalidValue(value)
+    if f.type == "crm_currency" and value not in (None, "") and not _CURRENCY.fullmatch(str(value)):
+        # No currency list is kept here, but every currency code the vendor's currency module holds is
+        # three letters: anything else names none of the portal's currencies.
         raise InvalidValue(value)
     return None if value is None else str(value)
 

@@ -25,7 +25,6 @@ UNSUITABLE = "`crm.timeline.layout.blocks.set` on an unsuitable record"
 APP_INFO = "`app.info` with a webhook"
 USER_FIELDS = "`user.current`/`user.get` fields"
 RESPONSIBLE = "`crm.activity.add/update` `RESPONSIBLE_ID`"
-CURRENCY = "Invalid `CURRENCY_ID` of deals and items"
 
 # "<method>#<example>": (line, status, error code) where the example's call is answered with an error.
 ANSWERED: dict[str, tuple[str, int, str]] = {
@@ -261,5 +260,3 @@ for _method, _rows in {
 ERRORS_DECIDED["crm.timeline.layout.blocks.set#4"] = (UNSUITABLE, "UNSUITABLE_TIMELINE_ITEM")
 ERRORS_DECIDED["crm.activity.add#1"] = (RESPONSIBLE, "The field RESPONSIBLE_ID is not defined or invalid")
 ERRORS_DECIDED["crm.activity.update#2"] = (RESPONSIBLE, "The field RESPONSIBLE_ID is not defined or invalid")
-ERRORS_DECIDED["crm.deal.add#4"] = (CURRENCY, 'Invalid value for the "Currency" field')
-ERRORS_DECIDED["crm.deal.update#6"] = (CURRENCY, 'Invalid value for the "Currency" field')
