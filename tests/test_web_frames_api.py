@@ -10,10 +10,13 @@ import json
 import re
 from typing import Any
 
+import sqlalchemy as sa
 from markupsafe import escape
 
 from b24crm.apps import options
 from b24crm.store import app_options, outbox
+from b24crm.store import apps as apps_store
+from b24crm.store.tables import oauth_tokens
 from tests.apps_support import install
 from tests.client import AppClient, PortalClient
 from tests.test_web_support import HOSTILE, base_of, csrf_of, sign_in
@@ -296,3 +299,48 @@ def test_a_body_json_does_not_allow_is_refused(portal: PortalClient) -> None:
         )
         assert (refused.status_code, refused.json()["error"]) == (400, "ERROR_ARGUMENT"), body
     assert app.api.result("user.option.get") == []
+
+
+def test_a_placement_frame_needs_the_users_right_to_read_the_item(portal: PortalClient) -> None:
+    """The timeline menu and the card's placements open only for a user who may read the deal (the user's
+    rights, not the portal's): another user's deal gives no frame and no token."""
+    sign_in(portal.http)
+    app = install(portal, "http://app.test/ui", scopes="crm,placement")
+    menu = app.api.result(
+        "placement.bind",
+        {"PLACEMENT": "CRM_DEAL_ACTIVITY_TIMELINE_MENU", "HANDLER": "http://app.test/m", "TITLE": "Menu"},
+    )
+    assert menu is True
+    app.api.result(
+        "placement.bind", {"PLACEMENT": "CRM_DEAL_DETAIL_TAB", "HANDLER": "http://app.test/t", "TITLE": "Tab"}
+    )
+    with portal.runtime.db.read() as conn:
+        ids = {r["placement"]: r["id"] for r in apps_store.placements_of_portal(conn, portal.hook.portal.id)}
+    activity = portal.add_call("Call")
+    deal = int(portal.result("crm.activity.get", {"id": activity})["OWNER_ID"])
+    seller = portal.restricted("2:read=own,edit=own,add=own")
+    seller_id = seller.hook.user.id
+    base = base_of(portal, seller_id)
+    csrf = csrf_of(portal.http.get(f"{base}/apps").text)
+    tokens_before = _token_rows(portal, app.id)
+    for path in [
+        f"{base}/items/2/{deal}/activities/{activity}/placements/{ids['CRM_DEAL_ACTIVITY_TIMELINE_MENU']}",
+        f"{base}/items/2/{deal}/placements/{ids['CRM_DEAL_DETAIL_TAB']}",
+    ]:
+        refused = portal.http.post(path, data={"csrf": csrf})
+        assert refused.status_code in (400, 403, 404) and "data-frame" not in refused.text, path
+    assert _token_rows(portal, app.id) == tokens_before
+    # The administrator, who reads the deal, gets the frame.
+    own = base_of(portal)
+    opened = portal.http.post(
+        f"{own}/items/2/{deal}/placements/{ids['CRM_DEAL_DETAIL_TAB']}",
+        data={"csrf": csrf_of(portal.http.get(f"{own}/apps").text)},
+    )
+    assert opened.status_code == 200 and _frame(opened.text)["init"]["PLACEMENT"] == "CRM_DEAL_DETAIL_TAB"
+
+
+def _token_rows(portal: PortalClient, app_id: int) -> int:
+    t = oauth_tokens
+    with portal.runtime.db.read() as conn:
+        stmt = sa.select(sa.func.count()).where(t.c.portal_id == portal.hook.portal.id, t.c.app_id == app_id)
+        return int(conn.execute(stmt).scalar_one())
