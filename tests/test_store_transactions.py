@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
+from contextlib import ExitStack
 from typing import Any
 
 import pytest
@@ -155,3 +156,21 @@ def test_reminders_come_due_are_fired_once_by_processes_looking_at_once(database
     assert len(mine) == 200 and all(r["fired"] == 5000.0 for r in mine)
     # Each marked by one look (the suite's other reminders are due at the clock's times, far later).
     assert sum(fired) == 200 and len(fired) == 3
+
+
+def test_an_id_taken_outside_never_waits_for_the_pool(database: Database) -> None:
+    """Every pooled connection held by a write transaction (a burst of adds), each taking an ID outside
+    its transaction: the connection for that is not the pool's, so none waits for another's."""
+    if not database.allocates_outside:
+        pytest.skip("SQLite's counters are taken in the transaction")
+    portal_id = _portal(database)
+    own = Database(database.url.render_as_string(hide_password=False))
+    try:
+        with ExitStack() as held:
+            transactions = [held.enter_context(own.write()) for _ in range(30)]  # the pool's 10 + 20
+            started = time.monotonic()
+            ids = [repo.insert_activity(conn, portal_id, _activity(n)) for n, conn in enumerate(transactions)]
+            assert time.monotonic() - started < 10
+        assert sorted(ids) == list(range(1, 31))
+    finally:
+        own.dispose()

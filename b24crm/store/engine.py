@@ -292,6 +292,15 @@ class Database:
             driver.set_progress_handler(None, _BUDGET_CHECK_STEPS)  # set if it was made by inline work
         return driver
 
+    def _key_connection(self) -> Any:
+        """A new bare connection for ``read_key``. On PostgreSQL it is made outside the pool: a write
+        transaction holding a pooled connection takes IDs through ``read_key`` (``next_id_outside``), and
+        with every pooled connection held so, a checkout there waited for the pool's timeout (30 s)."""
+        if self.dialect != "postgresql":
+            return self.driver_connection()
+        cargs, cparams = self._reader.dialect.create_connect_args(self.url)
+        return psycopg.connect(*cargs, **{**cparams, "autocommit": True})
+
     def read_key(self, sql: str, params: Sequence[Any] | Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """The rows of a read by key (``sql`` in the driver's own parameter style), on a kept cursor of a
         bare connection, in autocommit: for a read made on every call of a hot path (the credential
@@ -304,7 +313,7 @@ class Database:
         with self._raw_lock:
             cursor = self._key_cursors.pop() if self._key_cursors else None
         if cursor is None:
-            cursor = self.driver_connection().cursor()
+            cursor = self._key_connection().cursor()
         try:
             cursor.execute(sql, params)
             rows: list[tuple[Any, ...]] = cursor.fetchall()
