@@ -17,6 +17,7 @@ from b24crm.apps import options
 from b24crm.store import app_options, outbox
 from b24crm.store import apps as apps_store
 from b24crm.store.tables import oauth_tokens
+from b24crm.web import frames
 from tests.apps_support import install
 from tests.client import AppClient, PortalClient
 from tests.test_web_support import HOSTILE, base_of, csrf_of, sign_in
@@ -344,3 +345,10 @@ def _token_rows(portal: PortalClient, app_id: int) -> int:
     with portal.runtime.db.read() as conn:
         stmt = sa.select(sa.func.count()).where(t.c.portal_id == portal.hook.portal.id, t.c.app_id == app_id)
         return int(conn.execute(stmt).scalar_one())
+
+
+def test_the_origin_a_frame_is_answered_at_is_the_browsers() -> None:
+    assert frames.origin_of("HTTPS://App.Test:443/a?b") == "https://app.test"
+    assert frames.origin_of("http://app.test:8080/") == "http://app.test:8080"
+    assert frames.origin_of("http://[::1]:8080/") == "http://[::1]:8080"
+    assert frames.origin_of("http://Пример.рф/app") == "http://xn--e1afmkfd.xn--p1ai"

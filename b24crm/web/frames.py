@@ -10,6 +10,7 @@ answers only that frame, and only at that origin.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -37,6 +38,8 @@ def origin_of(url: str) -> str:
     """The origin a browser gives a page at ``url`` (lower-case scheme and host, no default port)."""
     parts = urlsplit(url)
     scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
+    with contextlib.suppress(UnicodeError):  # a browser names an international host by its ASCII form
+        host = host.encode("idna").decode("ascii")
     if ":" in host:
         host = f"[{host}]"
     port = parts.port
