@@ -174,3 +174,20 @@ def test_an_id_taken_outside_never_waits_for_the_pool(database: Database) -> Non
         assert sorted(ids) == list(range(1, 31))
     finally:
         own.dispose()
+
+
+def test_an_id_is_taken_again_afresh_when_its_kept_connection_was_lost(database: Database) -> None:
+    if not database.allocates_outside:
+        pytest.skip("SQLite's counters are taken in the transaction")
+    portal_id = _portal(database)
+    own = Database(database.url.render_as_string(hide_password=False))
+    try:
+        with own.write() as conn:
+            first = repo.insert_activity(conn, portal_id, _activity(1))
+        kept = own.read_key("SELECT pg_backend_pid()", ())[0][0]  # the kept connection, given back
+        with database.write() as conn:
+            conn.exec_driver_sql(f"SELECT pg_terminate_backend({int(kept)})")
+        with own.write() as conn:
+            assert repo.insert_activity(conn, portal_id, _activity(2)) > first
+    finally:
+        own.dispose()

@@ -333,7 +333,11 @@ class Database:
         """The portal's next ID for ``name``, taken in a statement of its own on a bare connection in
         autocommit (``allocates_outside``): the counter's row is locked for that statement only."""
         sql, fixed = NEXT_ID_OUTSIDE
-        rows = self.read_key(sql, {**fixed, "portal_id": portal_id, "name": name})
+        params = {**fixed, "portal_id": portal_id, "name": name}
+        try:
+            rows = self.read_key(sql, params)
+        except self.connection_errors:  # a kept connection lost (a database restart): once more, afresh
+            rows = self.read_key(sql, params)
         return int(rows[0][0])
 
     def credential_watch(self) -> CredentialWatch:
