@@ -29,7 +29,8 @@ from b24crm.devtools import serve_process
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
-RUN = {"python", "sh"}
+SHELL = {"sh", "bash", "shell"}
+RUN = {"python", *SHELL}
 SHOWN = {"text", "nginx", "toml", "ini", "json"}
 TIMEOUT = 120
 
@@ -128,7 +129,7 @@ def test_block_runs_as_written(block: Block, live: Live) -> None:
     if block.not_run:
         pytest.skip(f"{block.name} not run: {block.not_run}")
     code = live.fill(block.code)
-    if block.language == "sh":
+    if block.language in SHELL:
         command = ["bash", "-e", "-o", "pipefail", "-c", code]
     else:
         pytest_args = re.search(r"run with: pytest(.*)$", code.splitlines()[0])
@@ -153,3 +154,16 @@ def test_block_runs_as_written(block: Block, live: Live) -> None:
         f"{block.name} failed ({ran.returncode}):\n{code}\n--- stdout\n{ran.stdout[-3000:]}"
         f"\n--- stderr\n{ran.stderr[-3000:]}"
     )
+
+
+def test_blocks_are_read_with_their_language_and_reason() -> None:
+    text = (
+        "Intro\n\n```python\nprint(1)\n```\n\n<!-- not-run: starts a server -->\n```sh\nmake serve\n```\n"
+        "```\nuntagged\n```\n````text\n```\nnested\n````\n"
+    )
+    assert blocks(text) == [
+        Block(3, "python", "print(1)\n", None),
+        Block(8, "sh", "make serve\n", "starts a server"),
+        Block(11, "", "untagged\n", None),
+        Block(14, "text", "```\nnested\n", None),
+    ]
