@@ -234,3 +234,14 @@ def test_two_writers_at_once_keep_the_bound(portal: PortalClient, monkeypatch: p
     assert sorted(outcomes) == sorted(["kept", options.TOO_MANY.description])
     monkeypatch.undo()
     assert len(app.api.result("user.option.get")) == 200
+
+
+@pytest.mark.parametrize("method", ["app.option.get", "user.option.get"])
+def test_an_empty_option_name_asks_for_that_option(portal: PortalClient, method: str) -> None:
+    """``isset($params['option'])`` holds for an empty string: the vendor answers the option of that name."""
+    app = install(portal, "http://app.test/handler")
+    app.api.result(method.replace(".get", ".set"), {"options": {"a": 1}})
+    assert app.api.result(method, {"option": ""}) is None
+    assert app.api.result(method, {}) == {"a": 1}
+    app.api.result(method.replace(".get", ".set"), {"options": {"": "unnamed"}})
+    assert app.api.result(method, {"option": ""}, form="form") == "unnamed"

@@ -66,8 +66,9 @@ def given_options(options: Any, others: dict[str, Any] | None) -> Any:
 
 
 def _answer(found: dict[str, Any], option: Any) -> Any:
-    """All of them (PHP's empty array, ``[]``, when there are none), or one value, or null."""
-    if option is None or option == "" or isinstance(option, (dict, list)):
+    """All of them (PHP's empty array, ``[]``, when there are none), or one value, or null. The vendor
+    tests ``isset($params['option'])``: an empty name is a name (of no option, unless one was so named)."""
+    if option is None or isinstance(option, (dict, list)):
         return found or []
     return found.get(php_str(option))
 
