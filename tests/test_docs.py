@@ -5,6 +5,8 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+from b24crm.events.delivery import PER_ORIGIN
+from b24crm.events.fairness import FAILING_SHARE, MOST_HALVINGS
 from b24crm.methods import load_methods
 from b24crm.rpc.coverage import methods_markdown
 from b24crm.settings import describe
@@ -95,3 +97,16 @@ def test_every_setting_is_in_the_readme() -> None:
     readme = (ROOT / "README.md").read_text()
     for name, _default, _help in describe():
         assert f"B24CRM_{name.upper()}" in readme, name
+
+
+def test_readme_gives_the_event_workers_per_origin_limits() -> None:
+    # The event delivery paragraph states the fairness figures: the per-origin limit, its halving down to
+    # one, and the failing origins' share of the slots. A change to any of them must reach the README.
+    paragraph = " ".join((ROOT / "README.md").read_text().split())
+    start = paragraph.index("Handlers are kept apart")
+    text = paragraph[start : paragraph.index("using an attempt", start)]
+    limits = [PER_ORIGIN >> n for n in range(MOST_HALVINGS + 1)]
+    assert f"at most {PER_ORIGIN} deliveries are in flight to one handler origin" in text
+    assert "halved with each consecutive failure" in text and ", ".join(map(str, limits[:-1])) in text
+    assert f"then {limits[-1]}" in text
+    assert {0.75: "three quarters", 0.5: "half"}[FAILING_SHARE] in text
