@@ -34,21 +34,7 @@ def rule_values(body: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(event, str) or not isinstance(handler, str) or "\x00" in event + handler:
         raise ValueError("event and handler are patterns (strings)")
     values: dict[str, Any] = {"effect": effect, "event": event.upper()[:255], "handler": handler[:1024]}
-    for name, low, high, default in (
-        ("delay_ms", 0, MAX_DELAY_MS, 0),
-        ("times", 1, 2**31 - 1, None),
-        ("seed", -(2**31), 2**31 - 1, 0),
-    ):
-        value = body.get(name, default)
-        if value is not None and (
-            isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high
-        ):
-            raise ValueError(f"{name} must be an integer from {low} to {high}")
-        values[name] = value
-    probability = body.get("probability", 1.0)
-    if isinstance(probability, bool) or not isinstance(probability, int | float) or not 0 < probability <= 1:
-        raise ValueError("probability must be a number above 0 and at most 1")
-    values["probability"] = float(probability)
+    values.update(store.firing_values(body, "delay_ms", MAX_DELAY_MS))
     if effect == "delay" and not values["delay_ms"]:
         raise ValueError("a delay rule needs delay_ms")
     return values

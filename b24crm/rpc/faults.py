@@ -63,21 +63,7 @@ def rule_values(body: dict[str, Any]) -> dict[str, Any]:
         "credential": credential[:128],
         "form": form,
     }
-    for name, low, high, default in (
-        ("latency_ms", 0, MAX_LATENCY_MS, 0),
-        ("times", 1, 2**31 - 1, None),
-        ("seed", -(2**31), 2**31 - 1, 0),
-    ):
-        value = body.get(name, default)
-        if value is not None and (
-            isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high
-        ):
-            raise ValueError(f"{name} must be an integer from {low} to {high}")
-        values[name] = value
-    probability = body.get("probability", 1.0)
-    if isinstance(probability, bool) or not isinstance(probability, int | float) or not 0 < probability <= 1:
-        raise ValueError("probability must be a number above 0 and at most 1")
-    values["probability"] = float(probability)
+    values.update(store.firing_values(body, "latency_ms", MAX_LATENCY_MS))
     if effect == "latency" and not values["latency_ms"]:
         raise ValueError("a latency rule needs latency_ms")
     return values

@@ -32,6 +32,29 @@ def _counters(table: sa.Table) -> tuple[RawStatement, RawStatement]:
 _COUNTERS = {target: _counters(table) for target, table in TABLES.items()}
 
 
+def firing_values(body: dict[str, Any], wait: str, wait_max: int) -> dict[str, Any]:
+    """The columns every rule shares, from the admin API's or the CLI's input: its wait (``wait``, in ms,
+    up to ``wait_max``) and when it fires (``times``, ``probability`` drawn from ``seed``); ValueError
+    names what is wrong."""
+    values: dict[str, Any] = {}
+    for name, low, high, default in (
+        (wait, 0, wait_max, 0),
+        ("times", 1, 2**31 - 1, None),
+        ("seed", -(2**31), 2**31 - 1, 0),
+    ):
+        value = body.get(name, default)
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high
+        ):
+            raise ValueError(f"{name} must be an integer from {low} to {high}")
+        values[name] = value
+    probability = body.get("probability", 1.0)
+    if isinstance(probability, bool) or not isinstance(probability, int | float) or not 0 < probability <= 1:
+        raise ValueError("probability must be a number above 0 and at most 1")
+    values["probability"] = float(probability)
+    return values
+
+
 def list_rules(conn: Connection, portal_id: int, target: str = REST) -> list[dict[str, Any]]:
     table = TABLES[target]
     stmt = sa.select(table).where(table.c.portal_id == portal_id).order_by(table.c.id)
