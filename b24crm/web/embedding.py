@@ -44,22 +44,21 @@ def _slider(request: Request, work: Any) -> Any:
     return run
 
 
+def _own_placement(ctx: Caller, placement_id: int, allowed: Any) -> dict[str, Any]:
+    """The portal's placement row of that id, when it is one of the ``allowed`` codes and bound for every
+    user or for this one; NO_PLACEMENT otherwise."""
+    with ctx.db.read() as conn:
+        row = apps_store.placement_by_id(conn, ctx.portal.id, placement_id) if placement_id < 2**31 else None
+    if row is None or row["placement"] not in allowed or row["user_id"] not in (0, ctx.user.id):
+        raise NO_PLACEMENT()
+    return row
+
+
 def _placement_call(ctx: Caller, runtime: Any, p: dict[str, Any]) -> dict[str, Any]:
     from b24crm.crm import items
 
     items.get(ctx, p["entity_type_id"], p["item_id"])  # the user reads the item, or the item's error
-    with ctx.db.read() as conn:
-        row = (
-            apps_store.placement_by_id(conn, ctx.portal.id, p["placement_id"])
-            if p["placement_id"] < 2**31
-            else None
-        )
-    if (
-        row is None
-        or row["placement"] not in codes(p["entity_type_id"])
-        or row["user_id"] not in (0, ctx.user.id)
-    ):
-        raise NO_PLACEMENT()
+    row = _own_placement(ctx, p["placement_id"], codes(p["entity_type_id"]))
     try:
         return placements.handler_call(
             runtime, ctx.portal.id, row["id"], user_id=ctx.user.id, options={"ID": str(p["item_id"])}
@@ -72,18 +71,7 @@ def _menu_placement_call(ctx: Caller, runtime: Any, p: dict[str, Any]) -> dict[s
     """An application's item of an activity's menu in the timeline: the placement's handler with the
     activity in PLACEMENT_OPTIONS (ENTITY_ID, ASSOCIATED_ENTITY_TYPE_ID, ASSOCIATED_ENTITY_ID)."""
     actions.bound_row(ctx, (p["entity_type_id"], p["item_id"]), p["activity_id"])
-    with ctx.db.read() as conn:
-        row = (
-            apps_store.placement_by_id(conn, ctx.portal.id, p["placement_id"])
-            if p["placement_id"] < 2**31
-            else None
-        )
-    if (
-        row is None
-        or row["placement"] != timeline_menu_code(p["entity_type_id"])
-        or row["user_id"] not in (0, ctx.user.id)
-    ):
-        raise NO_PLACEMENT()
+    row = _own_placement(ctx, p["placement_id"], (timeline_menu_code(p["entity_type_id"]),))
     try:
         return placements.handler_call(
             runtime, ctx.portal.id, row["id"], user_id=ctx.user.id, activity_id=p["activity_id"]
