@@ -113,12 +113,7 @@ def main_page(runtime: Runtime, ctx: Caller, app_id: int, slider_options: Any = 
             slider_options = {}
         if len(json.dumps(slider_options)) > OPTIONS_BYTES:
             raise TOO_BIG()
-    with ctx.db.read() as conn:
-        row = apps_store.app_by_id(conn, ctx.portal.id, app_id) if 0 < app_id < 2**31 else None
-    if row is None or not row["active"]:
-        raise NOT_INSTALLED()
-    if not row["installed"] and not ctx.user.is_admin:
-        raise INSTALLER_ONLY()
+    require_app(ctx, app_id)
     try:
         call = placements.main_call(
             runtime, ctx.portal.id, app_id, user_id=ctx.user.id, options=slider_options or None
