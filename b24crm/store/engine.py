@@ -299,7 +299,13 @@ class Database:
         if self.dialect != "postgresql":
             return self.driver_connection()
         cargs, cparams = self._reader.dialect.create_connect_args(self.url)
-        return psycopg.connect(*cargs, **{**cparams, "autocommit": True})
+        driver = psycopg.connect(*cargs, **{**cparams, "autocommit": True})
+        # A counter's row stays locked until its statement's commit is on disk: waiting for the flush
+        # made every writer of a portal take its IDs one flush at a time. Not waiting loses nothing: a
+        # row that uses the ID commits later, and its flush takes the counter's with it (the log is
+        # written in order), so no ID in use can be handed out again after a crash.
+        driver.execute("SET synchronous_commit = off")
+        return driver
 
     def read_key(self, sql: str, params: Sequence[Any] | Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """The rows of a read by key (``sql`` in the driver's own parameter style), on a kept cursor of a
