@@ -123,6 +123,25 @@ def test_a_deleted_user_takes_its_webhooks_tokens_and_roles(
     portal.result("server.time")  # the portal's other users and webhooks stay
 
 
+def test_a_role_is_assigned_only_to_a_user_of_the_portal(portal: PortalClient, db_url: str) -> None:
+    pid = str(portal.hook.portal.id)
+    role = _run(db_url, "role", "create", "--portal", pid, "--name", "Reader", "--grant", "*:read=all")
+    role_id = re.search(r"Role: (\d+)", role.output).group(1)  # type: ignore[union-attr]
+    other_pid = re.search(r"Portal: (\d+)", _run(db_url, "portal", "create").output)[1]  # type: ignore[index]
+    made = [_run(db_url, "user", "create", "--portal", other_pid).output for _ in range(3)]
+    stranger = re.search(r"User: (\d+)", made[-1])[1]  # type: ignore[index]
+    for user_id in ("5", stranger):  # no user, and a user of another portal only
+        refused = _run(db_url, "role", "assign", "--portal", pid, "--user", user_id, "--role", role_id)
+        assert refused.exit_code == 1, refused.output
+        assert f"no user {user_id} on portal {pid}" in refused.output
+    missing_role = _run(db_url, "role", "assign", "--portal", pid, "--user", "1", "--role", "999")
+    assert missing_role.exit_code == 1 and f"no role 999 on portal {pid}" in missing_role.output
+    with portal.runtime.db.read() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(tables.crm_user_roles)).scalar() == 0
+    given = _run(db_url, "role", "assign", "--portal", pid, "--user", "1", "--role", role_id)
+    assert (given.exit_code, given.output) == (0, f"User 1: role {role_id}\n")
+
+
 def test_roles_webhooks_and_outgoing_webhooks(portal: PortalClient, db_url: str) -> None:
     pid = str(portal.hook.portal.id)
     role = _run(

@@ -60,13 +60,14 @@ def user_create(
 
 
 def _assign_role(runtime: Runtime, portal: int, user_id: int, role_id: int) -> None:
-    from b24crm.store import crm_roles
+    from b24crm.crm.permissions import assign_role
 
-    with runtime.db.write() as conn:
-        if role_id not in {r["id"] for r in crm_roles.list_roles(conn, portal)}:
-            err.print(f"[red]no role {role_id} on portal {portal}[/red]")
-            raise typer.Exit(1)
-        crm_roles.assign(conn, portal, user_id, role_id)
+    try:
+        with runtime.db.write() as conn:
+            assign_role(conn, portal, user_id, role_id)
+    except LookupError as exc:
+        err.print(f"[red]{escape(str(exc))}[/red]")
+        raise typer.Exit(1) from exc
 
 
 @role_cli.command("create")

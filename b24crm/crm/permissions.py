@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from b24crm.auth.models import User
-from b24crm.store import crm_roles
+from b24crm.store import crm_roles, tenancy
 
 ACTIONS = ("read", "add", "edit", "delete")
 NONE, OWN, ALL = "", "own", "all"
@@ -109,3 +109,13 @@ def create_role(
     if not crm_roles.list_roles(conn, portal_id):
         crm_roles.insert_role(conn, portal_id, name="Default", permissions=FULL_ACCESS, default=True)
     return crm_roles.insert_role(conn, portal_id, name=name, permissions=permissions, default=default)
+
+
+def assign_role(conn: Connection, portal_id: int, user_id: int, role_id: int) -> None:
+    """Give a user of the portal one of its roles; a user or role the portal does not have is refused
+    (``LookupError``) rather than written as an assignment nobody holds."""
+    if tenancy.user_by_id(conn, portal_id, user_id) is None:
+        raise LookupError(f"no user {user_id} on portal {portal_id}")
+    if role_id not in {r["id"] for r in crm_roles.list_roles(conn, portal_id)}:
+        raise LookupError(f"no role {role_id} on portal {portal_id}")
+    crm_roles.assign(conn, portal_id, user_id, role_id)
