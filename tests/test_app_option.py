@@ -9,10 +9,13 @@ import threading
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
+from typer.testing import CliRunner
 
 from b24crm.apps import options
+from b24crm.cli import cli
 from b24crm.errors import ApiError
-from b24crm.store import app_options
+from b24crm.store import app_options, tables
 from tests.apps_support import install
 from tests.client import PortalClient
 
@@ -114,6 +117,36 @@ def test_bounds(portal: PortalClient) -> None:
     assert (status, body["error_description"]) == (400, "An application keeps at most 256 options per owner")
     # Rewriting a known name stays within the bound.
     assert app.api.result("user.option.set", {"options": {"k0": "again"}}) is True
+
+
+@pytest.mark.parametrize("how", ["admin API", "command line"])
+def test_a_deleted_users_options_go_with_it(portal: PortalClient, how: str) -> None:
+    pid = portal.hook.portal.id
+    other = portal.runtime.tenancy.create_user(pid, name="Other")
+    as_admin = install(portal, "http://app.test/handler")
+    as_other = install(portal, "http://app.test/handler2", user_id=other.id)
+    as_admin.api.result("user.option.set", {"options": {"colour": "red"}})
+    as_admin.api.result("app.option.set", {"options": {"shared": "kept"}})
+    as_other.api.result("user.option.set", {"options": {"colour": "blue"}})
+    if how == "admin API":
+        deleted = portal.http.delete(
+            f"/_b24crm/portals/{pid}/users/{other.id}", headers={"Authorization": "Bearer admin-secret"}
+        )
+        assert deleted.json() == {"result": True}
+    else:
+        url = portal.runtime.db.url.render_as_string(hide_password=False)
+        argv = ["user", "delete", str(other.id), "--portal", str(pid), "--yes", "--db", url]
+        ran = CliRunner().invoke(cli, argv)
+        assert ran.exit_code == 0, ran.output
+    with portal.runtime.db.read() as conn:
+        left = conn.execute(
+            sa.select(tables.app_options.c.user_id, tables.app_options.c.name).where(
+                tables.app_options.c.portal_id == pid
+            )
+        ).all()
+    # The other user's options went; the administrator's and the application's own stay.
+    assert sorted(map(tuple, left)) == [(0, "shared"), (1, "colour")]
+    assert as_admin.api.result("user.option.get") == {"colour": "red"}
 
 
 def test_the_rows_carry_their_portal(portal: PortalClient) -> None:

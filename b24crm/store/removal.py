@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from b24crm.store.app_options import APP_LEVEL
 from b24crm.store.tables import (
     app_options,
     apps,
@@ -45,9 +46,14 @@ def _deleted(conn: Connection, stmt: sa.Delete) -> int:
 
 
 def delete_user(conn: Connection, portal_id: int, user_id: int) -> bool:
-    """The user, its incoming and outgoing webhooks, its applications' tokens and codes, its roles."""
+    """The user, its incoming and outgoing webhooks, its applications' tokens and codes, its roles, and
+    the options applications keep for it (``user.option.*``)."""
     for table in (oauth_codes, oauth_tokens, webhooks, crm_user_roles):
         conn.execute(table.delete().where(table.c.portal_id == portal_id, table.c.user_id == user_id))
+    # user_id 0 holds an application's own options (app.option.*): no user's, so never a user's to take.
+    o = app_options
+    if user_id != APP_LEVEL:
+        conn.execute(o.delete().where(o.c.portal_id == portal_id, o.c.user_id == user_id))
     h = event_handlers
     conn.execute(h.delete().where(h.c.portal_id == portal_id, h.c.user_id == user_id, h.c.app_id.is_(None)))
     return _deleted(conn, users.delete().where(users.c.portal_id == portal_id, users.c.id == user_id)) > 0
