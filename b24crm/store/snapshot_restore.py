@@ -22,6 +22,9 @@ from b24crm.store.snapshots import (
     FILE_TABLES,
     FORMAT,
     GENERATION_SUFFIX,
+    ITEM_FILE_COUNTER,
+    ITEM_FOLDER,
+    ITEM_TABLE,
     NOT_STATE,
     SEQUENCES,
     VERSION,
@@ -29,6 +32,7 @@ from b24crm.store.snapshots import (
     binary_columns,
     clear,
     file_paths,
+    item_files,
     touch_credentials,
 )
 from b24crm.store.tables import metadata, portals, sequences
@@ -84,6 +88,7 @@ class _Restore:
         self.binary: set[str] = set()  # the table's binary columns, base64 in the file
         self.batch: list[dict[str, Any]] = []
         self.generations: dict[str, int] = {}
+        self.item_file_top = 0  # the largest item file id restored into the portal
 
     def run(self, source: IO[str]) -> Restored:
         lines = _lines(source)
@@ -124,6 +129,7 @@ class _Restore:
         clear(self.conn, self.portal_id, keep=())
         self.conn.execute(sequences.delete().where(sequences.c.portal_id == self.portal_id))
         self.done.portals.append(self.portal_id)
+        self.item_file_top = 0
 
     def _start_table(self, number: int, value: dict[str, Any]) -> None:
         if self.portal_id is None:
@@ -144,9 +150,13 @@ class _Restore:
         if table is None or self.portal_id is None:
             raise SnapshotError(f"line {number}: a row before its table")
         with_files = table.name in FILE_TABLES
-        if len(values) != len(self.columns) + with_files:
+        # An item's row may carry its files (an older snapshot's does not).
+        extra = table.name == ITEM_TABLE and len(values) == len(self.columns) + 1
+        if len(values) != len(self.columns) + (with_files or extra):
             raise SnapshotError(f"line {number}: {len(values)} values for {len(self.columns)} columns")
         row = dict(zip(self.columns, values, strict=False))
+        if table.name == ITEM_TABLE:
+            self._item_files(number, row, values[-1] if extra else {})
         try:
             for name in self.binary:
                 if row.get(name) is not None:
@@ -163,9 +173,35 @@ class _Restore:
 
     def _write_file(self, table: str, old_path: str, content: bytes) -> str:
         assert self.portal_id is not None
-        target, relative = self.files.write(self.portal_id, FILE_TABLES[table], Upload(old_path, content))
+        folder = ITEM_FOLDER if table == ITEM_TABLE else FILE_TABLES[table]
+        target, relative = self.files.write(self.portal_id, folder, Upload(old_path, content))
         self.done.written.append(target)
         return relative
+
+    def _item_files(self, number: int, row: dict[str, Any], contents: Any) -> None:
+        """The item's files written from the row's carried bytes; a file the row carries no bytes for is
+        dropped (its path named a file of the snapshot's server, never to be read here)."""
+        data = row.get("data")
+        held = item_files(data)
+        if not isinstance(contents, dict) or not set(contents) <= set(held):
+            raise SnapshotError(f"line {number}: an item's files must be bytes of files its data holds")
+        if not held:
+            return
+        assert isinstance(data, dict)
+        data = row["data"] = dict(data)
+        for name, file in held.items():
+            if name not in contents:
+                data[name] = None
+                continue
+            try:
+                content = base64.b64decode(contents[name], validate=True)
+                file_id = int(file["id"])
+            except (ValueError, TypeError):
+                raise SnapshotError(f"line {number}: an item's file that is no base64") from None
+            if not 0 < file_id < 2**31:
+                raise SnapshotError(f"line {number}: an item's file id must be a positive integer")
+            data[name] = {**file, "path": self._write_file(ITEM_TABLE, str(file["path"]), content)}
+            self.item_file_top = max(self.item_file_top, file_id)
 
     def _flush(self) -> None:
         if self.table is not None and self.batch:
@@ -200,6 +236,8 @@ class _Restore:
         )
         for entity_type_id, top in self.conn.execute(tops.group_by(items.c.entity_type_id)):
             sql.set_sequence(self.conn, portal_id, f"crm_item_{entity_type_id}", int(top))
+        if self.item_file_top > 0:
+            sql.set_sequence(self.conn, portal_id, ITEM_FILE_COUNTER, self.item_file_top)
         restored = _generations(self.conn, portal_id)
         for name in set(restored) | set(self.generations):
             value = max(restored.get(name, 0), self.generations.get(name, 0)) + 1

@@ -12,7 +12,9 @@ line by line:
 
 Tables come in the schema's dependency order, rows by primary key, columns by name (without
 ``portal_id``: a portal's rows may go into another portal); binary columns are base64, and the rows of
-file tables carry the file's bytes (base64) after their columns. ``credential_generations`` and the
+file tables carry the file's bytes (base64) after their columns, as an item's row carries the files its
+``data`` holds (a contact's PHOTO, a company's LOGO) as an object of base64 bytes by field name (an older
+file's item rows, without it, restore without their files). ``credential_generations`` and the
 server's clock are not a portal's state and are left out. A snapshot written by SQLite restores into
 PostgreSQL and back; a file of another format version, a truncated one (no end line), one naming a
 table or column this schema lacks or holding rows the database refuses is refused with what is wrong,
@@ -43,6 +45,8 @@ FORMAT = "b24crm-snapshot"
 VERSION = 1
 NOT_STATE = {"portals", "credential_generations", "clock_control"}
 FILE_TABLES = {"crm_activity_files": "restored-activity", "crm_timeline_files": "restored-timeline"}
+# Items keep their files (item_files.py) in ``data`` as {id, name, size, contentType, path}.
+ITEM_TABLE, ITEM_FOLDER, ITEM_FILE_COUNTER = "crm_items", "restored-item", "crm_item_file"
 BATCH = 500
 PAGE = 1000
 GENERATION_SUFFIX = "_generation"
@@ -93,6 +97,17 @@ def portal_tables() -> list[sa.Table]:
 
 def _line(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n"
+
+
+def item_files(data: Any) -> dict[str, dict[str, Any]]:
+    """The files an item's ``data`` holds, by field name."""
+    if not isinstance(data, dict):
+        return {}
+    return {
+        name: value
+        for name, value in data.items()
+        if isinstance(value, dict) and isinstance(value.get("path"), str) and "id" in value
+    }
 
 
 def binary_columns(table: sa.Table) -> set[str]:
@@ -155,9 +170,20 @@ def _save_table(conn: Connection, files: FileStore, out: IO[str], table: sa.Tabl
             path = files.root / row._mapping["path"]
             content = path.read_bytes() if path.is_file() else b""
             values.append(base64.b64encode(content).decode())
+        elif table.name == ITEM_TABLE:
+            values.append(
+                {
+                    name: base64.b64encode(_content(files.path_of(file))).decode()
+                    for name, file in sorted(item_files(row._mapping["data"]).items())
+                }
+            )
         out.write(_line(values))
         count += 1
     return count
+
+
+def _content(path: Path) -> bytes:
+    return path.read_bytes() if path.is_file() else b""
 
 
 # --- clearing ----------------------------------------------------------------------------------------
@@ -170,6 +196,13 @@ def file_paths(conn: Connection, files: FileStore, portal_id: int) -> list[Path]
         table = metadata.tables[name]
         for (path,) in conn.execute(sa.select(table.c.path).where(table.c.portal_id == portal_id)):
             found.append(files.root / path)
+    # Only the items whose data names a path are read (a portal may hold many items and few files).
+    items = metadata.tables[ITEM_TABLE]
+    holding = sa.select(items.c.data).where(
+        items.c.portal_id == portal_id, sa.cast(items.c.data, sa.Text).like('%"path"%')
+    )
+    for (data,) in conn.execute(holding, execution_options={"stream_results": True, "yield_per": PAGE}):
+        found += [files.path_of(file) for file in item_files(data).values()]
     return found
 
 
