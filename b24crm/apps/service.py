@@ -25,9 +25,8 @@ from b24crm.auth.secrets import digest
 from b24crm.auth.service import parse_scopes
 from b24crm.events import catalogue as event_names
 from b24crm.events import outbox
-from b24crm.store import app_options
+from b24crm.store import app_options, deliveries, tenancy
 from b24crm.store import apps as store
-from b24crm.store import deliveries, tenancy
 from b24crm.store.tables import users
 
 if TYPE_CHECKING:
