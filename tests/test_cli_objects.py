@@ -118,7 +118,10 @@ def test_a_deleted_user_takes_its_webhooks_tokens_and_roles(
     assert _json_lines(_run(db_url, "webhook", "list", "--portal", pid, "--json").output)[0]["user_id"] == 1
     assert _json_lines(_run(db_url, "hook-out", "list", "--portal", pid, "--json").output) == []
     with database.read() as conn:
-        assigned = sa.select(sa.func.count()).where(tables.crm_user_roles.c.user_id == int(user_id))
+        roles = tables.crm_user_roles.c  # users are numbered per portal: other tests' portals have a user 2
+        assigned = sa.select(sa.func.count()).where(
+            roles.portal_id == int(pid), roles.user_id == int(user_id)
+        )
         assert conn.execute(assigned).scalar() == 0
     portal.result("server.time")  # the portal's other users and webhooks stay
 
@@ -137,7 +140,8 @@ def test_a_role_is_assigned_only_to_a_user_of_the_portal(portal: PortalClient, d
     missing_role = _run(db_url, "role", "assign", "--portal", pid, "--user", "1", "--role", "999")
     assert missing_role.exit_code == 1 and f"no role 999 on portal {pid}" in missing_role.output
     with portal.runtime.db.read() as conn:
-        assert conn.execute(sa.select(sa.func.count()).select_from(tables.crm_user_roles)).scalar() == 0
+        of_portal = tables.crm_user_roles.c.portal_id == int(pid)  # other tests' portals have their own
+        assert conn.execute(sa.select(sa.func.count()).where(of_portal)).scalar() == 0
     given = _run(db_url, "role", "assign", "--portal", pid, "--user", "1", "--role", role_id)
     assert (given.exit_code, given.output) == (0, f"User 1: role {role_id}\n")
 
