@@ -41,6 +41,8 @@ def live_server(
     try:
         yield f"{'https' if tls else 'http'}://127.0.0.1:{port}", files
     finally:
-        server.should_exit = True
+        # The test is over: connections a client keeps alive (requests' sessions over TLS) would hold
+        # a graceful shutdown for its whole timeout.
+        server.should_exit = server.force_exit = True
         thread.join(10)
         sock.close()
