@@ -20,12 +20,20 @@ from b24crm.store.clock_control import Control
 EARLIEST, LATEST = 0.0, 253_402_300_799.0
 
 
+def _float(value: int | float | str) -> float:
+    """The value as a float; an integer past a float's range (JSON allows any) is infinite, not an error."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf
+
+
 def parse_instant(value: Any) -> float:
     """Unix seconds, or an ISO 8601 date and time (without an offset: UTC)."""
     if isinstance(value, bool):
         raise ValueError("set must be Unix seconds or an ISO 8601 date and time")
     if isinstance(value, int | float):
-        when = float(value)
+        when = _float(value)
     elif isinstance(value, str):
         try:
             when = float(value)
@@ -46,7 +54,7 @@ def parse_seconds(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise ValueError("advance must be a number of seconds")
     try:
-        seconds = float(value)
+        seconds = _float(value)
     except ValueError:
         raise ValueError("advance must be a number of seconds") from None
     if not math.isfinite(seconds) or abs(seconds) > LATEST:
