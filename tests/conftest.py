@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from starlette.testclient import TestClient
@@ -29,23 +30,33 @@ PG_URL = os.environ.get("B24CRM_TEST_PG", "postgresql://postgres@127.0.0.1:5432/
 REQUIRE_PG = os.environ.get("B24CRM_REQUIRE_PG") == "1"
 
 
-@pytest.fixture(scope="session")
-def pg_database() -> Iterator[Database]:
+@contextmanager
+def pg_scratch(name: str) -> Iterator[str]:
+    """The URL of a scratch PostgreSQL database, dropped afterwards. Without a server the test is skipped
+    with the reason, or fails where PostgreSQL is required (CI)."""
     try:
-        scratch = scratch_postgres(PG_URL, "b24crm_test")
+        scratch = scratch_postgres(PG_URL, name)
         url = scratch.__enter__()
     except Exception as exc:  # the server is not there
         message = f"PostgreSQL tests skipped: cannot connect to {PG_URL} ({exc.__class__.__name__}: {exc})"
         if REQUIRE_PG:
             pytest.fail(message.replace("skipped", "required (B24CRM_REQUIRE_PG=1)"))
         pytest.skip(message)
-    db = Database(url)
-    migrate.upgrade(db)
     try:
-        yield db
+        yield url
     finally:
-        db.dispose()
         scratch.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[Database]:
+    with pg_scratch("b24crm_test") as url:
+        db = Database(url)
+        migrate.upgrade(db)
+        try:
+            yield db
+        finally:
+            db.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -93,18 +93,9 @@ def test_the_plugin_loads_nothing_heavy_until_asked() -> None:
 
 def test_the_server_runs_on_the_database_named(pytester: pytest.Pytester) -> None:
     """``--b24crm-db``: the session's server on PostgreSQL (a scratch database), migrated by serve."""
-    from b24crm.devtools import scratch_postgres
-    from tests.conftest import PG_URL, REQUIRE_PG
+    from tests.conftest import pg_scratch
 
-    try:
-        scratch = scratch_postgres(PG_URL, "b24crm_plugin")
-        url = scratch.__enter__()
-    except Exception as exc:  # the server is not there
-        message = f"PostgreSQL plugin test skipped: cannot connect to {PG_URL} ({exc})"
-        if REQUIRE_PG:
-            pytest.fail(message.replace("skipped", "required (B24CRM_REQUIRE_PG=1)"))
-        pytest.skip(message)
-    try:
+    with pg_scratch("b24crm_plugin") as url:
         pytester.makepyfile(
             test_user="""
             def test_on_postgresql(b24crm_portal, b24crm_admin):
@@ -114,5 +105,3 @@ def test_the_server_runs_on_the_database_named(pytester: pytest.Pytester) -> Non
         )
         result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--b24crm-db", url)
         result.assert_outcomes(passed=1)
-    finally:
-        scratch.__exit__(None, None, None)

@@ -23,11 +23,11 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from b24crm.devtools import EventReceiver, free_port, scratch_postgres, serve_process, wait_for_port
+from b24crm.devtools import EventReceiver, free_port, serve_process, wait_for_port
 from b24crm.events import hooks
 from b24crm.store.engine import Database
 from b24crm.store.tables import event_deliveries
-from tests.conftest import PG_URL, REQUIRE_PG
+from tests.conftest import pg_scratch
 
 ADMIN_TOKEN = "workers-admin-secret"
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -35,18 +35,8 @@ ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 @pytest.fixture(scope="module")
 def pg_url() -> Iterator[str]:
-    try:
-        scratch = scratch_postgres(PG_URL, "b24crm_workers")
-        url = scratch.__enter__()
-    except Exception as exc:  # the server is not there
-        message = f"PostgreSQL tests skipped: cannot connect to {PG_URL} ({exc.__class__.__name__}: {exc})"
-        if REQUIRE_PG:
-            pytest.fail(message.replace("skipped", "required (B24CRM_REQUIRE_PG=1)"))
-        pytest.skip(message)
-    try:
+    with pg_scratch("b24crm_workers") as url:
         yield url
-    finally:
-        scratch.__exit__(None, None, None)
 
 
 class Server:
