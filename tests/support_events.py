@@ -3,7 +3,8 @@ webhook on it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from starlette.testclient import TestClient
@@ -36,3 +37,13 @@ def outgoing_hook(portal: PortalClient, event: str, url: str) -> hooks.OutgoingW
         user_id=portal.hook.user.id,
         now=runtime.clock.now(),
     )
+
+
+def until(condition: Callable[[], bool], seconds: float) -> bool:
+    """Whether ``condition`` came true within ``seconds`` (looked at every 20 ms)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True

@@ -5,8 +5,7 @@ real sockets on loopback (dead handlers accept the connection and never answer).
 from __future__ import annotations
 
 import socket
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 from starlette.testclient import TestClient
@@ -20,18 +19,9 @@ from b24crm.settings import Settings
 from b24crm.store import deliveries
 from b24crm.store.engine import Database
 from tests.client import PortalClient
-from tests.support_events import outgoing_hook
+from tests.support_events import outgoing_hook, until
 
 DEAD_ORIGINS = 40  # 8 slots each would be 320: more than the worker's 256
-
-
-def _until(condition: Callable[[], bool], seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
 
 
 @pytest.fixture
@@ -95,10 +85,10 @@ def test_dead_origins_leave_slots_for_a_healthy_handler(
 
             # Every slot held by the dead origins until their first read timeout, and their retries due
             # at once after it.
-            assert _until(lambda: failed_attempts() >= delivery.IN_FLIGHT // 2, read_timeout + 5)
+            assert until(lambda: failed_attempts() >= delivery.IN_FLIGHT // 2, read_timeout + 5)
             outgoing_hook(portal, "ONCRMACTIVITYADD", receiver.url)
             healthy = portal.add_call()
-            assert _until(lambda: bool(receiver.calls), read_timeout / 3), "it waited behind the dead ones"
+            assert until(lambda: bool(receiver.calls), read_timeout / 3), "it waited behind the dead ones"
             assert [c["form"]["data[FIELDS][ID]"] for c in receiver.calls] == [str(healthy)]
     finally:
         receiver.close()

@@ -9,7 +9,7 @@ import socket
 import socketserver
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -26,7 +26,7 @@ from b24crm.settings import Settings
 from b24crm.store import deliveries
 from b24crm.store.engine import Database
 from tests.client import PortalClient
-from tests.support_events import event_portal, outgoing_hook
+from tests.support_events import event_portal, outgoing_hook, until
 
 
 class HangingHandler:
@@ -85,15 +85,6 @@ def receiver() -> Iterator[EventReceiver]:
     made.close()
 
 
-def _until(condition: Callable[[], bool], seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
-
-
 def _log(portal: PortalClient) -> list[dict[str, Any]]:
     with portal.runtime.db.read() as conn:
         return deliveries.deliveries_of_portal(conn, portal.hook.portal.id)
@@ -114,13 +105,13 @@ def test_a_hanging_handler_delays_only_its_own_deliveries(
         with runtime.db.write() as conn:
             for n in range(60):
                 outbox.emit_entity(conn, portal.hook.portal.id, "ONCRMACTIVITYADD", n + 1000, time.time())
-        _until(lambda: hanging.open >= delivery.PER_ORIGIN, 3)  # its slots are full (checked below)
+        until(lambda: hanging.open >= delivery.PER_ORIGIN, 3)  # its slots are full (checked below)
         outgoing_hook(portal, "ONCRMACTIVITYADD", receiver.url)
         healthy = portal.add_call()
         # Long before the hanging handler's sends can end: nothing waited for them.
-        assert _until(lambda: bool(receiver.calls), 1.0), "the healthy handler waited for the hanging one"
+        assert until(lambda: bool(receiver.calls), 1.0), "the healthy handler waited for the hanging one"
         assert [c["form"]["data[FIELDS][ID]"] for c in receiver.calls] == [str(healthy)]
-        assert _until(
+        assert until(
             lambda: [d["status"] for d in _log(portal) if d["url"] == receiver.url] == ["delivered"], 2
         )
         assert hanging.most == hanging.open == delivery.PER_ORIGIN  # never more in flight to one handler
