@@ -176,6 +176,7 @@ def test_refused_snapshots_change_nothing(portal: PortalClient) -> None:
         ("".join([header, rest[0], bad_table, *rest[1:]]), "line 3: this server has no table 'crm_nothing'"),
         ('{"hello": 1}\n', "not a b24crm snapshot (its first line names no format b24crm-snapshot)"),
         ("not json\n", "line 1: not JSON"),
+        ("".join([header, "[" * 100_000 + "\n"]), "line 2: not JSON"),  # nested past the parser's depth
     ):
         response = portal.http.put(where, content=content.encode(), headers=ADMIN)
         assert response.status_code == 400, content[:80]
