@@ -74,7 +74,12 @@ def admin_endpoint(handler, *, raw: bool = False):  # type: ignore[no-untyped-de
         if raw:  # the handler answers on its own: a file, a streamed upload
             return await handler(request, runtime)  # type: ignore[no-any-return]
         try:
-            body = await request.json() if request.method in ("POST", "PUT") and await request.body() else {}
+            try:
+                body = (
+                    await request.json() if request.method in ("POST", "PUT") and await request.body() else {}
+                )
+            except RecursionError:  # nested past the parser's depth
+                raise ValueError("the body is not JSON") from None
             if not isinstance(body, dict):
                 raise ValueError("the body must be a JSON object")
             status, result = await run_in_threadpool(
