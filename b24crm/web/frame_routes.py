@@ -181,7 +181,7 @@ async def command(request: Request) -> Response:
             return _error(TOO_LARGE())
     try:
         given = _strict_json(body)
-    except ValueError:  # UnicodeError is one
+    except (ValueError, RecursionError):  # UnicodeError is a ValueError; nesting beyond the parser's depth
         given = None
     if not isinstance(given, dict) or not isinstance(given.get("params", {}), dict):
         return _error(errors.ErrorSpec("ERROR_ARGUMENT", "The body is a JSON object: command, params")())
