@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 from urllib.parse import urlsplit
 
+from b24crm.crm import item_files
 from tests.client import PortalClient
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(64))
@@ -94,3 +95,11 @@ def test_a_company_logo_and_what_is_refused(portal: PortalClient) -> None:
         status, body = portal.error("crm.contact.add", {"fields": {"NAME": "Cy", "PHOTO": value}})
         assert status == 400 and "Photo" in body["error_description"], (value, body)
     assert portal.result("crm.contact.list", {"filter": {"NAME": "Cy"}}) == []
+
+
+def test_file_fields_cache_stays_bounded_whatever_types_are_named() -> None:
+    # A download link's ownerTypeId reaches this lookup: naming many types must not grow it without end.
+    for entity_type_id in range(10_000, 12_000):
+        assert item_files.file_fields(entity_type_id) == ()
+    assert item_files.file_fields.cache_info().currsize <= 256
+    assert item_files.file_fields(3) == ("photo",)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import mimetypes
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -74,7 +74,9 @@ def _is_image(content: bytes) -> bool:
     return webp or any(content.startswith(start) for start in _IMAGE_STARTS)
 
 
-@cache
+# Keyed by a type a download link may name at will: bounded, and the fixed types plus a portal's smart
+# processes fit.
+@lru_cache(maxsize=256)
 def file_fields(entity_type_id: int) -> tuple[str, ...]:
     return tuple(f.name for f in catalogue(entity_type_id).values() if f.type == "file" and not f.multiple)
 
