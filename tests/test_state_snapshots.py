@@ -106,6 +106,12 @@ def test_bad_resets_are_refused(portal: PortalClient, http: TestClient) -> None:
         "error": "NOT_FOUND",
         "error_description": "Portal not found",
     }
+    huge = "/_b24crm/portals/99999999999999999999"  # past the column's range: no such portal either
+    assert http.post(f"{huge}/reset", json={}, headers=ADMIN).json()["error"] == "NOT_FOUND"
+    assert http.get(f"{huge}/snapshot", headers=ADMIN).json()["error"] == "NOT_FOUND"
+    assert (
+        http.put(f"{huge}/snapshot", content=_snapshot(portal), headers=ADMIN).json()["error"] == "NOT_FOUND"
+    )
     where = f"/_b24crm/portals/{portal.hook.portal.id}/reset"
     for body, text in (
         ({"to": "pristine"}, "to must be one of empty, seeded"),

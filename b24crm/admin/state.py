@@ -35,6 +35,7 @@ from b24crm.crm import statuses_stages
 from b24crm.http.render import render, render_error
 from b24crm.runtime import Runtime
 from b24crm.store import migrate, snapshot_restore, snapshots, tenancy
+from b24crm.store.filters import to_int
 from b24crm.store.snapshots import SnapshotError
 
 KEPT_WITH_ACCESS = (
@@ -158,6 +159,15 @@ def _count(body: dict[str, Any], key: str) -> int | None:
     return value
 
 
+def _portal_id(path: dict[str, Any]) -> int | None:
+    """The path's portal (None: the whole server's); NOT_FOUND past the column's range."""
+    value = path.get("portal_id")
+    try:
+        return None if value is None else to_int(value)
+    except ValueError:
+        raise NO_PORTAL() from None
+
+
 def reset_portal(runtime: Runtime, path: dict[str, Any], body: dict[str, Any]) -> tuple[int, Any]:
     """``{"to": "empty"|"seeded", "access": "keep"|"wipe", "deals": n, "activities": n}``."""
     access = body.get("access", "keep")
@@ -166,10 +176,12 @@ def reset_portal(runtime: Runtime, path: dict[str, Any], body: dict[str, Any]) -
     to = body.get("to", "empty")
     if not isinstance(to, str):
         raise ValueError(f"to must be one of {', '.join(RESETS)}")
+    portal_id = _portal_id(path)
+    assert portal_id is not None  # the reset's route always names one
     try:
         answer = reset(
             runtime,
-            int(path["portal_id"]),
+            portal_id,
             to=to,
             wipe_access=access == "wipe",
             deals=_count(body, "deals"),
@@ -182,9 +194,11 @@ def reset_portal(runtime: Runtime, path: dict[str, Any], body: dict[str, Any]) -
 
 async def download_snapshot(request: Request, runtime: Runtime) -> Response:
     """The portal's snapshot (without a portal in the path: the whole server's), as a JSON-lines file."""
-    portal_id = request.path_params.get("portal_id")
     try:
+        portal_id = _portal_id(request.path_params)
         name = await run_in_threadpool(save_to_temporary, runtime, portal_id)
+    except errors.ApiError as exc:
+        return render_error(exc)
     except LookupError:
         return render_error(NO_PORTAL())
     filename = f"b24crm-portal-{portal_id}.jsonl" if portal_id is not None else "b24crm-server.jsonl"
@@ -196,6 +210,10 @@ async def download_snapshot(request: Request, runtime: Runtime) -> Response:
 async def upload_snapshot(request: Request, runtime: Runtime) -> Response:
     """Restore the body's snapshot: into the portal of the path, or (without one) the portal the file names
     or, for a server snapshot, the whole server."""
+    try:
+        portal_id = _portal_id(request.path_params)
+    except errors.ApiError as exc:
+        return render_error(exc)
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - closed below
     try:
         size = 0
@@ -207,7 +225,7 @@ async def upload_snapshot(request: Request, runtime: Runtime) -> Response:
         spool.seek(0)
         text = io.TextIOWrapper(spool, encoding="utf-8")
         try:
-            result = await run_in_threadpool(restore, runtime, text, request.path_params.get("portal_id"))
+            result = await run_in_threadpool(restore, runtime, text, portal_id)
         except SnapshotError as exc:
             return render_error(INVALID_SNAPSHOT(str(exc)))
         except UnicodeDecodeError:
