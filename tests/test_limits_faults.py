@@ -113,6 +113,8 @@ def test_a_rule_reaches_every_process_at_once(settings: Settings, database: Data
         {"effect": "INTERNAL_SERVER_ERROR", "times": 0},
         {"effect": "INTERNAL_SERVER_ERROR", "form": "ftp"},
         {"effect": "INTERNAL_SERVER_ERROR", "method": 5},
+        {"effect": "INTERNAL_SERVER_ERROR", "method": "crm.\x00"},
+        {"effect": "INTERNAL_SERVER_ERROR", "credential": "hook\x00"},
     ],
 )
 def test_bad_rules_are_refused(portal: PortalClient, rule: dict[str, Any]) -> None:

@@ -57,6 +57,8 @@ def rule_values(body: dict[str, Any]) -> dict[str, Any]:
     method, credential, form = body.get("method") or "*", body.get("credential") or "", body.get("form") or ""
     if not isinstance(method, str) or not isinstance(credential, str) or form not in FORMS:
         raise ValueError("method and credential are strings; form is webhook or oauth")
+    if "\x00" in method + credential:  # PostgreSQL's text refuses it: an error there, not a 400
+        raise ValueError("method and credential cannot hold a NUL character")
     values: dict[str, Any] = {
         "effect": effect,
         "method": method.lower()[:255],
