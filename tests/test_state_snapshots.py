@@ -251,6 +251,9 @@ def test_the_cli_saves_and_restores_a_portal(
     assert _deals(portal) == before
     missing = runner.invoke(cli, ["snapshot", "restore", str(tmp_path / "none.jsonl"), "--db", db_url])
     assert missing.exit_code == 2 and "No such file" in missing.output
+    nowhere = str(tmp_path / "no-folder" / "fixture.jsonl")
+    unwritable = runner.invoke(cli, ["snapshot", "save", nowhere, "--portal", pid, "--db", db_url])
+    assert unwritable.exit_code == 2 and "No such file" in unwritable.output
 
 
 def test_rows_the_database_refuses_are_a_clear_error(portal: PortalClient, http: TestClient) -> None:

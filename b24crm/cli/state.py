@@ -151,6 +151,8 @@ def snapshot_save(
             rows = state.save(runtime, out, portal)
     except LookupError:
         raise typer.BadParameter(f"no portal {portal}", param_hint="--portal") from None
+    except OSError as exc:  # a folder that is not there, a disk full: said, not a traceback
+        raise typer.BadParameter(f"{file}: {exc}") from None
     err.print(f"Saved {rows} rows to {file}")
 
 
