@@ -27,10 +27,12 @@ def timeline_menu_code(entity_type_id: int) -> str:
     return f"CRM_{_entity(entity_type_id)}_ACTIVITY_TIMELINE_MENU"
 
 
-def timeline_menu(ctx: Caller, entity_type_id: int) -> list[dict[str, Any]]:
-    """The applications' items of an activity's menu in this item type's timeline
-    (``CRM_<TYPE>_ACTIVITY_TIMELINE_MENU``)."""
-    return item_placements(ctx, entity_type_id, (timeline_menu_code(entity_type_id),))
+def card_and_menu(ctx: Caller, entity_type_id: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The card's placements and the applications' items of an activity's menu in this item type's
+    timeline (``CRM_<TYPE>_ACTIVITY_TIMELINE_MENU``), from one read of the portal's placements."""
+    menu = timeline_menu_code(entity_type_id)
+    found = item_placements(ctx, entity_type_id, (*codes(entity_type_id), menu))
+    return [f for f in found if f["code"] != menu], [f for f in found if f["code"] == menu]
 
 
 def item_placements(

@@ -174,6 +174,7 @@ def item_values(ctx: Caller, entity_type_id: int, item_id: int, paging: dict[str
     record_ids = [e["id"] for e in entries if e["kind"] in ("comment", "log")]
     fields = [(name, item[name]) for name in MAIN_FIELDS if name in item and item[name] not in (None, "")]
     kind = next((k for k in item_lists.kinds(ctx) if k.entity_type_id == entity_type_id), None)
+    placements, menu_placements = app_links.card_and_menu(ctx, entity_type_id)
     return {
         **_frame(ctx),
         "entity_type_id": entity_type_id,
@@ -184,8 +185,8 @@ def item_values(ctx: Caller, entity_type_id: int, item_id: int, paging: dict[str
         "timeline": shown,
         "notes": records.notes(ctx, owner, activity_ids, record_ids),
         "paging": paging,
-        "placements": app_links.item_placements(ctx, entity_type_id),
-        "menu_placements": app_links.timeline_menu(ctx, entity_type_id),
+        "placements": placements,
+        "menu_placements": menu_placements,
         "here": f"{_base(ctx)}/items/{entity_type_id}/{item_id}",
     }
 
