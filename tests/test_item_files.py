@@ -103,3 +103,14 @@ def test_file_fields_cache_stays_bounded_whatever_types_are_named() -> None:
         assert item_files.file_fields(entity_type_id) == ()
     assert item_files.file_fields.cache_info().currsize <= 256
     assert item_files.file_fields(3) == ("photo",)
+
+
+def test_a_photo_is_served_as_what_its_bytes_are_not_as_its_name_says(portal: PortalClient) -> None:
+    page = PNG + b"<html><script>alert(1)</script></html>"
+    contact = portal.result(
+        "crm.contact.add", {"fields": {"NAME": "Eve", "PHOTO": {"fileData": ["eve.html", _b64(page)]}}}
+    )
+    photo = portal.result("crm.contact.get", {"id": contact})["PHOTO"]
+    shown = _fetch(portal, photo["showUrl"])
+    assert (shown.status_code, shown.content) == (200, page)
+    assert shown.headers["content-type"] == "image/png"

@@ -9,7 +9,6 @@ read the item (``/bitrix/tools/crm_show_file.php`` with the item's type and id).
 
 from __future__ import annotations
 
-import mimetypes
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -22,6 +21,7 @@ from b24crm.auth.caller import Caller
 from b24crm.crm.activity.files import parse_uploads
 from b24crm.crm.downloads import link_holder
 from b24crm.crm.fields import catalogue
+from b24crm.crm.timeline.icon_files import content_type
 from b24crm.store import crm_items
 from b24crm.store.engine import Database
 from b24crm.store.files import SHOW_FILE_PATH, FileStore, Upload
@@ -110,7 +110,8 @@ def settle(
             "id": crm_items.next_file_id(conn, ctx.portal.id),
             "name": upload.name,
             "size": len(upload.content),
-            "contentType": mimetypes.guess_type(upload.name)[0] or "application/octet-stream",
+            # What the bytes are, never what the uploader's name says ("x.html" would be served as HTML).
+            "contentType": content_type(upload.name, upload.content),
             "path": relative,
         }
     return written, replaced

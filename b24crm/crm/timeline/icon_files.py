@@ -49,6 +49,8 @@ def content_type(name: str, content: bytes) -> str:
         return "image/jpeg"
     if content[:4] == b"RIFF" and content[8:12] == b"WEBP":
         return "image/webp"
+    if content.startswith(b"BM"):
+        return "image/bmp"
     if name.lower().endswith(".svg") or b"<svg" in content[:4096].lower():
         return SVG
     return OCTETS
