@@ -107,8 +107,8 @@ def _base(ctx: Caller) -> str:
     return f"{PREFIX}/portals/{ctx.portal.id}/users/{ctx.user.id}"
 
 
-def _frame(ctx: Caller) -> dict[str, Any]:
-    """What the header of every page of a portal shows."""
+def frame_values(ctx: Caller) -> dict[str, Any]:
+    """What the header of every page of a portal shows (the application pages' too)."""
     return {
         "base": _base(ctx),
         "portal": ctx.portal,
@@ -116,11 +116,6 @@ def _frame(ctx: Caller) -> dict[str, Any]:
         "user_name": user_name(ctx.user),
         "kinds": item_lists.kinds(ctx),
     }
-
-
-def frame_values(ctx: Caller) -> dict[str, Any]:
-    """The header of a portal's page, for the pages of other modules."""
-    return _frame(ctx)
 
 
 async def home(request: Request) -> Response:
@@ -145,7 +140,13 @@ def _list(ctx: Caller, entity_type_id: int, request: Request) -> dict[str, Any]:
         start=_int(request, "start"),
     )
     kind = next((k for k in item_lists.kinds(ctx) if k.entity_type_id == entity_type_id), None)
-    return {**_frame(ctx), **found, "entity_type_id": entity_type_id, "kind": kind, "q": q.get("q", "")[:200]}
+    return {
+        **frame_values(ctx),
+        **found,
+        "entity_type_id": entity_type_id,
+        "kind": kind,
+        "q": q.get("q", "")[:200],
+    }
 
 
 async def item_list(request: Request) -> Response:
@@ -176,7 +177,7 @@ def item_values(ctx: Caller, entity_type_id: int, item_id: int, paging: dict[str
     kind = next((k for k in item_lists.kinds(ctx) if k.entity_type_id == entity_type_id), None)
     placements, menu_placements = app_links.card_and_menu(ctx, entity_type_id)
     return {
-        **_frame(ctx),
+        **frame_values(ctx),
         "entity_type_id": entity_type_id,
         "kind": kind,
         "item_id": item_id,
