@@ -226,6 +226,7 @@ class ConsoleWriter:
     def __init__(self) -> None:
         self._queue: queue.Queue[list[str] | None] = queue.Queue(self.BACKLOG)
         self._dropped = 0
+        self._dropped_lock = threading.Lock()  # the loop adds, the writer takes: neither loses a count
         self._thread = threading.Thread(target=self._run, name="b24crm-request-log", daemon=True)
         self._thread.start()
 
@@ -233,11 +234,13 @@ class ConsoleWriter:
         try:
             self._queue.put_nowait(lines)
         except queue.Full:
-            self._dropped += len(lines)
+            with self._dropped_lock:
+                self._dropped += len(lines)
 
     def _run(self) -> None:
         while (lines := self._queue.get()) is not None:
-            dropped, self._dropped = self._dropped, 0
+            with self._dropped_lock:
+                dropped, self._dropped = self._dropped, 0
             if dropped:
                 lines.insert(0, f"({dropped} request lines dropped: the console did not keep up)")
             log.info("\n".join(lines))
