@@ -82,9 +82,8 @@ def save(db: Database, now: float, portal_id: int, app_id: int, user_id: int, ra
     """Write the options of one owner (``user_id`` 0: the application's own), bounded in names and size."""
     values = _options(raw)
     with db.write() as conn:
-        apps_store.lock_app(
-            conn, portal_id, app_id
-        )  # two writers count the names in turn, never both at once
+        # Two writers count the names in turn, never both at once.
+        apps_store.lock_app(conn, portal_id, app_id)
         known = store.read(conn, portal_id, app_id, user_id)
         if len(known.keys() | values.keys()) > NAMES_PER_OWNER:
             raise TOO_MANY()
