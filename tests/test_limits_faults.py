@@ -11,6 +11,7 @@ import pytest
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
+from b24crm.admin.workbench import MAX_FAULT_RULES
 from b24crm.app import create_app
 from b24crm.cli import cli
 from b24crm.runtime import Runtime
@@ -135,3 +136,14 @@ def test_the_fault_commands(portal: PortalClient, database: Database) -> None:
     assert '"effect": "expired_token"' in listed and '"fired": 1' in listed
     assert "Removed: 1" in runner.invoke(cli, ["fault", "clear", "--db", db, "--portal", pid]).output
     assert runner.invoke(cli, ["fault", "add", "--db", db, "--portal", pid, "--effect", "x"]).exit_code != 0
+
+
+def test_a_portal_holds_a_bounded_number_of_rules(portal: PortalClient) -> None:
+    for _ in range(MAX_FAULT_RULES):
+        _add(portal, effect="INTERNAL_SERVER_ERROR", method="never.called")
+    where = f"/_b24crm/portals/{portal.hook.portal.id}/faults"
+    answer = portal.http.post(where, json={"effect": "INTERNAL_SERVER_ERROR"}, headers=ADMIN)
+    assert answer.status_code == 400
+    assert answer.json()["error_description"] == "a portal holds up to 100 fault rules of each target"
+    _add(portal, target="event", effect="drop", event="ONCRMDEALADD")  # the other target's own bound
+    assert portal.http.delete(where, headers=ADMIN).json()["result"] == {"removed": MAX_FAULT_RULES + 1}

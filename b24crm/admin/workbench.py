@@ -91,6 +91,9 @@ def plan_values(body: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+MAX_FAULT_RULES = 100
+
+
 def faults(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) -> tuple[int, Any]:
     """The portal's fault rules, REST calls' (``target`` "rest") and event deliveries' ("event"), with how
     many calls or deliveries each matched (``seen``) and failed (``fired``)."""
@@ -127,6 +130,9 @@ def add_fault(runtime: Runtime, path: dict[str, Any], body: dict[str, Any]) -> t
     portal_id = _known_portal(runtime, path)
     target, values = fault_values(body)
     with runtime.db.write() as conn:
+        # Every call or delivery of the portal is matched against its rules: their number is bounded.
+        if len(faults_store.list_rules(conn, portal_id, target)) >= MAX_FAULT_RULES:
+            raise ValueError(f"a portal holds up to {MAX_FAULT_RULES} fault rules of each target")
         rule_id = faults_store.add_rule(conn, portal_id, values, target)
     forget_credentials(runtime)
     return 201, {"id": rule_id, "target": target, **values}
