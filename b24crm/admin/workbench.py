@@ -153,8 +153,7 @@ def delete_faults(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any])
 def forget_credentials(runtime: Runtime) -> None:
     """This process's resolved credentials go at once with the rules and plans kept on them; the other
     processes' go when their credential watch hears of the generation the change bumped."""
-    runtime.tenancy.invalidate()
-    runtime.oauth.invalidate()
+    runtime.tenancy.invalidate()  # and, through its listener, the OAuth server's tokens
 
 
 def _known_portal(runtime: Runtime, path: dict[str, Any]) -> int:

@@ -141,6 +141,4 @@ def app_delete(
     if not removal.delete_app(runtime.db, runtime.apps, portal, app):
         err.print(f"[red]no application {app} on portal {portal}[/red]")
         raise typer.Exit(1)
-    runtime.tenancy.invalidate()
-    runtime.oauth.invalidate()
     say(f"Deleted application: {app}")

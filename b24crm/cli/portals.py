@@ -167,12 +167,6 @@ def _missing(what: str) -> typer.Exit:
     return typer.Exit(1)
 
 
-def _forget(runtime: Runtime) -> None:
-    """This process's credential caches; the running servers learn of a deletion by its triggers."""
-    runtime.tenancy.invalidate()
-    runtime.oauth.invalidate()
-
-
 @portal_cli.command("list")
 def portal_list(db: DbOption = None, as_json: JsonOption = False) -> None:
     """The portals."""
@@ -227,7 +221,6 @@ def user_delete(
     runtime = open_runtime(db)
     if not removal.delete_user(runtime.db, portal, user):
         raise _missing(f"user {user} on portal {portal}")
-    _forget(runtime)
     say(f"Deleted user: {user}")
 
 
