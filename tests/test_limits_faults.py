@@ -147,3 +147,10 @@ def test_a_portal_holds_a_bounded_number_of_rules(portal: PortalClient) -> None:
     assert answer.json()["error_description"] == "a portal holds up to 100 fault rules of each target"
     _add(portal, target="event", effect="drop", event="ONCRMDEALADD")  # the other target's own bound
     assert portal.http.delete(where, headers=ADMIN).json()["result"] == {"removed": MAX_FAULT_RULES + 1}
+
+
+def test_deleting_a_rule_that_is_not_there_is_not_found(portal: PortalClient) -> None:
+    where = f"/_b24crm/portals/{portal.hook.portal.id}/faults"
+    for rule_id in (999_999, 99_999_999_999_999_999_999):  # the second past the column's range
+        answer = portal.http.delete(f"{where}/{rule_id}", headers=ADMIN)
+        assert (answer.status_code, answer.json()["error_description"]) == (404, "Fault rule not found")

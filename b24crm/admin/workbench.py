@@ -24,6 +24,7 @@ from b24crm.store import tenancy
 from b24crm.store.filters import to_int
 
 NO_PORTAL = errors.ErrorSpec("NOT_FOUND", "Portal not found", 404)
+NO_FAULT = errors.ErrorSpec("NOT_FOUND", "Fault rule not found", 404)
 PLAN_NAMES = ("off", *PLANS)
 
 
@@ -141,12 +142,15 @@ def add_fault(runtime: Runtime, path: dict[str, Any], body: dict[str, Any]) -> t
 def delete_faults(runtime: Runtime, path: dict[str, Any], _body: dict[str, Any]) -> tuple[int, Any]:
     """Remove one rule (``/faults/{fault_id}``) or all of the portal's."""
     portal_id = _known_portal(runtime, path)
-    rule_id = to_int(path["fault_id"]) if "fault_id" in path else None
+    try:
+        rule_id = to_int(path["fault_id"]) if "fault_id" in path else None
+    except ValueError:  # past the column's range: no such rule either
+        raise NO_FAULT() from None
     with runtime.db.write() as conn:
         removed = faults_store.delete_rules(conn, portal_id, rule_id)
     forget_credentials(runtime)
     if rule_id is not None and not removed:
-        raise errors.ErrorSpec("NOT_FOUND", "Fault rule not found", 404)()
+        raise NO_FAULT()
     return 200, {"removed": removed}
 
 
