@@ -222,3 +222,25 @@ def test_a_server_process_follows_the_clock_another_process_sets(
         assert served("2030-05-01T12:00:00+00:00") == "2030-05-01T12:00:00+00:00"
         _clock(portal.http, advance=3600)
         assert served("2030-05-01T13:00:00+00:00") == "2030-05-01T13:00:00+00:00"
+
+
+def test_reading_the_clock_never_queries_while_the_listener_reconnects(runtime: Runtime) -> None:
+    """PostgreSQL: ``now()`` runs on the event loop, so it answers the last state known while the listener
+    is away (the listener reads the row again as it reconnects), instead of a query per call."""
+    control = runtime.clock_control
+    if not isinstance(control, clock_control.PostgresClockControl):
+        pytest.skip("SQLite reads the row by key, at most once a millisecond")
+    frozen = runtime.clock.now()
+    with runtime.db.write() as conn:
+        clock_control.write(conn, clock_control.Control(frozen, 0.0))
+    control.changed(clock_control.Control(frozen, 0.0))
+
+    def no_query() -> None:
+        raise AssertionError("the clock queried the database")
+
+    listening, control._listening = control._listening, False
+    read, control._read = control._read, no_query  # type: ignore[method-assign,assignment]
+    try:
+        assert [runtime.clock.now() for _ in range(3)] == [frozen] * 3
+    finally:
+        control._listening, control._read = listening, read  # type: ignore[method-assign]

@@ -9,9 +9,10 @@ How a process learns of a change at once, and cheaply on the path of every ``now
   ``server.time`` call reads the clock six times, and a read on each cost it 40-90 µs (bench/README.md).
   Another process sees a change within that millisecond, sooner than a PostgreSQL notification arrives.
 - PostgreSQL: a listener connection per process on ``NOTIFY b24crm_clock`` (sent at commit by the write
-  that changes the row) holds the state in memory, so ``now()`` makes no query; while the listener is not
-  connected, the row is read on each call (a notification may have been missed), the last state known
-  answering when the database does not.
+  that changes the row) holds the state in memory, so ``now()`` makes no query. The listener starts with
+  the control (at a runtime's start, waiting for it at most ``START_WAIT``); while it is reconnecting, the
+  last state known answers (a call never waits on the database for the time), and the row is read again
+  as it reconnects.
 
 ``store/engine.py`` and this module are where the dialects differ; callers see ``ClockControl.state``.
 """
@@ -136,13 +137,11 @@ class PostgresClockControl(ClockControl):
         self._thread: threading.Thread | None = None
 
     def state(self) -> Control | None:
-        if self._listening:
-            return self._last
+        # Never a query here, on the path of every now() (the event loop's included): the listener thread
+        # keeps ``_last``, reading the row again each time it (re)connects.
         if self._thread is None:
             self._start()
-            if self._listening:
-                return self._last
-        return self._read()
+        return self._last
 
     def _start(self) -> None:
         with self._lock:
@@ -218,6 +217,7 @@ def control_of(db: Database) -> ClockControl:
         if control is None:
             if db.dialect == "postgresql":
                 control = PostgresClockControl(db, db.driver_connection)
+                control.state()  # the listener starts here, at start-up, not on a request's first now()
             else:
                 control = ClockControl(db)
             _CONTROLS[db] = control
