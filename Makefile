@@ -37,8 +37,11 @@ serve: $(RUNTIME_STAMP)
 	@echo "== starting b24crm: migrating the database, then (on the first start) creating the demo portal"
 	$(BIN)/b24crm serve $(ARGS)
 
+# The suite's tests are independent (each has its own portal, scratch databases and ports), so they run in
+# one pytest process per core; TEST_WORKERS=0 runs them in this process (pdb, print debugging).
+TEST_WORKERS ?= auto
 test: $(DEV_STAMP) $(JS_STAMP)
-	$(BIN)/python -m pytest $(ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(ARGS)
 
 check: $(DEV_STAMP)
 	$(BIN)/ruff check b24crm tests bench
