@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from b24crm.store.engine import Database
-from b24crm.store.sql import RawInsert, RawSelect, next_id
+from b24crm.store.sql import RawInsert, RawSelect, RawStatement, next_id
 from b24crm.store.tables import (
     crm_activities,
     crm_activity_bindings,
@@ -34,13 +34,18 @@ GENERATION_SHARDS = (GENERATION, *(f"crm_activity_{n}_generation" for n in range
 # transactions (the clause is only rendered there).
 _FREE_SHARD = (
     sa.select(sequences.c.name)
-    .where(sequences.c.portal_id == sa.bindparam("portal"), sequences.c.name.in_(GENERATION_SHARDS))
+    .where(
+        sequences.c.portal_id == sa.bindparam("portal"),
+        # Written into the statement (constants): it is compiled once with no values at hand.
+        sequences.c.name.in_([sa.literal_column(f"'{name}'") for name in GENERATION_SHARDS]),
+    )
     .order_by((sequences.c.name == GENERATION).desc(), sa.func.random())
     .limit(1)
     .with_for_update(skip_locked=True)
     .cte("free_shard")
 )
-_BUMP_FREE_SHARD = (
+# Compiled once (``RawStatement``): every write of an activity runs it.
+_BUMP_FREE_SHARD = RawStatement(
     sequences.update()
     .where(sequences.c.portal_id == sa.bindparam("portal"), sequences.c.name == _FREE_SHARD.c.name)
     .values(value=sequences.c.value + 1)
@@ -98,7 +103,12 @@ def _bump(conn: Connection, portal_id: int, *, sharded: bool) -> None:
     """One more on the first generation counter no other transaction holds (the first one, unless it is
     taken), or on a counter of its own when all are taken."""
     if sharded:
-        if conn.execute(_BUMP_FREE_SHARD, {"portal": portal_id}).first() is not None:
+        cursor = _BUMP_FREE_SHARD.run(conn, {"portal": portal_id})
+        try:
+            bumped = cursor.fetchone() is not None
+        finally:
+            cursor.close()
+        if bumped:
             return
         if conn.execute(_GENERATION_SUM, {"portal_id": portal_id}).scalar() is not None:  # all taken
             next_id(conn, portal_id, GENERATION_SHARDS[random.randrange(1, len(GENERATION_SHARDS))])

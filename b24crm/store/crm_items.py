@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from b24crm.store.sql import RawStatement, fit, fit_row, lock_row, next_id
+from b24crm.store.sql import RawStatement, fit, fit_row, json_merge, lock_row, next_id
 from b24crm.store.tables import crm_items, crm_multifields
 
 
@@ -64,18 +65,27 @@ def lock_item(conn: Connection, portal_id: int, entity_type_id: int, item_id: in
     lock_row(conn, crm_items, *_key(portal_id, entity_type_id), crm_items.c.id == item_id)
 
 
+# One statement, the merge made by the database under the row's lock: only these keys change, whatever
+# another transaction wrote since the caller read the item (a read, a lock and a write before: a fifth
+# of a crm.activity.add).
+_STAMP_LAST_ACTIVITY = RawStatement(
+    crm_items.update()
+    .where(
+        crm_items.c.portal_id == sa.bindparam("portal_id"),
+        crm_items.c.entity_type_id == sa.bindparam("entity_type_id"),
+        crm_items.c.id == sa.bindparam("id"),
+    )
+    .values(data=json_merge(crm_items.c.data, sa.bindparam("patch", type_=sa.Text)))
+)
+
+
 def stamp_last_activity(
     conn: Connection, portal_id: int, entity_type_id: int, item_id: int, when: float, user_id: int
 ) -> None:
-    """Set an item's last activity (two keys of ``data``) from the row as it is now, under its lock: only
-    these keys change, whatever another process wrote since the caller read the item."""
-    key = [*_key(portal_id, entity_type_id), crm_items.c.id == item_id]
-    lock_row(conn, crm_items, *key)
-    data = conn.execute(sa.select(crm_items.c.data).where(*key)).scalar()
-    if data is None:
-        return
-    data = {**data, "lastActivityTime": when, "lastActivityBy": user_id}
-    conn.execute(crm_items.update().where(*key).values(data=data))
+    """Set an item's last activity (two keys of ``data``)."""
+    patch = json.dumps({"lastActivityTime": when, "lastActivityBy": user_id})
+    params = {"portal_id": portal_id, "entity_type_id": entity_type_id, "id": item_id, "patch": patch}
+    _STAMP_LAST_ACTIVITY.run(conn, params).close()
 
 
 def delete_item(conn: Connection, portal_id: int, entity_type_id: int, item_id: int) -> bool:

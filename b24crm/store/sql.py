@@ -9,6 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from b24crm.store.tables import sequences
 
@@ -30,6 +32,28 @@ def lock_row(conn: Connection, table: sa.Table, *where: Any) -> None:
     insert) cannot race; SQLite's write transactions are serial already."""
     if conn.dialect.name == "postgresql":
         conn.execute(sa.select(sa.literal(1)).select_from(table).where(*where).with_for_update())
+
+
+class json_merge(FunctionElement[Any]):  # noqa: N801 (an SQL function's name)
+    """``json_merge(document, patch)``: the JSON object ``document`` with the keys of the JSON object
+    ``patch`` (given as text) set, in the database, so that an update of a few keys is one statement
+    and cannot undo a concurrent change to the others."""
+
+    type = sa.JSON()
+    inherit_cache = True
+
+
+@compiles(json_merge, "sqlite")
+def _json_merge_sqlite(element: json_merge, compiler: Any, **kw: Any) -> str:
+    return f"json_patch({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(json_merge, "postgresql")
+def _json_merge_postgresql(element: json_merge, compiler: Any, **kw: Any) -> str:
+    # The column is ``json``, which has no merge: through ``jsonb`` (keys come back in its order, which
+    # nothing reads: rows are rendered field by field).
+    document, patch = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST(CAST({document} AS JSONB) || CAST({patch} AS JSONB) AS JSON)"
 
 
 def _insert(dialect_name: str, table: sa.Table) -> Any:
