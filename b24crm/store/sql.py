@@ -34,7 +34,7 @@ def lock_row(conn: Connection, table: sa.Table, *where: Any) -> None:
         conn.execute(sa.select(sa.literal(1)).select_from(table).where(*where).with_for_update())
 
 
-class json_merge(FunctionElement[Any]):  # noqa: N801 (an SQL function's name)
+class json_merge(FunctionElement[Any]):  # lower case: named as the SQL function it stands for
     """``json_merge(document, patch)``: the JSON object ``document`` with the keys of the JSON object
     ``patch`` (given as text) set, in the database, so that an update of a few keys is one statement
     and cannot undo a concurrent change to the others."""
