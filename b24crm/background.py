@@ -86,3 +86,4 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
     finally:
         for task in tasks:
             task.cancel()
+        await runtime.db.close_loop_reads()

@@ -109,6 +109,10 @@ class Dispatcher:
         return Outcome(result, None, None, start, finish, processing, spec, operating)
 
     async def _run(self, spec: MethodSpec, ctx: CallContext, parsed: Any, heavy: bool) -> Any:
+        if spec.first is not None:
+            found = await spec.first(ctx, parsed)
+            if found is not None:
+                return found
         if spec.is_async:
             return await spec.handler(ctx, parsed)
         if spec.blocking or (spec.bounded and (heavy or not self.services.db.can_inline)):

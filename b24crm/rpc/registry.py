@@ -14,7 +14,7 @@ does.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -65,6 +65,9 @@ class MethodSpec:
     # Instead of ``params``: turns the call's parameters into the handler's second argument. The D7
     # methods bind their arguments with it (``rpc/d7.py``), which the registry need not know about.
     binder: Callable[[dict[str, Any]], Any] | None = None
+    # Awaited on the event loop before the handler, with its arguments: its answer, unless None (then the
+    # handler runs). For a read the loop can await without a thread (``Database.read_on_loop``).
+    first: Callable[[Any, Any], Awaitable[Any]] | None = None
 
     @property
     def key(self) -> str:
@@ -101,6 +104,7 @@ class Registry:
         metered: bool = True,
         invalid: Callable[[ValidationError, type[BaseModel]], errors.ApiError] = default_invalid,
         binder: Callable[[dict[str, Any]], Any] | None = None,
+        first: Callable[[Any, Any], Awaitable[Any]] | None = None,
     ) -> Callable[[H], H]:
         def register(handler: H) -> H:
             key = name.lower()
@@ -120,6 +124,7 @@ class Registry:
                 invalid=invalid,
                 is_async=inspect.iscoroutinefunction(handler),
                 binder=binder,
+                first=first,
             )
             return handler
 

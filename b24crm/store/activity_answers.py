@@ -59,9 +59,9 @@ class AnswerSource:
         activity_id, row = repo.insert_activity_returning(conn, portal_id, record, self._insert)
         return activity_id, None if row is None else _answer_row(row)
 
-    def read(self, db: Database, portal_id: int, activity_id: int) -> AnswerRow | None:
-        """One activity, read on a bare driver connection (the hot path of crm.activity.get)."""
-        row = repo.raw_get(db, self._one, portal_id, activity_id)
+    async def read(self, db: Database, portal_id: int, activity_id: int) -> AnswerRow | None:
+        """One activity, read on the event loop (the hot path of crm.activity.get)."""
+        row = await repo.raw_get(db, self._one, portal_id, activity_id)
         return None if row is None else _answer_row(row)
 
     def between(self, conn: Connection, portal_id: int, low: int, high: int) -> list[AnswerRow]:
@@ -85,9 +85,9 @@ _ANSWER = RawSelect(
 _KEEP_ANSWER: dict[str, RawStatement] = {}
 
 
-def stored(db: Database, portal_id: int, activity_id: int) -> tuple[str, bytes] | None:
-    """(form, body) of the activity's stored get answer, read on a bare connection; None when none."""
-    found = repo.raw_get(db, _ANSWER, portal_id, activity_id)
+async def stored(db: Database, portal_id: int, activity_id: int) -> tuple[str, bytes] | None:
+    """(form, body) of the activity's stored get answer, read on the event loop; None when none."""
+    found = await repo.raw_get(db, _ANSWER, portal_id, activity_id)
     return None if found is None else (found[0], bytes(found[1]))
 
 

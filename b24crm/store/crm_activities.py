@@ -70,15 +70,10 @@ def raw_get_query(columns: tuple[Any, ...]) -> RawSelect:
     )
 
 
-def raw_get(db: Database, query: RawSelect, portal_id: int, activity_id: int) -> tuple[Any, ...] | None:
-    """One activity read with ``query`` on a bare driver connection (the hot path of crm.activity.get)."""
-    params = {"portal_id": portal_id, "id": activity_id}
-    try:
-        with db.read_raw() as driver:
-            rows = query.rows(driver, db.dialect, params)
-    except db.connection_errors:  # the kept connection was lost (a database restart): once more, afresh
-        with db.read_raw() as driver:
-            rows = query.rows(driver, db.dialect, params)
+async def raw_get(db: Database, query: RawSelect, portal_id: int, activity_id: int) -> tuple[Any, ...] | None:
+    """One activity read with ``query`` without leaving the event loop (the hot path of crm.activity.get,
+    ``Database.read_on_loop``)."""
+    rows = await db.read_on_loop(query, {"portal_id": portal_id, "id": activity_id})
     return rows[0] if rows else None
 
 

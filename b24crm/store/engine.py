@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-import sqlalchemy as sa
-from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 
 from b24crm.store.credential_watch import CredentialWatch, open_watch
+from b24crm.store.loop_reads import LoopReads
 from b24crm.store.memo import Memo
+from b24crm.store.sqlite_engine import BUDGET_CHECK_STEPS, InlineBudget, OverBudget, sqlite_engine
 from b24crm.store.transactions import (
     NEXT_ID_OUTSIDE,
     forget_before_commit,
@@ -43,18 +43,6 @@ def signal_after_commit(conn: Connection, signal: str) -> None:
     conn.info.setdefault(_SIGNALS, set()).add(signal)
 
 
-class OverBudget(Exception):
-    """Storage work begun on the event loop (``Database.inline``) would take longer than its budget, or
-    wait for a lock: it was stopped and rolled back, to be run again in a thread."""
-
-
-# SQLite virtual-machine steps between two looks at the inline budget: a key read takes fewer, so it never
-# pays for a look; a scan looks every few microseconds.
-_BUDGET_CHECK_STEPS = 1000
-# How long a connection waits for another process's write lock (SQLite) outside the event loop.
-_BUSY_TIMEOUT_MS = 60000
-
-
 def normalise_url(raw: str) -> URL:
     """Accept the URLs people type (``postgresql://``, ``postgres://``) and pin the psycopg 3 driver."""
     url = make_url(raw.replace("postgres://", "postgresql://", 1) if raw.startswith("postgres://") else raw)
@@ -68,7 +56,7 @@ class Database:
         self.url = normalise_url(url)
         self.dialect = self.url.get_backend_name()
         # Set while storage work runs on the event loop under a budget (``inline``); per thread.
-        self._inline = threading.local()
+        self._inline = InlineBudget()
         # Only SQLite can stop a statement that runs over its budget (its progress handler) and refuse to
         # wait for a lock; on PostgreSQL a statement holds its caller until the server answers.
         self.can_inline = self.dialect == "sqlite"
@@ -91,8 +79,10 @@ class Database:
             Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
             # One connection for writes: SQLite admits one writer at a time, so queueing here instead of
             # in SQLite's busy handler keeps writers fair and never raises "database is locked".
-            self._writer = self._sqlite_engine(pool_size=1, immediate=True)
-            self._reader = self._sqlite_engine(pool_size=reader_pool_size, immediate=False)
+            self._writer = sqlite_engine(self.url, self._inline, pool_size=1, immediate=True)
+            self._reader = sqlite_engine(self.url, self._inline, pool_size=reader_pool_size, immediate=False)
+            register(self._writer, self)
+            register(self._reader, self)
         elif self.dialect == "postgresql":
             self._writer = self._reader = postgres_engine(self.url, self)
         else:
@@ -112,82 +102,17 @@ class Database:
         self._watch_lock = threading.Lock()
         # ``read_key``: idle cursors, each on a bare connection of its own, bounded as ``_raw_idle`` is.
         self._key_cursors: list[Any] = []
+        # ``read_on_loop``'s asynchronous connections (PostgreSQL), bounded per event loop as above.
+        self._loop_reads: LoopReads | None = None
+        if self.dialect == "postgresql":
+            cargs, cparams = self._reader.dialect.create_connect_args(self.url)
+            self._loop_reads = LoopReads(cargs, cparams, reader_pool_size)
         # What a lost connection raises through the driver: worth one retry on a fresh connection.
         self.connection_errors: tuple[type[Exception], ...] = (
             (psycopg.OperationalError, psycopg.InterfaceError)
             if self.dialect == "postgresql"
             else (sqlite3.OperationalError, sqlite3.InterfaceError)
         )
-
-    def _sqlite_engine(self, *, pool_size: int, immediate: bool) -> Engine:
-        engine = sa.create_engine(
-            self.url,
-            poolclass=sa.QueuePool,
-            pool_size=pool_size,
-            max_overflow=0,
-            pool_timeout=60,
-            connect_args={"check_same_thread": False, "timeout": 60},
-        )
-        register(engine, self)
-
-        @event.listens_for(engine, "connect")
-        def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-            # Take transaction control from the driver so that BEGIN is ours to emit.
-            dbapi_conn.isolation_level = None
-            cursor = dbapi_conn.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
-            # Reads of a large table by key: mapped pages skip a read() call per page, and a bigger
-            # cache keeps the upper levels of the indexes in the process. The map covers a database of
-            # up to 2 GB (SQLite's own ceiling): with 1,000,000 activities (770 MB) a random get ran
-            # 3-6 % faster than with 256 MB mapped (bench/README.md). Untouched pages cost no memory.
-            cursor.execute("PRAGMA mmap_size=2147418112")
-            cursor.execute("PRAGMA cache_size=-32768")
-            cursor.close()
-
-        # The budget's progress handler is set only on a connection taken for inline work: it is a call
-        # into Python every thousand steps, which a scan in a thread would pay for (waiting each time for
-        # the interpreter: a scanning list ran 2.3 times slower with it always set).
-        @event.listens_for(engine, "checkout")
-        def _on_checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
-            if getattr(self._inline, "deadline", None) is not None:
-                dbapi_conn.set_progress_handler(self._over_budget, _BUDGET_CHECK_STEPS)
-                record.info["budgeted"] = True
-
-        @event.listens_for(engine, "checkin")
-        def _on_checkin(dbapi_conn: Any, record: Any) -> None:
-            if record.info.pop("budgeted", False) and dbapi_conn is not None:
-                dbapi_conn.set_progress_handler(None, _BUDGET_CHECK_STEPS)
-
-        begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
-
-        @event.listens_for(engine, "begin")
-        def _on_begin(conn: Connection) -> None:
-            # Straight to the driver: through exec_driver_sql this costs more than a small transaction.
-            driver: Any = conn.connection.driver_connection
-            if not immediate or getattr(self._inline, "deadline", None) is None:
-                driver.execute(begin)
-                return
-            # On the event loop a write must not wait for another process's lock: it moves to a thread.
-            driver.execute("PRAGMA busy_timeout=0")
-            try:
-                driver.execute(begin)
-            except sqlite3.OperationalError as exc:
-                self._inline.tripped = True
-                raise OverBudget() from exc
-            finally:
-                driver.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
-
-        return engine
-
-    def _over_budget(self) -> int:
-        deadline = getattr(self._inline, "deadline", None)
-        if deadline is not None and time.perf_counter() > deadline:
-            self._inline.tripped = True
-            return 1  # SQLite stops the statement: "interrupted"
-        return 0
 
     @contextmanager
     def inline(self, budget: float) -> Iterator[None]:
@@ -218,7 +143,7 @@ class Database:
         gate = self._write_gate
         if gate is None:
             pass
-        elif getattr(self._inline, "deadline", None) is None:
+        elif self._inline.deadline is None:
             gate.acquire()
         elif not gate.acquire(blocking=False):
             self._inline.tripped = True
@@ -278,6 +203,29 @@ class Database:
         with suppress(Exception):
             driver.close()
 
+    async def read_on_loop(self, query: Any, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """The rows of ``query`` (a ``sql.RawSelect`` reading by key) without leaving the event loop:
+        awaited on an asynchronous connection on PostgreSQL (``loop_reads.py``); on SQLite read on a
+        ``read_raw`` connection as it is, a key read of a WAL reader, which never waits for a writer
+        (the inline work of bounded methods reads so)."""
+        if self._loop_reads is None:
+            try:
+                with self.read_raw() as driver:
+                    return query.rows(driver, self.dialect, params)  # type: ignore[no-any-return]
+            except self.connection_errors:  # the kept connection was lost: once more, afresh
+                with self.read_raw() as driver:
+                    return query.rows(driver, self.dialect, params)  # type: ignore[no-any-return]
+        sql = query.sql(self.dialect)
+        try:
+            return await self._loop_reads.rows(sql, params)
+        except self.connection_errors:  # a kept connection lost (a database restart): once more, afresh
+            return await self._loop_reads.rows(sql, params)
+
+    async def close_loop_reads(self) -> None:
+        """Close the running event loop's connections of ``read_on_loop`` (its app is stopping)."""
+        if self._loop_reads is not None:
+            await self._loop_reads.close_loop()
+
     def driver_connection(self) -> Any:
         """A new bare driver connection, the caller's own to close: made by the reader engine (so with its
         settings), detached from its pool; in autocommit on PostgreSQL. For a connection that lives as
@@ -289,7 +237,7 @@ class Database:
         if self.dialect == "postgresql":
             driver.autocommit = True
         else:
-            driver.set_progress_handler(None, _BUDGET_CHECK_STEPS)  # set if it was made by inline work
+            driver.set_progress_handler(None, BUDGET_CHECK_STEPS)  # set if it was made by inline work
         return driver
 
     def _key_connection(self) -> Any:
@@ -376,6 +324,8 @@ class Database:
         return self._writer
 
     def dispose(self) -> None:
+        if self._loop_reads is not None:
+            self._loop_reads.close()
         if self._credential_watch is not None:
             self._credential_watch.close()
             self._credential_watch = None

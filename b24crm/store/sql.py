@@ -179,6 +179,10 @@ class RawSelect:
             found = self._compiled[dialect_name] = (str(compiled), order)
         return found
 
+    def sql(self, dialect_name: str) -> str:
+        """The statement's text in the dialect's driver's parameter style."""
+        return self._compile(dialect_name)[0]
+
     def rows(
         self, driver_connection: Any, dialect_name: str, params: dict[str, Any]
     ) -> list[tuple[Any, ...]]:

@@ -57,15 +57,16 @@ def _answer(row: AnswerRow, portal: Portal) -> dict[str, Any] | None:
     return render.render_rows([row.values], SHAPE, portal.tz)[0]
 
 
-def read(ctx: Caller, activity_id: int) -> Encoded | dict[str, Any] | None:
-    """crm.activity.get for a caller who may read every activity: the stored answer, else the row rendered
-    from one bare read. None when the general path must answer (no such activity, files, configurable)."""
-    kept = answers_store.stored(ctx.db, ctx.portal.id, activity_id)
+async def read(ctx: Caller, activity_id: int) -> Encoded | dict[str, Any] | None:
+    """crm.activity.get for a caller who may read every activity, on the event loop: the stored answer,
+    else the row rendered from one bare read. None when the general path must answer (no such activity,
+    files, configurable)."""
+    kept = await answers_store.stored(ctx.db, ctx.portal.id, activity_id)
     if kept is not None and kept[0] == form(ctx.portal):
         body = unpack(kept[1])
         if body is not None:
             return Encoded(body)
-    row = _ROWS.read(ctx.db, ctx.portal.id, activity_id)
+    row = await _ROWS.read(ctx.db, ctx.portal.id, activity_id)
     return None if row is None else _answer(row, ctx.portal)
 
 

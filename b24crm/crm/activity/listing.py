@@ -219,14 +219,16 @@ def _attach_files(conn: Connection, ctx: Caller, items: list[dict[str, Any]], id
             ]
 
 
-def get(ctx: Caller, activity_id_raw: Any) -> Encoded | dict[str, Any]:
+async def get_stored(ctx: Caller, activity_id_raw: Any) -> Encoded | dict[str, Any] | None:
+    """crm.activity.get's first try, on the event loop: administrators read everything, so theirs is the
+    stored answer or one bare read, unless files or the provider need more (then None: ``get``)."""
+    if not ctx.user.is_admin:
+        return None
+    return await answers.read(ctx, activity_id_param(activity_id_raw))
+
+
+def get(ctx: Caller, activity_id_raw: Any) -> dict[str, Any]:
     """crm.activity.get: the whole activity, every value a string (no COMMUNICATIONS)."""
-    if ctx.user.is_admin:
-        # Administrators read everything: the stored answer or one bare read, unless files or the provider
-        # need more.
-        found = answers.read(ctx, activity_id_param(activity_id_raw))
-        if found is not None:
-            return found
     with ctx.db.read() as conn:
         grants = crm_grants(conn, ctx)  # the vendor checks CRM access before the parameters
         row = visible(conn, ctx, grants, activity_id_param(activity_id_raw))

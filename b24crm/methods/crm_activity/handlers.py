@@ -11,7 +11,7 @@ from typing import Any
 
 from b24crm.crm.activity import access, listing, service
 from b24crm.crm.activity.fields import COMMUNICATION_FIELDS, FIELDS
-from b24crm.results import Encoded, Page
+from b24crm.results import Page
 from b24crm.rpc.context import CallContext
 from b24crm.rpc.registry import Params, method
 
@@ -73,8 +73,9 @@ def update(ctx: CallContext, p: UpdateParams) -> bool:
     doc=f"{DOCS}crm-activity-get.md",
     blocking=False,
     bounded=True,
+    first=lambda ctx, p: listing.get_stored(ctx, p.id),
 )
-def get(ctx: CallContext, p: IdParams) -> Encoded | dict[str, Any]:
+def get(ctx: CallContext, p: IdParams) -> dict[str, Any]:
     """One activity, every value a string."""
     return listing.get(ctx, p.id)
 
