@@ -19,6 +19,7 @@ from b24crm.clock import SystemClock
 from b24crm.store import crm_activities as repo
 from b24crm.store.engine import Database
 from b24crm.store.tables import sequences
+from b24crm.store.transactions import next_hot_id, reserve_hot_ids
 
 
 def _portal(database: Database) -> int:
@@ -191,3 +192,52 @@ def test_an_id_is_taken_again_afresh_when_its_kept_connection_was_lost(database:
             assert repo.insert_activity(conn, portal_id, _activity(2)) > first
     finally:
         own.dispose()
+
+
+def test_ids_reserved_together_are_handed_out_in_order_and_unused_ones_are_gaps(database: Database) -> None:
+    """crm.activity.add takes its activity's, communications' and event's IDs in one statement
+    (``reserve_hot_ids``): handed out lowest first, a further one taken as usual, and those a transaction
+    left unused never reach the next transaction on its connection."""
+    portal_id = _portal(database)
+    with database.write() as conn:
+        before = {name: next_hot_id(conn, portal_id, name) for name in ("crm_activity", "event")}
+    with database.write() as conn:
+        reserve_hot_ids(conn, portal_id, {"crm_activity": 2, "event": 1, "crm_activity_communication": 0})
+        taken = [next_hot_id(conn, portal_id, "crm_activity") for _ in range(3)]
+        event = next_hot_id(conn, portal_id, "event")
+        reserve_hot_ids(conn, portal_id, {"event": 3})
+        next_hot_id(conn, portal_id, "event")  # one of three: two left unused
+    activity = before["crm_activity"]
+    assert taken == [activity + 1, activity + 2, activity + 3]
+    assert event == before["event"] + 1
+    with database.write() as conn:  # the pool may hand out the same connection: nothing reserved is left
+        later = next_hot_id(conn, portal_id, "event")
+    # Outside the transaction the three were taken at once, the unused two a gap; inside (SQLite) there is
+    # nothing to save, and each is taken when asked for.
+    assert later == before["event"] + (5 if database.allocates_outside else 3)
+
+
+def test_concurrent_reservations_never_hand_out_an_id_twice(database: Database) -> None:
+    if not database.allocates_outside:
+        pytest.skip("SQLite's counters are taken in the transaction")
+    portal_id = _portal(database)
+    taken: list[int] = []
+    lock = threading.Lock()
+
+    def add() -> None:
+        for _ in range(20):
+            with database.write() as conn:
+                reserve_hot_ids(conn, portal_id, {"event": 2, "crm_activity": 1})
+                mine = [next_hot_id(conn, portal_id, "event") for _ in range(2)]
+                mine.append(-next_hot_id(conn, portal_id, "crm_activity"))
+            with lock:
+                taken.extend(mine)
+
+    threads = [threading.Thread(target=add) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    events = sorted(n for n in taken if n > 0)
+    activities = sorted(-n for n in taken if n < 0)
+    assert events == list(range(1, 241)) and activities == list(range(1, 121))

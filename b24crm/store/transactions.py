@@ -27,6 +27,8 @@ NEXT_ID_OUTSIDE = (str(_NEXT_ID_COMPILED), dict(_NEXT_ID_COMPILED.params))
 
 # Where a write transaction keeps the work left for just before its COMMIT (``before_commit``), by key.
 _BEFORE_COMMIT = "b24crm.before_commit"
+# Where it keeps the IDs taken ahead for its inserts (``reserve_hot_ids``): (portal, counter) -> IDs left.
+_RESERVED = "b24crm.reserved_ids"
 # The database handle of each engine, for the statements that need more than their transaction
 # (``database_of``): weakly, so that a disposed handle's engines go with it.
 _DATABASES: weakref.WeakKeyDictionary[Engine, weakref.ref[Database]] = weakref.WeakKeyDictionary()
@@ -62,10 +64,28 @@ def next_hot_id(conn: Connection, portal_id: int, name: str) -> int:
     communications, events and deliveries): outside the transaction of ``conn`` where the database
     allocates so (``Database.allocates_outside``), else inside it. Never for a counter the same
     transaction has moved (``set_sequence``): the bare connection would wait for its lock."""
+    reserved = conn.info.get(_RESERVED, {}).get((portal_id, name))
+    if reserved:
+        return reserved.pop()  # type: ignore[no-any-return]
     db = database_of(conn)
     if db is not None and db.allocates_outside:
         return db.next_id_outside(portal_id, name)
     return next_id(conn, portal_id, name)
+
+
+def reserve_hot_ids(conn: Connection, portal_id: int, wanted: dict[str, int]) -> None:
+    """Take the IDs the transaction of ``conn`` is about to use of several hot counters (``wanted``: how
+    many of each) in one statement, where they are taken outside it: ``next_hot_id`` hands them out in
+    order, and takes any further one as usual. crm.activity.add took its activity's, its
+    communications' and its event's one statement each. An ID left unused is a gap, as a rollback's."""
+    db = database_of(conn)
+    if db is None or not db.allocates_outside:
+        return  # taken in the transaction, one by one: nothing to save
+    tops = db.next_ids_outside(portal_id, {name: n for name, n in wanted.items() if n > 0})
+    reserved = conn.info.setdefault(_RESERVED, {})
+    for name, top in tops.items():
+        # Popped from the end: the lowest first.
+        reserved[(portal_id, name)] = list(range(top, top - wanted[name], -1))
 
 
 def run_all_before_commit(conn: Connection) -> None:
@@ -75,8 +95,10 @@ def run_all_before_commit(conn: Connection) -> None:
 
 
 def forget_before_commit(conn: Connection) -> None:
-    """Drop what is left for the COMMIT (the transaction ended): the pool hands the connection on."""
+    """Drop what is left for the COMMIT, and the IDs reserved and not used (the transaction ended): the
+    pool hands the connection on."""
     conn.info.pop(_BEFORE_COMMIT, None)
+    conn.info.pop(_RESERVED, None)
 
 
 def register(engine: Engine, db: Database) -> None:

@@ -45,6 +45,7 @@ from b24crm.events import catalogue as event_names
 from b24crm.events import outbox
 from b24crm.store import crm_activities
 from b24crm.store.crm_activities import Binding
+from b24crm.store.transactions import reserve_hot_ids
 
 SUBJECT_EMPTY = errors.ErrorSpec("", "The field SUBJECT is not defined or empty.")
 TYPE_INVALID = errors.ErrorSpec("", "The field TYPE_ID is not defined or invalid.")
@@ -145,6 +146,12 @@ def add(ctx: Caller, fields_raw: Any, params_raw: Any = None) -> int:
             check_bindings(conn, ctx, grants, bindings, found)
             _apply_add_defaults(record, ctx, bindings, now)
             _core_checks(record)
+            # The IDs of what is written below, in one statement where they are taken outside the transaction.
+            reserve_hot_ids(
+                conn,
+                ctx.portal.id,
+                {"crm_activity": 1, "crm_activity_communication": len(communications), "event": 1},
+            )
             # Files change the row below, which drops its stored answer again: get links them for each caller.
             activity_id = answers.insert(conn, ctx.portal, record)
             crm_activities.replace_bindings(conn, ctx.portal.id, activity_id, bindings, new=True)
