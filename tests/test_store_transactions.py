@@ -241,3 +241,41 @@ def test_concurrent_reservations_never_hand_out_an_id_twice(database: Database) 
     events = sorted(n for n in taken if n > 0)
     activities = sorted(-n for n in taken if n < 0)
     assert events == list(range(1, 241)) and activities == list(range(1, 121))
+
+
+def test_writers_beyond_the_kept_id_connections_wait_their_turn_instead_of_opening_more(
+    database: Database,
+) -> None:
+    """Thirty writers taking IDs at once: at most ``reader_pool_size`` connections are ever opened for
+    them, none opened for one statement and closed again."""
+    if not database.allocates_outside:
+        pytest.skip("SQLite's counters are taken in the transaction")
+    portal_id = _portal(database)
+    own = Database(database.url.render_as_string(hide_password=False), reader_pool_size=4)
+    opened = 0
+    make = own._key_connection
+
+    def counted() -> Any:
+        nonlocal opened
+        opened += 1
+        return make()
+
+    own._key_connection = counted  # type: ignore[method-assign]
+    barrier = threading.Barrier(30)
+    taken: list[int] = []
+
+    def write() -> None:
+        with own.write() as conn:
+            barrier.wait(30)
+            taken.extend(next_hot_id(conn, portal_id, "event") for _ in range(5))
+
+    try:
+        threads = [threading.Thread(target=write) for _ in range(30)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert sorted(taken) == list(range(1, 151))
+        assert opened <= 4
+    finally:
+        own.dispose()

@@ -102,6 +102,14 @@ class Database:
         self._watch_lock = threading.Lock()
         # ``read_key``: idle cursors, each on a bare connection of its own, bounded as ``_raw_idle`` is.
         self._key_cursors: list[Any] = []
+        # On PostgreSQL no more than that are in use at once either: the writers take their IDs there, and
+        # with more writers than kept cursors the extra ones were opened and closed again for a single
+        # statement (a server process forked each time). A writer waits its turn for a statement of a
+        # few hundred microseconds, in its thread; on SQLite the reads are made on the event loop, which
+        # never waits.
+        self._key_slots = (
+            threading.BoundedSemaphore(reader_pool_size) if self.dialect == "postgresql" else None
+        )
         # ``read_on_loop``'s asynchronous connections (PostgreSQL), bounded per event loop as above.
         self._loop_reads: LoopReads | None = None
         if self.dialect == "postgresql":
@@ -264,6 +272,12 @@ class Database:
         for every thread that ever ran, never closed. The rows are read to the end, so that no read
         transaction stays open between calls (an open one would keep SQLite's WAL from being
         checkpointed). A cursor whose connection failed is closed with it, not given back."""
+        if self._key_slots is None:
+            return self._read_key(sql, params)
+        with self._key_slots:
+            return self._read_key(sql, params)
+
+    def _read_key(self, sql: str, params: Sequence[Any] | Mapping[str, Any]) -> list[tuple[Any, ...]]:
         with self._raw_lock:
             cursor = self._key_cursors.pop() if self._key_cursors else None
         if cursor is None:
