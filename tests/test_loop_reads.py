@@ -4,6 +4,9 @@ connections bounded per loop, closed with the app, and a lost one replaced."""
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -12,6 +15,7 @@ from starlette.testclient import TestClient
 
 import b24crm.rpc.dispatch
 from b24crm.app import create_app
+from b24crm.crm.activity import listing
 from b24crm.runtime import Runtime
 from b24crm.settings import Settings
 from b24crm.store.crm_activities import raw_get_query
@@ -29,6 +33,7 @@ def test_an_administrators_get_takes_no_thread(portal: PortalClient, monkeypatch
     expected = portal.result("crm.activity.get", {"id": activity})
     bad_id = portal.error("crm.activity.get", {"id": "x"})
     monkeypatch.setattr(b24crm.rpc.dispatch, "run_in_threadpool", _no_threads)
+    monkeypatch.setattr(b24crm.rpc.dispatch, "in_bounded_thread", _no_threads)
     assert portal.result("crm.activity.get", {"id": activity}) == expected
     assert portal.result("crm.activity.get", {"id": str(activity)}) == expected
     assert portal.error("crm.activity.get", {"id": "x"}) == bad_id  # refused before any read, as before
@@ -80,3 +85,33 @@ def test_a_lost_loop_connection_is_replaced(portal: PortalClient, database: Data
             )
         )
     assert portal.result("crm.activity.get", {"id": activity}) == expected
+
+
+@pytest.mark.parametrize("database", ["postgres"], indirect=True)
+def test_bounded_work_takes_at_most_six_threads_at_once(
+    portal: PortalClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Twenty list pages at once on PostgreSQL: their storage work runs in threads, six at a time (more
+    would only take turns at the interpreter), and every page is answered."""
+    portal.add_call()
+    running, most = 0, 0
+    lock = threading.Lock()
+    real = listing.list_activities
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        try:
+            time.sleep(0.05)
+            return real(*args, **kwargs)
+        finally:
+            with lock:
+                running -= 1
+
+    monkeypatch.setattr(listing, "list_activities", watched)
+    with ThreadPoolExecutor(20) as pool:
+        pages = list(pool.map(lambda _: portal.result("crm.activity.list", {}), range(20)))
+    assert all(len(page) == 1 for page in pages)
+    assert 2 <= most <= 6
