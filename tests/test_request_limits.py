@@ -3,6 +3,7 @@ thread when it runs long or must wait, and clients that never finish sending."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import gc
@@ -305,6 +306,54 @@ def test_the_memo_keeps_at_most_its_bytes() -> None:
     assert memo.get_or_make(4, lambda: -1, 100) == -1  # the first five went
     assert memo.get_or_make("heavy", lambda: "made", 200) == "made"
     assert memo.get_or_make("heavy", lambda: "made again", 200) == "made again"  # over an eighth: not kept
+
+
+def test_callers_missing_a_key_another_thread_makes_wait_for_it() -> None:
+    """Twelve threads asking at once for an entry one of them is making (a count after a write): it is
+    made once; when its maker fails, the others make it; on an event loop nothing waits."""
+    memo = Memo(max_bytes=1000)
+    made: list[int] = []
+    release = threading.Event()
+
+    def slow() -> str:
+        made.append(1)
+        release.wait(10)
+        return "counted"
+
+    with ThreadPoolExecutor(12) as pool:
+        answers = [pool.submit(memo.get_or_make, "count", slow, 10) for _ in range(12)]
+        time.sleep(0.2)  # all twelve asked; one is making
+        release.set()
+        assert [a.result(10) for a in answers] == ["counted"] * 12
+    assert len(made) == 1
+
+    def failing() -> str:
+        time.sleep(0.2)
+        raise RuntimeError("the database went away")
+
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(memo.get_or_make, "other", failing, 10)
+        time.sleep(0.05)
+        second = pool.submit(memo.get_or_make, "other", lambda: "made by the second", 10)
+        with pytest.raises(RuntimeError):
+            first.result(10)
+        assert second.result(10) == "made by the second"
+
+    blocker = threading.Event()
+    making = threading.Thread(
+        target=memo.get_or_make, args=("third", lambda: blocker.wait(10) and "late", 10)
+    )
+    making.start()
+    time.sleep(0.05)
+
+    async def on_the_loop() -> str:
+        return memo.get_or_make("third", lambda: "made on the loop", 10)
+
+    started = time.monotonic()
+    assert asyncio.run(on_the_loop()) == "made on the loop"
+    assert time.monotonic() - started < 1  # did not wait for the thread
+    blocker.set()
+    making.join(10)
 
 
 def test_distinct_large_filters_do_not_grow_the_process(

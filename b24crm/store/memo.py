@@ -11,12 +11,34 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+
+# How long a caller waits for another thread making the same entry before making it itself.
+_WAIT_FOR_MAKER = 30.0
+
+
+class _Making:
+    """An entry being made: set done when its maker finished, with the value if it made one."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.made = False
+        self.value: Any = None
+
+
+def _on_event_loop() -> bool:
+    """Whether this thread runs an event loop (inline storage work): it must never wait for a thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 class Memo:
@@ -30,14 +52,35 @@ class Memo:
         self._max_bytes = max_bytes
         self._bytes = 0
         self._lock = threading.Lock()
+        self._making: dict[Hashable, _Making] = {}  # keys a thread is making now
 
     def get_or_make(self, key: Hashable, make: Callable[[], T], weight: int) -> T:
+        """The entry of ``key``, made by ``make`` when there is none. Callers missing a key another thread
+        is making wait for it, in their threads: after a write changes the generation, every list page in
+        flight asks for the same count, and each counted. On the event loop nothing waits: the loop makes
+        its own."""
         with self._lock:
             found = self._entries.get(key)
             if found is not None:
                 self._entries.move_to_end(key)
                 return found[0]  # type: ignore[no-any-return]
-        value = make()
+            making = self._making.get(key)
+            if making is None:
+                making = self._making[key] = _Making()
+                mine = True
+            else:
+                mine = False
+        if not mine:
+            if not _on_event_loop() and making.done.wait(_WAIT_FOR_MAKER) and making.made:
+                return making.value  # type: ignore[no-any-return]
+            return make()  # the maker failed or is slow, or this is the loop: made here, not kept
+        try:
+            value = make()
+            making.value, making.made = value, True
+        finally:
+            with self._lock:
+                self._making.pop(key, None)
+            making.done.set()
         if weight > self._max_bytes // 8:
             return value
         with self._lock:
