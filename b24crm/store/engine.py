@@ -24,7 +24,6 @@ from b24crm.store.loop_reads import LoopReads
 from b24crm.store.memo import Memo
 from b24crm.store.sqlite_engine import BUDGET_CHECK_STEPS, InlineBudget, OverBudget, sqlite_engine
 from b24crm.store.transactions import (
-    NEXT_ID_OUTSIDE,
     forget_before_commit,
     postgres_engine,
     register,
@@ -300,13 +299,7 @@ class Database:
     def next_id_outside(self, portal_id: int, name: str) -> int:
         """The portal's next ID for ``name``, taken in a statement of its own on a bare connection in
         autocommit (``allocates_outside``): the counter's row is locked for that statement only."""
-        sql, fixed = NEXT_ID_OUTSIDE
-        params = {**fixed, "portal_id": portal_id, "name": name}
-        try:
-            rows = self.read_key(sql, params)
-        except self.connection_errors:  # a kept connection lost (a database restart): once more, afresh
-            rows = self.read_key(sql, params)
-        return int(rows[0][0])
+        return self.next_ids_outside(portal_id, {name: 1})[name]
 
     def next_ids_outside(self, portal_id: int, wanted: dict[str, int]) -> dict[str, int]:
         """``next_id_outside`` for several counters at once, moving each by its count in ``wanted``; answers

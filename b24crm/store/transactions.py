@@ -12,18 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import URL, Connection, Engine
 
-from b24crm.store.sql import next_id, next_id_statement
+from b24crm.store.sql import next_id
 
 if TYPE_CHECKING:
     from b24crm.store.engine import Database
 
-# The counter's upsert in psycopg's own parameter style, with the values written into it, for
-# ``next_id_outside``.
-_NEXT_ID_COMPILED = next_id_statement("postgresql").compile(dialect=postgresql.psycopg.dialect())  # type: ignore[attr-defined]
-NEXT_ID_OUTSIDE = (str(_NEXT_ID_COMPILED), dict(_NEXT_ID_COMPILED.params))
 
 # Where a write transaction keeps the work left for just before its COMMIT (``before_commit``), by key.
 _BEFORE_COMMIT = "b24crm.before_commit"
