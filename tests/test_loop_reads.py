@@ -9,8 +9,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import psycopg
 import pytest
 import sqlalchemy as sa
+import uvloop
 from starlette.testclient import TestClient
 
 import b24crm.rpc.dispatch
@@ -20,6 +22,7 @@ from b24crm.runtime import Runtime
 from b24crm.settings import Settings
 from b24crm.store.crm_activities import raw_get_query
 from b24crm.store.engine import Database
+from b24crm.store.prepared_reader import PreparedReader
 from b24crm.store.tables import crm_activities
 from tests.client import PortalClient
 
@@ -115,3 +118,73 @@ def test_bounded_work_takes_at_most_six_threads_at_once(
         pages = list(pool.map(lambda _: portal.result("crm.activity.list", {}), range(20)))
     assert all(len(page) == 1 for page in pages)
     assert 2 <= most <= 6
+
+
+def _conninfo(database: Database) -> str:
+    return database.url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+_LOOPS = pytest.mark.parametrize("run", [asyncio.run, uvloop.run], ids=["asyncio", "uvloop"])
+
+
+@_LOOPS
+@pytest.mark.parametrize("database", ["postgres"], indirect=True)
+def test_a_prepared_reader_loads_typed_values_and_prepares_once(database: Database, run: Any) -> None:
+    sql = "SELECT $1::int + 1, $2::text, decode('ff00', 'hex'), NULL::int"
+
+    async def reads() -> tuple[list[Any], list[Any], int]:
+        reader = await PreparedReader.connect(_conninfo(database))
+        try:
+            first = await reader.rows(sql, [1, "ключ"])
+            second = await reader.rows(sql, [41, "b"])
+            prepared = await reader.rows("SELECT count(*) FROM pg_prepared_statements", [])
+            return first, second, prepared[0][0]
+        finally:
+            await reader.close()
+
+    first, second, prepared = run(reads())
+    assert first == [(2, "ключ", b"\xff\x00", None)]
+    assert second == [(42, "b", b"\xff\x00", None)]
+    assert prepared == 2  # each statement once, however often it is read
+
+
+@_LOOPS
+@pytest.mark.parametrize("database", ["postgres"], indirect=True)
+def test_a_prepared_reader_raises_the_databases_error(database: Database, run: Any) -> None:
+    async def failing() -> list[Any]:
+        reader = await PreparedReader.connect(_conninfo(database))
+        try:
+            with pytest.raises(psycopg.errors.DivisionByZero):
+                await reader.rows("SELECT 1 / $1::int", [0])
+            return await reader.rows("SELECT 1 / $1::int", [1])  # the connection goes on
+        finally:
+            await reader.close()
+
+    assert run(failing()) == [(1,)]
+
+
+@_LOOPS
+@pytest.mark.parametrize("database", ["postgres"], indirect=True)
+def test_a_prepared_reader_stops_watching_a_closed_connection(database: Database, run: Any) -> None:
+    """Between reads the loop watches the socket; when the server ends the connection the watch stops (a
+    readable socket nobody reads would wake the loop at every turn), and the next read fails as a lost
+    connection does."""
+
+    async def closed_by_the_server() -> bool:
+        reader = await PreparedReader.connect(_conninfo(database))
+        try:
+            (backend,) = (await reader.rows("SELECT pg_backend_pid()", []))[0]
+            with psycopg.connect(_conninfo(database), autocommit=True) as admin:
+                admin.execute("SELECT pg_terminate_backend(%s)", [backend])
+            for _ in range(100):  # the end of the stream reaches the loop
+                await asyncio.sleep(0.01)
+                if not reader._watching():
+                    break
+            watched = reader._watching()
+            with pytest.raises(psycopg.OperationalError):
+                await reader.rows("SELECT 1", [])
+            return watched
+        finally:
+            reader.finish()
+
+    assert run(closed_by_the_server()) is False

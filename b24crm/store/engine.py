@@ -212,7 +212,7 @@ class Database:
 
     async def read_on_loop(self, query: Any, params: dict[str, Any]) -> list[tuple[Any, ...]]:
         """The rows of ``query`` (a ``sql.RawSelect`` reading by key) without leaving the event loop:
-        awaited on an asynchronous connection on PostgreSQL (``loop_reads.py``); on SQLite read on a
+        awaited on a connection of the loop's own on PostgreSQL (``loop_reads.py``); on SQLite read on a
         ``read_raw`` connection as it is, a key read of a WAL reader, which never waits for a writer
         (the inline work of bounded methods reads so)."""
         if self._loop_reads is None:
@@ -222,11 +222,12 @@ class Database:
             except self.connection_errors:  # the kept connection was lost: once more, afresh
                 with self.read_raw() as driver:
                     return query.rows(driver, self.dialect, params)  # type: ignore[no-any-return]
-        sql = query.sql(self.dialect)
+        sql, names = query.numbered()
+        values = [params[name] for name in names]
         try:
-            return await self._loop_reads.rows(sql, params)
+            return await self._loop_reads.rows(sql, values)
         except self.connection_errors:  # a kept connection lost (a database restart): once more, afresh
-            return await self._loop_reads.rows(sql, params)
+            return await self._loop_reads.rows(sql, values)
 
     async def close_loop_reads(self) -> None:
         """Close the running event loop's connections of ``read_on_loop`` (its app is stopping)."""

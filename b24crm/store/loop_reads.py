@@ -1,9 +1,10 @@
-"""Reads by key made on the event loop, over PostgreSQL's asynchronous driver connections.
+"""Reads by key made on the event loop, over PostgreSQL connections of the event loop's own.
 
 A key read on PostgreSQL is a round trip of a fraction of a millisecond, yet run in the thread pool it
 cost crm.activity.get more than the read itself: the hop to a thread and back, and the two threads
 taking turns at the interpreter (bench/README.md, "Runs N"). Awaited on the loop, the wait holds nothing
-else up: other requests are served while the answer travels.
+else up: other requests are served while the answer travels. Each connection reads at the client
+library's level, by statements prepared once (``prepared_reader.py``).
 
 Each event loop has its own connections (a connection waits on the loop that uses it; test clients run
 an app per loop): at most ``keep`` of them, the callers beyond that waiting for one to come back. They
@@ -19,14 +20,14 @@ from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from typing import Any
 
-import psycopg
+from b24crm.store.prepared_reader import PreparedReader
 
 
 class _LoopConnections:
     """One loop's idle connections, and the slots bounding how many are in use."""
 
     def __init__(self, keep: int) -> None:
-        self.idle: list[psycopg.AsyncConnection[Any]] = []
+        self.idle: list[PreparedReader] = []
         self.slots = asyncio.Semaphore(keep)
 
 
@@ -35,7 +36,7 @@ class LoopReads:
 
     def __init__(self, connect_args: Sequence[Any], connect_kwargs: Mapping[str, Any], keep: int) -> None:
         self._args = tuple(connect_args)
-        self._kwargs = {**connect_kwargs, "autocommit": True}
+        self._kwargs = dict(connect_kwargs)
         self._keep = keep
         self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopConnections] = (
             weakref.WeakKeyDictionary()
@@ -51,18 +52,16 @@ class LoopReads:
                 found = self._loops[loop] = _LoopConnections(self._keep)
             return found
 
-    async def rows(self, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
-        """The rows of ``sql`` (the driver's named parameter style). A connection that failed, or whose
-        read was cancelled half way, is closed, not given back."""
+    async def rows(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """The rows of ``sql``, its parameters numbered (``$1``) in the order of ``params``. A connection
+        that failed, or whose read was cancelled half way, is closed, not given back."""
         pool = self._connections()
         async with pool.slots:
             conn = pool.idle.pop() if pool.idle else None
             if conn is None:
-                conn = await psycopg.AsyncConnection.connect(*self._args, **self._kwargs)
+                conn = await PreparedReader.connect(*self._args, **self._kwargs)
             try:
-                cursor = conn.cursor()
-                await cursor.execute(sql, params)
-                rows = await cursor.fetchall()
+                rows = await conn.rows(sql, params)
             except BaseException:
                 _finish(conn)
                 raise
@@ -89,10 +88,10 @@ class LoopReads:
             self._loops.clear()
         for pool in pools:
             for conn in pool.idle:
-                _finish(conn)
+                with suppress(Exception):
+                    conn.finish_from_anywhere()
 
 
-def _finish(conn: psycopg.AsyncConnection[Any]) -> None:
-    """Close a connection without its loop: the socket is shut at once (no await can be made here)."""
-    with suppress(Exception):
-        conn.pgconn.finish()
+def _finish(conn: PreparedReader) -> None:
+    with suppress(Exception):  # already gone with its server
+        conn.finish()

@@ -179,9 +179,15 @@ class RawSelect:
             found = self._compiled[dialect_name] = (str(compiled), order)
         return found
 
-    def sql(self, dialect_name: str) -> str:
-        """The statement's text in the dialect's driver's parameter style."""
-        return self._compile(dialect_name)[0]
+    def numbered(self) -> tuple[str, tuple[str, ...]]:
+        """PostgreSQL's text of the statement with numbered parameters (``$1``), and their names in order:
+        for a statement prepared at the client library's level (``prepared_reader.py``)."""
+        found = self._compiled.get("numbered")
+        if found is None:
+            dialect = postgresql.psycopg.dialect(paramstyle="numeric_dollar")  # type: ignore[attr-defined]
+            compiled = self.statement.compile(dialect=dialect)
+            found = self._compiled["numbered"] = (str(compiled), tuple(compiled.positiontup or ()))
+        return found[0], found[1] or ()
 
     def rows(
         self, driver_connection: Any, dialect_name: str, params: dict[str, Any]
