@@ -6,6 +6,10 @@ connections stayed open indefinitely. Each request must now arrive whole, head a
 ``request_timeout`` seconds of its first byte (or of the connection's opening), and its head within
 ``MAX_HEAD_BYTES``; otherwise the connection is dropped. The handler then sees ``http.disconnect``.
 
+An answer goes out in one system call where uvicorn makes two (its head, then its body): a write is held
+until the next one or the loop's next turn (``_PairedWrites``). On a loaded server a system call costs
+more than the Python around it (bench/README.md, "Runs O").
+
 A request may also end its own connection without an answer (``drop_connection``: the fault rules' ``drop``,
 a connection reset as integrations meet them behind proxies); uvicorn offers no way to, and answers 500 to
 an application that fails before answering.
@@ -41,6 +45,7 @@ class GuardedProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        self.transport = _PairedWrites(transport, self.loop)  # type: ignore[assignment]
         self._arm()  # a connection that never sends a whole request is dropped too
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -97,6 +102,44 @@ class GuardedProtocol(HttpToolsProtocol):
         self._deadline = None
         if not self.transport.is_closing():
             self.transport.close()
+
+
+class _PairedWrites:
+    """A transport whose writes go out two at a time: a write is held until the next one, which goes out
+    with it, or until the loop turns. Closing sends what is held first; aborting drops it."""
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        self._transport = transport
+        self._loop = loop
+        self._held: bytes | None = None
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        if self._held is None:
+            self._held = bytes(data)
+            self._loop.call_soon(self._flush)
+        else:
+            held, self._held = self._held, None
+            self._transport.write(held + data)
+
+    def _flush(self) -> None:
+        if self._held is not None:
+            held, self._held = self._held, None
+            if not self._transport.is_closing():
+                self._transport.write(held)
+
+    def close(self) -> None:
+        self._flush()
+        self._transport.close()
+
+    def abort(self) -> None:
+        self._held = None
+        self._transport.abort()
+
+    def get_write_buffer_size(self) -> int:
+        return self._transport.get_write_buffer_size() + len(self._held or b"")
+
+    def __getattr__(self, name: str) -> Any:  # everything else is the transport's own
+        return getattr(self._transport, name)
 
 
 class ConnectionDropped(Exception):
