@@ -16,10 +16,12 @@ from sqlalchemy.engine import Connection
 
 from b24crm.auth.service import Tenancy
 from b24crm.clock import SystemClock
+from b24crm.crm.activity import listing
 from b24crm.store import crm_activities as repo
 from b24crm.store.engine import Database
 from b24crm.store.tables import sequences
 from b24crm.store.transactions import next_hot_id, reserve_hot_ids
+from tests.client import PortalClient
 
 
 def _portal(database: Database) -> int:
@@ -279,3 +281,30 @@ def test_writers_beyond_the_kept_id_connections_wait_their_turn_instead_of_openi
         assert opened <= 4
     finally:
         own.dispose()
+
+
+@pytest.mark.parametrize("database", ["postgres"], indirect=True)
+def test_a_list_page_holds_no_transaction_open(
+    portal: PortalClient, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A list page's statements each commit on their own on PostgreSQL: no BEGIN and COMMIT around them
+    (two round trips of four), and no connection left idle in a transaction while the page renders."""
+    for _ in range(3):
+        portal.add_call()
+    seen: list[int] = []
+    real = listing.render.render_rows
+
+    def rendering(*args: Any, **kwargs: Any) -> Any:
+        with database.read_raw() as driver:
+            seen.append(
+                driver.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND state LIKE 'idle in transaction%'"
+                ).fetchone()[0]
+            )
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(listing.render, "render_rows", rendering)
+    page = portal.call("crm.activity.list", {"order": {"ID": "ASC"}})
+    assert page["total"] == 3 and len(page["result"]) == 3
+    assert seen == [0]

@@ -187,6 +187,20 @@ class Database:
             yield conn
 
     @contextmanager
+    def read_each(self) -> Iterator[Connection]:
+        """``read`` for reads whose statements need no snapshot in common: on PostgreSQL each statement
+        commits on its own (autocommit), which spares a BEGIN and a COMMIT, two round trips of a list
+        page's four. Nothing is lost there: in a READ COMMITTED transaction each statement takes its own
+        snapshot too. On SQLite, where a read transaction is one snapshot and costs no round trip, it is
+        ``read``."""
+        if self.dialect != "postgresql":
+            with self.read() as conn:
+                yield conn
+            return
+        with self._reader.connect() as conn:
+            yield conn.execution_options(isolation_level="AUTOCOMMIT")
+
+    @contextmanager
     def read_raw(self) -> Iterator[Any]:
         """A bare driver connection, in autocommit, outside any transaction SQLAlchemy manages: for
         single-statement reads on hot paths (``sql.RawSelect``), where the pool's checkout and reset cost

@@ -168,7 +168,9 @@ def list_activities(ctx: Caller, *, select: Any, filter_: Any, order: Any, start
     shown, with_communications, with_files = _selection(select)
     shape = render.shape_for(shown | {"ID"})
     offset, counted = legacy_window(start)
-    with ctx.db.read() as conn:
+    # The count is remembered under the generation read before it, so it needs no snapshot in common
+    # with it (activity_lists.total); nor does the page, nor its communications and files.
+    with ctx.db.read_each() as conn:
         request_key = _plan_key(ctx, filter_, order, shape)
         planned = activity_lists.plan(
             ctx.db,
