@@ -254,6 +254,16 @@ def test_the_cli_saves_and_restores_a_portal(
     nowhere = str(tmp_path / "no-folder" / "fixture.jsonl")
     unwritable = runner.invoke(cli, ["snapshot", "save", nowhere, "--portal", pid, "--db", db_url])
     assert unwritable.exit_code == 2 and "No such file" in unwritable.output
+    # A save that fails leaves the file there before as it was, and no partial file beside it.
+    kept = file.read_bytes()
+    unknown = runner.invoke(cli, ["snapshot", "save", str(file), "--portal", "999999", "--db", db_url])
+    assert unknown.exit_code == 2 and "no portal 999999" in unknown.output
+    assert file.read_bytes() == kept
+    fresh = tmp_path / "fresh.jsonl"
+    runner.invoke(cli, ["snapshot", "save", str(fresh), "--portal", "999999", "--db", db_url])
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix in (".jsonl", ".partial")) == [
+        "fixture.jsonl"
+    ]
 
 
 def test_rows_the_database_refuses_are_a_clear_error(portal: PortalClient, http: TestClient) -> None:

@@ -4,6 +4,7 @@ the database, so every server running on it follows at once."""
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Annotated, Any
 
 import typer
@@ -137,8 +138,11 @@ def snapshot_save(
     portal: Annotated[int | None, id_option("Portal id (default: the whole server).")] = None,
     db: DbOption = None,
 ) -> None:
-    """Write the portal's rows (or every portal's) to FILE: one row a line, diff-friendly."""
+    """Write the portal's rows (or every portal's) to FILE: one row a line, diff-friendly. FILE is
+    replaced only once the snapshot is whole: a failed save leaves no file, or the one there before."""
+    import os
     import sys
+    import tempfile
 
     from b24crm.admin import state
 
@@ -147,8 +151,15 @@ def snapshot_save(
         if file == "-":
             state.save(runtime, sys.stdout, portal)
             return
-        with open(file, "w", encoding="utf-8") as out:
-            rows = state.save(runtime, out, portal)
+        handle, partial = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(file)), suffix=".partial")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                rows = state.save(runtime, out, portal)
+            os.replace(partial, file)
+        except BaseException:
+            with suppress(OSError):
+                os.unlink(partial)
+            raise
     except LookupError:
         raise typer.BadParameter(f"no portal {portal}", param_hint="--portal") from None
     except OSError as exc:  # a folder that is not there, a disk full: said, not a traceback
