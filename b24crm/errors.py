@@ -45,6 +45,17 @@ class ErrorSpec:
         return ApiError(self.code, self.description.format(**values), self.status)
 
 
+# The server's own errors (the admin API, the command line) quote the input they refuse: a table name, a
+# key, a value. Quoted whole, an input of megabytes would be answered back whole.
+MAX_REASON = 500
+
+
+def reason(exc: BaseException) -> str:
+    """An exception's text for an error description: at most ``MAX_REASON`` characters."""
+    text = str(exc)
+    return text if len(text) <= MAX_REASON else f"{text[: MAX_REASON - 1]}…"
+
+
 # The vendor's system errors, valid for any method (docs: _includes/system-errors.md).
 INTERNAL_SERVER_ERROR = ErrorSpec("INTERNAL_SERVER_ERROR", "Internal server error", 500)
 # The texts below end with the period the cloud answers them with (the vendor's auth code, b24pysdk's error

@@ -188,6 +188,12 @@ def test_refused_snapshots_change_nothing(portal: PortalClient) -> None:
         assert response.status_code == 400, content[:80]
         assert response.json() == {"error": "INVALID_SNAPSHOT", "error_description": text}
     assert portal.http.put(where, content=b"\xff\xfe", headers=ADMIN).json()["error"] == "INVALID_SNAPSHOT"
+    # A name of a megabyte is quoted in part: the answer does not send the input back whole.
+    huge_table = json.dumps({"table": "x" * 1_000_000, "columns": ["id"]}) + "\n"
+    refused = portal.http.put(where, content="".join([header, rest[0], huge_table]).encode(), headers=ADMIN)
+    description = refused.json()["error_description"]
+    assert description.startswith("line 3: this server has no table 'xxx") and description.endswith("x…")
+    assert len(description) == 500
     assert portal.http.put(where, content=saved).status_code == 401
     assert (
         portal.http.put("/_b24crm/portals/999999/snapshot", content=saved, headers=ADMIN).status_code == 404

@@ -88,7 +88,7 @@ def admin_endpoint(handler, *, raw: bool = False):  # type: ignore[no-untyped-de
         except errors.ApiError as exc:
             return render_error(exc)
         except (ValueError, TypeError, LookupError) as exc:
-            return render_error(BAD_INPUT(str(exc)))
+            return render_error(BAD_INPUT(errors.reason(exc)))
         return render({"result": result}, status)
 
     return endpoint

@@ -227,7 +227,7 @@ async def upload_snapshot(request: Request, runtime: Runtime) -> Response:
         try:
             result = await run_in_threadpool(restore, runtime, text, portal_id)
         except SnapshotError as exc:
-            return render_error(INVALID_SNAPSHOT(str(exc)))
+            return render_error(INVALID_SNAPSHOT(errors.reason(exc)))
         except UnicodeDecodeError:
             return render_error(INVALID_SNAPSHOT("a snapshot is UTF-8 text"))
         except LookupError:

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from b24crm import errors
 from b24crm.cli.common import DbOption, err, id_option, open_runtime, say
 
 clock_cli = typer.Typer(help="The server's clock: frozen, set or advanced for every server process at once.")
@@ -191,5 +192,5 @@ def snapshot_restore(
     except LookupError:
         raise typer.BadParameter(f"no portal {portal}", param_hint="--portal") from None
     except (state.SnapshotError, UnicodeDecodeError, OSError) as exc:
-        raise typer.BadParameter(f"{file}: {exc}") from None
+        raise typer.BadParameter(f"{file}: {errors.reason(exc)}") from None
     say(f"Restored {done['rows']} rows into portal(s) {', '.join(map(str, done['portals']))}")
