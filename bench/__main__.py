@@ -330,7 +330,7 @@ def roundtrips(
         seed_activities(runtime.db, portal.id, 1000, now=runtime.clock.now())
         runtime.close()
         dsn = normalise_url(db_url).set(drivername="postgresql").render_as_string(hide_password=False)
-        figures = scenario.measure(dsn, portal.id, count)
+        figures = scenario.measure(dsn, portal.id, count) | scenario.loop_reads(dsn, portal.id)
     table = Table("statements", "µs per call")
     for name, micros in figures.items():
         table.add_row(name, f"{micros:,.0f}")
