@@ -18,6 +18,7 @@ from b24crm.auth.service import Tenancy
 from b24crm.clock import SystemClock
 from b24crm.crm.activity import listing
 from b24crm.store import crm_activities as repo
+from b24crm.store import item_lists
 from b24crm.store.engine import Database
 from b24crm.store.tables import sequences
 from b24crm.store.transactions import next_hot_id, reserve_hot_ids
@@ -307,4 +308,32 @@ def test_a_list_page_holds_no_transaction_open(
     monkeypatch.setattr(listing.render, "render_rows", rendering)
     page = portal.call("crm.activity.list", {"order": {"ID": "ASC"}})
     assert page["total"] == 3 and len(page["result"]) == 3
+    assert seen == [0]
+
+
+@pytest.mark.parametrize("database", ["postgres"], indirect=True)
+@pytest.mark.parametrize("method", ["crm.item.list", "crm.deal.list"])
+def test_an_item_page_holds_no_transaction_open(
+    portal: PortalClient, database: Database, monkeypatch: pytest.MonkeyPatch, method: str
+) -> None:
+    """crm.item.list's and the classic lists' page, count and multifields are statements of their own
+    too: no connection idle in a transaction between the page and its count."""
+    for n in range(3):
+        portal.result("crm.deal.add", {"fields": {"TITLE": f"Deal {n}"}})
+    seen: list[int] = []
+    real = item_lists.total
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        with database.read_raw() as driver:
+            seen.append(
+                driver.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND state LIKE 'idle in transaction%'"
+                ).fetchone()[0]
+            )
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(item_lists, "total", counting)
+    page = portal.call(method, {"entityTypeId": 2} if method == "crm.item.list" else {})
+    assert page["total"] == 3
     assert seen == [0]

@@ -172,7 +172,7 @@ def list_items(
     selection = _selection(entity_type_id, select)
 
     def run() -> tuple[list[dict[str, Any]], int | None, int, dict[int, list[dict[str, Any]]]]:
-        with ctx.db.read() as conn:
+        with ctx.db.read_each() as conn:  # the page, its count and its multifields: no snapshot in common
             plan = items.plan_list(
                 conn, ctx, entity_type_id, filter_=camel_filter, order=camel_order, start=start, classic=True
             )

@@ -281,7 +281,7 @@ def plan_list(
 def list_items(
     ctx: Caller, entity_type_id: Any, *, select: Any, filter_: Any, order: Any, start: Any
 ) -> Page:
-    with ctx.db.read() as conn:
+    with ctx.db.read_each() as conn:  # the page, its count and its multifields: no snapshot in common
         plan = plan_list(conn, ctx, entity_type_id, filter_=filter_, order=order, start=start)
         item_type = plan.item_type
         selection = item_filters.selection(item_type, select)
