@@ -13,11 +13,13 @@ import pytest
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
+from b24crm.admin import state as admin_state
 from b24crm.app import create_app
 from b24crm.auth.service import NewWebhook
 from b24crm.cli import cli
 from b24crm.runtime import Runtime
 from b24crm.settings import Settings
+from b24crm.store import tenancy
 from b24crm.store.engine import Database
 from tests.client import PortalClient
 
@@ -91,6 +93,23 @@ def test_a_reset_that_wipes_access_gives_a_new_webhook(portal: PortalClient) -> 
     assert fresh.result("crm.deal.list") == []
     users = portal.http.get(f"/_b24crm/portals/{portal.hook.portal.id}/users", headers=ADMIN).json()["result"]
     assert [(u["id"], u["name"]) for u in users] == [(1, "Admin")]
+
+
+def test_a_wiping_reset_that_fails_half_way_changes_nothing(
+    portal: PortalClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The clearing and the new admin with their webhook are one transaction: a failure in between leaves
+    the portal as it was, never cleared and without a way in."""
+    _fill(portal)
+    before = _deals(portal)
+
+    def failing(*_args: object, **_kwargs: object) -> int:
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(tenancy, "insert_webhook", failing)
+    with pytest.raises(RuntimeError):
+        admin_state.reset(portal.runtime, portal.hook.portal.id, wipe_access=True)
+    assert _deals(portal) == before  # the old webhook still works, and the data is there
 
 
 def test_a_seeded_reset_adds_the_seed_data(portal: PortalClient) -> None:

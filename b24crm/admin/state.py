@@ -94,13 +94,14 @@ def reset(
         snapshots.clear(conn, portal_id, keep=keep)
         _lists(conn, portal_id)
         snapshots.touch_credentials(conn, portal_id)
+        answer: dict[str, Any] = {"portal": portal_id, "to": to, "access": "wipe" if wipe_access else "keep"}
+        if wipe_access:  # in the same transaction: a portal is never left without a way in
+            tenants = runtime.tenancy
+            admin = tenants.create_user(portal_id, name="Admin", admin=True, within=conn)
+            hook = tenants.create_webhook(portal_id, admin.id, ("crm", "user"), title="reset", within=conn)
+            answer |= {"user_id": admin.id, "webhook": hook.url(runtime.settings.base_url)}
     runtime.files.discard(gone)
     runtime.tenancy.invalidate()
-    answer: dict[str, Any] = {"portal": portal_id, "to": to, "access": "wipe" if wipe_access else "keep"}
-    if wipe_access:
-        admin = runtime.tenancy.create_user(portal_id, name="Admin", admin=True)
-        hook = runtime.tenancy.create_webhook(portal_id, admin.id, ("crm", "user"), title="reset")
-        answer |= {"user_id": admin.id, "webhook": hook.url(runtime.settings.base_url)}
     if deals or activities:
         from b24crm.seed import seed_activities, seed_deals
 

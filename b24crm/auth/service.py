@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.engine import Connection
 
 from b24crm import errors
 from b24crm.auth import secrets
@@ -107,8 +110,11 @@ class Tenancy:
         active: bool = True,
         gender: str = "",
         time_zone: str = "",
+        within: Connection | None = None,
     ) -> User:
-        with self.db.write() as conn:
+        """A new user; in the caller's transaction when ``within`` is given (the caller then invalidates
+        the credential caches once it commits)."""
+        with self._writing(within) as conn:
             if tenancy.portal_by_id(conn, portal_id) is None:
                 raise LookupError(f"no portal {portal_id}")
             user_id = tenancy.insert_user(
@@ -124,16 +130,24 @@ class Tenancy:
                 time_zone=time_zone,
             )
             row = tenancy.user_by_id(conn, portal_id, user_id)
-        self.invalidate()
+        if within is None:
+            self.invalidate()
         assert row is not None
         return User.from_row(row)
 
     def create_webhook(
-        self, portal_id: int, user_id: int, scopes: str | list[str] | tuple[str, ...], *, title: str = ""
+        self,
+        portal_id: int,
+        user_id: int,
+        scopes: str | list[str] | tuple[str, ...],
+        *,
+        title: str = "",
+        within: Connection | None = None,
     ) -> NewWebhook:
+        """A new webhook of the user; in the caller's transaction when ``within`` is given."""
         scope_list = parse_scopes(scopes)
         code = secrets.new_code()
-        with self.db.write() as conn:
+        with self._writing(within) as conn:
             portal_row = tenancy.portal_by_id(conn, portal_id)
             user_row = tenancy.user_by_id(conn, portal_id, user_id)
             if portal_row is None or user_row is None:
@@ -172,6 +186,15 @@ class Tenancy:
         return deleted
 
     # --- resolution -----------------------------------------------------------------------------------
+
+    @contextmanager
+    def _writing(self, within: Connection | None) -> Iterator[Connection]:
+        """The caller's transaction, or one of its own."""
+        if within is not None:
+            yield within
+            return
+        with self.db.write() as conn:
+            yield conn
 
     def invalidate(self) -> None:
         with self._lock:
