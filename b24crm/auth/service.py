@@ -185,8 +185,6 @@ class Tenancy:
         self.invalidate()
         return deleted
 
-    # --- resolution -----------------------------------------------------------------------------------
-
     @contextmanager
     def _writing(self, within: Connection | None) -> Iterator[Connection]:
         """The caller's transaction, or one of its own."""
@@ -195,6 +193,8 @@ class Tenancy:
             return
         with self.db.write() as conn:
             yield conn
+
+    # --- resolution -----------------------------------------------------------------------------------
 
     def invalidate(self) -> None:
         with self._lock:
