@@ -296,13 +296,7 @@ def test_a_list_page_holds_no_transaction_open(
     real = listing.render.render_rows
 
     def rendering(*args: Any, **kwargs: Any) -> Any:
-        with database.read_raw() as driver:
-            seen.append(
-                driver.execute(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND state LIKE 'idle in transaction%'"
-                ).fetchone()[0]
-            )
+        seen.append(_idle_in_transaction(database))
         return real(*args, **kwargs)
 
     monkeypatch.setattr(listing.render, "render_rows", rendering)
@@ -324,16 +318,21 @@ def test_an_item_page_holds_no_transaction_open(
     real = item_lists.total
 
     def counting(*args: Any, **kwargs: Any) -> Any:
-        with database.read_raw() as driver:
-            seen.append(
-                driver.execute(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND state LIKE 'idle in transaction%'"
-                ).fetchone()[0]
-            )
+        seen.append(_idle_in_transaction(database))
         return real(*args, **kwargs)
 
     monkeypatch.setattr(item_lists, "total", counting)
     page = portal.call(method, {"entityTypeId": 2} if method == "crm.item.list" else {})
     assert page["total"] == 3
     assert seen == [0]
+
+
+def _idle_in_transaction(database: Database) -> int:
+    """How many of the database's connections sit idle inside a transaction."""
+    with database.read_raw() as driver:
+        return int(
+            driver.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND state LIKE 'idle in transaction%'"
+            ).fetchone()[0]
+        )
