@@ -8,14 +8,25 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 
 def write_secret(path: Path, data: str | bytes) -> None:
     """Write a file only its owner may read, from its first byte (not chmod'ed after the writing), and
-    whole: it is written aside and moved into place. When the writing fails, nothing is left aside."""
+    whole (``written_whole``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    blob = data.encode() if isinstance(data, str) else data
+    with written_whole(path) as out:
+        out.write(data.encode() if isinstance(data, str) else data)
+
+
+@contextmanager
+def written_whole(path: Path) -> Iterator[BinaryIO]:
+    """A file only its owner may read, written aside and moved into place when the block ends without an
+    error: a reader never sees half of it, and when the writing fails nothing is left aside and the file
+    there before stays as it was."""
     aside = path.with_name(f".{path.name}.{os.getpid()}")
     # A file left there by a process that died with this pid may have been opened up since: start afresh,
     # and O_EXCL makes sure the file written is the one created here, with its 0o600 mode.
@@ -24,7 +35,7 @@ def write_secret(path: Path, data: str | bytes) -> None:
     fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(fd, "wb") as out:
-            out.write(blob)
+            yield out
         os.replace(aside, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

@@ -4,7 +4,6 @@ the database, so every server running on it follows at once."""
 
 from __future__ import annotations
 
-from contextlib import suppress
 from typing import Annotated, Any
 
 import typer
@@ -141,26 +140,20 @@ def snapshot_save(
 ) -> None:
     """Write the portal's rows (or every portal's) to FILE: one row a line, diff-friendly. FILE is
     replaced only once the snapshot is whole: a failed save leaves no file, or the one there before."""
-    import os
+    import io
     import sys
-    import tempfile
+    from pathlib import Path
 
     from b24crm.admin import state
+    from b24crm.secret_files import written_whole
 
     runtime = open_runtime(db)
     try:
         if file == "-":
             state.save(runtime, sys.stdout, portal)
             return
-        handle, partial = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(file)), suffix=".partial")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                rows = state.save(runtime, out, portal)
-            os.replace(partial, file)
-        except BaseException:
-            with suppress(OSError):
-                os.unlink(partial)
-            raise
+        with written_whole(Path(file)) as raw, io.TextIOWrapper(raw, encoding="utf-8") as out:
+            rows = state.save(runtime, out, portal)
     except LookupError:
         raise typer.BadParameter(f"no portal {portal}", param_hint="--portal") from None
     except OSError as exc:  # a folder that is not there, a disk full: said, not a traceback
